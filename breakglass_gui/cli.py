@@ -1,0 +1,94 @@
+"""The command line of SPEC §11. Bad input: one clear line on stderr, exit status 2, no traceback.
+
+Only the standard library is imported at start; each command imports what it needs, so that
+`--version` and the GUI's cold start stay fast (SPEC §13).
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import sys
+from collections.abc import Sequence
+from pathlib import Path
+
+from breakglass_gui import __version__
+
+EXIT_OK = 0
+EXIT_FAILED = 1
+EXIT_USAGE = 2
+
+
+class _Parser(argparse.ArgumentParser):
+    def error(self, message: str) -> None:  # type: ignore[override]
+        print(f"{self.prog}: {message} (see --help)", file=sys.stderr)
+        raise SystemExit(EXIT_USAGE)
+
+
+def default_config_path() -> Path:
+    import platformdirs
+
+    return Path(platformdirs.user_config_dir("breakglass", appauthor=False)) / "config.toml"
+
+
+def _parser() -> argparse.ArgumentParser:
+    parser = _Parser(prog="breakglass", description="Break Glass: emergency access to AWS.")
+    parser.add_argument("--version", action="version", version=f"breakglass {__version__}")
+    parser.add_argument("--config", type=Path, help="configuration file (TOML)")
+    parser.add_argument("--drill", action="store_true",
+                        help="run against the embedded drill environment")
+    commands = parser.add_subparsers(dest="command", parser_class=_Parser)
+    check = commands.add_parser("check-config", help="validate a configuration file")
+    check.add_argument("path", nargs="?", type=Path)
+    verify = commands.add_parser("verify", help="verify a journal or a review JSON")
+    verify.add_argument("file", type=Path)
+    return parser
+
+
+def _check_config(path: Path | None, drill: bool) -> int:
+    from breakglass_gui.core.config import load_config
+    from breakglass_gui.core.errors import ConfigError
+
+    target = path or default_config_path()
+    try:
+        config = load_config(target, drill=drill)
+    except ConfigError as exc:
+        for problem in exc.problems:
+            print(problem, file=sys.stderr)
+        return EXIT_USAGE
+    print(f"{target}: valid ({len(config.accounts)} accounts, {len(config.operators)} operators, "
+          f"{len(config.approvers)} approvers, MFA mode {config.session.mfa_mode})")
+    return EXIT_OK
+
+
+def _verify(file: Path) -> int:
+    from breakglass_gui.core.verify import UnreadableFile, verify_file
+
+    try:
+        result = verify_file(file)
+    except UnreadableFile as exc:
+        print(str(exc), file=sys.stderr)
+        return EXIT_USAGE
+    if result.ok:
+        print(f"{file}: {result.describe()}")
+        return EXIT_OK
+    print(f"{file}: {result.describe()}", file=sys.stderr)
+    return EXIT_FAILED
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    args = _parser().parse_args(argv)
+    os.umask(0o077)
+    from breakglass_gui.core.hardening import harden_process
+
+    harden_process()
+    if args.command == "check-config":
+        return _check_config(args.path or args.config, args.drill)
+    if args.command == "verify":
+        return _verify(args.file)
+    if args.drill:
+        print("drill mode arrives with the drill environment")
+        return EXIT_OK
+    print("breakglass: the desktop application is not built yet; available commands: "
+          "check-config, verify, --version (see --help)", file=sys.stderr)
+    return EXIT_USAGE

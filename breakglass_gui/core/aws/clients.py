@@ -1,0 +1,92 @@
+"""The one seam through which the core gets AWS clients (STYLE: pass dependencies in).
+
+Credentials are always explicit and in memory: no shared credentials or config file is read
+(`~/.aws/*` is pointed at the null device), nothing is ever written. Tests and the drill swap
+endpoints here and nowhere else.
+"""
+
+from __future__ import annotations
+
+import os
+import threading
+from dataclasses import dataclass, field
+from typing import TYPE_CHECKING, Any
+
+from breakglass_gui.core.secret import Secret
+
+if TYPE_CHECKING:
+    import botocore.session
+
+
+@dataclass
+class AwsCredentials:
+    """Temporary or long-term AWS credentials, held in memory only."""
+
+    access_key_id: str
+    secret_access_key: Secret
+    session_token: Secret | None = None
+    expiration: float | None = None
+
+    def wipe(self) -> None:
+        self.secret_access_key.wipe()
+        if self.session_token is not None:
+            self.session_token.wipe()
+
+    @property
+    def usable(self) -> bool:
+        return not self.secret_access_key.wiped
+
+
+@dataclass
+class ClientFactory:
+    """Builds botocore clients for a service, credentials and region.
+
+    `retries=False` gives exactly one attempt: every call carrying an MFA code uses it, so a code
+    is sent to AWS once and only once (SPEC §2.4).
+    """
+
+    endpoint_url: str | None = None
+    connect_timeout: float = 5.0
+    read_timeout: float = 20.0
+    max_attempts: int = 3
+    _session: Any = field(default=None, repr=False)
+    _lock: threading.Lock = field(default_factory=threading.Lock, repr=False)
+    hooks: list[tuple[str, Any]] = field(default_factory=list, repr=False)
+
+    def _botocore_session(self) -> botocore.session.Session:
+        if self._session is None:
+            import botocore.session
+
+            session = botocore.session.Session()
+            session.set_config_variable("config_file", os.devnull)
+            session.set_config_variable("credentials_file", os.devnull)
+            for event, handler in self.hooks:
+                session.register(event, handler)
+            self._session = session
+        return self._session  # type: ignore[no-any-return]
+
+    def client(
+        self, service: str, credentials: AwsCredentials, region: str, *, retries: bool = True,
+        read_timeout: float | None = None,
+    ) -> Any:
+        from botocore.config import Config
+
+        config = Config(
+            region_name=region,
+            connect_timeout=self.connect_timeout,
+            read_timeout=read_timeout or self.read_timeout,
+            retries={"total_max_attempts": self.max_attempts if retries else 1, "mode": "standard"},
+            user_agent_extra="breakglass-gui",
+        )
+        with self._lock:  # botocore sessions are not thread-safe for client creation
+            return self._botocore_session().create_client(
+                service,
+                region_name=region,
+                endpoint_url=self.endpoint_url,
+                aws_access_key_id=credentials.access_key_id,
+                aws_secret_access_key=credentials.secret_access_key.reveal(),
+                aws_session_token=(
+                    credentials.session_token.reveal() if credentials.session_token else None
+                ),
+                config=config,
+            )

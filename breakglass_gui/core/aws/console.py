@@ -1,0 +1,171 @@
+"""The federated console sign-in URL (SPEC §3): getSigninToken, then login.
+
+The URL is a bearer secret for the session's lifetime: it is returned as a Secret, handed to
+the browser launcher and never logged or written. `SessionDuration` is sent only where AWS
+accepts it: credentials from an AssumeRole that was not itself made with temporary
+credentials. Chained sessions (mfa_mode = session) get the console's default instead.
+"""
+
+from __future__ import annotations
+
+import json
+import logging
+import shlex
+import subprocess
+import urllib.error
+import urllib.parse
+import urllib.request
+from collections.abc import Callable
+from dataclasses import dataclass
+from typing import Protocol
+
+from breakglass_gui.core.aws.clients import AwsCredentials
+from breakglass_gui.core.errors import FederationError
+from breakglass_gui.core.secret import Secret
+
+log = logging.getLogger(__name__)
+
+SIGNIN_HOSTS = {
+    "aws": "signin.aws.amazon.com",
+    "aws-us-gov": "signin.amazonaws-us-gov.com",
+    "aws-cn": "signin.amazonaws.cn",
+}
+CONSOLE_HOSTS = {
+    "aws": "console.aws.amazon.com",
+    "aws-us-gov": "console.amazonaws-us-gov.com",
+    "aws-cn": "console.amazonaws.cn",
+}
+MIN_CONSOLE_SECONDS = 900
+MAX_CONSOLE_SECONDS = 43_200
+
+
+@dataclass(frozen=True)
+class FederationEndpoint:
+    partition: str
+    region: str
+    regional: bool = False
+    override: str | None = None  # a stand-in's base URL (drill, tests); https only in production
+
+    @property
+    def federation_url(self) -> str:
+        if self.override:
+            return self.override.rstrip("/") + "/federation"
+        host = SIGNIN_HOSTS[self.partition]
+        if self.regional and self.partition == "aws":
+            host = f"{self.region}.{host}"
+        return f"https://{host}/federation"
+
+    @property
+    def logout_url(self) -> str:
+        if self.override:
+            return self.override.rstrip("/") + "/oauth?Action=logout"
+        return f"https://{SIGNIN_HOSTS[self.partition]}/oauth?Action=logout"
+
+    def destination(self) -> str:
+        host = CONSOLE_HOSTS[self.partition]
+        if self.partition == "aws":
+            host = f"{self.region}.{host}"
+        return f"https://{host}/console/home?region={urllib.parse.quote(self.region)}"
+
+
+Fetch = Callable[[str, float], bytes]
+
+
+def _https_fetch(url: str, timeout: float) -> bytes:
+    request = urllib.request.Request(url, headers={"User-Agent": "breakglass-gui"})  # noqa: S310
+    with urllib.request.urlopen(request, timeout=timeout) as response:  # noqa: S310 - https or stand-in
+        return bytes(response.read(64 * 1024))
+
+
+class ConsoleSignIn:
+    def __init__(self, endpoint: FederationEndpoint, fetch: Fetch = _https_fetch,
+                 issuer: str = "breakglass-gui", timeout: float = 10.0) -> None:
+        self._endpoint = endpoint
+        self._fetch = fetch
+        self._issuer = issuer
+        self._timeout = timeout
+
+    def signin_token(self, credentials: AwsCredentials, *, session_duration: int | None) -> Secret:
+        if credentials.session_token is None:
+            raise FederationError("Console sign-in needs temporary (role) credentials.",
+                                  code="federation.credentials")
+        session = json.dumps({
+            "sessionId": credentials.access_key_id,
+            "sessionKey": credentials.secret_access_key.reveal(),
+            "sessionToken": credentials.session_token.reveal(),
+        })
+        params = {"Action": "getSigninToken", "Session": session}
+        if session_duration is not None:
+            params["SessionDuration"] = str(
+                max(MIN_CONSOLE_SECONDS, min(MAX_CONSOLE_SECONDS, session_duration)))
+        url = self._endpoint.federation_url + "?" + urllib.parse.urlencode(params)
+        try:
+            body = self._fetch(url, self._timeout)
+        except urllib.error.HTTPError as exc:
+            raise FederationError(
+                f"The AWS federation endpoint refused the session (HTTP {exc.code}); the role "
+                "session may have expired — re-issue it.", code="federation.refused") from None
+        except (urllib.error.URLError, TimeoutError, OSError):
+            raise FederationError(
+                "The AWS federation endpoint cannot be reached. Check the network and retry.",
+                code="federation.unreachable") from None
+        finally:
+            del session, url
+        try:
+            token = json.loads(body)["SigninToken"]
+        except (ValueError, KeyError, TypeError):
+            raise FederationError("The federation endpoint returned an unexpected answer.",
+                                  code="federation.bad_response") from None
+        return Secret(str(token))
+
+    def login_url(self, token: Secret, *, logout_first: bool) -> Secret:
+        params = {
+            "Action": "login", "Issuer": self._issuer,
+            "Destination": self._endpoint.destination(), "SigninToken": token.reveal(),
+        }
+        url = self._endpoint.federation_url + "?" + urllib.parse.urlencode(params)
+        token.wipe()
+        if logout_first:
+            url = self._endpoint.logout_url + "&redirect_uri=" + urllib.parse.quote(url, safe="")
+        return Secret(url)
+
+    def console_url(self, credentials: AwsCredentials, *, session_duration: int | None,
+                    logout_first: bool) -> Secret:
+        return self.login_url(self.signin_token(credentials, session_duration=session_duration),
+                              logout_first=logout_first)
+
+
+class BrowserLauncher(Protocol):
+    def open(self, url: Secret) -> None: ...
+
+
+class SystemBrowser:
+    """The desktop's default browser via `webbrowser` (no shell involved)."""
+
+    def open(self, url: Secret) -> None:
+        import webbrowser
+
+        if not webbrowser.open(url.reveal(), new=1):
+            raise FederationError("No web browser could be started; use Copy URL instead.",
+                                  code="browser.none")
+
+
+class CommandBrowser:
+    """A configured command, e.g. `["firefox", "--private-window", "{url}"]`; never a shell."""
+
+    def __init__(self, argv: tuple[str, ...], runner: Callable[[list[str]], object] | None = None):
+        if "{url}" not in argv:
+            raise ValueError('browser_command must contain "{url}"')
+        self._argv = argv
+        self._run = runner or (lambda args: subprocess.Popen(  # noqa: S603 - argv, no shell
+            args, stdin=subprocess.DEVNULL, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
+            start_new_session=True))
+
+    def open(self, url: Secret) -> None:
+        args = [url.reveal() if part == "{url}" else part for part in self._argv]
+        try:
+            self._run(args)
+        except OSError as exc:
+            raise FederationError(
+                f"The browser command {shlex.quote(self._argv[0])} could not be started "
+                f"({exc.strerror}); use Copy URL instead.", code="browser.command") from None

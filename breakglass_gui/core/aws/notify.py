@@ -1,0 +1,53 @@
+"""SNS notifications (SPEC §5.3): retry with backoff, then degraded mode — never a blocker.
+
+The seed's metric-filter alarms are the authoritative alert; our messages add context and
+carry the journal's chain hash off the workstation as an audit checkpoint.
+"""
+
+from __future__ import annotations
+
+import json
+import logging
+from collections.abc import Callable
+from typing import Any
+
+from breakglass_gui.core.aws.errors import classify
+from breakglass_gui.core.clock import Clock
+from breakglass_gui.core.errors import AwsError
+
+log = logging.getLogger(__name__)
+
+BACKOFF_SECONDS = (1.0, 2.0, 4.0)
+
+
+class Notifier:
+    def __init__(self, topic_arn: str, client: Callable[[], Any], clock: Clock,
+                 backoff: tuple[float, ...] = BACKOFF_SECONDS) -> None:
+        self.topic_arn = topic_arn
+        self._client = client
+        self._clock = clock
+        self._backoff = backoff
+        self.degraded = False
+        self.last_error = ""
+
+    def publish(self, subject: str, message: dict[str, Any]) -> dict[str, Any]:
+        """Try 1 + len(backoff) times; returns the outcome, never raises for SNS failures."""
+        body = json.dumps(message, indent=2, sort_keys=True)
+        attempts = 0
+        for wait in (*self._backoff, None):
+            attempts += 1
+            try:
+                client = self._client()
+                response = client.publish(TopicArn=self.topic_arn, Subject=subject[:100],
+                                          Message=body)
+                self.degraded = False
+                return {"sent": True, "message_id": str(response.get("MessageId", "")),
+                        "attempts": attempts}
+            except Exception as exc:  # noqa: BLE001 - notification failures never stop the procedure
+                error = exc if isinstance(exc, AwsError) else classify(exc)
+                self.last_error = error.message
+                log.warning("SNS publish failed (attempt %d): %s", attempts, error.message)
+            if wait is not None:
+                self._clock.sleep(wait)
+        self.degraded = True
+        return {"sent": False, "error": self.last_error, "attempts": attempts}

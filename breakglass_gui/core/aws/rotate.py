@@ -1,0 +1,249 @@
+"""Rotating the break-glass user's credentials after every use (SPEC §4.3, seed).
+
+The guarantee: at every instant the user has at least one working credential that is stored
+in Vault. Hence the order of the direct path — create the new key, prove it works, write it
+and the new password to Vault (check-and-set on the version read), apply the password, and only
+then deactivate and delete the old key. A retry after any failure reconciles from what Vault
+and IAM say now (the record carries `rotated_for` = the incident that wrote it).
+"""
+
+from __future__ import annotations
+
+import json
+import logging
+import secrets
+import string
+from collections.abc import Callable
+from dataclasses import replace
+from typing import Any, Protocol, TypeVar
+
+from breakglass_gui.core.aws.clients import AwsCredentials
+from breakglass_gui.core.aws.errors import classify
+from breakglass_gui.core.clock import Clock
+from breakglass_gui.core.errors import AwsError
+from breakglass_gui.core.secret import Secret
+from breakglass_gui.core.vault import BreakGlassRecord
+
+log = logging.getLogger(__name__)
+T = TypeVar("T")
+
+PASSWORD_SYMBOLS = "!@#$%^&*()_+-=[]{}|"
+KEY_PROPAGATION_ATTEMPTS = 8
+KEY_PROPAGATION_WAIT = 2.0
+
+
+class RunEffect(Protocol):
+    """Runs one side effect between a journaled intent and a journaled outcome."""
+
+    def __call__(self, name: str, details: dict[str, Any], fn: Callable[[], T]) -> T: ...
+
+
+class RecordStore(Protocol):
+    def read_record(self, user: str) -> BreakGlassRecord: ...
+
+    def write_record(self, record: BreakGlassRecord, cas: int) -> int: ...
+
+
+def generate_password(length: int = 32) -> Secret:
+    """Random, and compliant with any IAM password policy (all four classes, IAM's symbols)."""
+    alphabet = string.ascii_letters + string.digits + PASSWORD_SYMBOLS
+    classes = (string.ascii_uppercase, string.ascii_lowercase, string.digits, PASSWORD_SYMBOLS)
+    while True:
+        candidate = "".join(secrets.choice(alphabet) for _ in range(length))
+        if all(any(c in cls for c in candidate) for cls in classes):
+            return Secret(candidate)
+
+
+def _aws(fn: Callable[[], T]) -> T:
+    try:
+        return fn()
+    except AwsError:
+        raise
+    except Exception as exc:  # noqa: BLE001
+        raise classify(exc) from None
+
+
+def access_keys(iam: Any, user: str) -> dict[str, str]:
+    response = _aws(lambda: iam.list_access_keys(UserName=user))
+    return {k["AccessKeyId"]: k["Status"] for k in response["AccessKeyMetadata"]}
+
+
+class DirectRotation:
+    def __init__(self, iam: Any, vault: RecordStore, key_works: Callable[[AwsCredentials], str],
+                 clock: Clock, effect: RunEffect) -> None:
+        self._iam = iam
+        self._vault = vault
+        self._key_works = key_works
+        self._clock = clock
+        self._effect = effect
+
+    def run(self, user: str, incident_id: str) -> dict[str, Any]:
+        record = self._effect("vault.read_record", {"user": user},
+                              lambda: self._vault.read_record(user))
+        keys = access_keys(self._iam, user)
+        if record.rotated_for != incident_id:
+            if record.access_key_id not in keys:
+                raise AwsError(
+                    f"The access key stored in Vault for {user} is not on the IAM user. Nothing was "
+                    "changed; repair the record (or use the rotation Lambda) before retrying.",
+                    code="rotate.vault_key_missing")
+            for orphan in [k for k in keys if k != record.access_key_id]:
+                # A key not in Vault was never usable through the procedure: an earlier attempt's.
+                self._effect("iam.delete_access_key", {"user": user, "key": orphan, "why": "orphan"},
+                             lambda k=orphan: _aws(lambda: self._iam.delete_access_key(
+                                 UserName=user, AccessKeyId=k)))
+            record = self._store_new_credentials(user, incident_id, record)
+        self._effect("iam.update_login_profile", {"user": user},
+                     lambda: self._apply_password(user, record.console_password))
+        for old in [k for k in access_keys(self._iam, user) if k != record.access_key_id]:
+            self._effect("iam.deactivate_access_key", {"user": user, "key": old},
+                         lambda k=old: _aws(lambda: self._iam.update_access_key(
+                             UserName=user, AccessKeyId=k, Status="Inactive")))
+            self._effect("iam.delete_access_key", {"user": user, "key": old, "why": "rotated"},
+                         lambda k=old: _aws(lambda: self._iam.delete_access_key(
+                             UserName=user, AccessKeyId=k)))
+        evidence = {"path": "direct", "user": user, "new_access_key_id": record.access_key_id,
+                    "vault_version": record.version}
+        record.wipe()
+        return evidence
+
+    def _store_new_credentials(
+        self, user: str, incident_id: str, record: BreakGlassRecord
+    ) -> BreakGlassRecord:
+        created = self._effect("iam.create_access_key", {"user": user},
+                               lambda: _aws(lambda: self._iam.create_access_key(UserName=user)))
+        key = created["AccessKey"]
+        credentials = AwsCredentials(str(key["AccessKeyId"]), Secret(str(key["SecretAccessKey"])))
+        del created, key
+        try:
+            self._effect("sts.test_new_key", {"key": credentials.access_key_id},
+                         lambda: self._prove(credentials))
+            new_record = replace(
+                record, access_key_id=credentials.access_key_id,
+                secret_access_key=credentials.secret_access_key,
+                console_password=generate_password(), rotated_for=incident_id,
+            )
+            version = self._effect(
+                "vault.write_record",
+                {"user": user, "cas": record.version, "access_key_id": credentials.access_key_id},
+                lambda: self._vault.write_record(new_record, cas=record.version))
+        except Exception:
+            # The new key never reached Vault: remove it so the next attempt starts clean.
+            try:
+                self._effect("iam.delete_access_key",
+                             {"user": user, "key": credentials.access_key_id, "why": "not stored"},
+                             lambda: _aws(lambda: self._iam.delete_access_key(
+                                 UserName=user, AccessKeyId=credentials.access_key_id)))
+            except Exception:  # noqa: BLE001 - the next attempt deletes it as an orphan
+                log.warning("could not delete unstored key %s", credentials.access_key_id)
+            raise
+        return replace(new_record, version=version)
+
+    def _prove(self, credentials: AwsCredentials) -> str:
+        """New keys take a few seconds to work everywhere in IAM: retry GetCallerIdentity."""
+        last: AwsError | None = None
+        for _ in range(KEY_PROPAGATION_ATTEMPTS):
+            try:
+                return self._key_works(credentials)
+            except AwsError as exc:
+                if exc.code not in ("aws.invalid_keys", "aws.access_denied"):
+                    raise
+                last = exc
+                self._clock.sleep(KEY_PROPAGATION_WAIT)
+        assert last is not None
+        raise last
+
+    def _apply_password(self, user: str, password: Secret) -> dict[str, str]:
+        try:
+            self._iam.update_login_profile(UserName=user, Password=password.reveal(),
+                                           PasswordResetRequired=False)
+        except Exception as exc:  # noqa: BLE001
+            code = getattr(exc, "response", {}).get("Error", {}).get("Code")
+            if code != "NoSuchEntity":
+                raise classify(exc) from None
+            _aws(lambda: self._iam.create_login_profile(
+                UserName=user, Password=password.reveal(), PasswordResetRequired=False))
+        return {"user": user}
+
+
+class LambdaRotation:
+    """The seed's AWS-provided rotation Lambda, invoked by hand with the documented payload."""
+
+    def __init__(self, lam: Any, function: str, iam: Any, vault: RecordStore, account: str,
+                 effect: RunEffect) -> None:
+        self._lambda = lam
+        self._function = function
+        self._iam = iam
+        self._vault = vault
+        self._account = account
+        self._effect = effect
+
+    def run(self, user: str, incident_id: str) -> dict[str, Any]:
+        before = self._effect("vault.read_record", {"user": user},
+                              lambda: self._vault.read_record(user))
+        before_key, before_version = before.access_key_id, before.version
+        before.wipe()
+        if before.rotated_for != incident_id:
+            payload = {"account": self._account, "name": user, "ForceRotate": user}
+            result = self._effect("lambda.invoke", {"function": self._function, "payload": payload},
+                                  lambda: self._invoke(payload))
+        else:
+            result = {"status": "already rotated for this incident"}
+        after = self._effect("vault.read_record", {"user": user, "after": "lambda"},
+                             lambda: self._vault.read_record(user))
+        after_key, after_version = after.access_key_id, after.version
+        after.wipe()
+        if after_version <= before_version and before.rotated_for != incident_id:
+            raise AwsError(
+                "The rotation Lambda reported success but the Vault record did not change; the "
+                "credentials are NOT rotated. Check the Lambda's logs, then retry.",
+                code="rotate.lambda_no_change")
+        keys = access_keys(self._iam, user)
+        if keys.get(after_key) != "Active":
+            raise AwsError(
+                "After the rotation Lambda ran, the key in Vault is not an active key of the user. "
+                "Check the Lambda's logs, then retry.", code="rotate.lambda_key_inactive")
+        return {"path": "lambda", "function": self._function, "user": user,
+                "old_access_key_id": before_key, "new_access_key_id": after_key,
+                "vault_version": after_version, "lambda_result": result}
+
+    def _invoke(self, payload: dict[str, Any]) -> dict[str, Any]:
+        from botocore.exceptions import ReadTimeoutError
+
+        try:
+            response = self._lambda.invoke(
+                FunctionName=self._function, InvocationType="RequestResponse",
+                Payload=json.dumps(payload).encode())
+        except ReadTimeoutError:
+            raise AwsError(
+                "The rotation Lambda did not answer in time. It may still be running: wait a "
+                "minute, then retry (the retry checks Vault first).", code="rotate.lambda_timeout",
+            ) from None
+        except Exception as exc:  # noqa: BLE001
+            raise classify(exc) from None
+        body = response["Payload"].read() if hasattr(response.get("Payload"), "read") else b""
+        try:
+            parsed = json.loads(body) if body else {}
+        except ValueError:
+            parsed = {"raw": body[:200].decode("utf-8", "replace")}
+        if response.get("FunctionError") or int(response.get("StatusCode", 0)) >= 300:
+            detail = parsed.get("errorMessage", "") if isinstance(parsed, dict) else ""
+            raise AwsError(f"The rotation Lambda failed: {str(detail)[:300] or 'no detail'}. The "
+                           "old credentials are still in Vault; retry.", code="rotate.lambda_error")
+        return parsed if isinstance(parsed, dict) else {"result": parsed}
+
+
+def verify_user(iam: Any, user: str, expected_key: str) -> dict[str, Any]:
+    """§4.4: exactly the Vault key is active, and a console password exists."""
+    keys = access_keys(iam, user)
+    try:
+        iam.get_login_profile(UserName=user)
+        login_profile = True
+    except Exception as exc:  # noqa: BLE001
+        code = getattr(exc, "response", {}).get("Error", {}).get("Code")
+        if code != "NoSuchEntity":
+            raise classify(exc) from None
+        login_profile = False
+    active = sorted(k for k, status in keys.items() if status == "Active")
+    return {"user": user, "active_keys": active, "login_profile": login_profile,
+            "verified": active == [expected_key] and login_profile}

@@ -1,0 +1,32 @@
+"""The TOML configuration of SPEC §7: a typed model and a loader that reports every problem."""
+
+from breakglass_gui.core.config.load import load_config, parse_config
+from breakglass_gui.core.config.model import (
+    Account,
+    Approver,
+    Config,
+    MonitoringConfig,
+    NotificationConfig,
+    Operator,
+    Organisation,
+    RoleConfig,
+    RotationConfig,
+    SessionConfig,
+    VaultConfig,
+)
+
+__all__ = [
+    "Account",
+    "Approver",
+    "Config",
+    "MonitoringConfig",
+    "NotificationConfig",
+    "Operator",
+    "Organisation",
+    "RoleConfig",
+    "RotationConfig",
+    "SessionConfig",
+    "VaultConfig",
+    "load_config",
+    "parse_config",
+]

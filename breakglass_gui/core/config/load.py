@@ -1,0 +1,457 @@
+"""Load and validate the TOML configuration, reporting every problem with its key path at once.
+
+Unknown keys are errors: a typo such as `mfa_mod` must not silently fall back to a default in an
+emergency tool. Problems read like `accounts[2].id: "12345" is not a 12-digit AWS account id`.
+"""
+
+from __future__ import annotations
+
+import ipaddress
+import re
+import tomllib
+from collections.abc import Iterable
+from pathlib import Path
+from typing import Any, TypeVar, cast
+from urllib.parse import urlsplit
+
+from breakglass_gui.core.config.model import (
+    CHAINED_ROLE_MAX_SECONDS,
+    DEFAULT_LOG_GROUP,
+    DEFAULT_ROLE_NAME,
+    Account,
+    Approver,
+    Config,
+    MonitoringConfig,
+    NotificationConfig,
+    Operator,
+    Organisation,
+    RoleConfig,
+    RotationConfig,
+    SessionConfig,
+    VaultConfig,
+)
+from breakglass_gui.core.errors import ConfigError
+
+T = TypeVar("T")
+
+ACCOUNT_ID = re.compile(r"^\d{12}$")
+REGION = re.compile(r"^[a-z]{2}(-gov|-iso[a-z]?)?-[a-z]+-\d$")
+ROLE_NAME = re.compile(r"^[\w+=,.@-]{1,64}$")
+IAM_USER_NAME = re.compile(r"^[\w+=,.@-]{1,64}$")
+ROSTER_ID = re.compile(r"^[A-Za-z0-9][A-Za-z0-9._@+=,-]{1,63}$")  # also valid as SourceIdentity
+EMAIL = re.compile(r"^[^@\s]+@[^@\s]+\.[^@\s]+$")
+LOG_GROUP = re.compile(r"^[\w#./-]{1,512}$")
+SNS_ARN = re.compile(r"^arn:(aws|aws-us-gov|aws-cn):sns:[a-z0-9-]+:\d{12}:[\w-]{1,256}$")
+LAMBDA_REF = re.compile(
+    r"^(arn:(aws|aws-us-gov|aws-cn):lambda:[a-z0-9-]+:\d{12}:function:)?[\w-]{1,64}(:[\w-]+)?$"
+)
+PARTITIONS = ("aws", "aws-us-gov", "aws-cn")
+PARTITION_OF_REGION = {"us-gov": "aws-us-gov", "cn": "aws-cn"}
+
+# AWS limits (seconds): role sessions 15 min to 12 h; GetSessionToken for IAM users up to 36 h.
+MIN_SESSION = 900
+MAX_ROLE_SESSION = 43_200
+
+
+class _Problems:
+    def __init__(self) -> None:
+        self.items: list[str] = []
+
+    def add(self, path: str, text: str) -> None:
+        self.items.append(f"{path}: {text}")
+
+
+class _Table:
+    """Typed access to one TOML table; every key read is marked, the rest are unknown keys."""
+
+    def __init__(self, data: Any, path: str, problems: _Problems) -> None:
+        self.path = path
+        self.problems = problems
+        self.ok = isinstance(data, dict)
+        self.data: dict[str, Any] = data if isinstance(data, dict) else {}
+        self.seen: set[str] = set()
+        if not self.ok:
+            problems.add(path, f"must be a table, not {_kind(data)}")
+
+    def key(self, name: str) -> str:
+        return f"{self.path}.{name}" if self.path else name
+
+    def get(
+        self, name: str, kind: type[T], default: T | None = None, *, required: bool = False
+    ) -> T | None:
+        self.seen.add(name)
+        if name not in self.data:
+            if required and self.ok:
+                self.problems.add(self.key(name), "is required")
+            return default
+        value = self.data[name]
+        if kind is int and isinstance(value, bool) or not isinstance(value, kind):
+            self.problems.add(self.key(name), f"must be {_kind_name(kind)}, not {_kind(value)}")
+            return default
+        return value
+
+    def text(
+        self,
+        name: str,
+        default: str | None = None,
+        *,
+        required: bool = False,
+        pattern: re.Pattern[str] | None = None,
+        what: str = "",
+    ) -> str | None:
+        value = self.get(name, str, default, required=required)
+        if value is None:
+            return None
+        if name in self.data and not value.strip():
+            self.problems.add(self.key(name), "must not be empty")
+            return None
+        if pattern is not None and name in self.data and not pattern.fullmatch(value):
+            self.problems.add(self.key(name), f"{_quote(value)} is not {what}")
+            return None
+        return value
+
+    def choice(self, name: str, choices: Iterable[str], default: str | None = None) -> str | None:
+        options = tuple(choices)
+        value = self.get(name, str, default, required=default is None)
+        if value is not None and value not in options:
+            self.problems.add(self.key(name), f"{_quote(value)} is not one of {', '.join(options)}")
+            return None
+        return value
+
+    def duration(self, name: str, default: int, low: int, high: int) -> int:
+        value = self.get(name, int, default)
+        assert value is not None
+        if not low <= value <= high:
+            self.problems.add(
+                self.key(name), f"{value} seconds is outside the AWS limits {low}–{high} seconds"
+            )
+            return default
+        return value
+
+    def strings(self, name: str, default: tuple[str, ...] = ()) -> tuple[str, ...]:
+        value = self.get(name, list, None)
+        if value is None:
+            return default
+        if not all(isinstance(v, str) and v for v in value):
+            self.problems.add(self.key(name), "must be a list of non-empty strings")
+            return default
+        return tuple(value)
+
+    def tables(self, name: str) -> list[_Table]:
+        self.seen.add(name)
+        value = self.data.get(name, [])
+        if not isinstance(value, list):
+            self.problems.add(self.key(name), f"must be an array of tables, not {_kind(value)}")
+            return []
+        return [_Table(item, f"{self.key(name)}[{i}]", self.problems) for i, item in enumerate(value)]
+
+    def table(self, name: str, *, required: bool = False) -> _Table:
+        self.seen.add(name)
+        if name not in self.data and required and self.ok:
+            self.problems.add(self.key(name), "section is required")
+        return _Table(self.data.get(name, {}), self.key(name), self.problems)
+
+    def finish(self) -> None:
+        for name in sorted(set(self.data) - self.seen):
+            self.problems.add(self.key(name), "unknown key (check the spelling)")
+
+
+def _kind(value: object) -> str:
+    return {
+        bool: "a boolean", int: "an integer", float: "a number", str: "a string",
+        list: "an array", dict: "a table",
+    }.get(type(value), type(value).__name__)
+
+
+def _kind_name(kind: type) -> str:
+    return {bool: "true or false", int: "an integer", str: "a string", list: "an array"}.get(
+        kind, kind.__name__
+    )
+
+
+def _quote(value: str) -> str:
+    shown = value if len(value) <= 80 else value[:77] + "..."
+    return '"' + shown.encode("unicode_escape").decode("ascii").replace('"', '\\"') + '"'
+
+
+def _organisation(t: _Table) -> Organisation | None:
+    name = t.text("name", required=True)
+    iam = t.text("iam_account_id", required=True, pattern=ACCOUNT_ID, what="a 12-digit AWS account id")
+    partition = t.choice("partition", PARTITIONS, "aws")
+    region = t.text("region", required=True, pattern=REGION, what="an AWS region name")
+    if region and partition:
+        expected = next((p for k, p in PARTITION_OF_REGION.items() if region.startswith(k)), "aws")
+        if expected != partition:
+            t.problems.add(t.key("region"), f"{region} is not in partition {partition}")
+    t.finish()
+    if None in (name, iam, partition, region):
+        return None
+    return Organisation(cast(str, name), cast(str, iam), cast(Any, partition), cast(str, region))
+
+
+def _person(t: _Table) -> tuple[str | None, str | None, str | None]:
+    pid = t.text("id", required=True, pattern=ROSTER_ID, what="a valid id (letters, digits, ._@+=,-)")
+    name = t.text("name", required=True)
+    email = t.text("email", required=True, pattern=EMAIL, what="an e-mail address")
+    return pid, name, email
+
+
+def _operators(root: _Table) -> list[Operator]:
+    out = []
+    for t in root.tables("operators"):
+        pid, name, email = _person(t)
+        t.finish()
+        if pid and name and email:
+            out.append(Operator(pid, name, email))
+    return out
+
+
+def _approvers(root: _Table) -> list[Approver]:
+    out = []
+    for t in root.tables("approvers"):
+        pid, name, email = _person(t)
+        role = t.choice("role", ("primary", "secondary"))
+        infra = t.get("aws_infrastructure", bool, None, required=True)
+        t.finish()
+        if pid and name and email and role and infra is not None:
+            out.append(Approver(pid, name, email, cast(Any, role), infra))
+    return out
+
+
+def _vault(t: _Table, *, drill: bool) -> VaultConfig | None:
+    address = t.text("address", required=True)
+    if address is not None:
+        problem = vault_address_problem(address, drill=drill)
+        if problem:
+            t.problems.add(t.key("address"), problem)
+            address = None
+    method = t.choice("auth_method", ("userpass", "token", "approle", "ldap"))
+    ca_bundle = t.text("ca_bundle")
+    if ca_bundle and not Path(ca_bundle).expanduser().is_file():
+        t.problems.add(t.key("ca_bundle"), f"{_quote(ca_bundle)} is not a readable file")
+    username = t.text("username")
+    role_id = t.text("role_id")
+    if method in ("userpass", "ldap") and not username:
+        t.problems.add(t.key("username"), f"is required for auth_method = {method}")
+    if method == "approle" and not role_id:
+        t.problems.add(t.key("role_id"), "is required for auth_method = approle")
+    users = t.strings("users", ("break-glass-user-1", "break-glass-user-2"))
+    for i, user in enumerate(users):
+        if not IAM_USER_NAME.fullmatch(user):
+            t.problems.add(f"{t.key('users')}[{i}]", f"{_quote(user)} is not a valid IAM user name")
+    if len(set(users)) != len(users):
+        t.problems.add(t.key("users"), "lists the same user twice")
+    default_user = t.text("default_user", users[0] if users else None)
+    if default_user and default_user not in users:
+        t.problems.add(t.key("default_user"), f"{_quote(default_user)} is not in vault.users")
+    timeout = t.get("timeout_seconds", int, 10)
+    config = VaultConfig(
+        address=cast(str, address),
+        auth_method=cast(Any, method),
+        ca_bundle=str(Path(ca_bundle).expanduser()) if ca_bundle else None,
+        namespace=t.text("namespace"),
+        auth_mount=t.text("auth_mount"),
+        username=username,
+        role_id=role_id,
+        kv_mount=t.text("kv_mount", "secret") or "secret",
+        kv_path_prefix=t.text("kv_path_prefix", "breakglass/users") or "breakglass/users",
+        users=users,
+        default_user=default_user or "",
+        timeout_seconds=float(timeout or 10),
+    )
+    t.finish()
+    return config if address and method else None
+
+
+def vault_address_problem(address: str, *, drill: bool) -> str | None:
+    """Why this Vault address is refused, or None: HTTPS only; plain HTTP only to loopback in a drill."""
+    parts = urlsplit(address)
+    if parts.scheme == "https" and parts.hostname:
+        return None
+    if parts.scheme == "http" and parts.hostname:
+        if drill and _is_loopback(parts.hostname):
+            return None
+        return (
+            f"{_quote(address)} uses plain HTTP; Vault must be reached over HTTPS "
+            "(plain HTTP is accepted only for a loopback address in drill mode)"
+        )
+    return f"{_quote(address)} is not an https:// URL"
+
+
+def _is_loopback(host: str) -> bool:
+    if host == "localhost":
+        return True
+    try:
+        return ipaddress.ip_address(host).is_loopback
+    except ValueError:
+        return False
+
+
+def _accounts(root: _Table) -> list[Account]:
+    out = []
+    for t in root.tables("accounts"):
+        aid = t.text("id", required=True, pattern=ACCOUNT_ID, what="a 12-digit AWS account id")
+        name = t.text("name", required=True)
+        env = t.text("environment", "unspecified")
+        t.finish()
+        if aid and name:
+            out.append(Account(aid, name, env or "unspecified"))
+    if not out and not root.problems.items:
+        root.problems.add("accounts", "at least one account is required")
+    ids = [a.id for a in out]
+    for dup in sorted({i for i in ids if ids.count(i) > 1}):
+        root.problems.add("accounts", f"account id {dup} is listed more than once")
+    return out
+
+
+def _role(t: _Table) -> RoleConfig:
+    name = t.text("name", DEFAULT_ROLE_NAME, pattern=ROLE_NAME, what="a valid IAM role name")
+    max_duration = t.duration("max_session_duration", 3600, 3600, MAX_ROLE_SESSION)
+    t.finish()
+    return RoleConfig(name or DEFAULT_ROLE_NAME, max_duration)
+
+
+def _session(t: _Table, role: RoleConfig) -> SessionConfig:
+    mode = t.choice("mfa_mode", ("session", "direct"), "session") or "session"
+    max_duration = t.duration("max_duration", 3600, MIN_SESSION, MAX_ROLE_SESSION)
+    default = t.duration("default_duration", min(3600, max_duration), MIN_SESSION, MAX_ROLE_SESSION)
+    if default > max_duration:
+        t.problems.add(t.key("default_duration"), f"{default} is longer than max_duration {max_duration}")
+    if mode == "session" and max_duration > CHAINED_ROLE_MAX_SECONDS:
+        t.problems.add(
+            t.key("max_duration"),
+            f"{max_duration} seconds cannot be granted in mfa_mode = session: role chaining limits "
+            "a role session to 3600 seconds (use mfa_mode = direct for longer sessions)",
+        )
+    if mode == "direct" and max_duration > role.max_session_duration:
+        t.problems.add(
+            t.key("max_duration"),
+            f"{max_duration} is longer than role.max_session_duration {role.max_session_duration}",
+        )
+    browser = t.get("browser_command", list, None)
+    command: tuple[str, ...] = ()
+    if browser is not None:
+        if browser and all(isinstance(p, str) and p for p in browser) and "{url}" in browser:
+            command = tuple(browser)
+        else:
+            t.problems.add(
+                t.key("browser_command"),
+                'must be a list of strings containing the placeholder "{url}", '
+                'e.g. ["firefox", "--private-window", "{url}"]',
+            )
+    logout_first = t.get("logout_first", bool, True)
+    regional = t.get("regional_signin", bool, False)
+    t.finish()
+    return SessionConfig(
+        cast(Any, mode), max_duration, default, command, bool(logout_first), bool(regional)
+    )
+
+
+def _monitoring(t: _Table) -> MonitoringConfig:
+    base = MonitoringConfig()
+    group = t.text("log_group", DEFAULT_LOG_GROUP, pattern=LOG_GROUP, what="a log group name")
+    account = t.text("log_group_account", "", pattern=ACCOUNT_ID, what="a 12-digit AWS account id")
+    region = t.text("region", "", pattern=REGION, what="an AWS region name")
+    interval = t.get("poll_interval_seconds", int, 15) or 15
+    if not 5 <= interval <= 300:
+        t.problems.add(t.key("poll_interval_seconds"), f"{interval} is outside 5–300 seconds")
+    config = MonitoringConfig(
+        log_group=group or DEFAULT_LOG_GROUP,
+        log_group_account=account or "",
+        region=region or "",
+        live_tail=bool(t.get("live_tail", bool, True)),
+        filter_log_events=bool(t.get("filter_log_events", bool, True)),
+        lookup_events=bool(t.get("lookup_events", bool, True)),
+        poll_interval_seconds=interval,
+        alarm_names=t.strings("alarm_names", base.alarm_names),
+    )
+    t.finish()
+    return config
+
+
+def _notifications(t: _Table) -> NotificationConfig | None:
+    arn = t.text("sns_topic_arn", required=True, pattern=SNS_ARN, what="an SNS topic ARN")
+    t.finish()
+    return NotificationConfig(arn) if arn else None
+
+
+def _rotation(t: _Table) -> RotationConfig:
+    function = t.text("lambda_function", pattern=LAMBDA_REF, what="a Lambda function name or ARN")
+    timeout = t.get("lambda_timeout_seconds", int, 60) or 60
+    if not 1 <= timeout <= 900:
+        t.problems.add(t.key("lambda_timeout_seconds"), f"{timeout} is outside 1–900 seconds")
+    t.finish()
+    return RotationConfig(function, timeout)
+
+
+def _roster(config_ops: list[Operator], approvers: list[Approver], problems: _Problems) -> None:
+    if not config_ops:
+        problems.add("operators", "at least one operator is required")
+    primaries = [a for a in approvers if a.role == "primary"]
+    secondaries = [a for a in approvers if a.role == "secondary" and not a.aws_infrastructure]
+    if approvers and not primaries:
+        problems.add("approvers", 'at least one approver with role = "primary" (CISO) is required')
+    if approvers and not secondaries:
+        problems.add(
+            "approvers",
+            'at least one approver with role = "secondary" and aws_infrastructure = false '
+            "(senior management not involved with the AWS infrastructure) is required",
+        )
+    if not approvers:
+        problems.add("approvers", "at least two approvers (one primary, one secondary) are required")
+    seen: dict[str, str] = {}
+    for section, people in (("operators", config_ops), ("approvers", approvers)):
+        for i, person in enumerate(people):
+            where = f"{section}[{i}].id"
+            if person.id in seen and seen[person.id] == section:
+                problems.add(where, f'"{person.id}" is used more than once in {section}')
+            seen.setdefault(person.id, section)
+
+
+def parse_config(data: dict[str, Any], *, drill: bool = False) -> Config:
+    """Validate parsed TOML and build the model; raises ConfigError listing every problem."""
+    problems = _Problems()
+    root = _Table(data, "", problems)
+    organisation = _organisation(root.table("organisation", required=True))
+    operators = _operators(root)
+    approvers = _approvers(root)
+    vault = _vault(root.table("vault", required=True), drill=drill)
+    accounts = _accounts(root)
+    role = _role(root.table("role"))
+    session = _session(root.table("session"), role)
+    monitoring = _monitoring(root.table("monitoring"))
+    notifications = _notifications(root.table("notifications", required=True))
+    rotation = _rotation(root.table("rotation"))
+    root.finish()
+    _roster(operators, approvers, problems)
+    if problems.items or organisation is None or vault is None or notifications is None:
+        raise ConfigError(problems.items or ["the configuration is incomplete"])
+    return Config(
+        organisation=organisation,
+        operators=tuple(operators),
+        approvers=tuple(approvers),
+        vault=vault,
+        accounts=tuple(accounts),
+        notifications=notifications,
+        role=role,
+        session=session,
+        monitoring=monitoring,
+        rotation=rotation,
+    )
+
+
+def load_config(path: Path, *, drill: bool = False) -> Config:
+    """Read and validate a TOML file; every failure is a ConfigError with readable problems."""
+    try:
+        raw = path.read_bytes()
+    except OSError as exc:
+        raise ConfigError([f"{path}: cannot be read ({exc.strerror or exc})"]) from None
+    try:
+        data = tomllib.loads(raw.decode("utf-8"))
+    except UnicodeDecodeError:
+        raise ConfigError([f"{path}: is not UTF-8 text"]) from None
+    except tomllib.TOMLDecodeError as exc:
+        raise ConfigError([f"{path}: is not valid TOML ({exc})"]) from None
+    return parse_config(data, drill=drill)
+
+

@@ -1,0 +1,166 @@
+"""The configuration model. Instances are only built by the loader, after validation."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Literal
+
+Partition = Literal["aws", "aws-us-gov", "aws-cn"]
+ApproverRole = Literal["primary", "secondary"]
+AuthMethod = Literal["userpass", "token", "approle", "ldap"]
+MfaMode = Literal["session", "direct"]
+
+DEFAULT_ROLE_NAME = "a-tmpl-prod-rol-break-glass"
+DEFAULT_LOG_GROUP = "a-tmpl-prod-cwgrp-break-glass"
+DEFAULT_TOPIC_NAME = "a-tmpl-prod-sns-break-glass"
+CHAINED_ROLE_MAX_SECONDS = 3600
+
+
+@dataclass(frozen=True)
+class Organisation:
+    name: str
+    iam_account_id: str
+    partition: Partition
+    region: str
+
+
+@dataclass(frozen=True)
+class Operator:
+    id: str
+    name: str
+    email: str
+
+
+@dataclass(frozen=True)
+class Approver:
+    id: str
+    name: str
+    email: str
+    role: ApproverRole
+    aws_infrastructure: bool
+
+
+@dataclass(frozen=True)
+class VaultConfig:
+    address: str
+    auth_method: AuthMethod
+    ca_bundle: str | None = None
+    namespace: str | None = None
+    auth_mount: str | None = None
+    username: str | None = None
+    role_id: str | None = None
+    kv_mount: str = "secret"
+    kv_path_prefix: str = "breakglass/users"
+    users: tuple[str, ...] = ("break-glass-user-1", "break-glass-user-2")
+    default_user: str = "break-glass-user-1"
+    timeout_seconds: float = 10.0
+
+    def kv_path(self, user: str) -> str:
+        return f"{self.kv_path_prefix.strip('/')}/{user}"
+
+    @property
+    def mount_for_auth(self) -> str:
+        return self.auth_mount or self.auth_method
+
+
+@dataclass(frozen=True)
+class Account:
+    id: str
+    name: str
+    environment: str
+
+
+@dataclass(frozen=True)
+class RoleConfig:
+    name: str = DEFAULT_ROLE_NAME
+    max_session_duration: int = 3600
+
+
+@dataclass(frozen=True)
+class SessionConfig:
+    mfa_mode: MfaMode = "session"
+    max_duration: int = 3600
+    default_duration: int = 3600
+    browser_command: tuple[str, ...] = ()
+    logout_first: bool = True
+    regional_signin: bool = False
+
+
+@dataclass(frozen=True)
+class MonitoringConfig:
+    log_group: str = DEFAULT_LOG_GROUP
+    log_group_account: str = ""
+    region: str = ""
+    live_tail: bool = True
+    filter_log_events: bool = True
+    lookup_events: bool = True
+    poll_interval_seconds: int = 15
+    alarm_names: tuple[str, ...] = (
+        "a-tmpl-prod-alarm-break-glass-user-login",
+        "a-tmpl-prod-alarm-break-glass-role-assumption",
+    )
+
+
+@dataclass(frozen=True)
+class NotificationConfig:
+    sns_topic_arn: str
+
+    @property
+    def account_id(self) -> str:
+        return self.sns_topic_arn.split(":")[4]
+
+    @property
+    def region(self) -> str:
+        return self.sns_topic_arn.split(":")[3]
+
+
+@dataclass(frozen=True)
+class RotationConfig:
+    lambda_function: str | None = None
+    lambda_timeout_seconds: int = 60
+
+
+@dataclass(frozen=True)
+class Config:
+    organisation: Organisation
+    operators: tuple[Operator, ...]
+    approvers: tuple[Approver, ...]
+    vault: VaultConfig
+    accounts: tuple[Account, ...]
+    notifications: NotificationConfig
+    role: RoleConfig = field(default_factory=RoleConfig)
+    session: SessionConfig = field(default_factory=SessionConfig)
+    monitoring: MonitoringConfig = field(default_factory=MonitoringConfig)
+    rotation: RotationConfig = field(default_factory=RotationConfig)
+
+    def operator(self, operator_id: str) -> Operator | None:
+        return next((o for o in self.operators if o.id == operator_id), None)
+
+    def approver(self, approver_id: str) -> Approver | None:
+        return next((a for a in self.approvers if a.id == approver_id), None)
+
+    def account(self, account_id: str) -> Account | None:
+        return next((a for a in self.accounts if a.id == account_id), None)
+
+    def role_arn(self, account_id: str) -> str:
+        return f"arn:{self.organisation.partition}:iam::{account_id}:role/{self.role.name}"
+
+    @property
+    def log_account_id(self) -> str:
+        return self.monitoring.log_group_account or self.organisation.iam_account_id
+
+    @property
+    def log_region(self) -> str:
+        return self.monitoring.region or self.organisation.region
+
+    def service_accounts(self) -> dict[str, str]:
+        """Accounts the app itself needs a session in (SPEC §2.5), by purpose."""
+        return {
+            "rotation": self.organisation.iam_account_id,
+            "monitoring": self.log_account_id,
+            "notifications": self.notifications.account_id,
+        }
+
+    def account_label(self, account_id: str) -> str:
+        account = self.account(account_id)
+        return f"{account.name} ({account_id})" if account else account_id

@@ -1,0 +1,256 @@
+"""Revoke and rotate (SPEC §4): the end of every incident, idempotent and resumable.
+
+Order, and why:
+1. revoke role sessions in every target account that the app does not need (in parallel);
+2. revoke the IAM user's MFA session (Deny-older-sessions on the user)   → REVOKED;
+3. rotate the user's credentials (Lambda or direct), then verify them;
+4. check the seed's alarms fired, notify SNS;
+5. revoke the service sessions last — the IAM account's very last, since rotation needs it
+                                                                         → ROTATED;
+then revoke the Vault token. A step already done (journaled outcome ok) is skipped, so a retry
+or a relaunch after a crash resumes where it stopped. Revocation entries are held in memory if
+the journal cannot be written (SPEC §1) and flushed when it can.
+"""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Callable
+from concurrent.futures import ThreadPoolExecutor
+from datetime import UTC, datetime
+from typing import TYPE_CHECKING, Any
+
+from breakglass_gui.core.aws import revoke
+from breakglass_gui.core.aws.errors import classify
+from breakglass_gui.core.aws.rotate import DirectRotation, LambdaRotation, verify_user
+from breakglass_gui.core.errors import BreakGlassError, ProcedureError
+from breakglass_gui.core.incident import State
+
+if TYPE_CHECKING:
+    from breakglass_gui.core.procedure import Procedure
+
+log = logging.getLogger(__name__)
+
+Progress = Callable[[str, str, str], None]
+MAX_PARALLEL = 8
+
+
+class Ending:
+    def __init__(self, procedure: Procedure, progress: Progress | None = None) -> None:
+        self.p = procedure
+        self.config = procedure.config
+        self.progress = progress or (lambda key, status, text: None)
+        self.failures: list[tuple[str, str]] = []
+        self.user = procedure.incident.vault_user or self.config.vault.default_user
+        self.iam_account = self.config.organisation.iam_account_id
+        self.service = list(dict.fromkeys(self.config.service_accounts().values()))
+
+    # ----- plan ---------------------------------------------------------------------------
+
+    def targets_only(self) -> list[str]:
+        return [a for a in self.p.incident.accounts_used() if a not in self.service]
+
+    def service_order(self) -> list[str]:
+        """Service accounts to revoke, the IAM account last (rotation needs it to the end)."""
+        used = set(self.p.incident.accounts_used()) | set(self.service)
+        ordered = [a for a in self.service if a != self.iam_account and a in used]
+        return [*ordered, self.iam_account]
+
+    def steps(self) -> list[str]:
+        """Every step of this ending, in order (the GUI's progress list)."""
+        keys = [f"revoke.role:{a}" for a in self.targets_only()]
+        keys += [f"revoke.user:{self.user}", f"rotate:{self.user}", f"verify.user:{self.user}",
+                 "check.alarms", "notify.revoked"]
+        keys += [f"revoke.role:{a}" for a in self.service_order()]
+        return keys
+
+    def pending(self) -> list[str]:
+        return [k for k in self.steps() if not self.p.incident.done(k)]
+
+    def accounts_needed(self) -> list[str]:
+        needed: list[str] = []
+        for key in self.pending():
+            account = self._account_for(key)
+            if account and account not in needed:
+                needed.append(account)
+        return needed
+
+    def _account_for(self, key: str) -> str | None:
+        if key.startswith("revoke.role:"):
+            return key.split(":", 1)[1]
+        if key.startswith(("revoke.user:", "rotate:", "verify.user:")):
+            return self.iam_account
+        if key == "check.alarms":
+            return self.config.log_account_id
+        if key == "notify.revoked":
+            return self.config.notifications.account_id
+        return None
+
+    def what_is_needed(self) -> str | None:
+        """None if the ending can run now; else 'vault', 'mfa' or 'code' (direct mode)."""
+        needs_rotation = any(k.startswith("rotate:") for k in self.pending())
+        missing = [a for a in self.accounts_needed() if a not in self.p.sessions]
+        if (needs_rotation or missing) and not self.p.vault.logged_in:
+            return "vault"
+        if missing:
+            if self.config.session.mfa_mode == "direct":
+                return "code"
+            if not self.p.has_mfa_session():
+                return "mfa"
+        return None
+
+    # ----- run ----------------------------------------------------------------------------
+
+    def run(self) -> None:
+        p = self.p
+        if p.state is State.ROTATED or p.incident.reached(State.REVIEWED):
+            return
+        p._require(State.ENDING, State.REVOKED)
+        need = self.what_is_needed()
+        if need == "vault":
+            raise ProcedureError("To finish revocation and rotation, unlock Vault again.",
+                                 code="needs.vault")
+        if need == "mfa":
+            raise ProcedureError("To finish revocation and rotation, enter a new MFA code.",
+                                 code="needs.mfa")
+        if need == "code":
+            missing = [a for a in self.accounts_needed() if a not in p.sessions]
+            raise ProcedureError(
+                f"Direct MFA mode: a new code is needed for each of {', '.join(missing)}.",
+                code="needs.code")
+        for account in self.accounts_needed():
+            if account not in p.sessions:
+                purpose = "target" if account in p.incident.accounts else "service"
+                self._guard(f"session:{account}", lambda a=account, pu=purpose: p.assume(a, pu))
+
+        with ThreadPoolExecutor(max_workers=MAX_PARALLEL) as pool:
+            list(pool.map(self._revoke_account, self.targets_only()))
+        self._step(f"revoke.user:{self.user}", self._revoke_user)
+        if not self.failures and p.state is State.ENDING:
+            p._transition(State.REVOKED)
+        self._step(f"rotate:{self.user}", self._rotate)
+        self._step(f"verify.user:{self.user}", self._verify_user)
+        self._step("check.alarms", self._check_alarms)
+        self._step("notify.revoked", self._notify)
+        if self.failures:
+            self._fail()
+        for account in self.service_order():
+            self._revoke_account(account)
+        if self.failures:
+            self._fail()
+        p._transition(State.ROTATED)
+        p.shutdown()
+        p.deps.journal.flush()
+
+    def _fail(self) -> None:
+        steps = ", ".join(k for k, _ in self.failures)
+        first = self.failures[0][1]
+        raise ProcedureError(
+            f"{len(self.failures)} step(s) did not complete ({steps}). The incident stays "
+            f"{self.p.state.value}: retry revoke-and-rotate. First problem: {first}",
+            code="ending.incomplete")
+
+    def _guard(self, key: str, fn: Callable[[], Any]) -> bool:
+        self.progress(key, "running", "")
+        try:
+            fn()
+        except BreakGlassError as exc:
+            self.failures.append((key, exc.message))
+            self.progress(key, "failed", exc.message)
+            return False
+        self.progress(key, "done", "")
+        return True
+
+    def _step(self, key: str, fn: Callable[[], dict[str, Any]]) -> bool:
+        if self.p.incident.done(key):
+            self.progress(key, "done", "already done")
+            return True
+        return self._guard(key, lambda: self.p._effect(
+            key.split(":")[0], {"step": key}, fn, key=key, hold=True, evidence=lambda e: e))
+
+    # ----- steps --------------------------------------------------------------------------
+
+    def _now(self) -> float:
+        return self.p.deps.clock.now()
+
+    def _revoke_account(self, account: str) -> None:
+        key = f"revoke.role:{account}"
+
+        def run() -> dict[str, Any]:
+            iam = self.p._client("iam", account)
+            cutoff = self._now()
+            done = revoke.revoke_role_sessions(iam, self.config.role.name, cutoff)
+            done["check"] = revoke.verify_role_revocation(iam, self.config.role.name, cutoff)
+            done["account"] = account
+            if not done["check"]["verified"]:
+                raise ProcedureError(f"The revocation policy in {account} did not read back.",
+                                     code="ending.verify")
+            return done
+
+        if self._step(key, run):
+            self.p.forget_session(account)
+
+    def _revoke_user(self) -> dict[str, Any]:
+        iam = self.p._client("iam", self.iam_account)
+        cutoff = self._now()
+        done = revoke.revoke_user_sessions(iam, self.user, cutoff)
+        done["check"] = revoke.verify_user_revocation(iam, self.user, cutoff)
+        return done
+
+    def _rotate(self) -> dict[str, Any]:
+        p = self.p
+        iam = p._client("iam", self.iam_account)
+        function = self.config.rotation.lambda_function
+        if function:
+            region = function.split(":")[3] if function.startswith("arn:") else None
+            lam = p._client("lambda", self.iam_account, region,
+                            read_timeout=self.config.rotation.lambda_timeout_seconds + 10,
+                            retries=False)
+            return LambdaRotation(lam, function, iam, p.vault, self.iam_account,
+                                  p._effect).run(self.user, p.id)
+        return DirectRotation(iam, p.vault, p.key_works, p.deps.clock, p._effect).run(
+            self.user, p.id)
+
+    def _verify_user(self) -> dict[str, Any]:
+        p = self.p
+        record = p._effect("vault.read_record", {"user": self.user, "why": "verify"},
+                           lambda: p.vault.read_record(self.user))
+        expected = record.access_key_id
+        record.wipe()
+        evidence = verify_user(p._client("iam", self.iam_account), self.user, expected)
+        if not evidence["verified"]:
+            raise ProcedureError(
+                f"After rotation, {self.user} has active keys {evidence['active_keys']} (Vault "
+                f"holds {expected}) and login profile = {evidence['login_profile']}.",
+                code="ending.verify")
+        return evidence
+
+    def _check_alarms(self) -> dict[str, Any]:
+        """Did the seed's alarms fire for this incident? If not, that is a review finding."""
+        p = self.p
+        declared = _parse(p.incident.declared_at) or self._now() - 3600
+        client = p._client("cloudwatch", self.config.log_account_id, self.config.log_region)
+        fired: dict[str, bool] = {}
+        for name in self.config.monitoring.alarm_names:
+            try:
+                history = client.describe_alarm_history(
+                    AlarmName=name, HistoryItemType="StateUpdate",
+                    StartDate=datetime.fromtimestamp(declared, tz=UTC),
+                    EndDate=datetime.fromtimestamp(self._now() + 60, tz=UTC), MaxRecords=100)
+            except Exception as exc:  # noqa: BLE001 - a failed check is a finding, not a blocker
+                return {"checked": False, "error": classify(exc).message, "all_fired": False}
+            fired[name] = any("to ALARM" in str(item.get("HistorySummary", ""))
+                              for item in history.get("AlarmHistoryItems", []))
+        return {"checked": True, "alarms": fired,
+                "all_fired": all(fired.values()) if fired else False}
+
+    def _notify(self) -> dict[str, Any]:
+        record = self.p._notify("revoked", f"Break glass revoked and rotated: {self.p.id}")
+        return {"sent": record["sent"], "attempts": record["attempts"]}
+
+
+def _parse(stamp: str) -> float | None:
+    try:
+        return datetime.fromisoformat(stamp.replace("Z", "+00:00")).timestamp()
+    except ValueError:
+        return None

@@ -1,0 +1,113 @@
+"""Approver TOTP secrets in the OS keyring, and the enrolment that puts them there (SPEC §2.2).
+
+The keyring must be a real OS store. The `fail` and `null` backends and any plaintext-file
+backend (keyrings.alt and friends) are refused outright: a secret in a plaintext file, even with
+a warning, is the mistake this tool exists not to make.
+"""
+
+from __future__ import annotations
+
+import logging
+from dataclasses import dataclass
+from typing import Any, Protocol
+
+from breakglass_gui.core import totp
+from breakglass_gui.core.config import Approver
+from breakglass_gui.core.errors import EnrolmentError
+from breakglass_gui.core.journal import Journal
+from breakglass_gui.core.secret import Secret
+
+log = logging.getLogger(__name__)
+
+SERVICE = "breakglass-approver-totp"
+
+
+class TotpSecretStore(Protocol):
+    def get(self, approver_id: str) -> Secret | None: ...
+
+    def set(self, approver_id: str, secret: Secret) -> None: ...
+
+
+def backend_refusal(backend: Any) -> str | None:
+    """Why this keyring backend cannot hold approver secrets, or None if it can."""
+    children = getattr(backend, "backends", None)
+    if children is not None:  # keyring's ChainerBackend: every member must be acceptable
+        if not children:
+            return "no OS keyring is available (the keyring chain is empty)"
+        reasons = [r for r in (backend_refusal(child) for child in children) if r]
+        return reasons[0] if reasons else None
+    cls = type(backend)
+    qualified = f"{cls.__module__}.{cls.__qualname__}"
+    lowered = qualified.lower()
+    if lowered.startswith("keyring.backends.fail"):
+        return "no OS keyring is available (keyring fell back to its 'fail' backend)"
+    if lowered.startswith("keyring.backends.null"):
+        return "the keyring is disabled (the 'null' backend stores nothing)"
+    if "plaintext" in lowered or lowered.startswith("keyrings.alt") or "file" in lowered:
+        return (
+            f"the keyring backend {qualified} stores secrets in a file; approver secrets must "
+            "live in the OS keyring (Secret Service, macOS Keychain or Windows Credential Locker)"
+        )
+    return None
+
+
+class KeyringSecretStore:
+    """Approver secrets in the OS keyring via `keyring`; refuses unsafe backends on construction."""
+
+    def __init__(self, backend: Any | None = None) -> None:
+        import keyring
+
+        self._backend = backend if backend is not None else keyring.get_keyring()
+        reason = backend_refusal(self._backend)
+        if reason:
+            raise EnrolmentError(f"Approver codes cannot be stored: {reason}.", code="keyring")
+
+    def get(self, approver_id: str) -> Secret | None:
+        try:
+            value = self._backend.get_password(SERVICE, approver_id)
+        except Exception as exc:  # noqa: BLE001 - any backend failure is the same to the operator
+            raise EnrolmentError(f"The OS keyring could not be read: {exc}", code="keyring") from None
+        return Secret(value) if value else None
+
+    def set(self, approver_id: str, secret: Secret) -> None:
+        try:
+            self._backend.set_password(SERVICE, approver_id, secret.reveal())
+        except Exception as exc:  # noqa: BLE001
+            raise EnrolmentError(f"The OS keyring refused the secret: {exc}", code="keyring") from None
+
+
+@dataclass
+class PendingEnrolment:
+    """A freshly generated secret shown to the approver; stored only after one correct code."""
+
+    approver: Approver
+    secret: Secret
+    uri: str
+
+
+class Enrolment:
+    def __init__(self, store: TotpSecretStore, organisation: str, journal: Journal) -> None:
+        self._store = store
+        self._journal = journal
+        self._issuer = f"Break Glass ({organisation})"
+
+    def start(self, approver: Approver) -> PendingEnrolment:
+        secret = totp.new_secret()
+        return PendingEnrolment(approver, secret, totp.provisioning_uri(secret, approver.email, self._issuer))
+
+    def confirm(self, pending: PendingEnrolment, code: str, now: float) -> None:
+        code = code.strip().replace(" ", "")
+        if not totp.CODE.fullmatch(code):
+            raise EnrolmentError("Enter the 6-digit code your authenticator app shows.", field="code")
+        if totp.matching_step(pending.secret, code, now) is None:
+            raise EnrolmentError(
+                "That code does not match. Check the phone's clock and enter the code shown now.",
+                field="code",
+            )
+        self._journal.append(None, "approver.enrolled", {
+            "approver": pending.approver.id, "role": pending.approver.role,
+        })
+        self._store.set(pending.approver.id, pending.secret)
+        self._journal.set_approver_state(pending.approver.id, -1, 0, 0.0)
+        log.info("approver %s enrolled", pending.approver.id)
+        pending.secret.wipe()

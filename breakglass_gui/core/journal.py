@@ -1,0 +1,343 @@
+"""The append-only, hash-chained journal of SPEC §6.
+
+SQLite in WAL mode with `synchronous=FULL`, file mode 0600. Each entry's
+`hash = SHA-256(prev_hash || canonical_json(entry))`; a one-row `head` table holds the last
+sequence number and hash, written in the same transaction, so truncating the tail is detected
+as well as editing, deleting or reordering entries. The SNS notifications carry the head hash
+off the workstation, which covers an attacker who rewrites the head too.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import hashlib
+import json
+import logging
+import os
+import sqlite3
+import threading
+from collections.abc import Iterator, Sequence
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+from breakglass_gui.core.canonical import canonical_json
+from breakglass_gui.core.clock import Clock, utc_iso
+from breakglass_gui.core.errors import JournalError
+
+log = logging.getLogger(__name__)
+
+GENESIS = "0" * 64
+TRANSITION = "incident.transition"
+TERMINAL_STATES = ("CLOSED", "ABORTED")
+
+_SCHEMA = """
+CREATE TABLE IF NOT EXISTS entries (
+    seq INTEGER PRIMARY KEY,
+    ts TEXT NOT NULL,
+    incident TEXT,
+    kind TEXT NOT NULL,
+    payload TEXT NOT NULL,
+    hash TEXT NOT NULL
+);
+CREATE INDEX IF NOT EXISTS entries_incident ON entries (incident, seq);
+CREATE TABLE IF NOT EXISTS head (
+    id INTEGER PRIMARY KEY CHECK (id = 1),
+    seq INTEGER NOT NULL,
+    hash TEXT NOT NULL
+);
+CREATE TABLE IF NOT EXISTS approver_state (
+    approver TEXT PRIMARY KEY,
+    last_step INTEGER NOT NULL DEFAULT -1,
+    failures INTEGER NOT NULL DEFAULT 0,
+    locked_until REAL NOT NULL DEFAULT 0
+);
+"""
+
+
+@dataclass(frozen=True)
+class Entry:
+    seq: int
+    ts: str
+    incident: str | None
+    kind: str
+    payload: dict[str, Any]
+    hash: str
+
+    def body(self) -> dict[str, Any]:
+        """What the hash covers: everything but the hash itself."""
+        return {
+            "seq": self.seq, "ts": self.ts, "incident": self.incident, "kind": self.kind,
+            "payload": self.payload,
+        }
+
+    def as_dict(self) -> dict[str, Any]:
+        return {**self.body(), "hash": self.hash}
+
+
+@dataclass(frozen=True)
+class Verification:
+    ok: bool
+    count: int
+    head_hash: str
+    first_bad_seq: int | None = None
+    reason: str = ""
+
+    def describe(self) -> str:
+        if self.ok:
+            return f"journal intact: {self.count} entries, chain hash {self.head_hash}"
+        return f"journal broken at entry {self.first_bad_seq}: {self.reason}"
+
+
+def chain_hash(prev_hash: str, body: dict[str, Any]) -> str:
+    return hashlib.sha256(bytes.fromhex(prev_hash) + canonical_json(body).encode("utf-8")).hexdigest()
+
+
+def verify_entries(
+    entries: Sequence[dict[str, Any]], *, anchor: str = GENESIS, first_seq: int = 1
+) -> Verification:
+    """Check a run of entries (dicts with seq, ts, incident, kind, payload, hash) from `anchor`."""
+    prev = anchor
+    expected = first_seq
+    for index, raw in enumerate(entries):
+        seq = raw.get("seq")
+        where = seq if isinstance(seq, int) else expected
+        if seq != expected:
+            return Verification(
+                False, index, prev, where,
+                f"expected entry {expected} here, found entry {seq} (deleted or reordered)",
+            )
+        body = {k: raw.get(k) for k in ("seq", "ts", "incident", "kind", "payload")}
+        try:
+            computed = chain_hash(prev, body)
+        except (TypeError, ValueError):
+            return Verification(False, index, prev, where, "the entry is not valid journal data")
+        if computed != raw.get("hash"):
+            return Verification(
+                False, index, prev, where, "its content does not match its hash (edited or reordered)"
+            )
+        prev = computed
+        expected += 1
+    return Verification(True, len(entries), prev)
+
+
+class Journal:
+    """One SQLite journal shared by all incidents on this workstation; thread-safe."""
+
+    def __init__(self, path: Path, clock: Clock) -> None:
+        self.path = path
+        self._clock = clock
+        self._lock = threading.RLock()
+        self._pending: list[tuple[str | None, str, dict[str, Any], str]] = []
+        self._conn = self._open(path)
+
+    @staticmethod
+    def _open(path: Path) -> sqlite3.Connection:
+        old_umask = os.umask(0o077)
+        try:
+            path.parent.mkdir(parents=True, exist_ok=True, mode=0o700)
+            fd = os.open(path, os.O_RDWR | os.O_CREAT, 0o600)
+            os.close(fd)
+            os.chmod(path, 0o600)
+            conn = sqlite3.connect(path, check_same_thread=False, isolation_level=None)
+            conn.execute("PRAGMA journal_mode=WAL")
+            conn.execute("PRAGMA synchronous=FULL")
+            conn.executescript(_SCHEMA)
+        except (OSError, sqlite3.Error) as exc:
+            raise JournalError(f"The journal at {path} cannot be opened: {exc}") from None
+        finally:
+            os.umask(old_umask)
+        return conn
+
+    def close(self) -> None:
+        with self._lock:
+            self._conn.close()
+
+    @contextlib.contextmanager
+    def _transaction(self) -> Iterator[sqlite3.Connection]:
+        with self._lock:
+            self._conn.execute("BEGIN IMMEDIATE")
+            try:
+                yield self._conn
+            except BaseException:
+                self._conn.execute("ROLLBACK")
+                raise
+            self._conn.execute("COMMIT")
+
+    def append(self, incident: str | None, kind: str, payload: dict[str, Any]) -> Entry:
+        """Write one entry durably or raise JournalError (the caller stops: fail closed)."""
+        canonical_json(payload)  # refuse non-JSON data (a Secret, say) before touching the file
+        with self._lock:
+            self._flush_pending()
+            return self._write(incident, kind, payload, utc_iso(self._clock.now()))
+
+    def append_or_hold(self, incident: str | None, kind: str, payload: dict[str, Any]) -> bool:
+        """For revocation only (SPEC §1): if the disk refuses, keep the entry in memory.
+
+        Held entries are written, in order and before anything newer, by the next append that
+        succeeds. Returns whether the entry is on disk now.
+        """
+        canonical_json(payload)
+        with self._lock:
+            self._pending.append((incident, kind, payload, utc_iso(self._clock.now())))
+            try:
+                self._flush_pending()
+            except JournalError as exc:
+                log.warning("journal unavailable, holding %d entries in memory: %s",
+                            len(self._pending), exc.message)
+                return False
+            return True
+
+    @property
+    def held(self) -> int:
+        return len(self._pending)
+
+    def flush(self) -> None:
+        with self._lock:
+            self._flush_pending()
+
+    def _flush_pending(self) -> None:
+        while self._pending:
+            incident, kind, payload, ts = self._pending[0]
+            self._write(incident, kind, {**payload, "held_in_memory": True}, ts)
+            self._pending.pop(0)
+
+    def _write(self, incident: str | None, kind: str, payload: dict[str, Any], ts: str) -> Entry:
+        try:
+            with self._transaction() as conn:
+                row = conn.execute("SELECT seq, hash FROM head WHERE id = 1").fetchone()
+                seq, prev = (row[0] + 1, row[1]) if row else (1, GENESIS)
+                entry_body = {
+                    "seq": seq, "ts": ts, "incident": incident, "kind": kind, "payload": payload,
+                }
+                digest = chain_hash(prev, entry_body)
+                conn.execute(
+                    "INSERT INTO entries (seq, ts, incident, kind, payload, hash) "
+                    "VALUES (?, ?, ?, ?, ?, ?)",
+                    (seq, ts, incident, kind, canonical_json(payload), digest),
+                )
+                conn.execute(
+                    "INSERT INTO head (id, seq, hash) VALUES (1, ?, ?) "
+                    "ON CONFLICT (id) DO UPDATE SET seq = excluded.seq, hash = excluded.hash",
+                    (seq, digest),
+                )
+        except sqlite3.Error as exc:
+            raise JournalError(
+                f"The journal could not be written ({exc}); the procedure stopped before the "
+                "next step. Free disk space or fix the journal location, then retry."
+            ) from None
+        return Entry(seq, ts, incident, kind, payload, digest)
+
+    def _rows(self, query: str, args: Sequence[Any] = ()) -> list[Entry]:
+        with self._lock:
+            try:
+                rows = self._conn.execute(query, args).fetchall()
+            except sqlite3.Error as exc:
+                raise JournalError(f"The journal could not be read: {exc}") from None
+        out = []
+        for seq, ts, incident, kind, payload, digest in rows:
+            try:
+                data = json.loads(payload)
+            except ValueError:
+                data = {"unreadable": payload}
+            out.append(Entry(seq, ts, incident, kind, data, digest))
+        return out
+
+    def entries(self, incident: str | None = None) -> list[Entry]:
+        base = "SELECT seq, ts, incident, kind, payload, hash FROM entries"
+        if incident is None:
+            return self._rows(base + " ORDER BY seq")
+        return self._rows(base + " WHERE incident = ? ORDER BY seq", (incident,))
+
+    def span(self, incident: str) -> tuple[str, list[Entry]]:
+        """The contiguous run of entries from the incident's first to its last, with its anchor.
+
+        This is what a review embeds: `verify_entries(span, anchor=...)` checks it on its own.
+        """
+        own = self.entries(incident)
+        if not own:
+            return GENESIS, []
+        first, last = own[0].seq, own[-1].seq
+        run = self._rows(
+            "SELECT seq, ts, incident, kind, payload, hash FROM entries "
+            "WHERE seq BETWEEN ? AND ? ORDER BY seq",
+            (first, last),
+        )
+        anchor_rows = self._rows(
+            "SELECT seq, ts, incident, kind, payload, hash FROM entries WHERE seq = ?", (first - 1,)
+        )
+        anchor = anchor_rows[0].hash if anchor_rows else GENESIS
+        return anchor, run
+
+    def head(self) -> tuple[int, str]:
+        with self._lock:
+            row = self._conn.execute("SELECT seq, hash FROM head WHERE id = 1").fetchone()
+        return (row[0], row[1]) if row else (0, GENESIS)
+
+    def verify(self) -> Verification:
+        """Check the whole chain and that the head matches its last entry (truncation)."""
+        with self._lock:
+            try:
+                rows = self._conn.execute(
+                    "SELECT seq, ts, incident, kind, payload, hash FROM entries ORDER BY seq"
+                ).fetchall()
+                head = self._conn.execute("SELECT seq, hash FROM head WHERE id = 1").fetchone()
+            except sqlite3.Error as exc:
+                return Verification(False, 0, GENESIS, 0, f"the journal cannot be read: {exc}")
+        entries: list[dict[str, Any]] = []
+        for seq, ts, incident, kind, payload, digest in rows:
+            try:
+                data = json.loads(payload)
+            except ValueError:
+                data = payload
+            entries.append(
+                {"seq": seq, "ts": ts, "incident": incident, "kind": kind, "payload": data,
+                 "hash": digest}
+            )
+        result = verify_entries(entries)
+        if not result.ok:
+            return result
+        head_seq, head_hash = head if head else (0, GENESIS)
+        if head_seq != result.count or head_hash != result.head_hash:
+            missing_from = result.count + 1
+            return Verification(
+                False, result.count, result.head_hash, missing_from,
+                f"the journal ends at entry {result.count} but its head records entry {head_seq} "
+                "(entries were removed from the end)",
+            )
+        return result
+
+    def unfinished_incidents(self) -> list[str]:
+        """Incidents whose last transition is not CLOSED or ABORTED, oldest first (SPEC §6)."""
+        latest: dict[str, str] = {}
+        for entry in self._rows(
+            "SELECT seq, ts, incident, kind, payload, hash FROM entries "
+            "WHERE kind = ? ORDER BY seq", (TRANSITION,)
+        ):
+            if entry.incident:
+                latest[entry.incident] = str(entry.payload.get("to", ""))
+        return [i for i, state in latest.items() if state not in TERMINAL_STATES]
+
+    # Approver replay/lockout state: small mutable rows beside the chain, each change also journaled.
+    def approver_state(self, approver: str) -> tuple[int, int, float]:
+        with self._lock:
+            row = self._conn.execute(
+                "SELECT last_step, failures, locked_until FROM approver_state WHERE approver = ?",
+                (approver,),
+            ).fetchone()
+        return (int(row[0]), int(row[1]), float(row[2])) if row else (-1, 0, 0.0)
+
+    def set_approver_state(
+        self, approver: str, last_step: int, failures: int, locked_until: float
+    ) -> None:
+        try:
+            with self._transaction() as conn:
+                conn.execute(
+                    "INSERT INTO approver_state (approver, last_step, failures, locked_until) "
+                    "VALUES (?, ?, ?, ?) ON CONFLICT (approver) DO UPDATE SET "
+                    "last_step = excluded.last_step, failures = excluded.failures, "
+                    "locked_until = excluded.locked_until",
+                    (approver, last_step, failures, locked_until),
+                )
+        except sqlite3.Error as exc:
+            raise JournalError(f"The approver state could not be saved: {exc}") from None

@@ -1,0 +1,67 @@
+"""The logging redaction filter of SPEC §12.
+
+Access key ids (`AKIA…`/`ASIA…`) are identifiers, not secrets, and stay readable; what would let
+someone act — secret access keys, session tokens, Vault tokens, sign-in tokens, TOTP secrets —
+is replaced by `[REDACTED]` wherever it appears in a log record, whatever its shape around it.
+"""
+
+from __future__ import annotations
+
+import logging
+import re
+from typing import Final
+
+REDACTED: Final = "[REDACTED]"
+
+_PATTERNS: Final[tuple[re.Pattern[str], ...]] = (
+    # Federation sign-in tokens, in URLs or JSON.
+    re.compile(r"(?i)(signin_?token[\"'=:\s]+)[^\s&\"',}]+"),
+    # Vault service, batch and recovery tokens (current `hv?.` and legacy `s.`/`b.`/`r.` forms).
+    re.compile(r"\bhv[sbr]\.[A-Za-z0-9_\-.]{20,}"),
+    re.compile(r"(?<![\w.])[sbr]\.[A-Za-z0-9]{24,}\b"),
+    # STS session tokens: long base64 runs (real ones are several hundred characters).
+    re.compile(r"[A-Za-z0-9/+]{100,}={0,2}"),
+    # Secret access keys: exactly 40 base64 characters standing on their own.
+    re.compile(r"(?<![A-Za-z0-9/+=])[A-Za-z0-9/+]{40}(?![A-Za-z0-9/+=])"),
+    # Anything labelled as a secret in key=value or JSON form.
+    re.compile(
+        r"(?i)((?:secret_?access_?key|session_?token|aws_session_token|secret_id|password|"
+        r"client_token|x-vault-token|token_code|totp_secret|unseal_key|key)[\"']?\s*[=:]\s*[\"']?)"
+        r"[^\s\"',}&]+"
+    ),
+)
+
+
+def redact(text: str) -> str:
+    """Return `text` with every secret-shaped value replaced."""
+    for pattern in _PATTERNS:
+        if pattern.groups:
+            text = pattern.sub(lambda m: m.group(1) + REDACTED, text)
+        else:
+            text = pattern.sub(REDACTED, text)
+    return text
+
+
+class RedactingFilter(logging.Filter):
+    """Formats the record's message, redacts it, and freezes the result into the record."""
+
+    def filter(self, record: logging.LogRecord) -> bool:
+        message = record.getMessage()
+        record.msg = redact(message)
+        record.args = None
+        if record.exc_info and not record.exc_text:
+            record.exc_text = redact(logging.Formatter().formatException(record.exc_info))
+            record.exc_info = None
+        elif record.exc_text:
+            record.exc_text = redact(record.exc_text)
+        return True
+
+
+def install(logger: logging.Logger | None = None) -> RedactingFilter:
+    """Attach the filter to every handler of `logger` (root by default) and to the logger itself."""
+    target = logger or logging.getLogger()
+    flt = RedactingFilter()
+    target.addFilter(flt)
+    for handler in target.handlers:
+        handler.addFilter(flt)
+    return flt

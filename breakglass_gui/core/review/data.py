@@ -1,0 +1,138 @@
+"""Build the review as plain data. Everything comes from the journal and the events seen."""
+
+from __future__ import annotations
+
+from datetime import datetime
+from typing import TYPE_CHECKING, Any
+
+from breakglass_gui.core.incident import State
+from breakglass_gui.core.journal import TRANSITION, Entry
+
+if TYPE_CHECKING:
+    from breakglass_gui.core.procedure import Procedure
+
+FORMAT = "breakglass-review/1"
+
+
+def _seconds_between(transitions: dict[str, str], start: State, end: State) -> float | None:
+    if start.value not in transitions or end.value not in transitions:
+        return None
+    a = datetime.fromisoformat(transitions[start.value].replace("Z", "+00:00"))
+    b = datetime.fromisoformat(transitions[end.value].replace("Z", "+00:00"))
+    return round((b - a).total_seconds(), 3)
+
+
+def _summary(entry: Entry) -> str:
+    p = entry.payload
+    if entry.kind == TRANSITION:
+        return f"{p.get('from') or '—'} → {p.get('to')}" + (
+            f" ({p['reason']})" if p.get("reason") else "")
+    if entry.kind in ("effect.intent", "effect.outcome"):
+        what = p.get("key", p.get("effect", ""))
+        if entry.kind == "effect.intent":
+            return f"intent: {what}"
+        return f"{'ok' if p.get('ok') else 'FAILED'}: {what}" + (
+            "" if p.get("ok") else f" — {p.get('message', '')}")
+    if entry.kind == "activity.events":
+        return f"{len(p.get('events', []))} CloudTrail event(s) captured"
+    if entry.kind.startswith("approval."):
+        return f"{p.get('role', '')} {p.get('approver', '')} {p.get('message', '')}".strip()
+    return ", ".join(f"{k}={v}" for k, v in sorted(p.items()) if not isinstance(v, dict | list))[:300]
+
+
+def build_review(procedure: Procedure) -> dict[str, Any]:
+    incident = procedure.incident
+    journal = procedure.deps.journal
+    config = procedure.config
+    anchor, span = journal.span(incident.id)
+    own = [e for e in span if e.incident == incident.id]
+    request = incident.request
+    transitions = {state: ts for state, ts in incident.transitions}
+
+    accounts: dict[str, dict[str, Any]] = {}
+    for entry in own:
+        p = entry.payload
+        if entry.kind == "session.issued":
+            acct = accounts.setdefault(p["account"], {
+                "account": p["account"], "label": config.account_label(p["account"]),
+                "role_arn": p["role_arn"], "source_identity": p.get("source_identity", ""),
+                "sessions": [], "console_openings": [], "revocation": None,
+            })
+            acct["sessions"].append({"purpose": p["purpose"], "issued": p["issued"],
+                                     "expires": p["expires"]})
+        elif entry.kind == "console.opened":
+            accounts.setdefault(p["account"], {"account": p["account"], "sessions": [],
+                                               "console_openings": []})
+            accounts[p["account"]]["console_openings"].append(entry.ts)
+
+    steps: list[dict[str, Any]] = []
+    for key, outcome in incident.done_effects.items():
+        if key.startswith(("revoke.", "rotate:", "verify.", "check.alarms", "notify.revoked")):
+            steps.append({"step": key, "ok": True, "evidence": outcome.get("evidence", {})})
+            if key.startswith("revoke.role:") and key.split(":", 1)[1] in accounts:
+                accounts[key.split(":", 1)[1]]["revocation"] = outcome.get("evidence", {})
+    failures = [{"step": k, "message": v.get("message", ""), "code": v.get("code", "")}
+                for k, v in incident.failed_effects.items()]
+    for entry in own:
+        if entry.kind == "effect.outcome" and not entry.payload.get("ok"):
+            item = {"step": entry.payload.get("key"), "message": entry.payload.get("message", ""),
+                    "code": entry.payload.get("code", ""), "at": entry.ts}
+            if item not in failures:
+                failures.append(item)
+
+    events_seen = {e.event_id: e for e in procedure.events.snapshot()}
+    events: list[dict[str, Any]] = []
+    for entry in own:
+        if entry.kind == "activity.events":
+            for summary in entry.payload.get("events", []):
+                live = events_seen.get(summary["event_id"])
+                events.append({**summary, "raw": live.raw if live else ""})
+    alarms = incident.done_effects.get("check.alarms", {}).get("evidence", {})
+    detective = {
+        "checked": bool(alarms.get("checked")), "alarms": alarms.get("alarms", {}),
+        "finding": "" if alarms.get("all_fired") else (
+            "The break-glass alarms did not all fire for this incident: the detective controls "
+            "(metric filters, alarms, SNS) must be checked." if alarms.get("checked") else
+            "The alarm history could not be checked: " + str(alarms.get("error", "not run"))),
+    }
+    notes = next((e.payload for e in reversed(own) if e.kind == "review.notes"), {})
+    notifications = [e.payload | {"at": e.ts} for e in own
+                     if e.kind in ("notification.sent", "notification.failed")]
+    return {
+        "format": FORMAT,
+        "drill": bool(own[0].payload.get("drill")) if own else False,
+        "organisation": config.organisation.name,
+        "incident": {
+            "id": incident.id, "state": incident.state.value, "declared_at": incident.declared_at,
+            "operator": request.operator, "emergency_type": request.emergency_type,
+            "other_text": request.other_text, "justification": request.justification,
+            "reference": request.reference, "duration_seconds": request.duration_seconds,
+            "vault_user": incident.vault_user, "mfa_serial": incident.mfa_serial,
+            "mfa_mode": config.session.mfa_mode,
+        },
+        "request_digest": request.digest,
+        "approvals": incident.approvals,
+        "timing": {
+            "time_to_access_seconds": _seconds_between(transitions, State.DECLARED, State.ACTIVE),
+            "time_to_revoke_seconds": _seconds_between(transitions, State.ENDING, State.REVOKED),
+            "time_to_rotate_seconds": _seconds_between(transitions, State.ENDING, State.ROTATED),
+            "transitions": transitions,
+        },
+        "accounts": list(accounts.values()),
+        "events": events,
+        "high_risk_count": sum(1 for e in events if e.get("high_risk")),
+        "steps": steps,
+        "failures": failures,
+        "notifications": notifications,
+        "detective_controls": detective,
+        "findings": notes.get("findings", ""),
+        "lessons": notes.get("lessons", ""),
+        "timeline": [{"seq": e.seq, "ts": e.ts, "kind": e.kind, "summary": _summary(e)}
+                     for e in own],
+        "journal": {
+            "anchor": anchor,
+            "entries": [e.as_dict() for e in span],
+            "final_hash": span[-1].hash if span else anchor,
+            "how_to_verify": "python main.py verify <this JSON file>   (or the journal database)",
+        },
+    }

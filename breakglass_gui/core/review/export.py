@@ -1,0 +1,61 @@
+"""Write review files atomically: temp file, fsync, rename, fsync the directory."""
+
+from __future__ import annotations
+
+import contextlib
+import os
+import tempfile
+from collections.abc import Callable
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
+
+from breakglass_gui.core.errors import ReviewError
+from breakglass_gui.core.review.data import build_review
+from breakglass_gui.core.review.render import render_html, render_json, render_markdown
+
+if TYPE_CHECKING:
+    from breakglass_gui.core.procedure import Procedure
+
+RENDERERS: dict[str, tuple[str, Callable[[dict[str, Any]], str]]] = {
+    "html": (".html", render_html),
+    "md": (".md", render_markdown),
+    "json": (".json", render_json),
+}
+
+
+def atomic_write(path: Path, data: bytes) -> None:
+    """All or nothing: a crash or a full disk never leaves a partial file under `path`."""
+    path.parent.mkdir(parents=True, exist_ok=True, mode=0o700)
+    fd, temp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent)
+    try:
+        with os.fdopen(fd, "wb") as handle:
+            handle.write(data)
+            handle.flush()
+            os.fsync(handle.fileno())
+        os.replace(temp, path)
+    except OSError as exc:
+        with contextlib.suppress(OSError):
+            os.unlink(temp)
+        raise ReviewError(f"The review could not be written to {path.parent} "
+                          f"({exc.strerror or exc}). Nothing partial was left; choose another "
+                          "location or free space and export again.", code="review.write") from None
+    dir_fd = os.open(path.parent, os.O_RDONLY)
+    try:
+        os.fsync(dir_fd)
+    finally:
+        os.close(dir_fd)
+
+
+def export_review(procedure: Procedure, out_dir: Any, formats: tuple[str, ...]) -> list[Path]:
+    review = build_review(procedure)
+    directory = Path(out_dir)
+    stem = f"{procedure.id}-review" + ("-DRILL" if review["drill"] else "")
+    written = []
+    for name in formats:
+        if name not in RENDERERS:
+            continue
+        suffix, render = RENDERERS[name]
+        path = directory / f"{stem}{suffix}"
+        atomic_write(path, render(review).encode("utf-8"))
+        written.append(path)
+    return written

@@ -1,0 +1,45 @@
+"""Render the review with autoescaping Jinja2 templates (CloudTrail data is untrusted)."""
+
+from __future__ import annotations
+
+import json
+import re
+from typing import Any
+
+from breakglass_gui.core.resources import resource_path
+
+_MD_SPECIAL = re.compile(r"([\\`*_{}\[\]()#+\-.!|>~])")
+_CONTROL = re.compile(r"[\x00-\x08\x0b-\x1f\x7f]")
+
+
+def md_escape(value: object) -> str:
+    """Escape for Markdown *and* for the HTML a Markdown renderer passes through."""
+    text = _CONTROL.sub("\ufffd", "" if value is None else str(value))
+    text = text.replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;")
+    text = _MD_SPECIAL.sub(r"\\\1", text)
+    return text.replace("\r", " ").replace("\n", "<br>")
+
+
+def _environment(autoescape: bool) -> Any:
+    import jinja2
+
+    env = jinja2.Environment(
+        loader=jinja2.FileSystemLoader(str(resource_path("templates"))),
+        autoescape=autoescape, undefined=jinja2.StrictUndefined,
+        trim_blocks=True, lstrip_blocks=True,
+    )
+    env.filters["md"] = md_escape
+    env.filters["json"] = lambda v: json.dumps(v, indent=2, sort_keys=True, ensure_ascii=False)
+    return env
+
+
+def render_html(review: dict[str, Any]) -> str:
+    return str(_environment(True).get_template("review.html.j2").render(r=review))
+
+
+def render_markdown(review: dict[str, Any]) -> str:
+    return str(_environment(False).get_template("review.md.j2").render(r=review))
+
+
+def render_json(review: dict[str, Any]) -> str:
+    return json.dumps(review, indent=2, sort_keys=True, ensure_ascii=False) + "\n"

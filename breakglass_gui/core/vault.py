@@ -1,0 +1,323 @@
+"""HashiCorp Vault for the break-glass procedure (SPEC §2.3, §8), through hvac.
+
+HTTPS with certificate verification only; plain HTTP only to a loopback address in a drill.
+`VAULT_SKIP_VERIFY` is refused, and no ambient token (`VAULT_TOKEN`, `~/.vault-token`) is ever
+picked up: the token comes from the login this incident performs, lives in memory and is
+revoked at the end. Every Vault failure becomes a VaultError with an operator message.
+"""
+
+from __future__ import annotations
+
+import logging
+import os
+from collections.abc import Callable
+from dataclasses import dataclass
+from typing import TYPE_CHECKING, Any, Literal, TypeVar
+
+from breakglass_gui.core.config import VaultConfig
+from breakglass_gui.core.config.load import vault_address_problem
+from breakglass_gui.core.errors import VaultError
+from breakglass_gui.core.secret import Secret
+
+if TYPE_CHECKING:
+    import hvac
+    import requests
+
+log = logging.getLogger(__name__)
+T = TypeVar("T")
+
+RECORD_FIELDS = (
+    "access_key_id", "secret_access_key", "console_password", "mfa_serial", "username",
+    "account_id",
+)
+SECRET_FIELDS = ("secret_access_key", "console_password")
+
+
+@dataclass(frozen=True)
+class VaultHealth:
+    initialized: bool
+    sealed: bool
+    standby: bool
+    version: str
+    cluster_name: str
+
+
+@dataclass(frozen=True)
+class SealStatus:
+    sealed: bool
+    threshold: int
+    shares: int
+    progress: int
+
+    def describe(self) -> str:
+        if not self.sealed:
+            return "Vault is unsealed."
+        return f"{self.progress} of {self.threshold} key shares entered"
+
+
+@dataclass
+class BreakGlassRecord:
+    """The §8 record. Secret fields are Secret objects; `version` is the KV version read."""
+
+    username: str
+    account_id: str
+    mfa_serial: str
+    access_key_id: str
+    secret_access_key: Secret
+    console_password: Secret
+    version: int
+    rotated_for: str = ""
+
+    def public(self) -> dict[str, Any]:
+        """What may be shown and journaled: identifiers, never secret values."""
+        return {
+            "user": self.username, "account_id": self.account_id, "mfa_serial": self.mfa_serial,
+            "access_key_id": self.access_key_id, "version": self.version,
+        }
+
+    def wipe(self) -> None:
+        self.secret_access_key.wipe()
+        self.console_password.wipe()
+
+
+Kind = Literal[
+    "sealed", "not_initialized", "permission_denied", "token_expired", "path_missing",
+    "cas_conflict", "unreachable", "tls", "bad_credentials", "rate_limited", "server", "bad_record",
+]
+
+MESSAGES: dict[str, str] = {
+    "sealed": "Vault is sealed. Collect the unseal key shares from their holders and unseal it.",
+    "not_initialized": "Vault is not initialised. It has never been set up; the break-glass "
+                       "credentials cannot be in it. Use the offline copy of the procedure.",
+    "permission_denied": "Vault refused access (permission denied): this login's policy does not "
+                         "allow the break-glass path.",
+    "token_expired": "The Vault token has expired or was revoked. Log in to Vault again.",
+    "path_missing": "The break-glass record is not in Vault at the configured path.",
+    "cas_conflict": "The break-glass record in Vault changed since it was read (check-and-set "
+                    "conflict). Nothing was overwritten; read it again and retry.",
+    "unreachable": "Vault cannot be reached. Check the network path to Vault and retry.",
+    "tls": "Vault's TLS certificate could not be verified. Check vault.ca_bundle; verification "
+           "is never switched off.",
+    "bad_credentials": "Vault rejected the login credentials.",
+    "rate_limited": "Vault is rate-limiting requests. Wait a few seconds and retry.",
+    "server": "Vault reported an internal error.",
+    "bad_record": "The break-glass record in Vault is incomplete.",
+}
+
+
+def vault_error(kind: Kind, detail: str = "") -> VaultError:
+    message = MESSAGES[kind]
+    if detail:
+        message = f"{message} (Vault said: {detail[:200]})"
+    return VaultError(message, code=f"vault.{kind}")
+
+
+def classify(exc: BaseException) -> VaultError:
+    """Map an hvac/requests exception to the operator's message."""
+    import hvac.exceptions as hx
+    import requests
+
+    if isinstance(exc, VaultError):
+        return exc
+    if isinstance(exc, requests.exceptions.SSLError):
+        return vault_error("tls")
+    if isinstance(exc, requests.exceptions.RequestException):
+        return vault_error("unreachable")
+    detail = "; ".join(str(e) for e in (getattr(exc, "errors", None) or []))
+    lowered = detail.lower()
+    if isinstance(exc, hx.VaultDown):
+        return vault_error("sealed") if "sealed" in lowered or not lowered else vault_error(
+            "server", detail)
+    if isinstance(exc, hx.VaultNotInitialized):
+        return vault_error("not_initialized")
+    if isinstance(exc, hx.Forbidden):
+        return vault_error("permission_denied")
+    if isinstance(exc, hx.InvalidPath):
+        return vault_error("path_missing")
+    if isinstance(exc, hx.InvalidRequest):
+        if "check-and-set" in lowered or "cas" in lowered.split():
+            return vault_error("cas_conflict")
+        if "invalid username or password" in lowered or "invalid credentials" in lowered or (
+            "invalid role" in lowered or "invalid secret" in lowered
+        ):
+            return vault_error("bad_credentials")
+        return vault_error("server", detail)
+    if isinstance(exc, hx.Unauthorized):
+        return vault_error("bad_credentials", detail)
+    if isinstance(exc, hx.RateLimitExceeded):
+        return vault_error("rate_limited")
+    return vault_error("server", detail or type(exc).__name__)
+
+
+class VaultGateway:
+    """One Vault conversation: health, unseal, login, the record, token revocation."""
+
+    def __init__(
+        self, config: VaultConfig, *, drill: bool = False,
+        session: requests.Session | None = None,
+    ) -> None:
+        if os.environ.get("VAULT_SKIP_VERIFY", "").strip().lower() not in ("", "0", "false"):
+            raise VaultError(
+                "VAULT_SKIP_VERIFY is set in the environment. Break Glass never talks to Vault "
+                "without verifying its certificate; unset it and configure vault.ca_bundle.",
+                code="vault.skip_verify",
+            )
+        problem = vault_address_problem(config.address, drill=drill)
+        if problem:
+            raise VaultError(f"vault.address: {problem}", code="vault.address")
+        self._config = config
+        self._session = session
+        self._client: hvac.Client | None = None
+        self._token: Secret | None = None
+
+    @property
+    def client(self) -> hvac.Client:
+        if self._client is None:
+            import hvac
+            import requests
+
+            session = self._session or requests.Session()
+            session.trust_env = False  # no proxy, netrc or CA settings picked up from the environment
+            self._client = hvac.Client(
+                url=self._config.address,
+                token="",  # never VAULT_TOKEN or ~/.vault-token
+                verify=self._config.ca_bundle or True,
+                timeout=int(self._config.timeout_seconds),
+                namespace=self._config.namespace or None,
+                session=session,
+            )
+        return self._client
+
+    @property
+    def logged_in(self) -> bool:
+        return self._token is not None and not self._token.wiped
+
+    def _call(self, fn: Callable[[], T]) -> T:
+        try:
+            return fn()
+        except Exception as exc:  # noqa: BLE001 - every failure is classified for the operator
+            raise classify(exc) from None
+
+    def health(self) -> VaultHealth:
+        def read() -> Any:
+            return self.client.sys.read_health_status(method="GET")
+
+        body = self._call(read)
+        if not isinstance(body, dict):
+            try:
+                body = body.json()
+            except ValueError:
+                raise vault_error("server", f"HTTP {body.status_code}") from None
+        return VaultHealth(
+            initialized=bool(body.get("initialized")), sealed=bool(body.get("sealed")),
+            standby=bool(body.get("standby")), version=str(body.get("version", "")),
+            cluster_name=str(body.get("cluster_name", "")),
+        )
+
+    def seal_status(self) -> SealStatus:
+        return _seal(self._call(lambda: self.client.sys.read_seal_status()))
+
+    def submit_unseal_share(self, share: Secret) -> SealStatus:
+        try:
+            return _seal(self._call(lambda: self.client.sys.submit_unseal_key(key=share.reveal())))
+        finally:
+            share.wipe()
+
+    def login(self, credential: Secret) -> dict[str, Any]:
+        """Authenticate with the configured method; returns non-secret facts about the token."""
+        cfg = self._config
+        mount = cfg.mount_for_auth
+        client = self.client
+        try:
+            if cfg.auth_method == "token":
+                client.token = credential.reveal()
+                info = self._call(lambda: client.auth.token.lookup_self())
+                auth = {"policies": info["data"].get("policies", []),
+                        "ttl": info["data"].get("ttl", 0), "renewable": False}
+            else:
+                if cfg.auth_method == "userpass":
+                    result = self._call(lambda: client.auth.userpass.login(
+                        username=cfg.username, password=credential.reveal(), mount_point=mount))
+                elif cfg.auth_method == "ldap":
+                    result = self._call(lambda: client.auth.ldap.login(
+                        username=cfg.username, password=credential.reveal(), mount_point=mount))
+                else:
+                    result = self._call(lambda: client.auth.approle.login(
+                        role_id=cfg.role_id, secret_id=credential.reveal(), mount_point=mount))
+                auth = {"policies": result["auth"].get("policies", []),
+                        "ttl": result["auth"].get("lease_duration", 0),
+                        "renewable": bool(result["auth"].get("renewable"))}
+        finally:
+            credential.wipe()
+        self._token = Secret(str(client.token))
+        return {"method": cfg.auth_method, **auth}
+
+    def read_record(self, user: str) -> BreakGlassRecord:
+        cfg = self._config
+        response = self._authorised(lambda: self.client.secrets.kv.v2.read_secret_version(
+            path=cfg.kv_path(user), mount_point=cfg.kv_mount, raise_on_deleted_version=True))
+        data = response["data"]["data"] or {}
+        missing = [f for f in RECORD_FIELDS if not data.get(f)]
+        if missing:
+            raise vault_error("bad_record", "missing " + ", ".join(missing))
+        return BreakGlassRecord(
+            username=str(data["username"]), account_id=str(data["account_id"]),
+            mfa_serial=str(data["mfa_serial"]), access_key_id=str(data["access_key_id"]),
+            secret_access_key=Secret(str(data["secret_access_key"])),
+            console_password=Secret(str(data["console_password"])),
+            version=int(response["data"]["metadata"]["version"]),
+            rotated_for=str(data.get("rotated_for", "")),
+        )
+
+    def write_record(self, record: BreakGlassRecord, cas: int) -> int:
+        """Check-and-set write of a full record; returns the new version."""
+        cfg = self._config
+        secret = {
+            "username": record.username, "account_id": record.account_id,
+            "mfa_serial": record.mfa_serial, "access_key_id": record.access_key_id,
+            "secret_access_key": record.secret_access_key.reveal(),
+            "console_password": record.console_password.reveal(),
+            "rotated_for": record.rotated_for,
+        }
+        response = self._authorised(lambda: self.client.secrets.kv.v2.create_or_update_secret(
+            path=cfg.kv_path(record.username), secret=secret, cas=cas, mount_point=cfg.kv_mount))
+        return int(response["data"]["version"])
+
+    def revoke_token(self) -> bool:
+        """Revoke our own token (idempotent); returns whether a token was revoked."""
+        if not self.logged_in:
+            return False
+        try:
+            self._call(lambda: self.client.auth.token.revoke_self())
+        except VaultError as exc:
+            if exc.code != "vault.permission_denied":
+                raise  # an expired token is as good as revoked; anything else is retried
+        assert self._token is not None
+        self._token.wipe()
+        self._token = None
+        self.client.token = ""
+        return True
+
+    def _authorised(self, fn: Callable[[], T]) -> T:
+        """Run a token-bearing call; a 403 is told apart: expired token vs. missing policy."""
+        if not self.logged_in:
+            raise vault_error("token_expired")
+        try:
+            return self._call(fn)
+        except VaultError as exc:
+            if exc.code != "vault.permission_denied":
+                raise
+            try:
+                self._call(lambda: self.client.auth.token.lookup_self())
+            except VaultError as lookup:
+                if lookup.code == "vault.permission_denied":
+                    raise vault_error("token_expired") from None
+                raise lookup from None
+            raise
+
+
+def _seal(body: Any) -> SealStatus:
+    return SealStatus(
+        sealed=bool(body["sealed"]), threshold=int(body.get("t", 0)),
+        shares=int(body.get("n", 0)), progress=int(body.get("progress", 0)),
+    )
