@@ -67,7 +67,7 @@ class Procedure:
         self._sts = Sts(deps.aws, self.config.organisation.region)
         self._buckets = Buckets(deps.clock)
         self._sources: list[LookupEventsSource | LogGroupPollSource] = []
-        self.notifier = Notifier(self.config.notifications.topic_arn, self._sns_client, deps.clock,
+        self.notifier = Notifier(self.config.notifications.sns_topic_arn, self._sns_client, deps.clock,
                                  deps.notify_backoff)
 
     # ----- construction -------------------------------------------------------------------
@@ -347,18 +347,16 @@ class Procedure:
             if code is None:
                 raise ProcedureError("Enter the MFA code.", field="code")
             self._log("incident.accounts", {"accounts": list(accounts)})
-            first = self.assume(accounts[0], "target", code)
+            first = self.assume(accounts[0], "target", code, notify=False)
             self._transition(State.MFA_VERIFIED, mode="direct")
             self._transition(State.ACTIVE, accounts=list(accounts))
-            self._notify("activated", f"Break glass ACTIVE: {self.id}")
             return [first]
         self._require(State.MFA_VERIFIED)
         self._transition(State.ACTIVE, accounts=list(accounts))
         self._log("incident.accounts", {"accounts": list(accounts)})
+        issued = [self.assume(account, purpose, notify=False)
+                  for account, purpose in self.missing_sessions()]
         self._notify("activated", f"Break glass ACTIVE: {self.id}")
-        issued = []
-        for account, purpose in self.missing_sessions():
-            issued.append(self.assume(account, purpose))
         return issued
 
     def add_account(self, account: str, code: str | None = None) -> dict[str, Any]:
@@ -378,7 +376,8 @@ class Procedure:
         return [(a, p) for a, p in wanted
                 if a not in self.sessions or self.sessions[a].expires <= now + 60]
 
-    def assume(self, account: str, purpose: str, code: str | None = None) -> dict[str, Any]:
+    def assume(self, account: str, purpose: str, code: str | None = None, *,
+               notify: bool = True) -> dict[str, Any]:
         """AssumeRole in one account: chained on the MFA session, or with a code (direct)."""
         request = self.incident.request
         direct = self.config.session.mfa_mode == "direct"
@@ -415,7 +414,7 @@ class Procedure:
         self.sessions[account] = session
         public = session.public() | {"source_identity": facts["source_identity"]}
         self._log("session.issued", public)
-        if purpose == "target":
+        if notify and purpose == "target":
             self._notify("session", f"Break glass session: {self.id} in {account}",
                          account=account)
         return public

@@ -13,7 +13,7 @@ from typing import Any
 
 from breakglass_gui.core.aws.errors import classify
 from breakglass_gui.core.clock import Clock
-from breakglass_gui.core.errors import AwsError
+from breakglass_gui.core.errors import BreakGlassError
 
 log = logging.getLogger(__name__)
 
@@ -44,7 +44,7 @@ class Notifier:
                 return {"sent": True, "message_id": str(response.get("MessageId", "")),
                         "attempts": attempts}
             except Exception as exc:  # noqa: BLE001 - notification failures never stop the procedure
-                error = exc if isinstance(exc, AwsError) else classify(exc)
+                error = exc if isinstance(exc, BreakGlassError) else classify(exc)
                 self.last_error = error.message
                 log.warning("SNS publish failed (attempt %d): %s", attempts, error.message)
             if wait is not None:

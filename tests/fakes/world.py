@@ -1,0 +1,334 @@
+"""A whole simulated world for procedure tests: moto AWS, recorded Vault, federation stand-in.
+
+`World.drive(until)` runs an incident the way an operator would, with correct codes, so tests
+can stop anywhere, inject a fault, and resume from the journal as a relaunched app would.
+"""
+
+from __future__ import annotations
+
+import json
+import uuid
+from collections.abc import Callable, Iterator
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+import boto3
+import pyotp
+import pytest
+from botocore.exceptions import EndpointConnectionError
+from moto import mock_aws
+
+from breakglass_gui.core import totp
+from breakglass_gui.core.aws.clients import ClientFactory
+from breakglass_gui.core.aws.console import ConsoleSignIn, FederationEndpoint
+from breakglass_gui.core.config import Config, parse_config
+from breakglass_gui.core.deps import Deps
+from breakglass_gui.core.incident import EmergencyType, State
+from breakglass_gui.core.journal import Journal
+from breakglass_gui.core.procedure import Procedure
+from breakglass_gui.core.secret import Secret
+from breakglass_gui.core.vault import VaultGateway
+from breakglass_gui.drill.federation import FederationStandIn
+from tests.fakes.clock import FastClock
+from tests.fakes.keyring_memory import MemoryStore
+from tests.fakes.vault_recorded import RecordedVault
+
+IAM_ACCOUNT = "123456789012"  # moto's default account: the TMPL_IAM account here
+TARGETS = ("222222222222", "333333333333")
+REGION = "eu-central-1"
+ROLE = "a-tmpl-prod-rol-break-glass"
+LOG_GROUP = "a-tmpl-prod-cwgrp-break-glass"
+TOPIC_ARN = f"arn:aws:sns:{REGION}:{IAM_ACCOUNT}:a-tmpl-prod-sns-break-glass"
+ALARMS = ("a-tmpl-prod-alarm-break-glass-user-login",
+          "a-tmpl-prod-alarm-break-glass-role-assumption")
+USERS = ("break-glass-user-1", "break-glass-user-2")
+VAULT_PASSWORD = "drill-vault-pass-Q7x!"
+
+
+def config_data(**overrides: Any) -> dict[str, Any]:
+    data: dict[str, Any] = {
+        "organisation": {"name": "Test Corp", "iam_account_id": IAM_ACCOUNT, "partition": "aws",
+                         "region": REGION},
+        "operators": [{"id": "jdoe", "name": "Jane Doe", "email": "jane@example.com"}],
+        "approvers": [
+            {"id": "ciso", "name": "Alex Chief", "email": "ciso@example.com", "role": "primary",
+             "aws_infrastructure": False},
+            {"id": "cfo", "name": "Sam Finance", "email": "cfo@example.com", "role": "secondary",
+             "aws_infrastructure": False},
+            {"id": "cto", "name": "Pat Tech", "email": "cto@example.com", "role": "secondary",
+             "aws_infrastructure": True},
+        ],
+        "vault": {"address": "https://vault.test:8200", "auth_method": "userpass",
+                  "username": "breakglass", "users": list(USERS), "default_user": USERS[0]},
+        "accounts": [
+            {"id": IAM_ACCOUNT, "name": "tmpl-iam", "environment": "shared"},
+            {"id": TARGETS[0], "name": "payments-prod", "environment": "prod"},
+            {"id": TARGETS[1], "name": "payments-test", "environment": "test"},
+        ],
+        "role": {"name": ROLE, "max_session_duration": 3600},
+        "session": {"mfa_mode": "session", "max_duration": 3600, "default_duration": 3600},
+        "monitoring": {"log_group": LOG_GROUP, "log_group_account": IAM_ACCOUNT,
+                       "lookup_events": False, "live_tail": False},
+        "notifications": {"sns_topic_arn": TOPIC_ARN},
+    }
+    for dotted, value in overrides.items():
+        section, _, key = dotted.partition("__")
+        if key:
+            data[section][key] = value
+        else:
+            data[section] = value
+    return data
+
+
+class Faults:
+    """Botocore hook that fails chosen operations (`sts.AssumeRole`, `iam.PutRolePolicy`...)."""
+
+    def __init__(self) -> None:
+        self.fail: dict[str, int] = {}  # "service.Operation" → how many more times to fail
+        self.calls: list[str] = []
+
+    def __call__(self, event_name: str, **kwargs: Any) -> None:
+        _, service, operation = event_name.split(".", 2)
+        name = f"{service}.{operation}"
+        self.calls.append(name)
+        if self.fail.get(name, 0) > 0:
+            self.fail[name] -= 1
+            raise EndpointConnectionError(endpoint_url=f"https://{service}.amazonaws.com")
+
+
+class RecordingBrowser:
+    def __init__(self) -> None:
+        self.opened: list[str] = []
+
+    def open(self, url: Secret) -> None:
+        self.opened.append(url.reveal())
+
+
+@dataclass
+class World:
+    tmp: Path
+    config: Config
+    clock: FastClock
+    vault: RecordedVault
+    federation: FederationStandIn
+    faults: Faults
+    browser: RecordingBrowser
+    store: MemoryStore
+    approver_secrets: dict[str, str]
+    mfa_seed: str
+    journal: Journal = field(init=False)
+    secrets_seen: set[str] = field(default_factory=set)
+
+    def __post_init__(self) -> None:
+        self.journal = Journal(self.tmp / "data" / "journal.sqlite3", self.clock)
+
+    def deps(self) -> Deps:
+        factory = ClientFactory(hooks=[("before-call", self.faults)])
+        return Deps(
+            config=self.config, journal=self.journal, clock=self.clock, aws=factory,
+            vault=lambda: VaultGateway(self.config.vault, session=self.vault.session()),
+            totp_secrets=self.store,
+            console=ConsoleSignIn(FederationEndpoint("aws", REGION, override=self.federation.url)),
+            browser=self.browser, notify_backoff=(0.1, 0.2),
+        )
+
+    def relaunch(self) -> None:
+        """What a restart does to the journal: close it and open the same file again."""
+        self.journal.close()
+        self.journal = Journal(self.tmp / "data" / "journal.sqlite3", self.clock)
+
+    def approver_code(self, approver: str) -> str:
+        return totp.code_at(Secret(self.approver_secrets[approver]), self.clock.now())
+
+    def mfa_code(self) -> str:
+        self.clock.next_step()
+        return str(pyotp.TOTP(self.mfa_seed).at(self.clock.now()))
+
+    def declare(self, **kwargs: Any) -> Procedure:
+        args: dict[str, Any] = {
+            "emergency_type": EmergencyType.AD_OUTAGE.value,
+            "justification": "Active Directory is down; payments API is failing in prod.",
+            "operator": "jdoe", "duration_seconds": 3600, "reference": "INC-4711",
+        }
+        args.update(kwargs)
+        return Procedure.declare(self.deps(), **args)
+
+    def step(self, proc: Procedure) -> None:
+        """Advance the incident by one step of the procedure, as the operator would."""
+        state = proc.state
+        if state is State.DECLARED:
+            self.clock.next_step()
+            signed = {a["role"] for a in proc.incident.approvals}
+            role, who = ("primary", "ciso") if "primary" not in signed else ("secondary", "cfo")
+            proc.approve(role, who, self.approver_code(who))
+        elif state is State.APPROVED:
+            proc.unlock_vault(Secret(VAULT_PASSWORD))
+        elif state is State.VAULT_UNLOCKED:
+            if self.config.session.mfa_mode == "direct":
+                proc.activate(TARGETS, code=self.mfa_code())
+            else:
+                proc.verify_mfa(self.mfa_code())
+        elif state is State.MFA_VERIFIED:
+            proc.activate(TARGETS)
+        elif state is State.ACTIVE:
+            if self.config.session.mfa_mode == "direct":
+                for account, purpose in proc.missing_sessions():
+                    proc.assume(account, purpose, self.mfa_code())
+            proc.open_console(TARGETS[0])
+            put_activity(proc.id, self.clock.now())
+            proc.poll_activity()
+            proc.end_session()
+        elif state in (State.ENDING, State.REVOKED):
+            self.reauthenticate(proc)
+            proc.revoke_and_rotate()
+        elif state is State.ROTATED:
+            proc.write_review(self.tmp / "review", findings="Payments API restored.",
+                              lessons="Keep the MFA device's battery charged.")
+        elif state is State.REVIEWED:
+            proc.close()
+
+    def reauthenticate(self, proc: Procedure) -> None:
+        """What the recovery screen asks for, in order, when secrets were lost."""
+        from breakglass_gui.core.ending import Ending
+
+        need = Ending(proc).what_is_needed()
+        if need == "vault":
+            proc.unlock_vault(Secret(VAULT_PASSWORD))
+            need = Ending(proc).what_is_needed()
+        if need == "mfa":
+            proc.verify_mfa(self.mfa_code())
+        if need == "code":
+            for account in Ending(proc).accounts_needed():
+                if account not in proc.sessions:
+                    proc.assume(account, "service", self.mfa_code())
+
+    def drive(self, proc: Procedure, until: State = State.CLOSED, limit: int = 40) -> Procedure:
+        for _ in range(limit):
+            if proc.state is until or proc.incident.finished:
+                return proc
+            self.step(proc)
+        raise AssertionError(f"incident stuck in {proc.state}")
+
+
+def put_activity(incident_id: str, now: float) -> list[str]:
+    """CloudTrail-shaped records for this incident (and one foreign) into the log group."""
+    logs = boto3.client("logs", region_name=REGION)
+    ms = int(now * 1000)
+
+    def record(name: str, source: str, session: str, **extra: Any) -> dict[str, Any]:
+        return {
+            "eventVersion": "1.09", "eventID": str(uuid.uuid4()), "eventTime": _iso(now),
+            "eventSource": source, "eventName": name, "awsRegion": REGION,
+            "sourceIPAddress": "203.0.113.7", "recipientAccountId": TARGETS[0],
+            "userIdentity": {
+                "type": "AssumedRole",
+                "arn": f"arn:aws:sts::{TARGETS[0]}:assumed-role/{ROLE}/{session}",
+                "accountId": TARGETS[0],
+                "sessionContext": {"sourceIdentity": "jdoe" if session == incident_id else "x",
+                                   "sessionIssuer": {"userName": ROLE}},
+            },
+            **extra,
+        }
+
+    records = [
+        record("DescribeInstances", "ec2.amazonaws.com", incident_id, readOnly=True),
+        record("DeleteBucket", "s3.amazonaws.com", incident_id,
+               requestParameters={"bucketName": "<script>alert(1)</script>"}),
+        record("CreateAccessKey", "iam.amazonaws.com", incident_id, errorCode="AccessDenied"),
+        record("DescribeInstances", "ec2.amazonaws.com", "someone-else", readOnly=True),
+    ]
+    logs.put_log_events(
+        logGroupName=LOG_GROUP, logStreamName="cloudtrail",
+        logEvents=[{"timestamp": ms, "message": json.dumps(r)} for r in records],
+    )
+    return [r["eventID"] for r in records[:3]]
+
+
+def _iso(epoch: float) -> str:
+    from datetime import UTC, datetime
+
+    return datetime.fromtimestamp(epoch, tz=UTC).strftime("%Y-%m-%dT%H:%M:%SZ")
+
+
+def provision(seed: str) -> dict[str, dict[str, str]]:
+    """Create, in moto, what the blueprint describes (the provisioning issue automates this)."""
+    iam = boto3.client("iam", region_name=REGION)
+    trust = json.dumps({"Version": "2012-10-17", "Statement": [{
+        "Effect": "Allow", "Principal": {"AWS": [f"arn:aws:iam::{IAM_ACCOUNT}:user/{u}"
+                                                 for u in USERS]},
+        "Action": ["sts:AssumeRole", "sts:SetSourceIdentity", "sts:TagSession"],
+        "Condition": {"Bool": {"aws:MultiFactorAuthPresent": "true"}}}]})
+    records: dict[str, dict[str, str]] = {}
+    for user in USERS:
+        iam.create_user(UserName=user)
+        iam.create_login_profile(UserName=user, Password="Initial-Password-1!")
+        key = iam.create_access_key(UserName=user)["AccessKey"]
+        device = iam.create_virtual_mfa_device(VirtualMFADeviceName=user)["VirtualMFADevice"]
+        now = pyotp.TOTP(seed)
+        iam.enable_mfa_device(UserName=user, SerialNumber=device["SerialNumber"],
+                              AuthenticationCode1=now.at(0), AuthenticationCode2=now.at(30))
+        records[user] = {
+            "username": user, "account_id": IAM_ACCOUNT, "mfa_serial": device["SerialNumber"],
+            "access_key_id": key["AccessKeyId"], "secret_access_key": key["SecretAccessKey"],
+            "console_password": "Initial-Password-1!",
+        }
+    sts = boto3.client("sts", region_name=REGION)
+    for account in (IAM_ACCOUNT, *TARGETS):
+        if account == IAM_ACCOUNT:
+            client = iam
+        else:
+            creds = sts.assume_role(RoleArn=f"arn:aws:iam::{account}:role/OrganizationAccountAccessRole",
+                                    RoleSessionName="provision")["Credentials"]
+            client = boto3.client("iam", region_name=REGION, aws_access_key_id=creds["AccessKeyId"],
+                                  aws_secret_access_key=creds["SecretAccessKey"],
+                                  aws_session_token=creds["SessionToken"])
+        client.create_role(RoleName=ROLE, AssumeRolePolicyDocument=trust, MaxSessionDuration=3600)
+    logs = boto3.client("logs", region_name=REGION)
+    logs.create_log_group(logGroupName=LOG_GROUP)
+    logs.create_log_stream(logGroupName=LOG_GROUP, logStreamName="cloudtrail")
+    boto3.client("sns", region_name=REGION).create_topic(Name="a-tmpl-prod-sns-break-glass")
+    cloudwatch = boto3.client("cloudwatch", region_name=REGION)
+    for name in ALARMS:
+        cloudwatch.put_metric_alarm(
+            AlarmName=name, MetricName=name, Namespace="BreakGlass", Statistic="Sum", Period=60,
+            EvaluationPeriods=1, Threshold=1, ComparisonOperator="GreaterThanOrEqualToThreshold",
+            AlarmActions=[TOPIC_ARN])
+    return records
+
+
+@pytest.fixture
+def make_world(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Iterator[Callable[..., World]]:
+    monkeypatch.setenv("AWS_ACCESS_KEY_ID", "testing")
+    monkeypatch.setenv("AWS_SECRET_ACCESS_KEY", "testing")
+    monkeypatch.setenv("AWS_DEFAULT_REGION", REGION)
+    started: list[FederationStandIn] = []
+    with mock_aws():
+        def build(**overrides: Any) -> World:
+            seed = pyotp.random_base32()
+            records = provision(seed)
+            store = MemoryStore()
+            approver_secrets = {a: pyotp.random_base32() for a in ("ciso", "cfo", "cto")}
+            for approver, secret in approver_secrets.items():
+                store.set(approver, Secret(secret))
+            federation = FederationStandIn().start()
+            started.append(federation)
+            world = World(
+                tmp=tmp_path, config=parse_config(config_data(**overrides)), clock=FastClock(),
+                vault=RecordedVault(users=records, password=VAULT_PASSWORD), federation=federation,
+                faults=Faults(), browser=RecordingBrowser(), store=store,
+                approver_secrets=approver_secrets, mfa_seed=seed,
+            )
+            world.secrets_seen |= {r["secret_access_key"] for r in records.values()}
+            world.secrets_seen |= {r["console_password"] for r in records.values()}
+            world.secrets_seen |= set(approver_secrets.values()) | {seed, VAULT_PASSWORD}
+            return world
+
+        yield build
+    for federation in started:
+        federation.stop()
+
+
+@pytest.fixture
+def world(make_world: Callable[..., World]) -> World:
+    return make_world()
