@@ -199,6 +199,40 @@ class Procedure:
                                      "evidence": kept}, hold=hold)
         return result
 
+    def needs(self) -> str:
+        """What the operator must provide next: the wizard and the recovery screen follow this.
+
+        One of: approvals, vault, mfa, accounts, code (direct mode), sessions (some account
+        still lacks a role session), active, revoke, review, close, done.
+        """
+        state = self.state
+        direct = self.config.session.mfa_mode == "direct"
+        if self.incident.finished:
+            return "done"
+        if state is State.DECLARED:
+            return "approvals"
+        if state in (State.APPROVED, State.VAULT_UNLOCKED, State.MFA_VERIFIED) and (
+            self._record is None
+        ):
+            return "vault"
+        if state is State.VAULT_UNLOCKED:
+            return "accounts" if direct else "mfa"
+        if state is State.MFA_VERIFIED:
+            return "accounts" if self.has_mfa_session() else "mfa"
+        if state is State.ACTIVE:
+            if not self.missing_sessions():
+                return "active"
+            if self._record is None and (direct or not self.has_mfa_session()):
+                return "vault"
+            if direct:
+                return "code"
+            return "sessions" if self.has_mfa_session() else "mfa"
+        if state in (State.ENDING, State.REVOKED):
+            from breakglass_gui.core.ending import Ending
+
+            return Ending(self).what_is_needed() or "revoke"
+        return "review" if state is State.ROTATED else "close"
+
     def _require(self, *states: State) -> None:
         if self.state not in states:
             raise ProcedureError(
@@ -306,7 +340,7 @@ class Procedure:
         if self.config.session.mfa_mode != "session":
             raise ProcedureError("In direct mode the MFA code is entered with the accounts.",
                                  code="procedure.mode")
-        if self.state is not State.VAULT_UNLOCKED and not self.incident.reached(State.ACTIVE):
+        if not self.incident.reached(State.VAULT_UNLOCKED) or self.incident.finished:
             self._require(State.VAULT_UNLOCKED)
         credentials = self._user_credentials()
         check = self._accept_code(code)
@@ -574,7 +608,10 @@ class Procedure:
         return paths
 
     def close(self) -> None:
+        """REVIEWED → CLOSED; a Vault token still held (its revocation failed) is revoked first."""
         self._require(State.REVIEWED)
+        if self._vault is not None and self._vault.logged_in:
+            self._effect("vault.revoke_token", {"retry": True}, self._vault.revoke_token)
         self._transition(State.CLOSED)
         self.shutdown()
 

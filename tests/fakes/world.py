@@ -155,53 +155,46 @@ class World:
         return Procedure.declare(self.deps(), **args)
 
     def step(self, proc: Procedure) -> None:
-        """Advance the incident by one step of the procedure, as the operator would."""
-        state = proc.state
-        if state is State.DECLARED:
+        """Advance the incident by one step, as the operator (or recovery screen) would."""
+        need = proc.needs()
+        if need == "approvals":
             self.clock.next_step()
             signed = {a["role"] for a in proc.incident.approvals}
             role, who = ("primary", "ciso") if "primary" not in signed else ("secondary", "cfo")
             proc.approve(role, who, self.approver_code(who))
-        elif state is State.APPROVED:
+        elif need == "vault":
             proc.unlock_vault(Secret(VAULT_PASSWORD))
-        elif state is State.VAULT_UNLOCKED:
+        elif need == "mfa":
+            proc.verify_mfa(self.mfa_code())
+        elif need == "accounts":
             if self.config.session.mfa_mode == "direct":
                 proc.activate(TARGETS, code=self.mfa_code())
             else:
-                proc.verify_mfa(self.mfa_code())
-        elif state is State.MFA_VERIFIED:
-            proc.activate(TARGETS)
-        elif state is State.ACTIVE:
-            if self.config.session.mfa_mode == "direct":
-                for account, purpose in proc.missing_sessions():
-                    proc.assume(account, purpose, self.mfa_code())
+                proc.activate(TARGETS)
+        elif need == "sessions":
+            for account, purpose in proc.missing_sessions():
+                proc.assume(account, purpose)
+        elif need == "active":
             proc.open_console(TARGETS[0])
             put_activity(proc.id, self.clock.now())
             proc.poll_activity()
             proc.end_session()
-        elif state in (State.ENDING, State.REVOKED):
-            self.reauthenticate(proc)
+        elif need == "code":
+            from breakglass_gui.core.ending import Ending
+
+            accounts = (Ending(proc).accounts_needed() if proc.incident.reached(State.ENDING)
+                        else [a for a, _ in proc.missing_sessions()])
+            for account in accounts:
+                if account not in proc.sessions:
+                    purpose = "target" if account in proc.incident.accounts else "service"
+                    proc.assume(account, purpose, self.mfa_code())
+        elif need == "revoke":
             proc.revoke_and_rotate()
-        elif state is State.ROTATED:
+        elif need == "review":
             proc.write_review(self.tmp / "review", findings="Payments API restored.",
                               lessons="Keep the MFA device's battery charged.")
-        elif state is State.REVIEWED:
+        elif need == "close":
             proc.close()
-
-    def reauthenticate(self, proc: Procedure) -> None:
-        """What the recovery screen asks for, in order, when secrets were lost."""
-        from breakglass_gui.core.ending import Ending
-
-        need = Ending(proc).what_is_needed()
-        if need == "vault":
-            proc.unlock_vault(Secret(VAULT_PASSWORD))
-            need = Ending(proc).what_is_needed()
-        if need == "mfa":
-            proc.verify_mfa(self.mfa_code())
-        if need == "code":
-            for account in Ending(proc).accounts_needed():
-                if account not in proc.sessions:
-                    proc.assume(account, "service", self.mfa_code())
 
     def drive(self, proc: Procedure, until: State = State.CLOSED, limit: int = 40) -> Procedure:
         for _ in range(limit):
