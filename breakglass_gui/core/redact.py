@@ -20,9 +20,11 @@ _PATTERNS: Final[tuple[re.Pattern[str], ...]] = (
     re.compile(r"\bhv[sbr]\.[A-Za-z0-9_\-.]{20,}"),
     re.compile(r"(?<![\w.])[sbr]\.[A-Za-z0-9]{24,}\b"),
     # STS session tokens: long base64 runs (real ones are several hundred characters).
-    re.compile(r"[A-Za-z0-9/+]{100,}={0,2}"),
-    # Secret access keys: exactly 40 base64 characters standing on their own.
-    re.compile(r"(?<![A-Za-z0-9/+=])[A-Za-z0-9/+]{40}(?![A-Za-z0-9/+=])"),
+    re.compile(r"[A-Za-z0-9/+_\-]{100,}={0,2}"),
+    # Secret access keys: 40 base64 characters standing on their own (fakes run a little longer).
+    re.compile(r"(?<![A-Za-z0-9/+=])[A-Za-z0-9/+]{40,99}(?![A-Za-z0-9/+=])"),
+    # AWS XML responses (STS, IAM) as botocore logs them at DEBUG.
+    re.compile(r"(<(?:SecretAccessKey|SessionToken|Password)>)[^<]*"),
     # Anything labelled as a secret in key=value or JSON form.
     re.compile(
         r"(?i)((?:secret_?access_?key|session_?token|aws_session_token|secret_id|password|"

@@ -39,6 +39,7 @@ class RecordedVault(BaseAdapter):
         self.progress: list[str] = []
         self.initialized = True
         self.tokens: set[str] = set()
+        self.issued: list[str] = []
         self.kv: dict[str, list[dict[str, Any]]] = {
             f"breakglass/users/{name}": [dict(data)] for name, data in users.items()
         }
@@ -114,6 +115,7 @@ class RecordedVault(BaseAdapter):
             response = fixture("userpass_login.json")
             token = "hvs." + secrets.token_urlsafe(66)[:90]
             self.tokens.add(token)
+            self.issued.append(token)
             response["auth"]["client_token"] = token
             response["auth"]["accessor"] = secrets.token_urlsafe(18)
             return 200, response
