@@ -104,8 +104,9 @@ def verify_entries(
         where = seq if isinstance(seq, int) else expected
         if seq != expected:
             return Verification(
-                False, index, prev, where,
-                f"expected entry {expected} here, found entry {seq} (deleted or reordered)",
+                False, index, prev, expected,
+                f"entry {expected} is missing or out of place (found entry {seq} there: "
+                "deleted or reordered)",
             )
         body = {k: raw.get(k) for k in ("seq", "ts", "incident", "kind", "payload")}
         try:

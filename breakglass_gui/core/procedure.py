@@ -13,6 +13,7 @@ from __future__ import annotations
 import logging
 import threading
 from collections.abc import Callable
+from dataclasses import replace
 from typing import Any, TypeVar
 
 from breakglass_gui.core import approvals as approval_rules
@@ -240,6 +241,16 @@ class Procedure:
                 code="procedure.state")
 
     # ----- approvals (§2.2) ---------------------------------------------------------------
+
+    def amend_request(self, *, accounts: tuple[str, ...]) -> None:
+        """Change what is being requested; approvals already given no longer match its digest."""
+        self._require(State.DECLARED)
+        unknown = [a for a in accounts if self.config.account(a) is None]
+        if unknown:
+            raise ProcedureError(f"Unknown account(s): {', '.join(unknown)}.", field="accounts")
+        request = replace(self.incident.request, accounts=tuple(accounts))
+        self._log("incident.request_amended", {"request": request.as_payload(),
+                                               "digest": request.digest})
 
     def eligible_approvers(self, role: approval_rules.Role) -> list[Any]:
         return approval_rules.eligible(self.config, role, self.incident.request.operator)

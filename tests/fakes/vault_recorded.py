@@ -40,6 +40,7 @@ class RecordedVault(BaseAdapter):
         self.initialized = True
         self.tokens: set[str] = set()
         self.issued: list[str] = []
+        self.root_token = "hvs." + secrets.token_urlsafe(40)
         self.kv: dict[str, list[dict[str, Any]]] = {
             f"breakglass/users/{name}": [dict(data)] for name, data in users.items()
         }
@@ -109,8 +110,10 @@ class RecordedVault(BaseAdapter):
             return tuple(ERRORS["not_initialized"])  # type: ignore[return-value]
         if self.sealed:
             return tuple(ERRORS["sealed"])  # type: ignore[return-value]
-        if path.startswith("/v1/auth/userpass/login/"):
-            if body.get("password") != self.password:
+        if path.startswith(("/v1/auth/userpass/login/", "/v1/auth/ldap/login/",
+                            "/v1/auth/approle/login")):
+            secret = body.get("secret_id") if "approle" in path else body.get("password")
+            if secret != self.password:
                 return tuple(ERRORS["bad_login"])  # type: ignore[return-value]
             response = fixture("userpass_login.json")
             token = "hvs." + secrets.token_urlsafe(66)[:90]
@@ -119,6 +122,11 @@ class RecordedVault(BaseAdapter):
             response["auth"]["client_token"] = token
             response["auth"]["accessor"] = secrets.token_urlsafe(18)
             return 200, response
+        if token not in self.tokens:
+            if path == "/v1/auth/token/lookup-self" and token == self.root_token:
+                self.tokens.add(token)
+            else:
+                return tuple(ERRORS["permission_denied"])  # type: ignore[return-value]
         if token not in self.tokens:
             return tuple(ERRORS["permission_denied"])  # type: ignore[return-value]
         if path == "/v1/auth/token/lookup-self":

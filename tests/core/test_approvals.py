@@ -1,0 +1,138 @@
+"""Two sign-offs, bound to the request digest, by the right people, proven by TOTP (SPEC §2.2)."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import pyotp
+import pytest
+
+from breakglass_gui.core.approvals import ApprovalDesk, eligible
+from breakglass_gui.core.clock import ManualClock
+from breakglass_gui.core.config import parse_config
+from breakglass_gui.core.errors import ApprovalError
+from breakglass_gui.core.incident import Request
+from breakglass_gui.core.journal import Journal
+from breakglass_gui.core.secret import Secret
+from tests.fakes.keyring_memory import MemoryStore
+from tests.fakes.world import config_data
+
+SECRETS = {"ciso": pyotp.random_base32(), "cfo": pyotp.random_base32(),
+           "cto": pyotp.random_base32(), "selfie": pyotp.random_base32()}
+
+
+@pytest.fixture
+def desk(tmp_path: Any) -> tuple[ApprovalDesk, ManualClock, Journal]:
+    data = config_data()
+    data["approvers"].append({"id": "selfie", "name": "Jane Again", "email": "jane@example.com",
+                              "role": "primary", "aws_infrastructure": False})
+    config = parse_config(data)
+    clock = ManualClock(1_900_000_005.0)
+    journal = Journal(tmp_path / "journal.sqlite3", clock)
+    store = MemoryStore()
+    for who, secret in SECRETS.items():
+        store.set(who, Secret(secret))
+    return ApprovalDesk(config, journal, store, clock), clock, journal
+
+
+REQUEST = Request("BG-20300317-ABCD", "Outage of Active Directory", "", "x" * 25, "", "jdoe", 3600)
+
+
+def code(who: str, at: float) -> str:
+    return str(pyotp.TOTP(SECRETS[who]).at(at))
+
+
+def test_a_correct_code_signs_and_binds_the_request_digest(desk: Any) -> None:
+    d, clock, _ = desk
+    approval = d.sign(REQUEST, "primary", "ciso", code("ciso", clock.now()), None)
+    assert approval.digest == REQUEST.digest
+    assert approval.role == "primary"
+
+
+def test_codes_one_step_either_side_are_accepted_two_are_not(desk: Any) -> None:
+    d, clock, _ = desk
+    d.sign(REQUEST, "primary", "ciso", code("ciso", clock.now() - 30), None)
+    d.sign(REQUEST, "secondary", "cfo", code("cfo", clock.now() + 30), None)
+    with pytest.raises(ApprovalError) as raised:
+        d.sign(REQUEST, "primary", "ciso", code("ciso", clock.now() + 60), None)
+    assert raised.value.code == "approval.wrong_code"
+
+
+def test_a_replayed_step_is_refused_even_after_a_restart(desk: Any, tmp_path: Any) -> None:
+    d, clock, journal = desk
+    used = code("ciso", clock.now())
+    d.sign(REQUEST, "primary", "ciso", used, None)
+    with pytest.raises(ApprovalError) as raised:
+        d.sign(REQUEST, "primary", "ciso", used, None)
+    assert raised.value.code == "approval.replay"
+    assert "already used" in raised.value.message
+    restarted = ApprovalDesk(d._config, Journal(journal.path, clock), d._store, clock)
+    with pytest.raises(ApprovalError, match="already used"):
+        restarted.sign(REQUEST, "primary", "ciso", used, None)
+    clock.advance(30)
+    restarted.sign(REQUEST, "primary", "ciso", code("ciso", clock.now()), None)
+
+
+def test_three_wrong_codes_lock_the_approver_out_for_five_minutes(desk: Any) -> None:
+    d, clock, journal = desk
+    for attempt in range(3):
+        with pytest.raises(ApprovalError) as raised:
+            d.sign(REQUEST, "primary", "ciso", "000000" if attempt != 1 else "999999", None)
+    assert raised.value.code == "approval.locked"
+    with pytest.raises(ApprovalError) as raised:
+        d.sign(REQUEST, "primary", "ciso", code("ciso", clock.now()), None)
+    assert raised.value.code == "approval.locked"
+    assert "try again in 5 min" in raised.value.message or "4 min" in raised.value.message
+    restarted = ApprovalDesk(d._config, Journal(journal.path, clock), d._store, clock)
+    with pytest.raises(ApprovalError, match="locked out"):
+        restarted.sign(REQUEST, "primary", "ciso", code("ciso", clock.now()), None)
+    clock.advance(301)
+    restarted.sign(REQUEST, "primary", "ciso", code("ciso", clock.now()), None)
+
+
+def test_the_operator_cannot_approve_even_under_another_id(desk: Any) -> None:
+    d, clock, _ = desk
+    with pytest.raises(ApprovalError) as raised:
+        d.sign(REQUEST, "primary", "selfie", code("selfie", clock.now()), None)
+    assert raised.value.code == "approval.self"
+    assert "selfie" not in [a.id for a in eligible(d._config, "primary", "jdoe")]
+
+
+def test_one_person_cannot_sign_both_roles(desk: Any) -> None:
+    d, clock, _ = desk
+    first = d.sign(REQUEST, "primary", "ciso", code("ciso", clock.now()), None)
+    with pytest.raises(ApprovalError) as raised:
+        d.sign(REQUEST, "secondary", "ciso", code("ciso", clock.now() + 30),
+               first.as_payload())
+    assert raised.value.code in ("approval.same_person", "approval.role")
+
+
+def test_the_secondary_must_not_be_involved_with_aws(desk: Any) -> None:
+    d, clock, _ = desk
+    with pytest.raises(ApprovalError) as raised:
+        d.sign(REQUEST, "secondary", "cto", code("cto", clock.now()), None)
+    assert raised.value.code == "approval.infra"
+    assert [a.id for a in eligible(d._config, "secondary", "jdoe")] == ["cfo"]
+
+
+def test_a_primary_cannot_sign_as_secondary(desk: Any) -> None:
+    d, clock, _ = desk
+    with pytest.raises(ApprovalError) as raised:
+        d.sign(REQUEST, "secondary", "ciso", code("ciso", clock.now()), None)
+    assert raised.value.code == "approval.role"
+
+
+def test_an_approver_without_an_enrolled_secret_is_told_to_enrol(desk: Any) -> None:
+    d, clock, _ = desk
+    d._store.values.pop("cfo")
+    with pytest.raises(ApprovalError) as raised:
+        d.sign(REQUEST, "secondary", "cfo", "123456", None)
+    assert raised.value.code == "approval.not_enrolled"
+
+
+def test_a_malformed_code_is_refused_without_counting_as_a_failure(desk: Any) -> None:
+    d, _, journal = desk
+    with pytest.raises(ApprovalError) as raised:
+        d.sign(REQUEST, "primary", "ciso", "12ab56", None)
+    assert raised.value.code == "approval.format"
+    assert journal.approver_state("ciso")[1] == 0

@@ -1,0 +1,117 @@
+"""The configuration loader reports every problem, with its key path, in one run (SPEC §7)."""
+
+from __future__ import annotations
+
+import copy
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from breakglass_gui.core.config import load_config, parse_config
+from breakglass_gui.core.errors import ConfigError
+from breakglass_gui.core.resources import resource_path
+from tests.fakes.world import config_data
+
+
+def problems(data: dict[str, Any], *, drill: bool = False) -> list[str]:
+    with pytest.raises(ConfigError) as raised:
+        parse_config(data, drill=drill)
+    return raised.value.problems
+
+
+def test_the_shipped_example_config_is_valid() -> None:
+    config = load_config(resource_path("example-config.toml"))
+    assert config.role.name == "a-tmpl-prod-rol-break-glass"
+    assert config.monitoring.log_group == "a-tmpl-prod-cwgrp-break-glass"
+    assert config.notifications.sns_topic_arn.endswith(":a-tmpl-prod-sns-break-glass")
+
+
+def test_a_short_account_id_is_reported_with_its_key_path() -> None:
+    data = config_data()
+    data["accounts"][2]["id"] = "12345"
+    assert problems(data) == ['accounts[2].id: "12345" is not a 12-digit AWS account id']
+
+
+def test_every_problem_is_reported_in_one_run() -> None:
+    data = config_data()
+    data["accounts"][0]["id"] = "abc"
+    data["organisation"]["region"] = "moon-1"
+    data["vault"]["address"] = "http://vault.example.com"
+    data["session"]["max_duration"] = 99
+    data["notifications"]["sns_topic_arn"] = "not-an-arn"
+    found = problems(data)
+    assert len(found) == 5
+    assert [p.split(":")[0] for p in found] == [
+        "organisation.region", "vault.address", "accounts[0].id", "session.max_duration",
+        "notifications.sns_topic_arn",
+    ]
+
+
+def test_unknown_keys_are_errors_not_ignored() -> None:
+    data = config_data()
+    data["session"]["mfa_mod"] = "direct"
+    data["extra"] = {}
+    assert problems(data) == [
+        "session.mfa_mod: unknown key (check the spelling)",
+        "extra: unknown key (check the spelling)",
+    ]
+
+
+def test_vault_must_be_https_and_plain_http_only_for_loopback_in_a_drill() -> None:
+    data = config_data()
+    data["vault"]["address"] = "http://127.0.0.1:8200"
+    assert "plain HTTP" in problems(data)[0]
+    assert parse_config(data, drill=True).vault.address == "http://127.0.0.1:8200"
+    data["vault"]["address"] = "http://vault.internal:8200"
+    assert "plain HTTP" in problems(data, drill=True)[0]
+
+
+def test_the_roster_needs_a_primary_and_an_uninvolved_secondary() -> None:
+    data = config_data()
+    data["approvers"] = [a for a in data["approvers"] if a["id"] != "cfo"]  # cto is infra
+    data["approvers"][0]["role"] = "secondary"
+    data["approvers"][0]["aws_infrastructure"] = True
+    found = problems(data)
+    assert any('role = "primary"' in p for p in found)
+    assert any("aws_infrastructure = false" in p for p in found)
+
+
+def test_roster_ids_must_be_unique() -> None:
+    data = config_data()
+    data["approvers"].append(copy.deepcopy(data["approvers"][0]))
+    assert problems(data) == ['approvers[3].id: "ciso" is used more than once in approvers']
+
+
+@pytest.mark.parametrize(("key", "value", "text"), [
+    ("max_duration", 600, "outside the AWS limits 900–43200"),
+    ("max_duration", 7200, "role chaining limits a role session to 3600 seconds"),
+    ("default_duration", 50_000, "outside the AWS limits"),
+])
+def test_durations_stay_within_aws_limits(key: str, value: int, text: str) -> None:
+    data = config_data()
+    data["session"][key] = value
+    assert any(text in p for p in problems(data))
+
+
+def test_role_names_and_types_are_checked() -> None:
+    data = config_data()
+    data["role"]["name"] = "bad role name!"
+    data["session"]["logout_first"] = "yes"
+    found = problems(data)
+    assert 'role.name: "bad role name!" is not a valid IAM role name' in found
+    assert "session.logout_first: must be true or false, not a string" in found
+
+
+def test_a_file_that_is_not_toml_gives_one_clear_problem(tmp_path: Path) -> None:
+    path = tmp_path / "config.toml"
+    path.write_text("[organisation\nname = 1")
+    with pytest.raises(ConfigError) as raised:
+        load_config(path)
+    assert len(raised.value.problems) == 1
+    assert "is not valid TOML" in raised.value.problems[0]
+
+
+def test_a_missing_file_is_reported(tmp_path: Path) -> None:
+    with pytest.raises(ConfigError, match="cannot be read"):
+        load_config(tmp_path / "absent.toml")
