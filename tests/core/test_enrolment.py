@@ -1,0 +1,95 @@
+"""Approver enrolment: a real OS keyring only, one correct code before storing (SPEC §2.2)."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Any
+from urllib.parse import parse_qs, urlsplit
+
+import pyotp
+import pytest
+from keyring.backend import KeyringBackend
+from keyring.backends import chainer, fail, null
+
+from breakglass_gui.core.clock import ManualClock
+from breakglass_gui.core.config import parse_config
+from breakglass_gui.core.enrolment import Enrolment, KeyringSecretStore, backend_refusal
+from breakglass_gui.core.errors import EnrolmentError
+from breakglass_gui.core.journal import Journal
+from tests.fakes.keyring_memory import MemoryStore
+from tests.fakes.world import config_data
+
+
+class SecretServiceLike(KeyringBackend):
+    """Stands in for an OS store (Secret Service, Keychain, Credential Locker)."""
+
+    priority = 1  # type: ignore[assignment]
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.items: dict[tuple[str, str], str] = {}
+
+    def get_password(self, service: str, username: str) -> str | None:
+        return self.items.get((service, username))
+
+    def set_password(self, service: str, username: str, password: str) -> None:
+        self.items[(service, username)] = password
+
+    def delete_password(self, service: str, username: str) -> None:
+        self.items.pop((service, username), None)
+
+
+class PlaintextKeyring(SecretServiceLike):
+    """Named like keyrings.alt's plaintext file backend."""
+
+
+PlaintextKeyring.__module__ = "keyrings.alt.file"
+
+
+@pytest.mark.parametrize(("backend", "reason"), [
+    (fail.Keyring(), "'fail' backend"),
+    (null.Keyring(), "'null' backend"),
+    (PlaintextKeyring(), "stores secrets in a file"),
+    (chainer.ChainerBackend.__new__(chainer.ChainerBackend), "keyring"),
+])
+def test_unsafe_keyring_backends_are_refused_with_the_reason(backend: Any, reason: str) -> None:
+    if isinstance(backend, chainer.ChainerBackend):
+        backend.__dict__["backends"] = [SecretServiceLike(), PlaintextKeyring()]
+        reason = "stores secrets in a file"
+    with pytest.raises(EnrolmentError) as raised:
+        KeyringSecretStore(backend)
+    assert reason in raised.value.message
+    assert raised.value.code == "keyring"
+
+
+def test_an_os_keyring_backend_is_accepted() -> None:
+    assert backend_refusal(SecretServiceLike()) is None
+    store = KeyringSecretStore(SecretServiceLike())
+    assert store.get("ciso") is None
+
+
+def test_enrolment_shows_an_otpauth_uri_and_stores_only_after_a_correct_code(
+    tmp_path: Path,
+) -> None:
+    config = parse_config(config_data())
+    clock = ManualClock()
+    journal = Journal(tmp_path / "journal.sqlite3", clock)
+    store = MemoryStore()
+    enrolment = Enrolment(store, config.organisation.name, journal)
+    approver = config.approver("ciso")
+    assert approver is not None
+    pending = enrolment.start(approver)
+    uri = urlsplit(pending.uri)
+    assert (uri.scheme, uri.netloc) == ("otpauth", "totp")
+    secret = parse_qs(uri.query)["secret"][0]
+    assert parse_qs(uri.query)["issuer"] == ["Break Glass (Test Corp)"]
+    with pytest.raises(EnrolmentError, match="does not match"):
+        enrolment.confirm(pending, "000000" if pyotp.TOTP(secret).at(clock.now()) != "000000"
+                          else "111111", clock.now())
+    assert store.values == {}
+    enrolment.confirm(pending, pyotp.TOTP(secret).at(clock.now()), clock.now())
+    assert store.values == {"ciso": secret}
+    assert pending.secret.wiped
+    kinds = [e.kind for e in journal.entries()]
+    assert kinds == ["approver.enrolled"]
+    assert secret not in str(journal.entries()[0].payload)
