@@ -86,15 +86,22 @@ class Faults:
 
     def __init__(self) -> None:
         self.fail: dict[str, int] = {}  # "service.Operation" → how many more times to fail
+        self.errors: dict[str, Exception] = {}  # "service.Operation" → raised once
+        self.answers: dict[str, Any] = {}  # "service.Operation" → callable giving the response
         self.calls: list[str] = []
 
-    def __call__(self, event_name: str, **kwargs: Any) -> None:
+    def __call__(self, event_name: str, **kwargs: Any) -> Any:
         _, service, operation = event_name.split(".", 2)
         name = f"{service}.{operation}"
         self.calls.append(name)
         if self.fail.get(name, 0) > 0:
             self.fail[name] -= 1
             raise EndpointConnectionError(endpoint_url=f"https://{service}.amazonaws.com")
+        if name in self.errors:
+            raise self.errors.pop(name)
+        if name in self.answers:
+            return self.answers[name](kwargs.get("params", {}))  # type: ignore[no-any-return]
+        return None
 
 
 class RecordingBrowser:
