@@ -97,7 +97,7 @@ def test_an_aws_failure_at_any_side_effect_is_journaled_and_resumable(
 def test_vault_unreachable_at_any_call_is_journaled_and_resumable(world: World, path: str) -> None:
     calls = {"n": 0}
 
-    def once() -> str | None:
+    def once(method: str = "GET") -> str | None:
         calls["n"] += 1
         return "unreachable" if calls["n"] == 1 else None
 
@@ -145,7 +145,7 @@ def test_a_failed_vault_token_revocation_is_journaled_and_retried_before_closing
 ) -> None:
     calls = {"n": 0}
 
-    def once() -> str | None:
+    def once(method: str = "GET") -> str | None:
         calls["n"] += 1
         return "unreachable" if calls["n"] == 1 else None
 

@@ -76,7 +76,7 @@ class RecordedVault(BaseAdapter):
         for prefix, fault in list(self.faults.items()):
             if path.startswith(prefix):
                 if callable(fault):
-                    fault = fault()
+                    fault = fault(method)
                 if fault == "unreachable":
                     raise requests.exceptions.ConnectionError("connection refused")
                 if fault == "tls":
