@@ -179,11 +179,13 @@ class Journal:
         succeeds. Returns whether the entry is on disk now.
         """
         canonical_json(payload)
+        ts = utc_iso(self._clock.now())
         with self._lock:
-            self._pending.append((incident, kind, payload, utc_iso(self._clock.now())))
             try:
                 self._flush_pending()
+                self._write(incident, kind, payload, ts)
             except JournalError as exc:
+                self._pending.append((incident, kind, {**payload, "held_in_memory": True}, ts))
                 log.warning("journal unavailable, holding %d entries in memory: %s",
                             len(self._pending), exc.message)
                 return False
@@ -200,7 +202,7 @@ class Journal:
     def _flush_pending(self) -> None:
         while self._pending:
             incident, kind, payload, ts = self._pending[0]
-            self._write(incident, kind, {**payload, "held_in_memory": True}, ts)
+            self._write(incident, kind, payload, ts)
             self._pending.pop(0)
 
     def _write(self, incident: str | None, kind: str, payload: dict[str, Any], ts: str) -> Entry:

@@ -22,7 +22,7 @@ _PATTERNS: Final[tuple[re.Pattern[str], ...]] = (
     # STS session tokens: long base64 runs (real ones are several hundred characters).
     re.compile(r"[A-Za-z0-9/+_\-]{100,}={0,2}"),
     # Secret access keys: 40 base64 characters standing on their own (fakes run a little longer).
-    re.compile(r"(?<![A-Za-z0-9/+=])[A-Za-z0-9/+]{40,99}(?![A-Za-z0-9/+=])"),
+    re.compile(r"(?<![A-Za-z0-9/+])[A-Za-z0-9/+]{40,99}(?![A-Za-z0-9/+=])"),
     # AWS XML responses (STS, IAM) as botocore logs them at DEBUG.
     re.compile(r"(<(?:SecretAccessKey|SessionToken|Password)>)[^<]*"),
     # Anything labelled as a secret in key=value or JSON form.

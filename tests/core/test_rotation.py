@@ -117,7 +117,7 @@ def _rotating_lambda(world: World, seen: list[dict[str, Any]]) -> Any:
     """Does what the AWS-provided rotation Lambda does, then answers like Lambda."""
 
     def invoke(params: dict[str, Any]) -> Any:
-        event = json.loads(params["body"])  # the serialised request: the Payload itself
+        event = json.loads(params["Payload"])
         seen.append(event)
         iam = boto3.client("iam", region_name=REGION)
         user = event["ForceRotate"]

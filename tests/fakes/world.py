@@ -89,6 +89,12 @@ class Faults:
         self.errors: dict[str, Exception] = {}  # "service.Operation" → raised once
         self.answers: dict[str, Any] = {}  # "service.Operation" → callable giving the response
         self.calls: list[str] = []
+        self.params: dict[str, dict[str, Any]] = {}
+
+    def remember(self, event_name: str, params: dict[str, Any], **kwargs: Any) -> None:
+        """provide-client-params hook: the API parameters, for `answers` to look at."""
+        _, service, operation = event_name.split(".", 2)
+        self.params[f"{service}.{operation}"] = dict(params)
 
     def __call__(self, event_name: str, **kwargs: Any) -> Any:
         _, service, operation = event_name.split(".", 2)
@@ -100,7 +106,7 @@ class Faults:
         if name in self.errors:
             raise self.errors.pop(name)
         if name in self.answers:
-            return self.answers[name](kwargs.get("params", {}))  # type: ignore[no-any-return]
+            return self.answers[name](self.params.get(name, {}))
         return None
 
 
@@ -131,7 +137,8 @@ class World:
         self.journal = Journal(self.tmp / "data" / "journal.sqlite3", self.clock)
 
     def deps(self) -> Deps:
-        factory = ClientFactory(hooks=[("before-call", self.faults)])
+        factory = ClientFactory(hooks=[("before-call", self.faults),
+                                       ("provide-client-params", self.faults.remember)])
         return Deps(
             config=self.config, journal=self.journal, clock=self.clock, aws=factory,
             vault=lambda: VaultGateway(self.config.vault, session=self.vault.session()),

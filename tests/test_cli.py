@@ -1,0 +1,133 @@
+"""The command line (SPEC §11): bad input is one line on stderr with exit 2, never a traceback."""
+
+from __future__ import annotations
+
+import json
+import shutil
+import sqlite3
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+from breakglass_gui import __version__
+from breakglass_gui.cli import main
+from breakglass_gui.core.clock import ManualClock
+from breakglass_gui.core.journal import Journal
+from breakglass_gui.core.resources import resource_path
+
+ROOT = Path(__file__).resolve().parents[1]
+
+
+def run(*args: str) -> subprocess.CompletedProcess[str]:
+    return subprocess.run([sys.executable, str(ROOT / "main.py"), *args], capture_output=True,
+                          text=True, timeout=60, cwd=ROOT)
+
+
+def test_version() -> None:
+    result = run("--version")
+    assert result.returncode == 0
+    assert result.stdout.strip() == f"breakglass {__version__}"
+
+
+@pytest.mark.parametrize("args", [["--no-such-option"], ["verify"], ["bogus-command"]])
+def test_bad_arguments_give_one_line_and_exit_2(args: list[str]) -> None:
+    result = run(*args)
+    assert result.returncode == 2
+    assert len(result.stderr.strip().splitlines()) == 1
+    assert "Traceback" not in result.stderr
+
+
+def test_check_config_accepts_the_example(capsys: pytest.CaptureFixture[str]) -> None:
+    assert main(["check-config", str(resource_path("example-config.toml"))]) == 0
+    assert "valid" in capsys.readouterr().out
+
+
+def test_check_config_lists_every_problem_and_exits_2(tmp_path: Path) -> None:
+    bad = tmp_path / "config.toml"
+    text = resource_path("example-config.toml").read_text()
+    bad.write_text(text.replace('id = "222222222222"', 'id = "12345"').replace(
+        "mfa_mode =", "mfa_mod ="))
+    result = run("check-config", str(bad))
+    assert result.returncode == 2
+    lines = result.stderr.strip().splitlines()
+    assert 'accounts[1].id: "12345" is not a 12-digit AWS account id' in lines
+    assert "session.mfa_mod: unknown key (check the spelling)" in lines
+    assert "Traceback" not in result.stderr
+
+
+def test_check_config_on_a_missing_file_is_one_line(tmp_path: Path) -> None:
+    result = run("check-config", str(tmp_path / "absent.toml"))
+    assert result.returncode == 2
+    assert len(result.stderr.strip().splitlines()) == 1
+
+
+def _journal(tmp_path: Path) -> Path:
+    path = tmp_path / "journal.sqlite3"
+    journal = Journal(path, ManualClock())
+    for i in range(5):
+        journal.append("BG-20270101-ABCD", "entry", {"i": i})
+    journal.close()
+    return path
+
+
+def test_verify_an_intact_journal(tmp_path: Path) -> None:
+    result = run("verify", str(_journal(tmp_path)))
+    assert result.returncode == 0
+    assert "journal intact: 5 entries" in result.stdout
+
+
+def test_verify_reports_the_first_bad_entry_of_an_edited_journal(tmp_path: Path) -> None:
+    path = _journal(tmp_path)
+    conn = sqlite3.connect(path)
+    conn.execute("UPDATE entries SET payload = '{\"i\":99}' WHERE seq = 3")
+    conn.commit()
+    conn.close()
+    result = run("verify", str(path))
+    assert result.returncode == 1
+    assert "broken at entry 3" in result.stderr
+
+
+def test_verify_a_review_json_and_its_truncation(tmp_path: Path) -> None:
+    path = _journal(tmp_path)
+    journal = Journal(path, ManualClock())
+    anchor, span = journal.span("BG-20270101-ABCD")
+    review = {"journal": {"anchor": anchor, "entries": [e.as_dict() for e in span],
+                          "final_hash": span[-1].hash}}
+    good = tmp_path / "review.json"
+    good.write_text(json.dumps(review))
+    assert run("verify", str(good)).returncode == 0
+    review["journal"]["entries"] = review["journal"]["entries"][:-1]  # type: ignore[index]
+    good.write_text(json.dumps(review))
+    result = run("verify", str(good))
+    assert result.returncode == 1
+    assert "entry 5" in result.stderr
+
+
+def test_verify_something_else_is_one_line_exit_2(tmp_path: Path) -> None:
+    other = tmp_path / "notes.txt"
+    other.write_text("hello")
+    result = run("verify", str(other))
+    assert result.returncode == 2
+    assert len(result.stderr.strip().splitlines()) == 1
+    shutil.copy(resource_path("example-config.toml"), tmp_path / "c.json")
+    assert run("verify", str(tmp_path / "c.json")).returncode == 2
+
+
+def test_core_dumps_are_disabled_and_the_process_is_not_dumpable() -> None:
+    code = ("import resource; from breakglass_gui.core.hardening import harden_process, "
+            "is_dumpable; harden_process(); "
+            "print(resource.getrlimit(resource.RLIMIT_CORE), is_dumpable())")
+    result = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True,
+                            timeout=60, cwd=ROOT)
+    assert result.stdout.strip() == "(0, 0) False"
+
+
+def test_the_start_up_path_imports_no_heavy_library() -> None:
+    code = ("import sys; from breakglass_gui import cli; "
+            "print(sorted(m for m in ('boto3','botocore','hvac','moto','jinja2','requests') "
+            "if m in sys.modules))")
+    result = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True,
+                            timeout=60, cwd=ROOT)
+    assert result.stdout.strip() == "[]"
