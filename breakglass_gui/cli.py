@@ -35,8 +35,9 @@ def _parser() -> argparse.ArgumentParser:
     parser = _Parser(prog="breakglass", description="Break Glass: emergency access to AWS.")
     parser.add_argument("--version", action="version", version=f"breakglass {__version__}")
     parser.add_argument("--config", type=Path, help="configuration file (TOML)")
-    parser.add_argument("--drill", action="store_true",
-                        help="run against the embedded drill environment")
+    parser.add_argument(
+        "--drill", action="store_true", help="run against the embedded drill environment"
+    )
     commands = parser.add_subparsers(dest="command", parser_class=_Parser)
     check = commands.add_parser("check-config", help="validate a configuration file")
     check.add_argument("path", nargs="?", type=Path)
@@ -56,17 +57,19 @@ def _check_config(path: Path | None, drill: bool) -> int:
         for problem in exc.problems:
             print(problem, file=sys.stderr)
         return EXIT_USAGE
-    print(f"{target}: valid ({len(config.accounts)} accounts, {len(config.operators)} operators, "
-          f"{len(config.approvers)} approvers, MFA mode {config.session.mfa_mode})")
+    print(
+        f"{target}: valid ({len(config.accounts)} accounts, {len(config.operators)} operators, "
+        f"{len(config.approvers)} approvers, MFA mode {config.session.mfa_mode})"
+    )
     return EXIT_OK
 
 
 def _verify(file: Path) -> int:
-    from breakglass_gui.core.verify import UnreadableFile, verify_file
+    from breakglass_gui.core.verify import UnreadableFileError, verify_file
 
     try:
         result = verify_file(file)
-    except UnreadableFile as exc:
+    except UnreadableFileError as exc:
         print(str(exc), file=sys.stderr)
         return EXIT_USAGE
     if result.ok:
@@ -89,6 +92,9 @@ def main(argv: Sequence[str] | None = None) -> int:
     if args.drill:
         print("drill mode arrives with the drill environment")
         return EXIT_OK
-    print("breakglass: the desktop application is not built yet; available commands: "
-          "check-config, verify, --version (see --help)", file=sys.stderr)
+    print(
+        "breakglass: the desktop application is not built yet; available commands: "
+        "check-config, verify, --version (see --help)",
+        file=sys.stderr,
+    )
     return EXIT_USAGE

@@ -21,8 +21,14 @@ ROOT = Path(__file__).resolve().parents[1]
 
 
 def run(*args: str) -> subprocess.CompletedProcess[str]:
-    return subprocess.run([sys.executable, str(ROOT / "main.py"), *args], capture_output=True,
-                          text=True, timeout=60, cwd=ROOT)
+    return subprocess.run(
+        [sys.executable, str(ROOT / "main.py"), *args],
+        check=False,
+        capture_output=True,
+        text=True,
+        timeout=60,
+        cwd=ROOT,
+    )
 
 
 def test_version() -> None:
@@ -47,8 +53,9 @@ def test_check_config_accepts_the_example(capsys: pytest.CaptureFixture[str]) ->
 def test_check_config_lists_every_problem_and_exits_2(tmp_path: Path) -> None:
     bad = tmp_path / "config.toml"
     text = resource_path("example-config.toml").read_text()
-    bad.write_text(text.replace('id = "222222222222"', 'id = "12345"').replace(
-        "mfa_mode =", "mfa_mod ="))
+    bad.write_text(
+        text.replace('id = "222222222222"', 'id = "12345"').replace("mfa_mode =", "mfa_mod =")
+    )
     result = run("check-config", str(bad))
     assert result.returncode == 2
     lines = result.stderr.strip().splitlines()
@@ -93,8 +100,13 @@ def test_verify_a_review_json_and_its_truncation(tmp_path: Path) -> None:
     path = _journal(tmp_path)
     journal = Journal(path, ManualClock())
     anchor, span = journal.span("BG-20270101-ABCD")
-    review = {"journal": {"anchor": anchor, "entries": [e.as_dict() for e in span],
-                          "final_hash": span[-1].hash}}
+    review = {
+        "journal": {
+            "anchor": anchor,
+            "entries": [e.as_dict() for e in span],
+            "final_hash": span[-1].hash,
+        }
+    }
     good = tmp_path / "review.json"
     good.write_text(json.dumps(review))
     assert run("verify", str(good)).returncode == 0
@@ -116,18 +128,34 @@ def test_verify_something_else_is_one_line_exit_2(tmp_path: Path) -> None:
 
 
 def test_core_dumps_are_disabled_and_the_process_is_not_dumpable() -> None:
-    code = ("import resource; from breakglass_gui.core.hardening import harden_process, "
-            "is_dumpable; harden_process(); "
-            "print(resource.getrlimit(resource.RLIMIT_CORE), is_dumpable())")
-    result = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True,
-                            timeout=60, cwd=ROOT)
+    code = (
+        "import resource; from breakglass_gui.core.hardening import harden_process, "
+        "is_dumpable; harden_process(); "
+        "print(resource.getrlimit(resource.RLIMIT_CORE), is_dumpable())"
+    )
+    result = subprocess.run(
+        [sys.executable, "-c", code],
+        check=False,
+        capture_output=True,
+        text=True,
+        timeout=60,
+        cwd=ROOT,
+    )
     assert result.stdout.strip() == "(0, 0) False"
 
 
 def test_the_start_up_path_imports_no_heavy_library() -> None:
-    code = ("import sys; from breakglass_gui import cli; "
-            "print(sorted(m for m in ('boto3','botocore','hvac','moto','jinja2','requests') "
-            "if m in sys.modules))")
-    result = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True,
-                            timeout=60, cwd=ROOT)
+    code = (
+        "import sys; from breakglass_gui import cli; "
+        "print(sorted(m for m in ('boto3','botocore','hvac','moto','jinja2','requests') "
+        "if m in sys.modules))"
+    )
+    result = subprocess.run(
+        [sys.executable, "-c", code],
+        check=False,
+        capture_output=True,
+        text=True,
+        timeout=60,
+        cwd=ROOT,
+    )
     assert result.stdout.strip() == "[]"

@@ -38,8 +38,12 @@ class Approval:
 
     def as_payload(self) -> dict[str, Any]:
         return {
-            "role": self.role, "approver": self.approver, "name": self.name, "step": self.step,
-            "digest": self.digest, "at": self.at,
+            "role": self.role,
+            "approver": self.approver,
+            "name": self.name,
+            "step": self.step,
+            "digest": self.digest,
+            "at": self.at,
         }
 
 
@@ -47,7 +51,8 @@ def eligible(config: Config, role: Role, operator: str) -> list[Approver]:
     """Who may sign `role` for this operator's request (the UI lists exactly these)."""
     person = config.operator(operator)
     return [
-        a for a in config.approvers
+        a
+        for a in config.approvers
         if a.role == role
         and not (role == "secondary" and a.aws_infrastructure)
         and a.id != operator
@@ -69,26 +74,37 @@ class ApprovalDesk:
         return max(0, int(locked_until - self._clock.now() + 0.999))
 
     def sign(
-        self, request: Request, role: Role, approver_id: str, code: str,
+        self,
+        request: Request,
+        role: Role,
+        approver_id: str,
+        code: str,
         other: dict[str, Any] | None,
     ) -> Approval:
         """Verify one sign-off; raises ApprovalError with the reason, journaled by the caller."""
         approver = self._check_roster(request, role, approver_id, other)
         code = code.strip().replace(" ", "")
         if not totp.CODE.fullmatch(code):
-            raise ApprovalError("Enter the 6-digit code from the approver's authenticator.",
-                                code="approval.format", field="code")
+            raise ApprovalError(
+                "Enter the 6-digit code from the approver's authenticator.",
+                code="approval.format",
+                field="code",
+            )
         wait = self.seconds_locked(approver.id)
         if wait:
             raise ApprovalError(
                 f"{approver.name} is locked out after {MAX_FAILURES} wrong codes; try again in "
-                f"{wait // 60} min {wait % 60:02d} s.", code="approval.locked", field="code",
+                f"{wait // 60} min {wait % 60:02d} s.",
+                code="approval.locked",
+                field="code",
             )
         secret = self._store.get(approver.id)
         if secret is None:
             raise ApprovalError(
                 f"{approver.name} has not enrolled a code on this workstation "
-                "(Approvers → Enrol…).", code="approval.not_enrolled", field="approver",
+                "(Approvers → Enrol…).",
+                code="approval.not_enrolled",
+                field="approver",
             )
         now = self._clock.now()
         last_step, failures, _ = self._journal.approver_state(approver.id)
@@ -100,24 +116,33 @@ class ApprovalDesk:
                 approver.id, last_step, 0 if locked_until else failures, locked_until
             )
             if locked_until:
-                self._journal.append(request.incident_id, "approver.locked_out", {
-                    "approver": approver.id, "until": utc_iso(locked_until),
-                })
+                self._journal.append(
+                    request.incident_id,
+                    "approver.locked_out",
+                    {
+                        "approver": approver.id,
+                        "until": utc_iso(locked_until),
+                    },
+                )
                 raise ApprovalError(
                     f"Wrong code. {approver.name} is now locked out for 5 minutes "
-                    f"after {MAX_FAILURES} wrong codes.", code="approval.locked", field="code",
+                    f"after {MAX_FAILURES} wrong codes.",
+                    code="approval.locked",
+                    field="code",
                 )
             left = MAX_FAILURES - failures
             raise ApprovalError(
                 f"Wrong code for {approver.name} ({left} attempt{'s' if left > 1 else ''} left "
                 "before a 5-minute lockout). Check the approver's device clock.",
-                code="approval.wrong_code", field="code",
+                code="approval.wrong_code",
+                field="code",
             )
         if step <= last_step:
             raise ApprovalError(
                 f"This code of {approver.name}'s was already used. Wait "
                 f"{totp.seconds_to_next_step(now)} s for the authenticator to show a new one.",
-                code="approval.replay", field="code",
+                code="approval.replay",
+                field="code",
             )
         self._journal.set_approver_state(approver.id, step, 0, 0.0)
         return Approval(role, approver.id, approver.name, step, request.digest, utc_iso(now))
@@ -127,23 +152,31 @@ class ApprovalDesk:
     ) -> Approver:
         approver = self._config.approver(approver_id)
         if approver is None:
-            raise ApprovalError(f'"{approver_id}" is not on the approver roster.',
-                                code="approval.unknown", field="approver")
+            raise ApprovalError(
+                f'"{approver_id}" is not on the approver roster.',
+                code="approval.unknown",
+                field="approver",
+            )
         operator = self._config.operator(request.operator)
         if approver.id == request.operator or (
             operator and operator.email.lower() == approver.email.lower()
         ):
-            raise ApprovalError("The operator cannot approve their own break-glass request.",
-                                code="approval.self", field="approver")
+            raise ApprovalError(
+                "The operator cannot approve their own break-glass request.",
+                code="approval.self",
+                field="approver",
+            )
         if approver.role != role:
             raise ApprovalError(
                 f"{approver.name} is a {approver.role} approver and cannot sign as {role}.",
-                code="approval.role", field="approver",
+                code="approval.role",
+                field="approver",
             )
         if role == "secondary" and approver.aws_infrastructure:
             raise ApprovalError(
                 f"{approver.name} is involved with the AWS infrastructure; the secondary approval "
-                "must come from senior management who is not.", code="approval.infra",
+                "must come from senior management who is not.",
+                code="approval.infra",
                 field="approver",
             )
         if other:
@@ -151,6 +184,9 @@ class ApprovalDesk:
             if other["approver"] == approver.id or (
                 other_person and other_person.email.lower() == approver.email.lower()
             ):
-                raise ApprovalError("One person cannot sign both approvals.",
-                                    code="approval.same_person", field="approver")
+                raise ApprovalError(
+                    "One person cannot sign both approvals.",
+                    code="approval.same_person",
+                    field="approver",
+                )
         return approver

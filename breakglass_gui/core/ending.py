@@ -18,6 +18,7 @@ import logging
 from collections.abc import Callable
 from concurrent.futures import ThreadPoolExecutor
 from datetime import UTC, datetime
+from functools import partial
 from typing import TYPE_CHECKING, Any
 
 from breakglass_gui.core.aws import revoke
@@ -59,8 +60,13 @@ class Ending:
     def steps(self) -> list[str]:
         """Every step of this ending, in order (the GUI's progress list)."""
         keys = [f"revoke.role:{a}" for a in self.targets_only()]
-        keys += [f"revoke.user:{self.user}", f"rotate:{self.user}", f"verify.user:{self.user}",
-                 "check.alarms", "notify.revoked"]
+        keys += [
+            f"revoke.user:{self.user}",
+            f"rotate:{self.user}",
+            f"verify.user:{self.user}",
+            "check.alarms",
+            "notify.revoked",
+        ]
         keys += [f"revoke.role:{a}" for a in self.service_order()]
         return keys
 
@@ -108,20 +114,23 @@ class Ending:
         p._require(State.ENDING, State.REVOKED)
         need = self.what_is_needed()
         if need == "vault":
-            raise ProcedureError("To finish revocation and rotation, unlock Vault again.",
-                                 code="needs.vault")
+            raise ProcedureError(
+                "To finish revocation and rotation, unlock Vault again.", code="needs.vault"
+            )
         if need == "mfa":
-            raise ProcedureError("To finish revocation and rotation, enter a new MFA code.",
-                                 code="needs.mfa")
+            raise ProcedureError(
+                "To finish revocation and rotation, enter a new MFA code.", code="needs.mfa"
+            )
         if need == "code":
             missing = [a for a in self.accounts_needed() if a not in p.sessions]
             raise ProcedureError(
                 f"Direct MFA mode: a new code is needed for each of {', '.join(missing)}.",
-                code="needs.code")
+                code="needs.code",
+            )
         for account in self.accounts_needed():
             if account not in p.sessions:
                 purpose = "target" if account in p.incident.accounts else "service"
-                self._guard(f"session:{account}", lambda a=account, pu=purpose: p.assume(a, pu))
+                self._guard(f"session:{account}", partial(p.assume, account, purpose))
 
         with ThreadPoolExecutor(max_workers=MAX_PARALLEL) as pool:
             list(pool.map(self._revoke_account, self.targets_only()))
@@ -148,7 +157,8 @@ class Ending:
         raise ProcedureError(
             f"{len(self.failures)} step(s) did not complete ({steps}). The incident stays "
             f"{self.p.state.value}: retry revoke-and-rotate. First problem: {first}",
-            code="ending.incomplete")
+            code="ending.incomplete",
+        )
 
     def _guard(self, key: str, fn: Callable[[], Any]) -> bool:
         self.progress(key, "running", "")
@@ -165,8 +175,17 @@ class Ending:
         if self.p.incident.done(key):
             self.progress(key, "done", "already done")
             return True
-        return self._guard(key, lambda: self.p._effect(
-            key.split(":")[0], {"step": key}, fn, key=key, hold=True, evidence=lambda e: e))
+        return self._guard(
+            key,
+            lambda: self.p._effect(
+                key.split(":", maxsplit=1)[0],
+                {"step": key},
+                fn,
+                key=key,
+                hold=True,
+                evidence=lambda e: e,
+            ),
+        )
 
     # ----- steps --------------------------------------------------------------------------
 
@@ -183,8 +202,9 @@ class Ending:
             done["check"] = revoke.verify_role_revocation(iam, self.config.role.name, cutoff)
             done["account"] = account
             if not done["check"]["verified"]:
-                raise ProcedureError(f"The revocation policy in {account} did not read back.",
-                                     code="ending.verify")
+                raise ProcedureError(
+                    f"The revocation policy in {account} did not read back.", code="ending.verify"
+                )
             return done
 
         if self._step(key, run):
@@ -203,18 +223,27 @@ class Ending:
         function = self.config.rotation.lambda_function
         if function:
             region = function.split(":")[3] if function.startswith("arn:") else None
-            lam = p._client("lambda", self.iam_account, region,
-                            read_timeout=self.config.rotation.lambda_timeout_seconds + 10,
-                            retries=False)
-            return LambdaRotation(lam, function, iam, p.vault, self.iam_account,
-                                  p._effect).run(self.user, p.id)
+            lam = p._client(
+                "lambda",
+                self.iam_account,
+                region,
+                read_timeout=self.config.rotation.lambda_timeout_seconds + 10,
+                retries=False,
+            )
+            return LambdaRotation(lam, function, iam, p.vault, self.iam_account, p._effect).run(
+                self.user, p.id
+            )
         return DirectRotation(iam, p.vault, p.key_works, p.deps.clock, p._effect).run(
-            self.user, p.id)
+            self.user, p.id
+        )
 
     def _verify_user(self) -> dict[str, Any]:
         p = self.p
-        record = p._effect("vault.read_record", {"user": self.user, "why": "verify"},
-                           lambda: p.vault.read_record(self.user))
+        record = p._effect(
+            "vault.read_record",
+            {"user": self.user, "why": "verify"},
+            lambda: p.vault.read_record(self.user),
+        )
         expected = record.access_key_id
         record.wipe()
         evidence = verify_user(p._client("iam", self.iam_account), self.user, expected)
@@ -222,7 +251,8 @@ class Ending:
             raise ProcedureError(
                 f"After rotation, {self.user} has active keys {evidence['active_keys']} (Vault "
                 f"holds {expected}) and login profile = {evidence['login_profile']}.",
-                code="ending.verify")
+                code="ending.verify",
+            )
         return evidence
 
     def _check_alarms(self) -> dict[str, Any]:
@@ -234,15 +264,23 @@ class Ending:
         for name in self.config.monitoring.alarm_names:
             try:
                 history = client.describe_alarm_history(
-                    AlarmName=name, HistoryItemType="StateUpdate",
+                    AlarmName=name,
+                    HistoryItemType="StateUpdate",
                     StartDate=datetime.fromtimestamp(declared, tz=UTC),
-                    EndDate=datetime.fromtimestamp(self._now() + 60, tz=UTC), MaxRecords=100)
-            except Exception as exc:  # noqa: BLE001 - a failed check is a finding, not a blocker
+                    EndDate=datetime.fromtimestamp(self._now() + 60, tz=UTC),
+                    MaxRecords=100,
+                )
+            except Exception as exc:
                 return {"checked": False, "error": classify(exc).message, "all_fired": False}
-            fired[name] = any("to ALARM" in str(item.get("HistorySummary", ""))
-                              for item in history.get("AlarmHistoryItems", []))
-        return {"checked": True, "alarms": fired,
-                "all_fired": all(fired.values()) if fired else False}
+            fired[name] = any(
+                "to ALARM" in str(item.get("HistorySummary", ""))
+                for item in history.get("AlarmHistoryItems", [])
+            )
+        return {
+            "checked": True,
+            "alarms": fired,
+            "all_fired": all(fired.values()) if fired else False,
+        }
 
     def _notify(self) -> dict[str, Any]:
         record = self.p._notify("revoked", f"Break glass revoked and rotated: {self.p.id}")

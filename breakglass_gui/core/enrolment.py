@@ -65,15 +65,19 @@ class KeyringSecretStore:
     def get(self, approver_id: str) -> Secret | None:
         try:
             value = self._backend.get_password(SERVICE, approver_id)
-        except Exception as exc:  # noqa: BLE001 - any backend failure is the same to the operator
-            raise EnrolmentError(f"The OS keyring could not be read: {exc}", code="keyring") from None
+        except Exception as exc:
+            raise EnrolmentError(
+                f"The OS keyring could not be read: {exc}", code="keyring"
+            ) from None
         return Secret(value) if value else None
 
     def set(self, approver_id: str, secret: Secret) -> None:
         try:
             self._backend.set_password(SERVICE, approver_id, secret.reveal())
-        except Exception as exc:  # noqa: BLE001
-            raise EnrolmentError(f"The OS keyring refused the secret: {exc}", code="keyring") from None
+        except Exception as exc:
+            raise EnrolmentError(
+                f"The OS keyring refused the secret: {exc}", code="keyring"
+            ) from None
 
 
 @dataclass
@@ -93,20 +97,29 @@ class Enrolment:
 
     def start(self, approver: Approver) -> PendingEnrolment:
         secret = totp.new_secret()
-        return PendingEnrolment(approver, secret, totp.provisioning_uri(secret, approver.email, self._issuer))
+        return PendingEnrolment(
+            approver, secret, totp.provisioning_uri(secret, approver.email, self._issuer)
+        )
 
     def confirm(self, pending: PendingEnrolment, code: str, now: float) -> None:
         code = code.strip().replace(" ", "")
         if not totp.CODE.fullmatch(code):
-            raise EnrolmentError("Enter the 6-digit code your authenticator app shows.", field="code")
+            raise EnrolmentError(
+                "Enter the 6-digit code your authenticator app shows.", field="code"
+            )
         if totp.matching_step(pending.secret, code, now) is None:
             raise EnrolmentError(
                 "That code does not match. Check the phone's clock and enter the code shown now.",
                 field="code",
             )
-        self._journal.append(None, "approver.enrolled", {
-            "approver": pending.approver.id, "role": pending.approver.role,
-        })
+        self._journal.append(
+            None,
+            "approver.enrolled",
+            {
+                "approver": pending.approver.id,
+                "role": pending.approver.role,
+            },
+        )
         self._store.set(pending.approver.id, pending.secret)
         self._journal.set_approver_state(pending.approver.id, -1, 0, 0.0)
         log.info("approver %s enrolled", pending.approver.id)

@@ -33,5 +33,7 @@ def is_dumpable() -> bool:
 
 def harden_process() -> None:
     disable_core_dumps()
-    logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s: %(message)s")
+    logging.basicConfig(
+        level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s: %(message)s"
+    )
     redact.install()

@@ -104,9 +104,12 @@ class Request:
     @classmethod
     def from_payload(cls, p: dict[str, Any]) -> Request:
         return cls(
-            incident_id=str(p["incident_id"]), emergency_type=str(p["emergency_type"]),
-            other_text=str(p.get("other_text", "")), justification=str(p["justification"]),
-            reference=str(p.get("reference", "")), operator=str(p["operator"]),
+            incident_id=str(p["incident_id"]),
+            emergency_type=str(p["emergency_type"]),
+            other_text=str(p.get("other_text", "")),
+            justification=str(p["justification"]),
+            reference=str(p.get("reference", "")),
+            operator=str(p["operator"]),
             duration_seconds=int(p["duration_seconds"]),
             accounts=tuple(str(a) for a in p.get("accounts", [])),
         )
@@ -149,8 +152,10 @@ class Incident:
         return self.state in (State.CLOSED, State.ABORTED)
 
     def reached(self, state: State) -> bool:
-        return state is not State.ABORTED and self.state in ORDER and (
-            ORDER.index(self.state) >= ORDER.index(state)
+        return (
+            state is not State.ABORTED
+            and self.state in ORDER
+            and (ORDER.index(self.state) >= ORDER.index(state))
         )
 
     def done(self, effect_key: str) -> bool:
@@ -176,7 +181,8 @@ class Incident:
         for entry in entries:
             if entry.kind == "incident.declared":
                 incident = cls(
-                    id=str(entry.incident), request=Request.from_payload(entry.payload),
+                    id=str(entry.incident),
+                    request=Request.from_payload(entry.payload),
                     declared_at=entry.ts,
                 )
                 continue
@@ -205,11 +211,16 @@ class Incident:
         elif kind == "incident.accounts":
             self.accounts = [str(a) for a in p["accounts"]]
         elif kind == "session.issued":
-            self.sessions.append(SessionRecord(
-                account=str(p["account"]), purpose=str(p["purpose"]), role_arn=str(p["role_arn"]),
-                issued=str(p["issued"]), expires=str(p["expires"]),
-                source_identity=str(p["source_identity"]),
-            ))
+            self.sessions.append(
+                SessionRecord(
+                    account=str(p["account"]),
+                    purpose=str(p["purpose"]),
+                    role_arn=str(p["role_arn"]),
+                    issued=str(p["issued"]),
+                    expires=str(p["expires"]),
+                    source_identity=str(p["source_identity"]),
+                )
+            )
         elif kind == "effect.intent":
             key = str(p["key"])
             self.open_intents[key] = dict(p)

@@ -67,7 +67,10 @@ class Entry:
     def body(self) -> dict[str, Any]:
         """What the hash covers: everything but the hash itself."""
         return {
-            "seq": self.seq, "ts": self.ts, "incident": self.incident, "kind": self.kind,
+            "seq": self.seq,
+            "ts": self.ts,
+            "incident": self.incident,
+            "kind": self.kind,
             "payload": self.payload,
         }
 
@@ -90,7 +93,9 @@ class Verification:
 
 
 def chain_hash(prev_hash: str, body: dict[str, Any]) -> str:
-    return hashlib.sha256(bytes.fromhex(prev_hash) + canonical_json(body).encode("utf-8")).hexdigest()
+    return hashlib.sha256(
+        bytes.fromhex(prev_hash) + canonical_json(body).encode("utf-8")
+    ).hexdigest()
 
 
 def verify_entries(
@@ -104,7 +109,10 @@ def verify_entries(
         where = seq if isinstance(seq, int) else expected
         if seq != expected:
             return Verification(
-                False, index, prev, expected,
+                False,
+                index,
+                prev,
+                expected,
                 f"entry {expected} is missing or out of place (found entry {seq} there: "
                 "deleted or reordered)",
             )
@@ -115,7 +123,11 @@ def verify_entries(
             return Verification(False, index, prev, where, "the entry is not valid journal data")
         if computed != raw.get("hash"):
             return Verification(
-                False, index, prev, where, "its content does not match its hash (edited or reordered)"
+                False,
+                index,
+                prev,
+                where,
+                "its content does not match its hash (edited or reordered)",
             )
         prev = computed
         expected += 1
@@ -186,8 +198,11 @@ class Journal:
                 self._write(incident, kind, payload, ts)
             except JournalError as exc:
                 self._pending.append((incident, kind, {**payload, "held_in_memory": True}, ts))
-                log.warning("journal unavailable, holding %d entries in memory: %s",
-                            len(self._pending), exc.message)
+                log.warning(
+                    "journal unavailable, holding %d entries in memory: %s",
+                    len(self._pending),
+                    exc.message,
+                )
                 return False
             return True
 
@@ -211,7 +226,11 @@ class Journal:
                 row = conn.execute("SELECT seq, hash FROM head WHERE id = 1").fetchone()
                 seq, prev = (row[0] + 1, row[1]) if row else (1, GENESIS)
                 entry_body = {
-                    "seq": seq, "ts": ts, "incident": incident, "kind": kind, "payload": payload,
+                    "seq": seq,
+                    "ts": ts,
+                    "incident": incident,
+                    "kind": kind,
+                    "payload": payload,
                 }
                 digest = chain_hash(prev, entry_body)
                 conn.execute(
@@ -294,8 +313,14 @@ class Journal:
             except ValueError:
                 data = payload
             entries.append(
-                {"seq": seq, "ts": ts, "incident": incident, "kind": kind, "payload": data,
-                 "hash": digest}
+                {
+                    "seq": seq,
+                    "ts": ts,
+                    "incident": incident,
+                    "kind": kind,
+                    "payload": data,
+                    "hash": digest,
+                }
             )
         result = verify_entries(entries)
         if not result.ok:
@@ -304,7 +329,10 @@ class Journal:
         if head_seq != result.count or head_hash != result.head_hash:
             missing_from = result.count + 1
             return Verification(
-                False, result.count, result.head_hash, missing_from,
+                False,
+                result.count,
+                result.head_hash,
+                missing_from,
                 f"the journal ends at entry {result.count} but its head records entry {head_seq} "
                 "(entries were removed from the end)",
             )
@@ -315,13 +343,14 @@ class Journal:
         latest: dict[str, str] = {}
         for entry in self._rows(
             "SELECT seq, ts, incident, kind, payload, hash FROM entries "
-            "WHERE kind = ? ORDER BY seq", (TRANSITION,)
+            "WHERE kind = ? ORDER BY seq",
+            (TRANSITION,),
         ):
             if entry.incident:
                 latest[entry.incident] = str(entry.payload.get("to", ""))
         return [i for i, state in latest.items() if state not in TERMINAL_STATES]
 
-    # Approver replay/lockout state: small mutable rows beside the chain, each change also journaled.
+    # Approver replay/lockout state: small mutable rows beside the chain (changes are journaled).
     def approver_state(self, approver: str) -> tuple[int, int, float]:
         with self._lock:
             row = self._conn.execute(

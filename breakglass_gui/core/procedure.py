@@ -68,15 +68,26 @@ class Procedure:
         self._sts = Sts(deps.aws, self.config.organisation.region)
         self._buckets = Buckets(deps.clock)
         self._sources: list[LookupEventsSource | LogGroupPollSource] = []
-        self.notifier = Notifier(self.config.notifications.sns_topic_arn, self._sns_client, deps.clock,
-                                 deps.notify_backoff)
+        self.notifier = Notifier(
+            self.config.notifications.sns_topic_arn,
+            self._sns_client,
+            deps.clock,
+            deps.notify_backoff,
+        )
 
     # ----- construction -------------------------------------------------------------------
 
     @classmethod
     def declare(
-        cls, deps: Deps, *, emergency_type: str, justification: str, operator: str,
-        duration_seconds: int, other_text: str = "", reference: str = "",
+        cls,
+        deps: Deps,
+        *,
+        emergency_type: str,
+        justification: str,
+        operator: str,
+        duration_seconds: int,
+        other_text: str = "",
+        reference: str = "",
         accounts: tuple[str, ...] = (),
     ) -> Procedure:
         """Validate the emergency page (SPEC §2.1) and journal the new incident."""
@@ -86,23 +97,34 @@ class Procedure:
         if emergency_type not in types:
             problems.append(ProcedureError("Choose the type of emergency.", field="type"))
         if emergency_type == EmergencyType.OTHER and len(other_text.strip()) < 5:
-            problems.append(ProcedureError("Describe the emergency when the type is Other.",
-                                           field="other_text"))
+            problems.append(
+                ProcedureError("Describe the emergency when the type is Other.", field="other_text")
+            )
         if len(justification.strip()) < MIN_JUSTIFICATION:
-            problems.append(ProcedureError(
-                f"The justification needs at least {MIN_JUSTIFICATION} characters; say what is "
-                "broken and what you will do.", field="justification"))
+            problems.append(
+                ProcedureError(
+                    f"The justification needs at least {MIN_JUSTIFICATION} characters; say what is "
+                    "broken and what you will do.",
+                    field="justification",
+                )
+            )
         if config.operator(operator) is None:
-            problems.append(ProcedureError("Choose yourself from the operator roster.",
-                                           field="operator"))
+            problems.append(
+                ProcedureError("Choose yourself from the operator roster.", field="operator")
+            )
         if not 900 <= duration_seconds <= config.session.max_duration:
-            problems.append(ProcedureError(
-                f"The duration must be between 15 minutes and {config.session.max_duration // 60} "
-                "minutes (the configured maximum).", field="duration"))
+            problems.append(
+                ProcedureError(
+                    "The duration must be between 15 minutes and "
+                    f"{config.session.max_duration // 60} minutes (the configured maximum).",
+                    field="duration",
+                )
+            )
         unknown = [a for a in accounts if config.account(a) is None]
         if unknown:
-            problems.append(ProcedureError(f"Unknown account(s): {', '.join(unknown)}.",
-                                           field="accounts"))
+            problems.append(
+                ProcedureError(f"Unknown account(s): {', '.join(unknown)}.", field="accounts")
+            )
         if problems:
             if len(problems) == 1:
                 raise problems[0]
@@ -111,12 +133,18 @@ class Procedure:
         taken = {e.incident for e in journal.entries() if e.incident}
         incident_id = new_incident_id(deps.clock.now(), {t for t in taken if t})
         request = Request(
-            incident_id=incident_id, emergency_type=emergency_type, other_text=other_text.strip(),
-            justification=justification.strip(), reference=reference.strip(), operator=operator,
-            duration_seconds=duration_seconds, accounts=tuple(accounts),
+            incident_id=incident_id,
+            emergency_type=emergency_type,
+            other_text=other_text.strip(),
+            justification=justification.strip(),
+            reference=reference.strip(),
+            operator=operator,
+            duration_seconds=duration_seconds,
+            accounts=tuple(accounts),
         )
-        entry = journal.append(incident_id, "incident.declared",
-                               {**request.as_payload(), "drill": deps.drill})
+        entry = journal.append(
+            incident_id, "incident.declared", {**request.as_payload(), "drill": deps.drill}
+        )
         procedure = cls(deps, Incident.replay([entry]))
         procedure._transition(State.DECLARED, initial=True)
         return procedure
@@ -128,8 +156,10 @@ class Procedure:
         if not entries:
             raise ProcedureError(f"There is no incident {incident_id} in the journal.")
         procedure = cls(deps, Incident.replay(entries))
-        procedure._log("incident.resumed", {"state": procedure.state.value,
-                                             "in_doubt": sorted(procedure.incident.open_intents)})
+        procedure._log(
+            "incident.resumed",
+            {"state": procedure.state.value, "in_doubt": sorted(procedure.incident.open_intents)},
+        )
         incident = procedure.incident
         if incident.state in BEFORE_ACTIVE and incident.role_sessions_requested:
             # A role session may exist in AWS: the only way on is through revocation.
@@ -168,15 +198,26 @@ class Procedure:
     def _transition(self, to: State, *, initial: bool = False, **payload: Any) -> None:
         current = self.state
         if not initial and to not in ALLOWED[current]:
-            raise ProcedureError(f"The incident cannot go from {current} to {to}.",
-                                 code="procedure.transition")
+            raise ProcedureError(
+                f"The incident cannot go from {current} to {to}.", code="procedure.transition"
+            )
         hold = current in (State.ENDING, State.REVOKED)
-        self._log(TRANSITION, {"from": None if initial else current.value, "to": to.value,
-                               **payload}, hold=hold)
+        self._log(
+            TRANSITION,
+            {"from": None if initial else current.value, "to": to.value, **payload},
+            hold=hold,
+        )
 
-    def _effect(self, name: str, details: dict[str, Any], fn: Callable[[], T], *,
-                key: str | None = None, hold: bool = False,
-                evidence: Callable[[T], dict[str, Any]] | None = None) -> T:
+    def _effect(
+        self,
+        name: str,
+        details: dict[str, Any],
+        fn: Callable[[], T],
+        *,
+        key: str | None = None,
+        hold: bool = False,
+        evidence: Callable[[T], dict[str, Any]] | None = None,
+    ) -> T:
         """Intent → side effect → outcome, each journaled; failures journaled and re-raised.
 
         Results are never journaled as such (an AWS response can carry a secret); `evidence`
@@ -187,17 +228,31 @@ class Procedure:
         try:
             result = fn()
         except BreakGlassError as exc:
-            self._log("effect.outcome", {"effect": name, "key": effect_key, "ok": False,
-                                         **exc.as_payload()}, hold=hold)
+            self._log(
+                "effect.outcome",
+                {"effect": name, "key": effect_key, "ok": False, **exc.as_payload()},
+                hold=hold,
+            )
             raise
         except Exception as exc:
-            self._log("effect.outcome", {"effect": name, "key": effect_key, "ok": False,
-                                         "code": "unexpected", "message": type(exc).__name__},
-                      hold=hold)
+            self._log(
+                "effect.outcome",
+                {
+                    "effect": name,
+                    "key": effect_key,
+                    "ok": False,
+                    "code": "unexpected",
+                    "message": type(exc).__name__,
+                },
+                hold=hold,
+            )
             raise
         kept = evidence(result) if evidence is not None else {}
-        self._log("effect.outcome", {"effect": name, "key": effect_key, "ok": True,
-                                     "evidence": kept}, hold=hold)
+        self._log(
+            "effect.outcome",
+            {"effect": name, "key": effect_key, "ok": True, "evidence": kept},
+            hold=hold,
+        )
         return result
 
     def needs(self) -> str:
@@ -238,7 +293,8 @@ class Procedure:
         if self.state not in states:
             raise ProcedureError(
                 f"This step is not possible while the incident is {self.state.value}.",
-                code="procedure.state")
+                code="procedure.state",
+            )
 
     # ----- approvals (§2.2) ---------------------------------------------------------------
 
@@ -249,23 +305,26 @@ class Procedure:
         if unknown:
             raise ProcedureError(f"Unknown account(s): {', '.join(unknown)}.", field="accounts")
         request = replace(self.incident.request, accounts=tuple(accounts))
-        self._log("incident.request_amended", {"request": request.as_payload(),
-                                               "digest": request.digest})
+        self._log(
+            "incident.request_amended", {"request": request.as_payload(), "digest": request.digest}
+        )
 
     def eligible_approvers(self, role: approval_rules.Role) -> list[Any]:
         return approval_rules.eligible(self.config, role, self.incident.request.operator)
 
     def approve(self, role: approval_rules.Role, approver_id: str, code: str) -> dict[str, Any]:
         self._require(State.DECLARED)
-        desk = approval_rules.ApprovalDesk(self.config, self.deps.journal, self.deps.totp_secrets,
-                                           self.deps.clock)
+        desk = approval_rules.ApprovalDesk(
+            self.config, self.deps.journal, self.deps.totp_secrets, self.deps.clock
+        )
         other_role = "secondary" if role == "primary" else "primary"
         other = next((a for a in self.incident.approvals if a["role"] == other_role), None)
         try:
             approval = desk.sign(self.incident.request, role, approver_id, code, other)
         except BreakGlassError as exc:
-            self._log("approval.refused", {"role": role, "approver": approver_id,
-                                           **exc.as_payload()})
+            self._log(
+                "approval.refused", {"role": role, "approver": approver_id, **exc.as_payload()}
+            )
             raise
         self._log("approval.granted", approval.as_payload())
         digest = self.incident.request.digest
@@ -290,11 +349,16 @@ class Procedure:
 
     def submit_unseal_share(self, share: Secret, holder: str) -> SealStatus:
         """One key share from one holder; journaled by holder and progress, never by value."""
-        status = self._effect("vault.unseal_share", {"holder": holder},
-                              lambda: self.vault.submit_unseal_share(share),
-                              evidence=lambda s: {"progress": s.progress, "sealed": s.sealed})
-        self._log("vault.unseal_progress", {"progress": status.progress,
-                                            "threshold": status.threshold, "sealed": status.sealed})
+        status = self._effect(
+            "vault.unseal_share",
+            {"holder": holder},
+            lambda: self.vault.submit_unseal_share(share),
+            evidence=lambda s: {"progress": s.progress, "sealed": s.sealed},
+        )
+        self._log(
+            "vault.unseal_progress",
+            {"progress": status.progress, "threshold": status.threshold, "sealed": status.sealed},
+        )
         return status
 
     def unlock_vault(self, credential: Secret, user: str | None = None) -> dict[str, Any]:
@@ -303,13 +367,19 @@ class Procedure:
             self._require(State.APPROVED)
         user = user or self.incident.vault_user or self.config.vault.default_user
         if user not in self.config.vault.users:
-            raise ProcedureError(f'"{user}" is not one of the configured break-glass users.',
-                                 field="user")
+            raise ProcedureError(
+                f'"{user}" is not one of the configured break-glass users.', field="user"
+            )
         method = self.config.vault.auth_method
-        self._effect("vault.login", {"method": method}, lambda: self.vault.login(credential),
-                     evidence=lambda facts: facts)
-        record = self._effect("vault.read_record", {"user": user},
-                              lambda: self.vault.read_record(user))
+        self._effect(
+            "vault.login",
+            {"method": method},
+            lambda: self.vault.login(credential),
+            evidence=lambda facts: facts,
+        )
+        record = self._effect(
+            "vault.read_record", {"user": user}, lambda: self.vault.read_record(user)
+        )
         self._forget_record()
         self._record = record
         self._log("vault.record_read", {**record.public()})
@@ -324,16 +394,19 @@ class Procedure:
 
     def _user_credentials(self) -> AwsCredentials:
         if self._record is None or self._record.secret_access_key.wiped:
-            raise ProcedureError("Unlock Vault first: the break-glass credentials are needed.",
-                                 code="needs.vault")
+            raise ProcedureError(
+                "Unlock Vault first: the break-glass credentials are needed.", code="needs.vault"
+            )
         return AwsCredentials(self._record.access_key_id, self._record.secret_access_key)
 
     # ----- MFA (§2.4) ---------------------------------------------------------------------
 
     def check_clock(self) -> ClockCheck:
         check, arn = self._sts.check_clock(self._user_credentials(), self.deps.clock.now())
-        self._log("aws.clock_check", {"skew_seconds": round(check.skew_seconds, 1),
-                                      "level": check.level, "caller": arn})
+        self._log(
+            "aws.clock_check",
+            {"skew_seconds": round(check.skew_seconds, 1), "level": check.level, "caller": arn},
+        )
         return check
 
     def _accept_code(self, code: str) -> ClockCheck:
@@ -349,8 +422,9 @@ class Procedure:
     def verify_mfa(self, code: str) -> ClockCheck:
         """Session mode: GetSessionToken with the code. Allowed again in recovery."""
         if self.config.session.mfa_mode != "session":
-            raise ProcedureError("In direct mode the MFA code is entered with the accounts.",
-                                 code="procedure.mode")
+            raise ProcedureError(
+                "In direct mode the MFA code is entered with the accounts.", code="procedure.mode"
+            )
         if not self.incident.reached(State.VAULT_UNLOCKED) or self.incident.finished:
             self._require(State.VAULT_UNLOCKED)
         credentials = self._user_credentials()
@@ -359,11 +433,16 @@ class Procedure:
         duration = max(900, self.incident.request.duration_seconds)
         assert self._record is not None
         serial = self._record.mfa_serial
-        mfa = self._effect("sts.get_session_token", {"serial": serial, "duration": duration},
-                           lambda: self._sts.get_session_token(credentials, serial, code, duration))
+        mfa = self._effect(
+            "sts.get_session_token",
+            {"serial": serial, "duration": duration},
+            lambda: self._sts.get_session_token(credentials, serial, code, duration),
+        )
         self._mfa = mfa
-        self._log("session.mfa", {"access_key_id": mfa.access_key_id,
-                                  "expires": utc_iso(mfa.expiration or 0)})
+        self._log(
+            "session.mfa",
+            {"access_key_id": mfa.access_key_id, "expires": utc_iso(mfa.expiration or 0)},
+        )
         if self.state is State.VAULT_UNLOCKED:
             self._transition(State.MFA_VERIFIED, mode="session")
         return check
@@ -381,7 +460,9 @@ class Procedure:
         if outside:
             raise ProcedureError(
                 f"The approvers signed for {', '.join(approved)} only; {', '.join(outside)} "
-                "needs a new request.", field="accounts")
+                "needs a new request.",
+                field="accounts",
+            )
 
     def activate(self, accounts: tuple[str, ...], code: str | None = None) -> list[dict[str, Any]]:
         """Enter ACTIVE and obtain role sessions in the chosen and the service accounts."""
@@ -399,8 +480,10 @@ class Procedure:
         self._require(State.MFA_VERIFIED)
         self._transition(State.ACTIVE, accounts=list(accounts))
         self._log("incident.accounts", {"accounts": list(accounts)})
-        issued = [self.assume(account, purpose, notify=False)
-                  for account, purpose in self.missing_sessions()]
+        issued = [
+            self.assume(account, purpose, notify=False)
+            for account, purpose in self.missing_sessions()
+        ]
         self._notify("activated", f"Break glass ACTIVE: {self.id}")
         return issued
 
@@ -418,41 +501,66 @@ class Procedure:
             if all(a != account for a, _ in wanted):
                 wanted.append((account, purpose))
         now = self.deps.clock.now()
-        return [(a, p) for a, p in wanted
-                if a not in self.sessions or self.sessions[a].expires <= now + 60]
+        return [
+            (a, p)
+            for a, p in wanted
+            if a not in self.sessions or self.sessions[a].expires <= now + 60
+        ]
 
-    def assume(self, account: str, purpose: str, code: str | None = None, *,
-               notify: bool = True) -> dict[str, Any]:
+    def assume(
+        self, account: str, purpose: str, code: str | None = None, *, notify: bool = True
+    ) -> dict[str, Any]:
         """AssumeRole in one account: chained on the MFA session, or with a code (direct)."""
         request = self.incident.request
         direct = self.config.session.mfa_mode == "direct"
         if direct:
             if code is None:
-                raise ProcedureError("Enter a new MFA code for this account.", field="code",
-                                     code="needs.code")
+                raise ProcedureError(
+                    "Enter a new MFA code for this account.", field="code", code="needs.code"
+                )
             base = self._user_credentials()
             self._accept_code(code)
             code = code.strip().replace(" ", "")
         else:
             base = require_unexpired(self._mfa, self.deps.clock.now(), "MFA session")
         role_arn = self.config.role_arn(account)
-        duration = chained_duration(request.duration_seconds, self.config.role.max_session_duration,
-                                    chained=not direct)
+        duration = chained_duration(
+            request.duration_seconds, self.config.role.max_session_duration, chained=not direct
+        )
         assert self._record is not None or not direct
         serial = self._record.mfa_serial if (direct and self._record) else None
         credentials, facts = self._effect(
             "sts.assume_role",
-            {"account": account, "purpose": purpose, "role_arn": role_arn, "duration": duration,
-             "session_name": self.id, "source_identity": request.operator},
+            {
+                "account": account,
+                "purpose": purpose,
+                "role_arn": role_arn,
+                "duration": duration,
+                "session_name": self.id,
+                "source_identity": request.operator,
+            },
             lambda: self._sts.assume_role(
-                base, role_arn=role_arn, session_name=self.id, source_identity=request.operator,
+                base,
+                role_arn=role_arn,
+                session_name=self.id,
+                source_identity=request.operator,
                 tags={"incident": self.id, "emergency-type": _tag(request.emergency_type)},
-                duration=duration, serial=serial, code=code),
+                duration=duration,
+                serial=serial,
+                code=code,
+            ),
             key=f"sts.assume_role:{account}",
         )
         now = self.deps.clock.now()
-        session = RoleSession(account, purpose, role_arn, credentials, now,
-                              credentials.expiration or now + duration, chained=not direct)
+        session = RoleSession(
+            account,
+            purpose,
+            role_arn,
+            credentials,
+            now,
+            credentials.expiration or now + duration,
+            chained=not direct,
+        )
         old = self.sessions.get(account)
         if old is not None:
             old.credentials.wipe()
@@ -460,8 +568,7 @@ class Procedure:
         public = session.public() | {"source_identity": facts["source_identity"]}
         self._log("session.issued", public)
         if notify and purpose == "target":
-            self._notify("session", f"Break glass session: {self.id} in {account}",
-                         account=account)
+            self._notify("session", f"Break glass session: {self.id} in {account}", account=account)
         return public
 
     def reissue(self, account: str, code: str | None = None) -> dict[str, Any]:
@@ -470,14 +577,13 @@ class Procedure:
         purpose = self.sessions[account].purpose if account in self.sessions else "target"
         return self.assume(account, purpose, code)
 
-    def _client(self, service: str, account: str, region: str | None = None,
-                **kwargs: Any) -> Any:
+    def _client(self, service: str, account: str, region: str | None = None, **kwargs: Any) -> Any:
         session = self.sessions.get(account)
         if session is None:
-            raise ProcedureError(f"There is no session in account {account}.",
-                                 code="needs.session")
-        return self.deps.aws.client(service, session.credentials,
-                                    region or self.config.organisation.region, **kwargs)
+            raise ProcedureError(f"There is no session in account {account}.", code="needs.session")
+        return self.deps.aws.client(
+            service, session.credentials, region or self.config.organisation.region, **kwargs
+        )
 
     # ----- console (§3) -------------------------------------------------------------------
 
@@ -485,17 +591,23 @@ class Procedure:
         self._require(State.ACTIVE)
         session = self.sessions.get(account)
         if session is None or session.purpose != "target":
-            raise ProcedureError("Console sign-in is only for the accounts you chose.",
-                                 code="procedure.account")
+            raise ProcedureError(
+                "Console sign-in is only for the accounts you chose.", code="procedure.account"
+            )
         remaining = int(session.expires - self.deps.clock.now())
-        duration = None if session.chained else min(remaining, self.incident.request.duration_seconds)
-        url = self._effect(
-            "federation.signin", {"account": account, "session_duration": duration},
+        duration = (
+            None if session.chained else min(remaining, self.incident.request.duration_seconds)
+        )
+        return self._effect(
+            "federation.signin",
+            {"account": account, "session_duration": duration},
             lambda: self.deps.console.console_url(
-                session.credentials, session_duration=duration,
-                logout_first=self.config.session.logout_first),
-            key=f"federation.signin:{account}")
-        return url
+                session.credentials,
+                session_duration=duration,
+                logout_first=self.config.session.logout_first,
+            ),
+            key=f"federation.signin:{account}",
+        )
 
     def open_console(self, account: str) -> None:
         url = self.console_url(account)
@@ -521,16 +633,29 @@ class Procedure:
         sources: list[LookupEventsSource | LogGroupPollSource] = []
         log_account = self.config.log_account_id
         if monitoring.filter_log_events and log_account in self.sessions:
-            sources.append(LogGroupPollSource(
-                self._client("logs", log_account, self.config.log_region), monitoring.log_group,
-                log_account, scope, self.deps.clock))
+            sources.append(
+                LogGroupPollSource(
+                    self._client("logs", log_account, self.config.log_region),
+                    monitoring.log_group,
+                    log_account,
+                    scope,
+                    self.deps.clock,
+                )
+            )
         if monitoring.lookup_events:
             for account in self.incident.accounts:
                 if account in self.sessions:
                     region = self.config.organisation.region
-                    sources.append(LookupEventsSource(
-                        self._client("cloudtrail", account, region), account, region, scope,
-                        self._buckets, self.deps.clock))
+                    sources.append(
+                        LookupEventsSource(
+                            self._client("cloudtrail", account, region),
+                            account,
+                            region,
+                            scope,
+                            self._buckets,
+                            self.deps.clock,
+                        )
+                    )
         self._sources = sources
         return sources
 
@@ -568,11 +693,15 @@ class Procedure:
         request = self.incident.request
         _, head = self.deps.journal.head()
         message = {
-            "event": event, "incident": self.id, "operator": request.operator,
+            "event": event,
+            "incident": self.id,
+            "operator": request.operator,
             "emergency_type": request.emergency_type,
             "approvers": [f"{a['role']}: {a['approver']}" for a in self.incident.approvals],
-            "accounts": list(self.incident.accounts), "journal_chain_hash": head,
-            "drill": self.deps.drill, **extra,
+            "accounts": list(self.incident.accounts),
+            "journal_chain_hash": head,
+            "drill": self.deps.drill,
+            **extra,
         }
         outcome = self.notifier.publish(("[DRILL] " if self.deps.drill else "") + subject, message)
         record = {"event": event, **outcome, **extra}
@@ -595,19 +724,27 @@ class Procedure:
 
     def abort(self, reason: str) -> None:
         if self.state not in BEFORE_ACTIVE:
-            raise ProcedureError("After access was granted the incident can only end through "
-                                 "revocation.", code="procedure.abort")
+            raise ProcedureError(
+                "After access was granted the incident can only end through revocation.",
+                code="procedure.abort",
+            )
         if self.incident.role_sessions_requested:
-            raise ProcedureError("A role session may exist; end it through revocation.",
-                                 code="procedure.abort")
+            raise ProcedureError(
+                "A role session may exist; end it through revocation.", code="procedure.abort"
+            )
         if len(reason.strip()) < 5:
             raise ProcedureError("Say why the incident is aborted.", field="reason")
         exposed = self.incident.reached(State.VAULT_UNLOCKED)
         self._transition(State.ABORTED, reason=reason.strip(), credentials_read=exposed)
         self.shutdown()
 
-    def write_review(self, out_dir: Any, findings: str = "", lessons: str = "",
-                     formats: tuple[str, ...] = ("html", "md", "json")) -> list[Any]:
+    def write_review(
+        self,
+        out_dir: Any,
+        findings: str = "",
+        lessons: str = "",
+        formats: tuple[str, ...] = ("html", "md", "json"),
+    ) -> list[Any]:
         from breakglass_gui.core.review.export import export_review
 
         self._require(State.ROTATED, State.REVIEWED)
@@ -660,4 +797,3 @@ def _tag(text: str) -> str:
     """Session tag values allow letters, digits, spaces and _.:/=+-@ only."""
     allowed = set("abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789 _.:/=+-@")
     return "".join(c if c in allowed else "-" for c in text)[:256]
-

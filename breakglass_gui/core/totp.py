@@ -42,5 +42,5 @@ def new_secret() -> Secret:
 
 
 def provisioning_uri(secret: Secret, account_name: str, issuer: str) -> str:
-    """The `otpauth://` URI an authenticator app scans; it contains the secret (show, never store)."""
+    """The `otpauth://` URI an authenticator app scans; it holds the secret: show, never store."""
     return str(pyotp.TOTP(secret.reveal()).provisioning_uri(name=account_name, issuer_name=issuer))

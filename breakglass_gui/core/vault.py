@@ -27,7 +27,11 @@ log = logging.getLogger(__name__)
 T = TypeVar("T")
 
 RECORD_FIELDS = (
-    "access_key_id", "secret_access_key", "console_password", "mfa_serial", "username",
+    "access_key_id",
+    "secret_access_key",
+    "console_password",
+    "mfa_serial",
+    "username",
     "account_id",
 )
 SECRET_FIELDS = ("secret_access_key", "console_password")
@@ -71,8 +75,11 @@ class BreakGlassRecord:
     def public(self) -> dict[str, Any]:
         """What may be shown and journaled: identifiers, never secret values."""
         return {
-            "user": self.username, "account_id": self.account_id, "mfa_serial": self.mfa_serial,
-            "access_key_id": self.access_key_id, "version": self.version,
+            "user": self.username,
+            "account_id": self.account_id,
+            "mfa_serial": self.mfa_serial,
+            "access_key_id": self.access_key_id,
+            "version": self.version,
         }
 
     def wipe(self) -> None:
@@ -81,23 +88,33 @@ class BreakGlassRecord:
 
 
 Kind = Literal[
-    "sealed", "not_initialized", "permission_denied", "token_expired", "path_missing",
-    "cas_conflict", "unreachable", "tls", "bad_credentials", "rate_limited", "server", "bad_record",
+    "sealed",
+    "not_initialized",
+    "permission_denied",
+    "token_expired",
+    "path_missing",
+    "cas_conflict",
+    "unreachable",
+    "tls",
+    "bad_credentials",
+    "rate_limited",
+    "server",
+    "bad_record",
 ]
 
 MESSAGES: dict[str, str] = {
     "sealed": "Vault is sealed. Collect the unseal key shares from their holders and unseal it.",
     "not_initialized": "Vault is not initialised. It has never been set up; the break-glass "
-                       "credentials cannot be in it. Use the offline copy of the procedure.",
+    "credentials cannot be in it. Use the offline copy of the procedure.",
     "permission_denied": "Vault refused access (permission denied): this login's policy does not "
-                         "allow the break-glass path.",
+    "allow the break-glass path.",
     "token_expired": "The Vault token has expired or was revoked. Log in to Vault again.",
     "path_missing": "The break-glass record is not in Vault at the configured path.",
     "cas_conflict": "The break-glass record in Vault changed since it was read (check-and-set "
-                    "conflict). Nothing was overwritten; read it again and retry.",
+    "conflict). Nothing was overwritten; read it again and retry.",
     "unreachable": "Vault cannot be reached. Check the network path to Vault and retry.",
     "tls": "Vault's TLS certificate could not be verified. Check vault.ca_bundle; verification "
-           "is never switched off.",
+    "is never switched off.",
     "bad_credentials": "Vault rejected the login credentials.",
     "rate_limited": "Vault is rate-limiting requests. Wait a few seconds and retry.",
     "server": "Vault reported an internal error.",
@@ -126,8 +143,11 @@ def classify(exc: BaseException) -> VaultError:
     detail = "; ".join(str(e) for e in (getattr(exc, "errors", None) or []))
     lowered = detail.lower()
     if isinstance(exc, hx.VaultDown):
-        return vault_error("sealed") if "sealed" in lowered or not lowered else vault_error(
-            "server", detail)
+        return (
+            vault_error("sealed")
+            if "sealed" in lowered or not lowered
+            else vault_error("server", detail)
+        )
     if isinstance(exc, hx.VaultNotInitialized):
         return vault_error("not_initialized")
     if isinstance(exc, hx.Forbidden):
@@ -137,8 +157,10 @@ def classify(exc: BaseException) -> VaultError:
     if isinstance(exc, hx.InvalidRequest):
         if "check-and-set" in lowered or "cas" in lowered.split():
             return vault_error("cas_conflict")
-        if "invalid username or password" in lowered or "invalid credentials" in lowered or (
-            "invalid role" in lowered or "invalid secret" in lowered
+        if (
+            "invalid username or password" in lowered
+            or "invalid credentials" in lowered
+            or ("invalid role" in lowered or "invalid secret" in lowered)
         ):
             return vault_error("bad_credentials")
         return vault_error("server", detail)
@@ -153,7 +175,10 @@ class VaultGateway:
     """One Vault conversation: health, unseal, login, the record, token revocation."""
 
     def __init__(
-        self, config: VaultConfig, *, drill: bool = False,
+        self,
+        config: VaultConfig,
+        *,
+        drill: bool = False,
         session: requests.Session | None = None,
     ) -> None:
         if os.environ.get("VAULT_SKIP_VERIFY", "").strip().lower() not in ("", "0", "false"):
@@ -177,7 +202,9 @@ class VaultGateway:
             import requests
 
             session = self._session or requests.Session()
-            session.trust_env = False  # no proxy, netrc or CA settings picked up from the environment
+            session.trust_env = (
+                False  # no proxy, netrc or CA settings picked up from the environment
+            )
             self._client = hvac.Client(
                 url=self._config.address,
                 token="",  # never VAULT_TOKEN or ~/.vault-token
@@ -195,7 +222,7 @@ class VaultGateway:
     def _call(self, fn: Callable[[], T]) -> T:
         try:
             return fn()
-        except Exception as exc:  # noqa: BLE001 - every failure is classified for the operator
+        except Exception as exc:
             raise classify(exc) from None
 
     def health(self) -> VaultHealth:
@@ -209,13 +236,15 @@ class VaultGateway:
             except ValueError:
                 raise vault_error("server", f"HTTP {body.status_code}") from None
         return VaultHealth(
-            initialized=bool(body.get("initialized")), sealed=bool(body.get("sealed")),
-            standby=bool(body.get("standby")), version=str(body.get("version", "")),
+            initialized=bool(body.get("initialized")),
+            sealed=bool(body.get("sealed")),
+            standby=bool(body.get("standby")),
+            version=str(body.get("version", "")),
             cluster_name=str(body.get("cluster_name", "")),
         )
 
     def seal_status(self) -> SealStatus:
-        return _seal(self._call(lambda: self.client.sys.read_seal_status()))
+        return _seal(self._call(self.client.sys.read_seal_status))
 
     def submit_unseal_share(self, share: Secret) -> SealStatus:
         try:
@@ -231,22 +260,36 @@ class VaultGateway:
         try:
             if cfg.auth_method == "token":
                 client.token = credential.reveal()
-                info = self._call(lambda: client.auth.token.lookup_self())
-                auth = {"policies": info["data"].get("policies", []),
-                        "ttl": info["data"].get("ttl", 0), "renewable": False}
+                info = self._call(client.auth.token.lookup_self)
+                auth = {
+                    "policies": info["data"].get("policies", []),
+                    "ttl": info["data"].get("ttl", 0),
+                    "renewable": False,
+                }
             else:
                 if cfg.auth_method == "userpass":
-                    result = self._call(lambda: client.auth.userpass.login(
-                        username=cfg.username, password=credential.reveal(), mount_point=mount))
+                    result = self._call(
+                        lambda: client.auth.userpass.login(
+                            username=cfg.username, password=credential.reveal(), mount_point=mount
+                        )
+                    )
                 elif cfg.auth_method == "ldap":
-                    result = self._call(lambda: client.auth.ldap.login(
-                        username=cfg.username, password=credential.reveal(), mount_point=mount))
+                    result = self._call(
+                        lambda: client.auth.ldap.login(
+                            username=cfg.username, password=credential.reveal(), mount_point=mount
+                        )
+                    )
                 else:
-                    result = self._call(lambda: client.auth.approle.login(
-                        role_id=cfg.role_id, secret_id=credential.reveal(), mount_point=mount))
-                auth = {"policies": result["auth"].get("policies", []),
-                        "ttl": result["auth"].get("lease_duration", 0),
-                        "renewable": bool(result["auth"].get("renewable"))}
+                    result = self._call(
+                        lambda: client.auth.approle.login(
+                            role_id=cfg.role_id, secret_id=credential.reveal(), mount_point=mount
+                        )
+                    )
+                auth = {
+                    "policies": result["auth"].get("policies", []),
+                    "ttl": result["auth"].get("lease_duration", 0),
+                    "renewable": bool(result["auth"].get("renewable")),
+                }
         finally:
             credential.wipe()
         self._token = Secret(str(client.token))
@@ -254,15 +297,20 @@ class VaultGateway:
 
     def read_record(self, user: str) -> BreakGlassRecord:
         cfg = self._config
-        response = self._authorised(lambda: self.client.secrets.kv.v2.read_secret_version(
-            path=cfg.kv_path(user), mount_point=cfg.kv_mount, raise_on_deleted_version=True))
+        response = self._authorised(
+            lambda: self.client.secrets.kv.v2.read_secret_version(
+                path=cfg.kv_path(user), mount_point=cfg.kv_mount, raise_on_deleted_version=True
+            )
+        )
         data = response["data"]["data"] or {}
         missing = [f for f in RECORD_FIELDS if not data.get(f)]
         if missing:
             raise vault_error("bad_record", "missing " + ", ".join(missing))
         return BreakGlassRecord(
-            username=str(data["username"]), account_id=str(data["account_id"]),
-            mfa_serial=str(data["mfa_serial"]), access_key_id=str(data["access_key_id"]),
+            username=str(data["username"]),
+            account_id=str(data["account_id"]),
+            mfa_serial=str(data["mfa_serial"]),
+            access_key_id=str(data["access_key_id"]),
             secret_access_key=Secret(str(data["secret_access_key"])),
             console_password=Secret(str(data["console_password"])),
             version=int(response["data"]["metadata"]["version"]),
@@ -273,14 +321,19 @@ class VaultGateway:
         """Check-and-set write of a full record; returns the new version."""
         cfg = self._config
         secret = {
-            "username": record.username, "account_id": record.account_id,
-            "mfa_serial": record.mfa_serial, "access_key_id": record.access_key_id,
+            "username": record.username,
+            "account_id": record.account_id,
+            "mfa_serial": record.mfa_serial,
+            "access_key_id": record.access_key_id,
             "secret_access_key": record.secret_access_key.reveal(),
             "console_password": record.console_password.reveal(),
             "rotated_for": record.rotated_for,
         }
-        response = self._authorised(lambda: self.client.secrets.kv.v2.create_or_update_secret(
-            path=cfg.kv_path(record.username), secret=secret, cas=cas, mount_point=cfg.kv_mount))
+        response = self._authorised(
+            lambda: self.client.secrets.kv.v2.create_or_update_secret(
+                path=cfg.kv_path(record.username), secret=secret, cas=cas, mount_point=cfg.kv_mount
+            )
+        )
         return int(response["data"]["version"])
 
     def revoke_token(self) -> bool:
@@ -288,7 +341,7 @@ class VaultGateway:
         if not self.logged_in:
             return False
         try:
-            self._call(lambda: self.client.auth.token.revoke_self())
+            self._call(self.client.auth.token.revoke_self)
         except VaultError as exc:
             if exc.code != "vault.permission_denied":
                 raise  # an expired token is as good as revoked; anything else is retried
@@ -308,7 +361,7 @@ class VaultGateway:
             if exc.code != "vault.permission_denied":
                 raise
             try:
-                self._call(lambda: self.client.auth.token.lookup_self())
+                self._call(self.client.auth.token.lookup_self)
             except VaultError as lookup:
                 if lookup.code == "vault.permission_denied":
                     raise vault_error("token_expired") from None
@@ -318,6 +371,8 @@ class VaultGateway:
 
 def _seal(body: Any) -> SealStatus:
     return SealStatus(
-        sealed=bool(body["sealed"]), threshold=int(body.get("t", 0)),
-        shares=int(body.get("n", 0)), progress=int(body.get("progress", 0)),
+        sealed=bool(body["sealed"]),
+        threshold=int(body.get("t", 0)),
+        shares=int(body.get("n", 0)),
+        progress=int(body.get("progress", 0)),
     )

@@ -12,7 +12,7 @@ from breakglass_gui.core.journal import GENESIS, Verification, verify_entries
 SQLITE_MAGIC = b"SQLite format 3\x00"
 
 
-class UnreadableFile(ValueError):
+class UnreadableFileError(ValueError):
     """The file is neither a journal nor a review (shown as one line, exit status 2)."""
 
 
@@ -21,13 +21,15 @@ def verify_file(path: Path) -> Verification:
         with path.open("rb") as handle:
             head = handle.read(16)
     except OSError as exc:
-        raise UnreadableFile(f"{path}: cannot be read ({exc.strerror or exc})") from None
+        raise UnreadableFileError(f"{path}: cannot be read ({exc.strerror or exc})") from None
     if head == SQLITE_MAGIC:
         return _verify_database(path)
     try:
         data = json.loads(path.read_text(encoding="utf-8"))
     except (UnicodeDecodeError, ValueError):
-        raise UnreadableFile(f"{path}: is neither a journal database nor a review JSON") from None
+        raise UnreadableFileError(
+            f"{path}: is neither a journal database nor a review JSON"
+        ) from None
     return _verify_review(path, data)
 
 
@@ -36,36 +38,49 @@ def _verify_database(path: Path) -> Verification:
         conn = sqlite3.connect(f"file:{path}?mode=ro", uri=True)
         try:
             rows = conn.execute(
-                "SELECT seq, ts, incident, kind, payload, hash FROM entries ORDER BY seq").fetchall()
+                "SELECT seq, ts, incident, kind, payload, hash FROM entries ORDER BY seq"
+            ).fetchall()
             head = conn.execute("SELECT seq, hash FROM head WHERE id = 1").fetchone()
         finally:
             conn.close()
     except sqlite3.Error as exc:
-        raise UnreadableFile(f"{path}: is not a Break Glass journal ({exc})") from None
+        raise UnreadableFileError(f"{path}: is not a Break Glass journal ({exc})") from None
     entries = []
     for seq, ts, incident, kind, payload, digest in rows:
         try:
             data: Any = json.loads(payload)
         except ValueError:
             data = payload
-        entries.append({"seq": seq, "ts": ts, "incident": incident, "kind": kind,
-                        "payload": data, "hash": digest})
+        entries.append(
+            {
+                "seq": seq,
+                "ts": ts,
+                "incident": incident,
+                "kind": kind,
+                "payload": data,
+                "hash": digest,
+            }
+        )
     result = verify_entries(entries)
     if not result.ok:
         return result
     head_seq, head_hash = head if head else (0, GENESIS)
     if (head_seq, head_hash) != (result.count, result.head_hash):
         return Verification(
-            False, result.count, result.head_hash, result.count + 1,
+            False,
+            result.count,
+            result.head_hash,
+            result.count + 1,
             f"the journal ends at entry {result.count} but its head records entry {head_seq} "
-            "(entries were removed from the end)")
+            "(entries were removed from the end)",
+        )
     return result
 
 
 def _verify_review(path: Path, data: Any) -> Verification:
     journal = data.get("journal") if isinstance(data, dict) else None
     if not isinstance(journal, dict) or not isinstance(journal.get("entries"), list):
-        raise UnreadableFile(f"{path}: is not a Break Glass review (no journal section)")
+        raise UnreadableFileError(f"{path}: is not a Break Glass review (no journal section)")
     entries = journal["entries"]
     anchor = str(journal.get("anchor", GENESIS))
     first = entries[0].get("seq", 1) if entries and isinstance(entries[0], dict) else 1
@@ -76,7 +91,11 @@ def _verify_review(path: Path, data: Any) -> Verification:
         return result
     if result.head_hash != journal.get("final_hash"):
         return Verification(
-            False, result.count, result.head_hash, int(first) + result.count,
+            False,
+            result.count,
+            result.head_hash,
+            int(first) + result.count,
             "the review's final hash does not match its entries (entries removed from the end "
-            "or the hash was altered)")
+            "or the hash was altered)",
+        )
     return result

@@ -23,16 +23,17 @@ class FederationStandIn:
         stand_in = self
 
         class Handler(BaseHTTPRequestHandler):
-            def do_GET(self) -> None:  # noqa: N802 - http.server's naming
+            def do_GET(self) -> None:
                 stand_in._handle(self)
 
-            def log_message(self, format: str, *args: Any) -> None:  # noqa: A002
+            def log_message(self, format: str, *args: Any) -> None:
                 return  # request lines contain bearer tokens: never log them
 
         self._server = ThreadingHTTPServer((host, port), Handler)
         self._server.daemon_threads = True
-        self._thread = threading.Thread(target=self._server.serve_forever, name="federation",
-                                        daemon=True)
+        self._thread = threading.Thread(
+            target=self._server.serve_forever, name="federation", daemon=True
+        )
 
     @property
     def url(self) -> str:
@@ -74,8 +75,10 @@ class FederationStandIn:
     def _signin_token(self, handler: BaseHTTPRequestHandler, query: dict[str, str]) -> None:
         try:
             session = json.loads(query.get("Session", ""))
-            ok = all(isinstance(session.get(k), str) and session[k]
-                     for k in ("sessionId", "sessionKey", "sessionToken"))
+            ok = all(
+                isinstance(session.get(k), str) and session[k]
+                for k in ("sessionId", "sessionKey", "sessionToken")
+            )
         except ValueError:
             ok = False
         duration = query.get("SessionDuration")
@@ -85,8 +88,11 @@ class FederationStandIn:
             self._reply(handler, 400, {"error": "invalid session"})
             return
         token = secrets.token_urlsafe(96)
-        self.tokens[token] = {"session_id": session["sessionId"], "duration": duration,
-                              "used": False}
+        self.tokens[token] = {
+            "session_id": session["sessionId"],
+            "duration": duration,
+            "used": False,
+        }
         self._reply(handler, 200, {"SigninToken": token})
 
     @staticmethod

@@ -28,36 +28,53 @@ ROLE = "a-tmpl-prod-rol-break-glass"
 SCOPE = Scope(INCIDENT, "jdoe", ROLE, since=1_800_000_000.0)
 
 
-def record(name: str = "DescribeInstances", source: str = "ec2.amazonaws.com",
-           session: str = INCIDENT, **extra: Any) -> dict[str, Any]:
+def record(
+    name: str = "DescribeInstances",
+    source: str = "ec2.amazonaws.com",
+    session: str = INCIDENT,
+    **extra: Any,
+) -> dict[str, Any]:
     return {
-        "eventID": extra.pop("eventID", f"id-{name}-{session}"), "eventTime": "2027-01-15T08:00:00Z",
-        "eventSource": source, "eventName": name, "awsRegion": "eu-central-1",
-        "sourceIPAddress": "203.0.113.7", "recipientAccountId": "222222222222",
-        "userIdentity": {"type": "AssumedRole",
-                         "arn": f"arn:aws:sts::222222222222:assumed-role/{ROLE}/{session}",
-                         "sessionContext": {"sourceIdentity": "jdoe" if session == INCIDENT else
-                                            "other"}},
+        "eventID": extra.pop("eventID", f"id-{name}-{session}"),
+        "eventTime": "2027-01-15T08:00:00Z",
+        "eventSource": source,
+        "eventName": name,
+        "awsRegion": "eu-central-1",
+        "sourceIPAddress": "203.0.113.7",
+        "recipientAccountId": "222222222222",
+        "userIdentity": {
+            "type": "AssumedRole",
+            "arn": f"arn:aws:sts::222222222222:assumed-role/{ROLE}/{session}",
+            "sessionContext": {"sourceIdentity": "jdoe" if session == INCIDENT else "other"},
+        },
         **extra,
     }
 
 
-@pytest.mark.parametrize(("name", "source", "extra", "risky"), [
-    ("DescribeInstances", "ec2.amazonaws.com", {"readOnly": True}, ""),
-    ("CreateAccessKey", "iam.amazonaws.com", {}, "write to IAM"),
-    ("GetRole", "iam.amazonaws.com", {}, ""),
-    ("ScheduleKeyDeletion", "kms.amazonaws.com", {}, "write to KMS"),
-    ("StopLogging", "cloudtrail.amazonaws.com", {}, "weakens detective controls"),
-    ("DeleteTrail", "cloudtrail.amazonaws.com", {}, "weakens detective controls"),
-    ("PutBucketPolicy", "s3.amazonaws.com", {}, "weakens detective controls"),
-    ("DeleteDBInstance", "rds.amazonaws.com", {}, "deletes a resource"),
-    ("LeaveOrganization", "organizations.amazonaws.com", {}, "write to ORGANIZATIONS"),
-    ("RunInstances", "ec2.amazonaws.com", {"errorCode": "Client.UnauthorizedOperation"},
-     "denied call"),
-    ("GetObject", "s3.amazonaws.com", {"errorCode": "AccessDenied"}, "denied call"),
-])
-def test_high_risk_classification(name: str, source: str, extra: dict[str, Any],
-                                  risky: str) -> None:
+@pytest.mark.parametrize(
+    ("name", "source", "extra", "risky"),
+    [
+        ("DescribeInstances", "ec2.amazonaws.com", {"readOnly": True}, ""),
+        ("CreateAccessKey", "iam.amazonaws.com", {}, "write to IAM"),
+        ("GetRole", "iam.amazonaws.com", {}, ""),
+        ("ScheduleKeyDeletion", "kms.amazonaws.com", {}, "write to KMS"),
+        ("StopLogging", "cloudtrail.amazonaws.com", {}, "weakens detective controls"),
+        ("DeleteTrail", "cloudtrail.amazonaws.com", {}, "weakens detective controls"),
+        ("PutBucketPolicy", "s3.amazonaws.com", {}, "weakens detective controls"),
+        ("DeleteDBInstance", "rds.amazonaws.com", {}, "deletes a resource"),
+        ("LeaveOrganization", "organizations.amazonaws.com", {}, "write to ORGANIZATIONS"),
+        (
+            "RunInstances",
+            "ec2.amazonaws.com",
+            {"errorCode": "Client.UnauthorizedOperation"},
+            "denied call",
+        ),
+        ("GetObject", "s3.amazonaws.com", {"errorCode": "AccessDenied"}, "denied call"),
+    ],
+)
+def test_high_risk_classification(
+    name: str, source: str, extra: dict[str, Any], risky: str
+) -> None:
     event = parse_record(json.dumps(record(name, source, **extra)))
     assert (risky in event.risk_reason) if risky else event.risk_reason == ""
 
@@ -65,15 +82,26 @@ def test_high_risk_classification(name: str, source: str, extra: dict[str, Any],
 def test_only_this_incidents_events_are_kept_whatever_the_server_returned() -> None:
     mine = parse_record(record())
     other = parse_record(record(session="BG-20270101-ZZZZ"))
-    assume = parse_record(record("AssumeRole", "sts.amazonaws.com", session="x",
-                                 requestParameters={"roleSessionName": INCIDENT}))
+    assume = parse_record(
+        record(
+            "AssumeRole",
+            "sts.amazonaws.com",
+            session="x",
+            requestParameters={"roleSessionName": INCIDENT},
+        )
+    )
     assert SCOPE.keep(mine) and SCOPE.keep(assume)
     assert not SCOPE.keep(other)
 
 
 def test_session_tokens_echoed_by_cloudtrail_are_scrubbed_from_the_raw_json() -> None:
-    raw = record("AssumeRole", "sts.amazonaws.com", responseElements={
-        "credentials": {"accessKeyId": "ASIAEXAMPLE", "sessionToken": "IQoJb3JpZ2luX2VjE" * 20}})
+    raw = record(
+        "AssumeRole",
+        "sts.amazonaws.com",
+        responseElements={
+            "credentials": {"accessKeyId": "ASIAEXAMPLE", "sessionToken": "IQoJb3JpZ2luX2VjE" * 20}
+        },
+    )
     event = parse_record(raw)
     assert "IQoJb3JpZ2luX2VjE" not in event.raw
     assert "ASIAEXAMPLE" in event.raw
@@ -91,12 +119,19 @@ def test_the_store_deduplicates_by_event_id_and_keeps_newest_first() -> None:
 
 
 @settings(max_examples=200, deadline=None)
-@given(st.one_of(
-    st.text(max_size=300),
-    st.recursive(st.none() | st.booleans() | st.integers() | st.text(max_size=50),
-                 lambda children: st.lists(children, max_size=4)
-                 | st.dictionaries(st.text(max_size=12), children, max_size=4), max_leaves=30),
-))
+@given(
+    st.one_of(
+        st.text(max_size=300),
+        st.recursive(
+            st.none() | st.booleans() | st.integers() | st.text(max_size=50),
+            lambda children: (
+                st.lists(children, max_size=4)
+                | st.dictionaries(st.text(max_size=12), children, max_size=4)
+            ),
+            max_leaves=30,
+        ),
+    )
+)
 def test_hostile_or_malformed_records_never_crash_the_parser(value: Any) -> None:
     text = value if isinstance(value, str) else json.dumps(value)
     try:
@@ -118,31 +153,47 @@ def test_a_huge_record_is_refused() -> None:
 
 
 def _lookup_page(events: list[dict[str, Any]], token: str | None) -> dict[str, Any]:
-    page: dict[str, Any] = {"Events": [{"EventId": e["eventID"], "EventName": e["eventName"],
-                                        "CloudTrailEvent": json.dumps(e)} for e in events]}
+    page: dict[str, Any] = {
+        "Events": [
+            {"EventId": e["eventID"], "EventName": e["eventName"], "CloudTrailEvent": json.dumps(e)}
+            for e in events
+        ]
+    }
     if token:
         page["NextToken"] = token
     return page
 
 
 def _cloudtrail() -> Any:
-    return ClientFactory().client("cloudtrail", AwsCredentials("AKIDEXAMPLE", Secret("x" * 40)),
-                                  "eu-central-1")
+    return ClientFactory().client(
+        "cloudtrail", AwsCredentials("AKIDEXAMPLE", Secret("x" * 40)), "eu-central-1"
+    )
 
 
 def test_lookup_events_follows_every_page_and_filters_client_side() -> None:
     clock = ManualClock(1_800_000_600.0)
     client = _cloudtrail()
-    source = LookupEventsSource(client, "222222222222", "eu-central-1", SCOPE, Buckets(clock), clock)
+    source = LookupEventsSource(
+        client, "222222222222", "eu-central-1", SCOPE, Buckets(clock), clock
+    )
     with Stubber(client) as stub:
-        expected = {"LookupAttributes": [{"AttributeKey": "Username", "AttributeValue": INCIDENT}],
-                    "StartTime": ANY, "EndTime": ANY, "MaxResults": 50}
+        expected = {
+            "LookupAttributes": [{"AttributeKey": "Username", "AttributeValue": INCIDENT}],
+            "StartTime": ANY,
+            "EndTime": ANY,
+            "MaxResults": 50,
+        }
         stub.add_response("lookup_events", _lookup_page([record(eventID="1")], "p2"), expected)
-        stub.add_response("lookup_events", _lookup_page(
-            [record(eventID="2"), record(eventID="x", session="someone")], "p3"),
-            {**expected, "NextToken": "p2"})
-        stub.add_response("lookup_events", _lookup_page([record(eventID="3")], None),
-                          {**expected, "NextToken": "p3"})
+        stub.add_response(
+            "lookup_events",
+            _lookup_page([record(eventID="2"), record(eventID="x", session="someone")], "p3"),
+            {**expected, "NextToken": "p2"},
+        )
+        stub.add_response(
+            "lookup_events",
+            _lookup_page([record(eventID="3")], None),
+            {**expected, "NextToken": "p3"},
+        )
         events = source.poll()
         stub.assert_no_pending_responses()
     assert [e.event_id for e in events] == ["1", "2", "3"]
@@ -151,13 +202,17 @@ def test_lookup_events_follows_every_page_and_filters_client_side() -> None:
 def test_lookup_events_requeries_with_an_overlap_so_late_events_are_caught() -> None:
     clock = ManualClock(1_800_000_600.0)
     client = _cloudtrail()
-    source = LookupEventsSource(client, "222222222222", "eu-central-1", SCOPE, Buckets(clock), clock)
+    source = LookupEventsSource(
+        client, "222222222222", "eu-central-1", SCOPE, Buckets(clock), clock
+    )
     starts: list[datetime] = []
     with Stubber(client) as stub:
         for _ in range(2):
             stub.add_response("lookup_events", _lookup_page([record(eventID="1")], None))
-        client.meta.events.register("provide-client-params.cloudtrail.LookupEvents",
-                                    lambda params, **kw: starts.append(params["StartTime"]))
+        client.meta.events.register(
+            "provide-client-params.cloudtrail.LookupEvents",
+            lambda params, **kw: starts.append(params["StartTime"]),
+        )
         store = EventStore()
         store.add(source.poll())
         clock.advance(900)
@@ -170,14 +225,19 @@ def test_lookup_events_stays_under_1_5_requests_per_second_over_60_s_with_no_pag
     buckets = Buckets(clock)
     client = _cloudtrail()
     times: list[float] = []
-    client.meta.events.register("before-parameter-build.cloudtrail.LookupEvents",
-                                lambda **kw: times.append(clock.now()))
-    sources = [LookupEventsSource(client, "222222222222", "eu-central-1", SCOPE, buckets, clock)
-               for _ in range(3)]  # three pollers sharing one account-region
+    client.meta.events.register(
+        "before-parameter-build.cloudtrail.LookupEvents", lambda **kw: times.append(clock.now())
+    )
+    sources = [
+        LookupEventsSource(client, "222222222222", "eu-central-1", SCOPE, buckets, clock)
+        for _ in range(3)
+    ]  # three pollers sharing one account-region
     with Stubber(client) as stub:
         for i in range(120):
-            stub.add_response("lookup_events", _lookup_page([record(eventID=f"e{i}")],
-                                                            f"t{i}" if i % 4 != 3 else None))
+            stub.add_response(
+                "lookup_events",
+                _lookup_page([record(eventID=f"e{i}")], f"t{i}" if i % 4 != 3 else None),
+            )
         seen: set[str] = set()
         while clock.now() < 1_800_000_060.0:
             for source in sources:
@@ -193,15 +253,21 @@ def test_lookup_events_stays_under_1_5_requests_per_second_over_60_s_with_no_pag
 
 def test_log_group_polling_uses_a_pattern_but_trusts_only_its_own_filter() -> None:
     clock = ManualClock(1_800_000_600.0)
-    client = ClientFactory().client("logs", AwsCredentials("AKIDEXAMPLE", Secret("x" * 40)),
-                                    "eu-central-1")
+    client = ClientFactory().client(
+        "logs", AwsCredentials("AKIDEXAMPLE", Secret("x" * 40)), "eu-central-1"
+    )
     source = LogGroupPollSource(client, "a-tmpl-prod-cwgrp-break-glass", "1", SCOPE, clock)
     with Stubber(client) as stub:
-        stub.add_response("filter_log_events", {"events": [
-            {"message": json.dumps(record(eventID="mine"))},
-            {"message": json.dumps(record(eventID="theirs", session="other"))},
-            {"message": "not json"},
-        ]})
+        stub.add_response(
+            "filter_log_events",
+            {
+                "events": [
+                    {"message": json.dumps(record(eventID="mine"))},
+                    {"message": json.dumps(record(eventID="theirs", session="other"))},
+                    {"message": "not json"},
+                ]
+            },
+        )
         events = source.poll()
     assert [e.event_id for e in events] == ["mine"]
     assert source.rejected == 1

@@ -17,15 +17,26 @@ from breakglass_gui.core.secret import Secret
 from tests.fakes.keyring_memory import MemoryStore
 from tests.fakes.world import config_data
 
-SECRETS = {"ciso": pyotp.random_base32(), "cfo": pyotp.random_base32(),
-           "cto": pyotp.random_base32(), "selfie": pyotp.random_base32()}
+SECRETS = {
+    "ciso": pyotp.random_base32(),
+    "cfo": pyotp.random_base32(),
+    "cto": pyotp.random_base32(),
+    "selfie": pyotp.random_base32(),
+}
 
 
 @pytest.fixture
 def desk(tmp_path: Any) -> tuple[ApprovalDesk, ManualClock, Journal]:
     data = config_data()
-    data["approvers"].append({"id": "selfie", "name": "Jane Again", "email": "jane@example.com",
-                              "role": "primary", "aws_infrastructure": False})
+    data["approvers"].append(
+        {
+            "id": "selfie",
+            "name": "Jane Again",
+            "email": "jane@example.com",
+            "role": "primary",
+            "aws_infrastructure": False,
+        }
+    )
     config = parse_config(data)
     clock = ManualClock(1_900_000_005.0)
     journal = Journal(tmp_path / "journal.sqlite3", clock)
@@ -102,8 +113,7 @@ def test_one_person_cannot_sign_both_roles(desk: Any) -> None:
     d, clock, _ = desk
     first = d.sign(REQUEST, "primary", "ciso", code("ciso", clock.now()), None)
     with pytest.raises(ApprovalError) as raised:
-        d.sign(REQUEST, "secondary", "ciso", code("ciso", clock.now() + 30),
-               first.as_payload())
+        d.sign(REQUEST, "secondary", "ciso", code("ciso", clock.now() + 30), first.as_payload())
     assert raised.value.code in ("approval.same_person", "approval.role")
 
 
@@ -123,7 +133,7 @@ def test_a_primary_cannot_sign_as_secondary(desk: Any) -> None:
 
 
 def test_an_approver_without_an_enrolled_secret_is_told_to_enrol(desk: Any) -> None:
-    d, clock, _ = desk
+    d, _clock, _ = desk
     d._store.values.pop("cfo")
     with pytest.raises(ApprovalError) as raised:
         d.sign(REQUEST, "secondary", "cfo", "123456", None)

@@ -43,7 +43,10 @@ def test_every_problem_is_reported_in_one_run() -> None:
     found = problems(data)
     assert len(found) == 5
     assert [p.split(":")[0] for p in found] == [
-        "organisation.region", "vault.address", "accounts[0].id", "session.max_duration",
+        "organisation.region",
+        "vault.address",
+        "accounts[0].id",
+        "session.max_duration",
         "notifications.sns_topic_arn",
     ]
 
@@ -83,11 +86,14 @@ def test_roster_ids_must_be_unique() -> None:
     assert problems(data) == ['approvers[3].id: "ciso" is used more than once in approvers']
 
 
-@pytest.mark.parametrize(("key", "value", "text"), [
-    ("max_duration", 600, "outside the AWS limits 900–43200"),
-    ("max_duration", 7200, "role chaining limits a role session to 3600 seconds"),
-    ("default_duration", 50_000, "outside the AWS limits"),
-])
+@pytest.mark.parametrize(
+    ("key", "value", "text"),
+    [
+        ("max_duration", 600, "outside the AWS limits 900–43200"),
+        ("max_duration", 7200, "role chaining limits a role session to 3600 seconds"),
+        ("default_duration", 50_000, "outside the AWS limits"),
+    ],
+)
 def test_durations_stay_within_aws_limits(key: str, value: int, text: str) -> None:
     data = config_data()
     data["session"][key] = value

@@ -31,22 +31,49 @@ class Recorder:
         return self.body
 
 
-@pytest.mark.parametrize(("partition", "region", "regional", "signin", "console"), [
-    ("aws", "eu-central-1", False, "https://signin.aws.amazon.com/federation",
-     "https://eu-central-1.console.aws.amazon.com/console/home?region=eu-central-1"),
-    ("aws", "eu-central-1", True, "https://eu-central-1.signin.aws.amazon.com/federation",
-     "https://eu-central-1.console.aws.amazon.com/console/home?region=eu-central-1"),
-    ("aws-us-gov", "us-gov-west-1", False, "https://signin.amazonaws-us-gov.com/federation",
-     "https://console.amazonaws-us-gov.com/console/home?region=us-gov-west-1"),
-    ("aws-cn", "cn-north-1", False, "https://signin.amazonaws.cn/federation",
-     "https://console.amazonaws.cn/console/home?region=cn-north-1"),
-])
-def test_hosts_per_partition_and_region(partition: str, region: str, regional: bool,
-                                        signin: str, console: str) -> None:
+@pytest.mark.parametrize(
+    ("partition", "region", "regional", "signin", "console"),
+    [
+        (
+            "aws",
+            "eu-central-1",
+            False,
+            "https://signin.aws.amazon.com/federation",
+            "https://eu-central-1.console.aws.amazon.com/console/home?region=eu-central-1",
+        ),
+        (
+            "aws",
+            "eu-central-1",
+            True,
+            "https://eu-central-1.signin.aws.amazon.com/federation",
+            "https://eu-central-1.console.aws.amazon.com/console/home?region=eu-central-1",
+        ),
+        (
+            "aws-us-gov",
+            "us-gov-west-1",
+            False,
+            "https://signin.amazonaws-us-gov.com/federation",
+            "https://console.amazonaws-us-gov.com/console/home?region=us-gov-west-1",
+        ),
+        (
+            "aws-cn",
+            "cn-north-1",
+            False,
+            "https://signin.amazonaws.cn/federation",
+            "https://console.amazonaws.cn/console/home?region=cn-north-1",
+        ),
+    ],
+)
+def test_hosts_per_partition_and_region(
+    partition: str, region: str, regional: bool, signin: str, console: str
+) -> None:
     fetch = Recorder()
     endpoint = FederationEndpoint(partition, region, regional)
-    url = ConsoleSignIn(endpoint, fetch).console_url(ROLE_CREDS, session_duration=None,
-                                                     logout_first=False).reveal()
+    url = (
+        ConsoleSignIn(endpoint, fetch)
+        .console_url(ROLE_CREDS, session_duration=None, logout_first=False)
+        .reveal()
+    )
     assert fetch.urls[0].startswith(signin + "?Action=getSigninToken")
     parts = urlsplit(url)
     assert f"{parts.scheme}://{parts.netloc}{parts.path}" == signin
@@ -70,8 +97,11 @@ def test_session_duration_is_sent_only_when_asked_and_clamped() -> None:
 
 
 def test_logout_first_wraps_the_login_url() -> None:
-    url = ConsoleSignIn(FederationEndpoint("aws", "eu-west-1"), Recorder()).console_url(
-        ROLE_CREDS, session_duration=None, logout_first=True).reveal()
+    url = (
+        ConsoleSignIn(FederationEndpoint("aws", "eu-west-1"), Recorder())
+        .console_url(ROLE_CREDS, session_duration=None, logout_first=True)
+        .reveal()
+    )
     parts = urlsplit(url)
     assert (parts.netloc, parts.path) == ("signin.aws.amazon.com", "/oauth")
     inner = parse_qs(parts.query)["redirect_uri"][0]
@@ -80,36 +110,43 @@ def test_logout_first_wraps_the_login_url() -> None:
 
 def test_the_url_is_a_secret_and_never_shown_in_reprs() -> None:
     url = ConsoleSignIn(FederationEndpoint("aws", "eu-west-1"), Recorder()).console_url(
-        ROLE_CREDS, session_duration=None, logout_first=False)
+        ROLE_CREDS, session_duration=None, logout_first=False
+    )
     assert "tok-123" not in repr(url) and "tok-123" not in f"{url}"
 
 
-@pytest.mark.parametrize(("error", "code"), [
-    (urllib.error.HTTPError("u", 400, "Bad Request", {}, None), "federation.refused"),  # type: ignore[arg-type]
-    (urllib.error.URLError("down"), "federation.unreachable"),
-    (TimeoutError(), "federation.unreachable"),
-])
+@pytest.mark.parametrize(
+    ("error", "code"),
+    [
+        (urllib.error.HTTPError("u", 400, "Bad Request", {}, None), "federation.refused"),  # type: ignore[arg-type]
+        (urllib.error.URLError("down"), "federation.unreachable"),
+        (TimeoutError(), "federation.unreachable"),
+    ],
+)
 def test_federation_failures_are_reported(error: Exception, code: str) -> None:
     def fail(url: str, timeout: float) -> bytes:
         raise error
 
     with pytest.raises(FederationError) as raised:
         ConsoleSignIn(FederationEndpoint("aws", "eu-west-1"), fail).signin_token(
-            ROLE_CREDS, session_duration=None)
+            ROLE_CREDS, session_duration=None
+        )
     assert raised.value.code == code
 
 
 def test_an_unexpected_answer_is_reported() -> None:
     with pytest.raises(FederationError) as raised:
         ConsoleSignIn(FederationEndpoint("aws", "eu-west-1"), Recorder(b"<html>")).signin_token(
-            ROLE_CREDS, session_duration=None)
+            ROLE_CREDS, session_duration=None
+        )
     assert raised.value.code == "federation.bad_response"
 
 
 def test_long_term_keys_cannot_sign_in() -> None:
     with pytest.raises(FederationError):
         ConsoleSignIn(FederationEndpoint("aws", "eu-west-1"), Recorder()).signin_token(
-            AwsCredentials("AKIA", Secret("k" * 40)), session_duration=None)
+            AwsCredentials("AKIA", Secret("k" * 40)), session_duration=None
+        )
 
 
 def test_the_browser_command_gets_the_url_as_one_argument_never_through_a_shell() -> None:

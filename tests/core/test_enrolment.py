@@ -46,12 +46,15 @@ class PlaintextKeyring(SecretServiceLike):
 PlaintextKeyring.__module__ = "keyrings.alt.file"
 
 
-@pytest.mark.parametrize(("backend", "reason"), [
-    (fail.Keyring(), "'fail' backend"),
-    (null.Keyring(), "'null' backend"),
-    (PlaintextKeyring(), "stores secrets in a file"),
-    (chainer.ChainerBackend.__new__(chainer.ChainerBackend), "keyring"),
-])
+@pytest.mark.parametrize(
+    ("backend", "reason"),
+    [
+        (fail.Keyring(), "'fail' backend"),
+        (null.Keyring(), "'null' backend"),
+        (PlaintextKeyring(), "stores secrets in a file"),
+        (chainer.ChainerBackend.__new__(chainer.ChainerBackend), "keyring"),
+    ],
+)
 def test_unsafe_keyring_backends_are_refused_with_the_reason(backend: Any, reason: str) -> None:
     if isinstance(backend, chainer.ChainerBackend):
         backend.__dict__["backends"] = [SecretServiceLike(), PlaintextKeyring()]
@@ -84,8 +87,11 @@ def test_enrolment_shows_an_otpauth_uri_and_stores_only_after_a_correct_code(
     secret = parse_qs(uri.query)["secret"][0]
     assert parse_qs(uri.query)["issuer"] == ["Break Glass (Test Corp)"]
     with pytest.raises(EnrolmentError, match="does not match"):
-        enrolment.confirm(pending, "000000" if pyotp.TOTP(secret).at(clock.now()) != "000000"
-                          else "111111", clock.now())
+        enrolment.confirm(
+            pending,
+            "000000" if pyotp.TOTP(secret).at(clock.now()) != "000000" else "111111",
+            clock.now(),
+        )
     assert store.values == {}
     enrolment.confirm(pending, pyotp.TOTP(secret).at(clock.now()), clock.now())
     assert store.values == {"ciso": secret}

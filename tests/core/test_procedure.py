@@ -50,8 +50,10 @@ def test_a_journal_that_cannot_be_written_stops_the_step_before_its_side_effect(
     world: World,
 ) -> None:
     proc = world.drive(world.declare(), State.APPROVED)
-    world.journal._conn.execute("CREATE TRIGGER full BEFORE INSERT ON entries "
-                                "BEGIN SELECT RAISE(FAIL, 'database or disk is full'); END")
+    world.journal._conn.execute(
+        "CREATE TRIGGER full BEFORE INSERT ON entries "
+        "BEGIN SELECT RAISE(FAIL, 'database or disk is full'); END"
+    )
     with pytest.raises(JournalError, match="stopped before the next step"):
         proc.unlock_vault(Secret(VAULT_PASSWORD))
     assert world.vault.requests == []  # Vault was never asked
@@ -60,7 +62,8 @@ def test_a_journal_that_cannot_be_written_stops_the_step_before_its_side_effect(
 def test_a_wrong_mfa_code_is_reported_and_the_same_step_is_not_retried(world: World) -> None:
     proc = world.drive(world.declare(), State.VAULT_UNLOCKED)
     world.faults.errors["sts.GetSessionToken"] = _denied(
-        "MultiFactorAuthentication failed with invalid MFA one time pass code.", "GetSessionToken")
+        "MultiFactorAuthentication failed with invalid MFA one time pass code.", "GetSessionToken"
+    )
     code = world.mfa_code()
     with pytest.raises(BreakGlassError) as raised:
         proc.verify_mfa(code)
@@ -79,7 +82,9 @@ def test_a_device_not_associated_gets_its_own_message(world: World) -> None:
     proc = world.drive(world.declare(), State.VAULT_UNLOCKED)
     world.faults.errors["sts.GetSessionToken"] = _denied(
         "MultiFactorAuthentication failed, unable to validate MFA code.  Please verify your MFA "
-        "serial number is valid and associated with this user.", "GetSessionToken")
+        "serial number is valid and associated with this user.",
+        "GetSessionToken",
+    )
     with pytest.raises(BreakGlassError) as raised:
         proc.verify_mfa(world.mfa_code())
     assert raised.value.code == "aws.mfa.not_associated"
@@ -101,7 +106,8 @@ def test_a_trust_policy_denial_names_the_cause(world: World) -> None:
     world.faults.errors["sts.AssumeRole"] = _denied(
         "User: arn:aws:sts::123456789012:assumed-role/x is not authorized to perform: "
         "sts:AssumeRole on resource: arn:aws:iam::222222222222:role/a-tmpl-prod-rol-break-glass",
-        "AssumeRole")
+        "AssumeRole",
+    )
     with pytest.raises(BreakGlassError) as raised:
         proc.activate(TARGETS)
     assert raised.value.code == "aws.trust_denied"
@@ -124,8 +130,11 @@ def test_an_incident_can_be_aborted_before_access_only(world: World) -> None:
     proc.abort("Active Directory came back on its own.")
     assert proc.state is State.ABORTED
     assert world.journal.unfinished_incidents() == []
-    aborted = next(e.payload for e in world.journal.entries(proc.id)
-                   if e.kind == "incident.transition" and e.payload["to"] == "ABORTED")
+    aborted = next(
+        e.payload
+        for e in world.journal.entries(proc.id)
+        if e.kind == "incident.transition" and e.payload["to"] == "ABORTED"
+    )
     assert aborted["credentials_read"] is True
     assert not world.vault.tokens  # the Vault token was revoked
 

@@ -15,15 +15,18 @@ LEGACY_TOKEN = "s.Qf1s5zigZ4OX6akYjQXJC1jY"
 SIGNIN = "Xk3cj1sD" * 30
 
 
-@pytest.mark.parametrize(("text", "secret"), [
-    (f"secret={SECRET_KEY} id=AKIAIOSFODNN7EXAMPLE", SECRET_KEY),
-    (f'{{"SessionToken": "{SESSION_TOKEN}"}}', SESSION_TOKEN),
-    (f"token {VAULT_TOKEN} issued", VAULT_TOKEN),
-    (f"legacy {LEGACY_TOKEN}", LEGACY_TOKEN),
-    (f"https://signin.aws.amazon.com/federation?Action=login&SigninToken={SIGNIN}&x=1", SIGNIN),
-    (f"<SecretAccessKey>{SECRET_KEY}</SecretAccessKey>", SECRET_KEY),
-    ("Password=Hunter2%21abc&UserName=bg", "Hunter2%21abc"),
-])
+@pytest.mark.parametrize(
+    ("text", "secret"),
+    [
+        (f"secret={SECRET_KEY} id=AKIAIOSFODNN7EXAMPLE", SECRET_KEY),
+        (f'{{"SessionToken": "{SESSION_TOKEN}"}}', SESSION_TOKEN),
+        (f"token {VAULT_TOKEN} issued", VAULT_TOKEN),
+        (f"legacy {LEGACY_TOKEN}", LEGACY_TOKEN),
+        (f"https://signin.aws.amazon.com/federation?Action=login&SigninToken={SIGNIN}&x=1", SIGNIN),
+        (f"<SecretAccessKey>{SECRET_KEY}</SecretAccessKey>", SECRET_KEY),
+        ("Password=Hunter2%21abc&UserName=bg", "Hunter2%21abc"),
+    ],
+)
 def test_secrets_are_redacted_and_key_ids_stay_readable(text: str, secret: str) -> None:
     cleaned = redact(text)
     assert secret not in cleaned

@@ -26,8 +26,17 @@ def alarm_history(params: dict[str, Any]) -> Any:
 
     name = params["AlarmName"]
     fired = "user-login" in name
-    items = [{"AlarmName": name, "HistoryItemType": "StateUpdate",
-              "HistorySummary": "Alarm updated from OK to ALARM"}] if fired else []
+    items = (
+        [
+            {
+                "AlarmName": name,
+                "HistoryItemType": "StateUpdate",
+                "HistorySummary": "Alarm updated from OK to ALARM",
+            }
+        ]
+        if fired
+        else []
+    )
     return AWSResponse("https://monitoring", 200, {}, None), {"AlarmHistoryItems": items}
 
 
@@ -59,8 +68,10 @@ def test_the_review_carries_what_the_seed_asks_for(review: dict[str, Any]) -> No
     assert review["high_risk_count"] == 2
     controls = review["detective_controls"]
     assert controls["checked"] is True
-    assert controls["alarms"] == {"a-tmpl-prod-alarm-break-glass-user-login": True,
-                                  "a-tmpl-prod-alarm-break-glass-role-assumption": False}
+    assert controls["alarms"] == {
+        "a-tmpl-prod-alarm-break-glass-user-login": True,
+        "a-tmpl-prod-alarm-break-glass-role-assumption": False,
+    }
     assert "did not all fire" in controls["finding"]  # the silent alarm is a finding
     steps = {s["step"].split(":")[0] for s in review["steps"]}
     assert {"revoke.role", "revoke.user", "rotate", "verify.user"} <= steps
@@ -85,7 +96,9 @@ def _drill(deps: Any) -> Any:
     return deps
 
 
-def test_a_full_disk_leaves_no_partial_file(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+def test_a_full_disk_leaves_no_partial_file(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
     target = tmp_path / "review.html"
 
     def full(fd: int) -> None:

@@ -23,20 +23,31 @@ from breakglass_gui.core.incident import State
 from breakglass_gui.core.procedure import Procedure
 from tests.fakes.world import IAM_ACCOUNT, REGION, USERS, World
 
-AWS_POINTS = ["iam.CreateAccessKey", "sts.GetCallerIdentity", "iam.UpdateLoginProfile",
-              "iam.UpdateAccessKey", "iam.DeleteAccessKey", "iam.ListAccessKeys"]
+AWS_POINTS = [
+    "iam.CreateAccessKey",
+    "sts.GetCallerIdentity",
+    "iam.UpdateLoginProfile",
+    "iam.UpdateAccessKey",
+    "iam.DeleteAccessKey",
+    "iam.ListAccessKeys",
+]
 VAULT_POINTS = ["unreachable", "cas_mismatch", "sealed", "permission_denied"]
 
 
 def assert_working_credential_in_vault(world: World) -> None:
     record = world.vault.current(USERS[0])
     iam = boto3.client("iam", region_name=REGION)
-    keys = {k["AccessKeyId"]: k["Status"]
-            for k in iam.list_access_keys(UserName=USERS[0])["AccessKeyMetadata"]}
+    keys = {
+        k["AccessKeyId"]: k["Status"]
+        for k in iam.list_access_keys(UserName=USERS[0])["AccessKeyMetadata"]
+    }
     assert keys.get(record["access_key_id"]) == "Active"
     identity = boto3.client(
-        "sts", region_name=REGION, aws_access_key_id=record["access_key_id"],
-        aws_secret_access_key=record["secret_access_key"]).get_caller_identity()
+        "sts",
+        region_name=REGION,
+        aws_access_key_id=record["access_key_id"],
+        aws_secret_access_key=record["secret_access_key"],
+    ).get_caller_identity()
     assert identity["Arn"].endswith(f":user/{USERS[0]}")
 
 
@@ -52,8 +63,9 @@ def _finish(world: World, proc: Procedure) -> None:
     record = world.vault.current(USERS[0])
     assert record["rotated_for"] == proc.id
     iam = boto3.client("iam", region_name=REGION)
-    assert [k["AccessKeyId"] for k in iam.list_access_keys(UserName=USERS[0])["AccessKeyMetadata"]
-            ] == [record["access_key_id"]]
+    assert [
+        k["AccessKeyId"] for k in iam.list_access_keys(UserName=USERS[0])["AccessKeyMetadata"]
+    ] == [record["access_key_id"]]
 
 
 @pytest.mark.parametrize("operation", AWS_POINTS)
@@ -105,9 +117,12 @@ def _lambda_world(make_world: Any) -> World:
 
 def _lambda_response(payload: dict[str, Any], function_error: str | None = None) -> Any:
     body = json.dumps(payload).encode()
-    parsed: dict[str, Any] = {"StatusCode": 200, "ExecutedVersion": "$LATEST",
-                              "Payload": StreamingBody(io.BytesIO(body), len(body)),
-                              "ResponseMetadata": {"HTTPStatusCode": 200, "HTTPHeaders": {}}}
+    parsed: dict[str, Any] = {
+        "StatusCode": 200,
+        "ExecutedVersion": "$LATEST",
+        "Payload": StreamingBody(io.BytesIO(body), len(body)),
+        "ResponseMetadata": {"HTTPStatusCode": 200, "HTTPHeaders": {}},
+    }
     if function_error:
         parsed["FunctionError"] = function_error
     return AWSResponse("https://lambda", 200, {}, None), parsed
@@ -145,20 +160,31 @@ def test_the_rotation_lambda_is_invoked_with_the_seed_payload_and_checked(
     assert_working_credential_in_vault(world)
 
 
-@pytest.mark.parametrize(("answer", "code"), [
-    (lambda p: _lambda_response({"errorMessage": "boom", "errorType": "Exception"}, "Unhandled"),
-     "rotate.lambda_error"),
-    (lambda p: _lambda_response({"status": "ok"}), "rotate.lambda_no_change"),
-])
-def test_a_failing_or_lying_rotation_lambda_is_caught(make_world: Any, answer: Any,
-                                                      code: str) -> None:
+@pytest.mark.parametrize(
+    ("answer", "code"),
+    [
+        (
+            lambda p: _lambda_response(
+                {"errorMessage": "boom", "errorType": "Exception"}, "Unhandled"
+            ),
+            "rotate.lambda_error",
+        ),
+        (lambda p: _lambda_response({"status": "ok"}), "rotate.lambda_no_change"),
+    ],
+)
+def test_a_failing_or_lying_rotation_lambda_is_caught(
+    make_world: Any, answer: Any, code: str
+) -> None:
     world = _lambda_world(make_world)
     proc = world.drive(world.declare(), State.ENDING)
     world.faults.answers["lambda.Invoke"] = answer
     with pytest.raises(BreakGlassError) as raised:
         proc.revoke_and_rotate()
-    failures = [e.payload for e in world.journal.entries(proc.id)
-                if e.kind == "effect.outcome" and not e.payload["ok"]]
+    failures = [
+        e.payload
+        for e in world.journal.entries(proc.id)
+        if e.kind == "effect.outcome" and not e.payload["ok"]
+    ]
     assert any(f["code"] == code for f in failures)
     assert "did not complete" in raised.value.message
     assert_working_credential_in_vault(world)
@@ -174,8 +200,11 @@ def test_a_rotation_lambda_timeout_is_reported_and_retried(make_world: Any) -> N
     world.faults.errors["lambda.Invoke"] = ReadTimeoutError(endpoint_url="https://lambda")
     with pytest.raises(BreakGlassError):
         proc.revoke_and_rotate()
-    failures = [e.payload for e in world.journal.entries(proc.id)
-                if e.kind == "effect.outcome" and not e.payload["ok"]]
+    failures = [
+        e.payload
+        for e in world.journal.entries(proc.id)
+        if e.kind == "effect.outcome" and not e.payload["ok"]
+    ]
     assert any(f["code"] == "rotate.lambda_timeout" for f in failures)
     world.faults.answers["lambda.Invoke"] = _rotating_lambda(world, [])
     world.drive(proc, State.ROTATED)

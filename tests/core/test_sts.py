@@ -29,8 +29,12 @@ class CountingServer:
 
     def __call__(self, request: Any, **kwargs: Any) -> AWSResponse:
         self.sent.append(request.url)
-        return AWSResponse(request.url, 503, {}, _Raw(b"<Error><Code>ServiceUnavailable</Code>"
-                                                       b"<Message>busy</Message></Error>"))
+        return AWSResponse(
+            request.url,
+            503,
+            {},
+            _Raw(b"<Error><Code>ServiceUnavailable</Code><Message>busy</Message></Error>"),
+        )
 
 
 class _Raw:
@@ -48,8 +52,16 @@ def test_a_call_carrying_an_mfa_code_is_sent_exactly_once() -> None:
         sts.get_session_token(KEYS, SERIAL, "123456", 3600)
     assert len(server.sent) == 1
     with pytest.raises(AwsError):
-        sts.assume_role(KEYS, role_arn="arn:aws:iam::1:role/r", session_name="BG", tags={},
-                        source_identity="jdoe", duration=900, serial=SERIAL, code="654321")
+        sts.assume_role(
+            KEYS,
+            role_arn="arn:aws:iam::1:role/r",
+            session_name="BG",
+            tags={},
+            source_identity="jdoe",
+            duration=900,
+            serial=SERIAL,
+            code="654321",
+        )
     assert len(server.sent) == 2
 
 
@@ -82,25 +94,65 @@ def _client_error(code: str, message: str, operation: str = "GetSessionToken") -
     return ClientError({"Error": {"Code": code, "Message": message}}, operation)
 
 
-@pytest.mark.parametrize(("error", "kind", "words"), [
-    (_client_error("AccessDenied", "MultiFactorAuthentication failed with invalid MFA one time "
-                   "pass code."), "aws.mfa.invalid_code", "rejected the MFA code"),
-    (_client_error("AccessDenied", "MultiFactorAuthentication failed, unable to validate MFA "
-                   "code.  Please verify your MFA serial number is valid and associated with "
-                   "this user."), "aws.mfa.not_associated", "not the device associated"),
-    (_client_error("AccessDenied", "User: arn:aws:iam::1:user/bg is not authorized to perform: "
-                   "sts:AssumeRole on resource: arn:aws:iam::2:role/r", "AssumeRole"),
-     "aws.trust_denied", "trust policy"),
-    (_client_error("Throttling", "Rate exceeded"), "aws.throttled", "throttling"),
-    (EndpointConnectionError(endpoint_url="https://sts.amazonaws.com"), "aws.network",
-     "cannot be reached"),
-    (_client_error("ExpiredToken", "The security token included in the request is expired"),
-     "aws.expired", "expired"),
-    (_client_error("InvalidClientTokenId", "The security token included in the request is "
-                   "invalid."), "aws.invalid_keys", "does not recognise"),
-    (_client_error("SignatureDoesNotMatch", "Signature expired: 20270101T000000Z is now earlier "
-                   "than ..."), "aws.clock_skew", "clock"),
-])
+@pytest.mark.parametrize(
+    ("error", "kind", "words"),
+    [
+        (
+            _client_error(
+                "AccessDenied",
+                "MultiFactorAuthentication failed with invalid MFA one time pass code.",
+            ),
+            "aws.mfa.invalid_code",
+            "rejected the MFA code",
+        ),
+        (
+            _client_error(
+                "AccessDenied",
+                "MultiFactorAuthentication failed, unable to validate MFA "
+                "code.  Please verify your MFA serial number is valid and associated with "
+                "this user.",
+            ),
+            "aws.mfa.not_associated",
+            "not the device associated",
+        ),
+        (
+            _client_error(
+                "AccessDenied",
+                "User: arn:aws:iam::1:user/bg is not authorized to perform: "
+                "sts:AssumeRole on resource: arn:aws:iam::2:role/r",
+                "AssumeRole",
+            ),
+            "aws.trust_denied",
+            "trust policy",
+        ),
+        (_client_error("Throttling", "Rate exceeded"), "aws.throttled", "throttling"),
+        (
+            EndpointConnectionError(endpoint_url="https://sts.amazonaws.com"),
+            "aws.network",
+            "cannot be reached",
+        ),
+        (
+            _client_error("ExpiredToken", "The security token included in the request is expired"),
+            "aws.expired",
+            "expired",
+        ),
+        (
+            _client_error(
+                "InvalidClientTokenId", "The security token included in the request is invalid."
+            ),
+            "aws.invalid_keys",
+            "does not recognise",
+        ),
+        (
+            _client_error(
+                "SignatureDoesNotMatch",
+                "Signature expired: 20270101T000000Z is now earlier than ...",
+            ),
+            "aws.clock_skew",
+            "clock",
+        ),
+    ],
+)
 def test_every_sts_failure_has_its_own_message(error: Exception, kind: str, words: str) -> None:
     classified = classify(error, carries_code=True)
     assert classified.code == kind
@@ -112,22 +164,41 @@ def test_assume_role_names_the_session_after_the_incident_with_source_identity_a
     client = ClientFactory().client("sts", KEYS, "eu-central-1")
     expires = datetime.now(tz=UTC) + timedelta(hours=1)
     with Stubber(client) as stub:
-        stub.add_response("assume_role", {
-            "Credentials": {"AccessKeyId": "ASIAEXAMPLEEXAMPLE01", "SecretAccessKey": "x" * 40,
-                            "SessionToken": "t" * 200, "Expiration": expires},
-            "AssumedRoleUser": {"AssumedRoleId": "AROAEXAMPLE:BG-20270101-ABCD",
-                                "Arn": "arn:aws:sts::2:assumed-role/r/BG-20270101-ABCD"},
-            "SourceIdentity": "jdoe",
-        }, {"RoleArn": "arn:aws:iam::222222222222:role/a-tmpl-prod-rol-break-glass",
-            "RoleSessionName": "BG-20270101-ABCD", "DurationSeconds": 3600,
-            "SourceIdentity": "jdoe",
-            "Tags": [{"Key": "incident", "Value": "BG-20270101-ABCD"},
-                     {"Key": "emergency-type", "Value": "AD outage"}]})
+        stub.add_response(
+            "assume_role",
+            {
+                "Credentials": {
+                    "AccessKeyId": "ASIAEXAMPLEEXAMPLE01",
+                    "SecretAccessKey": "x" * 40,
+                    "SessionToken": "t" * 200,
+                    "Expiration": expires,
+                },
+                "AssumedRoleUser": {
+                    "AssumedRoleId": "AROAEXAMPLE:BG-20270101-ABCD",
+                    "Arn": "arn:aws:sts::2:assumed-role/r/BG-20270101-ABCD",
+                },
+                "SourceIdentity": "jdoe",
+            },
+            {
+                "RoleArn": "arn:aws:iam::222222222222:role/a-tmpl-prod-rol-break-glass",
+                "RoleSessionName": "BG-20270101-ABCD",
+                "DurationSeconds": 3600,
+                "SourceIdentity": "jdoe",
+                "Tags": [
+                    {"Key": "incident", "Value": "BG-20270101-ABCD"},
+                    {"Key": "emergency-type", "Value": "AD outage"},
+                ],
+            },
+        )
         sts._factory = _Fixed(client)  # type: ignore[assignment]
         credentials, facts = sts.assume_role(
-            KEYS, role_arn="arn:aws:iam::222222222222:role/a-tmpl-prod-rol-break-glass",
-            session_name="BG-20270101-ABCD", source_identity="jdoe",
-            tags={"incident": "BG-20270101-ABCD", "emergency-type": "AD outage"}, duration=3600)
+            KEYS,
+            role_arn="arn:aws:iam::222222222222:role/a-tmpl-prod-rol-break-glass",
+            session_name="BG-20270101-ABCD",
+            source_identity="jdoe",
+            tags={"incident": "BG-20270101-ABCD", "emergency-type": "AD outage"},
+            duration=3600,
+        )
     assert facts["source_identity"] == "jdoe"
     assert "x" * 40 not in repr(credentials)
     assert credentials.expiration == pytest.approx(expires.timestamp())
@@ -141,8 +212,9 @@ class _Fixed:
         return self._client
 
 
-@pytest.mark.parametrize(("offset", "level"), [(5, "ok"), (-31, "warn"), (45, "warn"),
-                                               (241, "block"), (-300, "block")])
+@pytest.mark.parametrize(
+    ("offset", "level"), [(5, "ok"), (-31, "warn"), (45, "warn"), (241, "block"), (-300, "block")]
+)
 def test_clock_skew_warns_above_30_s_and_blocks_above_240_s(offset: int, level: str) -> None:
     server = datetime(2027, 1, 1, tzinfo=UTC)
     check = assess_skew(format_datetime(server, usegmt=True), server.timestamp() + offset)

@@ -14,14 +14,24 @@ from breakglass_gui.core.vault import VaultGateway
 from tests.fakes.vault_recorded import RecordedVault
 
 PASSWORD = "vault-pass"
-RECORD = {"username": "bg1", "account_id": "123456789012", "mfa_serial": "arn:aws:iam::1:mfa/bg1",
-          "access_key_id": "AKIAEXAMPLE", "secret_access_key": "s" * 40,
-          "console_password": "P@ss-word-123"}
+RECORD = {
+    "username": "bg1",
+    "account_id": "123456789012",
+    "mfa_serial": "arn:aws:iam::1:mfa/bg1",
+    "access_key_id": "AKIAEXAMPLE",
+    "secret_access_key": "s" * 40,
+    "console_password": "P@ss-word-123",
+}
 
 
 def gateway(vault: RecordedVault, **overrides: Any) -> VaultGateway:
-    fields: dict[str, Any] = {"address": "https://vault.test:8200", "auth_method": "userpass",
-                              "username": "breakglass", "users": ("bg1",), "default_user": "bg1"}
+    fields: dict[str, Any] = {
+        "address": "https://vault.test:8200",
+        "auth_method": "userpass",
+        "username": "breakglass",
+        "users": ("bg1",),
+        "default_user": "bg1",
+    }
     fields.update(overrides)
     drill = fields.pop("drill", False)
     return VaultGateway(VaultConfig(**fields), drill=drill, session=vault.session())
@@ -37,9 +47,13 @@ def test_login_and_read_the_record_without_exposing_secrets(vault: RecordedVault
     facts = g.login(Secret(PASSWORD))
     assert facts["policies"] == ["breakglass-read", "breakglass-rotate", "default"]
     record = g.read_record("bg1")
-    assert record.public() == {"user": "bg1", "account_id": "123456789012",
-                               "mfa_serial": "arn:aws:iam::1:mfa/bg1",
-                               "access_key_id": "AKIAEXAMPLE", "version": 1}
+    assert record.public() == {
+        "user": "bg1",
+        "account_id": "123456789012",
+        "mfa_serial": "arn:aws:iam::1:mfa/bg1",
+        "access_key_id": "AKIAEXAMPLE",
+        "version": 1,
+    }
     assert "s" * 40 not in repr(record)
     assert record.secret_access_key.reveal() == "s" * 40
 
@@ -68,13 +82,17 @@ def test_health_and_unseal_progress_k_of_t(vault: RecordedVault) -> None:
     assert g.health().sealed is False
 
 
-@pytest.mark.parametrize(("method", "extra"), [
-    ("userpass", {"username": "breakglass"}),
-    ("ldap", {"username": "breakglass"}),
-    ("approle", {"role_id": "breakglass-role"}),
-])
-def test_each_password_like_auth_method_logs_in(vault: RecordedVault, method: str,
-                                                extra: dict[str, str]) -> None:
+@pytest.mark.parametrize(
+    ("method", "extra"),
+    [
+        ("userpass", {"username": "breakglass"}),
+        ("ldap", {"username": "breakglass"}),
+        ("approle", {"role_id": "breakglass-role"}),
+    ],
+)
+def test_each_password_like_auth_method_logs_in(
+    vault: RecordedVault, method: str, extra: dict[str, str]
+) -> None:
     g = gateway(vault, auth_method=method, **extra)
     g.login(Secret(PASSWORD))
     assert g.logged_in
@@ -100,16 +118,19 @@ def test_the_token_is_revoked_and_forgotten(vault: RecordedVault) -> None:
     assert g.revoke_token() is False
 
 
-@pytest.mark.parametrize(("fault", "code", "words"), [
-    ("sealed", "vault.sealed", "Vault is sealed"),
-    ("not_initialized", "vault.not_initialized", "not initialised"),
-    ("permission_denied", "vault.permission_denied", "permission denied"),
-    ("missing", "vault.path_missing", "not in Vault at the configured path"),
-    ("unreachable", "vault.unreachable", "cannot be reached"),
-    ("tls", "vault.tls", "certificate could not be verified"),
-    ("rate_limited", "vault.rate_limited", "rate-limiting"),
-    ("internal", "vault.server", "internal error"),
-])
+@pytest.mark.parametrize(
+    ("fault", "code", "words"),
+    [
+        ("sealed", "vault.sealed", "Vault is sealed"),
+        ("not_initialized", "vault.not_initialized", "not initialised"),
+        ("permission_denied", "vault.permission_denied", "permission denied"),
+        ("missing", "vault.path_missing", "not in Vault at the configured path"),
+        ("unreachable", "vault.unreachable", "cannot be reached"),
+        ("tls", "vault.tls", "certificate could not be verified"),
+        ("rate_limited", "vault.rate_limited", "rate-limiting"),
+        ("internal", "vault.server", "internal error"),
+    ],
+)
 def test_every_vault_failure_has_its_own_operator_message(
     vault: RecordedVault, fault: str, code: str, words: str
 ) -> None:
@@ -163,16 +184,18 @@ def test_plain_http_is_refused_except_loopback_in_a_drill(vault: RecordedVault) 
     gateway(vault, address="http://127.0.0.1:8200", drill=True).health()
 
 
-def test_vault_skip_verify_is_refused(vault: RecordedVault,
-                                      monkeypatch: pytest.MonkeyPatch) -> None:
+def test_vault_skip_verify_is_refused(
+    vault: RecordedVault, monkeypatch: pytest.MonkeyPatch
+) -> None:
     monkeypatch.setenv("VAULT_SKIP_VERIFY", "1")
     with pytest.raises(VaultError) as raised:
         gateway(vault)
     assert raised.value.code == "vault.skip_verify"
 
 
-def test_no_ambient_token_is_ever_used(vault: RecordedVault, monkeypatch: pytest.MonkeyPatch,
-                                       tmp_path: Path) -> None:
+def test_no_ambient_token_is_ever_used(
+    vault: RecordedVault, monkeypatch: pytest.MonkeyPatch, tmp_path: Path
+) -> None:
     monkeypatch.setenv("HOME", str(tmp_path))
     monkeypatch.setenv("VAULT_TOKEN", vault.root_token)
     (tmp_path / ".vault-token").write_text(vault.root_token)

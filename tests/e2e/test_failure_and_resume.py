@@ -71,8 +71,11 @@ def _assert_finished(world: World, proc: Procedure) -> None:
     assert world.journal.verify().ok
     iam = boto3.client("iam", region_name=REGION)
     record = world.vault.current(USERS[0])
-    active = [k["AccessKeyId"] for k in iam.list_access_keys(UserName=USERS[0])["AccessKeyMetadata"]
-              if k["Status"] == "Active"]
+    active = [
+        k["AccessKeyId"]
+        for k in iam.list_access_keys(UserName=USERS[0])["AccessKeyMetadata"]
+        if k["Status"] == "Active"
+    ]
     assert active == [record["access_key_id"]]
     assert world.journal.unfinished_incidents() == []
 
@@ -82,8 +85,11 @@ def test_an_aws_failure_at_any_side_effect_is_journaled_and_resumable(
     world: World, operation: str
 ) -> None:
     proc, errors = _run_with_fault(world, lambda: world.faults.fail.__setitem__(operation, 1))
-    outcomes = [e for e in world.journal.entries(proc.id) if e.kind == "effect.outcome"
-                and not e.payload["ok"]]
+    outcomes = [
+        e
+        for e in world.journal.entries(proc.id)
+        if e.kind == "effect.outcome" and not e.payload["ok"]
+    ]
     assert errors, "the failure must reach the operator"
     assert errors[0].message  # a sentence for the operator
     assert outcomes, "the failure must be journaled as an outcome"
@@ -150,11 +156,15 @@ def test_a_failed_vault_token_revocation_is_journaled_and_retried_before_closing
         return "unreachable" if calls["n"] == 1 else None
 
     proc, errors = _run_with_fault(
-        world, lambda: world.vault.faults.__setitem__("/v1/auth/token/revoke-self", once))
+        world, lambda: world.vault.faults.__setitem__("/v1/auth/token/revoke-self", once)
+    )
     assert errors == []
     _assert_finished(world, proc)
-    revocations = [e.payload for e in world.journal.entries(proc.id)
-                   if e.kind == "effect.outcome" and e.payload["key"] == "vault.revoke_token"]
+    revocations = [
+        e.payload
+        for e in world.journal.entries(proc.id)
+        if e.kind == "effect.outcome" and e.payload["key"] == "vault.revoke_token"
+    ]
     assert [r["ok"] for r in revocations] == [False, True]
     assert revocations[0]["code"] == "vault.unreachable"
     assert not world.vault.tokens

@@ -31,8 +31,9 @@ def test_an_incident_runs_from_declared_to_closed_and_the_journal_verifies(world
     assert login_query["SigninToken"][0] in world.federation.tokens
     # role sessions revoked in every account, the IAM account's included
     for account in (*TARGETS, IAM_ACCOUNT):
-        assert account in {k.split(":")[1] for k in proc.incident.done_effects
-                           if k.startswith("revoke.role:")}
+        assert account in {
+            k.split(":")[1] for k in proc.incident.done_effects if k.startswith("revoke.role:")
+        }
     iam = boto3.client("iam", region_name=REGION)
     policy = iam.get_role_policy(RoleName=ROLE, PolicyName="AWSRevokeOlderSessions")
     assert policy["PolicyDocument"]["Statement"][0]["Effect"] == "Deny"

@@ -29,12 +29,20 @@ ERRORS = fixture("errors.json")
 
 
 class RecordedVault(BaseAdapter):
-    def __init__(self, *, users: dict[str, dict[str, str]], password: str = "drill-vault-pass",
-                 sealed: bool = False, unseal_keys: list[str] | None = None) -> None:
+    def __init__(
+        self,
+        *,
+        users: dict[str, dict[str, str]],
+        password: str = "drill-vault-pass",  # noqa: S107 - a test double's password
+        sealed: bool = False,
+        unseal_keys: list[str] | None = None,
+    ) -> None:
         super().__init__()
         self.password = password
         self.sealed = sealed
-        self.unseal_keys = unseal_keys or [f"unseal-share-{i}-{secrets.token_hex(8)}" for i in range(5)]
+        self.unseal_keys = unseal_keys or [
+            f"unseal-share-{i}-{secrets.token_hex(8)}" for i in range(5)
+        ]
         self.threshold = 3
         self.progress: list[str] = []
         self.initialized = True
@@ -75,14 +83,13 @@ class RecordedVault(BaseAdapter):
         self.requests.append((method, path))
         for prefix, fault in list(self.faults.items()):
             if path.startswith(prefix):
-                if callable(fault):
-                    fault = fault(method)
-                if fault == "unreachable":
+                outcome = fault(method) if callable(fault) else fault
+                if outcome == "unreachable":
                     raise requests.exceptions.ConnectionError("connection refused")
-                if fault == "tls":
+                if outcome == "tls":
                     raise requests.exceptions.SSLError("certificate verify failed")
-                if fault:
-                    return self._error(request, fault)
+                if outcome:
+                    return self._error(request, outcome)
         body = json.loads(request.body) if request.body else {}
         token = request.headers.get("X-Vault-Token", "")
         status, payload = self._route(method, path, body, token)
@@ -110,8 +117,9 @@ class RecordedVault(BaseAdapter):
             return tuple(ERRORS["not_initialized"])  # type: ignore[return-value]
         if self.sealed:
             return tuple(ERRORS["sealed"])  # type: ignore[return-value]
-        if path.startswith(("/v1/auth/userpass/login/", "/v1/auth/ldap/login/",
-                            "/v1/auth/approle/login")):
+        if path.startswith(
+            ("/v1/auth/userpass/login/", "/v1/auth/ldap/login/", "/v1/auth/approle/login")
+        ):
             secret = body.get("secret_id") if "approle" in path else body.get("password")
             if secret != self.password:
                 return tuple(ERRORS["bad_login"])  # type: ignore[return-value]
@@ -137,7 +145,7 @@ class RecordedVault(BaseAdapter):
             self.tokens.discard(token)
             return 204, None
         if path.startswith("/v1/secret/data/"):
-            key = path[len("/v1/secret/data/"):]
+            key = path[len("/v1/secret/data/") :]
             if method == "GET":
                 if key not in self.kv:
                     return tuple(ERRORS["missing"])  # type: ignore[return-value]
@@ -157,8 +165,13 @@ class RecordedVault(BaseAdapter):
 
     def _seal_status(self) -> dict[str, Any]:
         status = fixture("seal_status.json")
-        status.update(sealed=self.sealed, initialized=self.initialized, t=self.threshold,
-                      n=len(self.unseal_keys), progress=len(self.progress))
+        status.update(
+            sealed=self.sealed,
+            initialized=self.initialized,
+            t=self.threshold,
+            n=len(self.unseal_keys),
+            progress=len(self.progress),
+        )
         return status
 
     def _error(self, request: requests.PreparedRequest, name: str) -> requests.Response:
@@ -166,7 +179,9 @@ class RecordedVault(BaseAdapter):
         return self._response(request, status, body)
 
     @staticmethod
-    def _response(request: requests.PreparedRequest, status: int, payload: Any) -> requests.Response:
+    def _response(
+        request: requests.PreparedRequest, status: int, payload: Any
+    ) -> requests.Response:
         response = requests.Response()
         response.status_code = status
         response.request = request

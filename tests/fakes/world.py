@@ -40,27 +40,53 @@ REGION = "eu-central-1"
 ROLE = "a-tmpl-prod-rol-break-glass"
 LOG_GROUP = "a-tmpl-prod-cwgrp-break-glass"
 TOPIC_ARN = f"arn:aws:sns:{REGION}:{IAM_ACCOUNT}:a-tmpl-prod-sns-break-glass"
-ALARMS = ("a-tmpl-prod-alarm-break-glass-user-login",
-          "a-tmpl-prod-alarm-break-glass-role-assumption")
+ALARMS = (
+    "a-tmpl-prod-alarm-break-glass-user-login",
+    "a-tmpl-prod-alarm-break-glass-role-assumption",
+)
 USERS = ("break-glass-user-1", "break-glass-user-2")
 VAULT_PASSWORD = "drill-vault-pass-Q7x!"
 
 
 def config_data(**overrides: Any) -> dict[str, Any]:
     data: dict[str, Any] = {
-        "organisation": {"name": "Test Corp", "iam_account_id": IAM_ACCOUNT, "partition": "aws",
-                         "region": REGION},
+        "organisation": {
+            "name": "Test Corp",
+            "iam_account_id": IAM_ACCOUNT,
+            "partition": "aws",
+            "region": REGION,
+        },
         "operators": [{"id": "jdoe", "name": "Jane Doe", "email": "jane@example.com"}],
         "approvers": [
-            {"id": "ciso", "name": "Alex Chief", "email": "ciso@example.com", "role": "primary",
-             "aws_infrastructure": False},
-            {"id": "cfo", "name": "Sam Finance", "email": "cfo@example.com", "role": "secondary",
-             "aws_infrastructure": False},
-            {"id": "cto", "name": "Pat Tech", "email": "cto@example.com", "role": "secondary",
-             "aws_infrastructure": True},
+            {
+                "id": "ciso",
+                "name": "Alex Chief",
+                "email": "ciso@example.com",
+                "role": "primary",
+                "aws_infrastructure": False,
+            },
+            {
+                "id": "cfo",
+                "name": "Sam Finance",
+                "email": "cfo@example.com",
+                "role": "secondary",
+                "aws_infrastructure": False,
+            },
+            {
+                "id": "cto",
+                "name": "Pat Tech",
+                "email": "cto@example.com",
+                "role": "secondary",
+                "aws_infrastructure": True,
+            },
         ],
-        "vault": {"address": "https://vault.test:8200", "auth_method": "userpass",
-                  "username": "breakglass", "users": list(USERS), "default_user": USERS[0]},
+        "vault": {
+            "address": "https://vault.test:8200",
+            "auth_method": "userpass",
+            "username": "breakglass",
+            "users": list(USERS),
+            "default_user": USERS[0],
+        },
         "accounts": [
             {"id": IAM_ACCOUNT, "name": "tmpl-iam", "environment": "shared"},
             {"id": TARGETS[0], "name": "payments-prod", "environment": "prod"},
@@ -68,8 +94,12 @@ def config_data(**overrides: Any) -> dict[str, Any]:
         ],
         "role": {"name": ROLE, "max_session_duration": 3600},
         "session": {"mfa_mode": "session", "max_duration": 3600, "default_duration": 3600},
-        "monitoring": {"log_group": LOG_GROUP, "log_group_account": IAM_ACCOUNT,
-                       "lookup_events": False, "live_tail": False},
+        "monitoring": {
+            "log_group": LOG_GROUP,
+            "log_group_account": IAM_ACCOUNT,
+            "lookup_events": False,
+            "live_tail": False,
+        },
         "notifications": {"sns_topic_arn": TOPIC_ARN},
     }
     for dotted, value in overrides.items():
@@ -137,14 +167,19 @@ class World:
         self.journal = Journal(self.tmp / "data" / "journal.sqlite3", self.clock)
 
     def deps(self) -> Deps:
-        factory = ClientFactory(hooks=[("before-call", self.faults),
-                                       ("provide-client-params", self.faults.remember)])
+        factory = ClientFactory(
+            hooks=[("before-call", self.faults), ("provide-client-params", self.faults.remember)]
+        )
         return Deps(
-            config=self.config, journal=self.journal, clock=self.clock, aws=factory,
+            config=self.config,
+            journal=self.journal,
+            clock=self.clock,
+            aws=factory,
             vault=lambda: VaultGateway(self.config.vault, session=self.vault.session()),
             totp_secrets=self.store,
             console=ConsoleSignIn(FederationEndpoint("aws", REGION, override=self.federation.url)),
-            browser=self.browser, notify_backoff=(0.1, 0.2),
+            browser=self.browser,
+            notify_backoff=(0.1, 0.2),
         )
 
     def relaunch(self) -> None:
@@ -163,7 +198,9 @@ class World:
         args: dict[str, Any] = {
             "emergency_type": EmergencyType.AD_OUTAGE.value,
             "justification": "Active Directory is down; payments API is failing in prod.",
-            "operator": "jdoe", "duration_seconds": 3600, "reference": "INC-4711",
+            "operator": "jdoe",
+            "duration_seconds": 3600,
+            "reference": "INC-4711",
         }
         args.update(kwargs)
         return Procedure.declare(self.deps(), **args)
@@ -196,8 +233,11 @@ class World:
         elif need == "code":
             from breakglass_gui.core.ending import Ending
 
-            accounts = (Ending(proc).accounts_needed() if proc.incident.reached(State.ENDING)
-                        else [a for a, _ in proc.missing_sessions()])
+            accounts = (
+                Ending(proc).accounts_needed()
+                if proc.incident.reached(State.ENDING)
+                else [a for a, _ in proc.missing_sessions()]
+            )
             for account in accounts:
                 if account not in proc.sessions:
                     purpose = "target" if account in proc.incident.accounts else "service"
@@ -205,8 +245,11 @@ class World:
         elif need == "revoke":
             proc.revoke_and_rotate()
         elif need == "review":
-            proc.write_review(self.tmp / "review", findings="Payments API restored.",
-                              lessons="Keep the MFA device's battery charged.")
+            proc.write_review(
+                self.tmp / "review",
+                findings="Payments API restored.",
+                lessons="Keep the MFA device's battery charged.",
+            )
         elif need == "close":
             proc.close()
 
@@ -225,28 +268,40 @@ def put_activity(incident_id: str, now: float) -> list[str]:
 
     def record(name: str, source: str, session: str, **extra: Any) -> dict[str, Any]:
         return {
-            "eventVersion": "1.09", "eventID": str(uuid.uuid4()), "eventTime": _iso(now),
-            "eventSource": source, "eventName": name, "awsRegion": REGION,
-            "sourceIPAddress": "203.0.113.7", "recipientAccountId": TARGETS[0],
+            "eventVersion": "1.09",
+            "eventID": str(uuid.uuid4()),
+            "eventTime": _iso(now),
+            "eventSource": source,
+            "eventName": name,
+            "awsRegion": REGION,
+            "sourceIPAddress": "203.0.113.7",
+            "recipientAccountId": TARGETS[0],
             "userIdentity": {
                 "type": "AssumedRole",
                 "arn": f"arn:aws:sts::{TARGETS[0]}:assumed-role/{ROLE}/{session}",
                 "accountId": TARGETS[0],
-                "sessionContext": {"sourceIdentity": "jdoe" if session == incident_id else "x",
-                                   "sessionIssuer": {"userName": ROLE}},
+                "sessionContext": {
+                    "sourceIdentity": "jdoe" if session == incident_id else "x",
+                    "sessionIssuer": {"userName": ROLE},
+                },
             },
             **extra,
         }
 
     records = [
         record("DescribeInstances", "ec2.amazonaws.com", incident_id, readOnly=True),
-        record("DeleteBucket", "s3.amazonaws.com", incident_id,
-               requestParameters={"bucketName": "<script>alert(1)</script>"}),
+        record(
+            "DeleteBucket",
+            "s3.amazonaws.com",
+            incident_id,
+            requestParameters={"bucketName": "<script>alert(1)</script>"},
+        ),
         record("CreateAccessKey", "iam.amazonaws.com", incident_id, errorCode="AccessDenied"),
         record("DescribeInstances", "ec2.amazonaws.com", "someone-else", readOnly=True),
     ]
     logs.put_log_events(
-        logGroupName=LOG_GROUP, logStreamName="cloudtrail",
+        logGroupName=LOG_GROUP,
+        logStreamName="cloudtrail",
         logEvents=[{"timestamp": ms, "message": json.dumps(r)} for r in records],
     )
     return [r["eventID"] for r in records[:3]]
@@ -261,11 +316,19 @@ def _iso(epoch: float) -> str:
 def provision(seed: str) -> dict[str, dict[str, str]]:
     """Create, in moto, what the blueprint describes (the provisioning issue automates this)."""
     iam = boto3.client("iam", region_name=REGION)
-    trust = json.dumps({"Version": "2012-10-17", "Statement": [{
-        "Effect": "Allow", "Principal": {"AWS": [f"arn:aws:iam::{IAM_ACCOUNT}:user/{u}"
-                                                 for u in USERS]},
-        "Action": ["sts:AssumeRole", "sts:SetSourceIdentity", "sts:TagSession"],
-        "Condition": {"Bool": {"aws:MultiFactorAuthPresent": "true"}}}]})
+    trust = json.dumps(
+        {
+            "Version": "2012-10-17",
+            "Statement": [
+                {
+                    "Effect": "Allow",
+                    "Principal": {"AWS": [f"arn:aws:iam::{IAM_ACCOUNT}:user/{u}" for u in USERS]},
+                    "Action": ["sts:AssumeRole", "sts:SetSourceIdentity", "sts:TagSession"],
+                    "Condition": {"Bool": {"aws:MultiFactorAuthPresent": "true"}},
+                }
+            ],
+        }
+    )
     records: dict[str, dict[str, str]] = {}
     for user in USERS:
         iam.create_user(UserName=user)
@@ -273,11 +336,18 @@ def provision(seed: str) -> dict[str, dict[str, str]]:
         key = iam.create_access_key(UserName=user)["AccessKey"]
         device = iam.create_virtual_mfa_device(VirtualMFADeviceName=user)["VirtualMFADevice"]
         now = pyotp.TOTP(seed)
-        iam.enable_mfa_device(UserName=user, SerialNumber=device["SerialNumber"],
-                              AuthenticationCode1=now.at(0), AuthenticationCode2=now.at(30))
+        iam.enable_mfa_device(
+            UserName=user,
+            SerialNumber=device["SerialNumber"],
+            AuthenticationCode1=now.at(0),
+            AuthenticationCode2=now.at(30),
+        )
         records[user] = {
-            "username": user, "account_id": IAM_ACCOUNT, "mfa_serial": device["SerialNumber"],
-            "access_key_id": key["AccessKeyId"], "secret_access_key": key["SecretAccessKey"],
+            "username": user,
+            "account_id": IAM_ACCOUNT,
+            "mfa_serial": device["SerialNumber"],
+            "access_key_id": key["AccessKeyId"],
+            "secret_access_key": key["SecretAccessKey"],
             "console_password": "Initial-Password-1!",
         }
     sts = boto3.client("sts", region_name=REGION)
@@ -285,11 +355,17 @@ def provision(seed: str) -> dict[str, dict[str, str]]:
         if account == IAM_ACCOUNT:
             client = iam
         else:
-            creds = sts.assume_role(RoleArn=f"arn:aws:iam::{account}:role/OrganizationAccountAccessRole",
-                                    RoleSessionName="provision")["Credentials"]
-            client = boto3.client("iam", region_name=REGION, aws_access_key_id=creds["AccessKeyId"],
-                                  aws_secret_access_key=creds["SecretAccessKey"],
-                                  aws_session_token=creds["SessionToken"])
+            creds = sts.assume_role(
+                RoleArn=f"arn:aws:iam::{account}:role/OrganizationAccountAccessRole",
+                RoleSessionName="provision",
+            )["Credentials"]
+            client = boto3.client(
+                "iam",
+                region_name=REGION,
+                aws_access_key_id=creds["AccessKeyId"],
+                aws_secret_access_key=creds["SecretAccessKey"],
+                aws_session_token=creds["SessionToken"],
+            )
         client.create_role(RoleName=ROLE, AssumeRolePolicyDocument=trust, MaxSessionDuration=3600)
     logs = boto3.client("logs", region_name=REGION)
     logs.create_log_group(logGroupName=LOG_GROUP)
@@ -298,9 +374,16 @@ def provision(seed: str) -> dict[str, dict[str, str]]:
     cloudwatch = boto3.client("cloudwatch", region_name=REGION)
     for name in ALARMS:
         cloudwatch.put_metric_alarm(
-            AlarmName=name, MetricName=name, Namespace="BreakGlass", Statistic="Sum", Period=60,
-            EvaluationPeriods=1, Threshold=1, ComparisonOperator="GreaterThanOrEqualToThreshold",
-            AlarmActions=[TOPIC_ARN])
+            AlarmName=name,
+            MetricName=name,
+            Namespace="BreakGlass",
+            Statistic="Sum",
+            Period=60,
+            EvaluationPeriods=1,
+            Threshold=1,
+            ComparisonOperator="GreaterThanOrEqualToThreshold",
+            AlarmActions=[TOPIC_ARN],
+        )
     return records
 
 
@@ -311,6 +394,7 @@ def make_world(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Iterator[Call
     monkeypatch.setenv("AWS_DEFAULT_REGION", REGION)
     started: list[FederationStandIn] = []
     with mock_aws():
+
         def build(**overrides: Any) -> World:
             seed = pyotp.random_base32()
             records = provision(seed)
@@ -321,10 +405,16 @@ def make_world(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Iterator[Call
             federation = FederationStandIn().start()
             started.append(federation)
             world = World(
-                tmp=tmp_path, config=parse_config(config_data(**overrides)), clock=FastClock(),
-                vault=RecordedVault(users=records, password=VAULT_PASSWORD), federation=federation,
-                faults=Faults(), browser=RecordingBrowser(), store=store,
-                approver_secrets=approver_secrets, mfa_seed=seed,
+                tmp=tmp_path,
+                config=parse_config(config_data(**overrides)),
+                clock=FastClock(),
+                vault=RecordedVault(users=records, password=VAULT_PASSWORD),
+                federation=federation,
+                faults=Faults(),
+                browser=RecordingBrowser(),
+                store=store,
+                approver_secrets=approver_secrets,
+                mfa_seed=seed,
             )
             world.secrets_seen |= {r["secret_access_key"] for r in records.values()}
             world.secrets_seen |= {r["console_password"] for r in records.values()}

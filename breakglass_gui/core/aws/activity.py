@@ -16,18 +16,57 @@ from datetime import UTC, datetime
 from typing import Any
 
 MAX_RAW_BYTES = 256 * 1024
-_HIGH_RISK_SOURCES = ("iam.amazonaws.com", "sts.amazonaws.com", "kms.amazonaws.com",
-                      "organizations.amazonaws.com")
-_READ_PREFIXES = ("Get", "List", "Describe", "Lookup", "Search", "Head", "Check", "Generate",
-                  "Simulate", "Decode", "Batch Get", "Select", "Scan", "Query")
-_ALWAYS_HIGH = frozenset({"StopLogging", "DeleteTrail", "PutBucketPolicy", "UpdateTrail",
-                          "PutEventSelectors", "DeleteFlowLogs", "DisableSecurityHub",
-                          "DeleteDetector", "PutBucketAcl", "ConsoleLogin"})
+_HIGH_RISK_SOURCES = (
+    "iam.amazonaws.com",
+    "sts.amazonaws.com",
+    "kms.amazonaws.com",
+    "organizations.amazonaws.com",
+)
+_READ_PREFIXES = (
+    "Get",
+    "List",
+    "Describe",
+    "Lookup",
+    "Search",
+    "Head",
+    "Check",
+    "Generate",
+    "Simulate",
+    "Decode",
+    "Batch Get",
+    "Select",
+    "Scan",
+    "Query",
+)
+_ALWAYS_HIGH = frozenset(
+    {
+        "StopLogging",
+        "DeleteTrail",
+        "PutBucketPolicy",
+        "UpdateTrail",
+        "PutEventSelectors",
+        "DeleteFlowLogs",
+        "DisableSecurityHub",
+        "DeleteDetector",
+        "PutBucketAcl",
+        "ConsoleLogin",
+    }
+)
 _ASSUMED = re.compile(r":assumed-role/(?P<role>[^/]+)/(?P<session>[^/]+)$")
 
 
-_SENSITIVE_KEYS = frozenset({"sessiontoken", "secretaccesskey", "signintoken", "password",
-                             "newpassword", "oldpassword", "privatekey", "secretstring"})
+_SENSITIVE_KEYS = frozenset(
+    {
+        "sessiontoken",
+        "secretaccesskey",
+        "signintoken",
+        "password",
+        "newpassword",
+        "oldpassword",
+        "privatekey",
+        "secretstring",
+    }
+)
 
 
 def _scrub(value: Any, depth: int = 0) -> Any:
@@ -35,8 +74,10 @@ def _scrub(value: Any, depth: int = 0) -> Any:
     if depth > 40:
         return "[TRUNCATED]"
     if isinstance(value, dict):
-        return {k: "[REDACTED]" if str(k).lower() in _SENSITIVE_KEYS else _scrub(v, depth + 1)
-                for k, v in value.items()}
+        return {
+            k: "[REDACTED]" if str(k).lower() in _SENSITIVE_KEYS else _scrub(v, depth + 1)
+            for k, v in value.items()
+        }
     if isinstance(value, list):
         return [_scrub(v, depth + 1) for v in value]
     return value
@@ -68,8 +109,16 @@ class ActivityEvent:
 
     @property
     def denied(self) -> bool:
-        return self.error_code in ("AccessDenied", "AccessDeniedException", "UnauthorizedOperation",
-                                   "Client.UnauthorizedOperation") or "AccessDenied" in self.error_code
+        return (
+            self.error_code
+            in (
+                "AccessDenied",
+                "AccessDeniedException",
+                "UnauthorizedOperation",
+                "Client.UnauthorizedOperation",
+            )
+            or "AccessDenied" in self.error_code
+        )
 
     @property
     def high_risk(self) -> bool:
@@ -93,18 +142,26 @@ class ActivityEvent:
     def summary(self) -> dict[str, Any]:
         """The non-raw fields: what the journal keeps so nothing is lost if the machine dies."""
         return {
-            "event_id": self.event_id, "time": self.time_iso(), "account": self.account,
-            "region": self.region, "source": self.source, "name": self.name,
-            "resource": self.resource, "source_ip": self.source_ip, "error_code": self.error_code,
-            "session_name": self.session_name, "high_risk": self.risk_reason,
+            "event_id": self.event_id,
+            "time": self.time_iso(),
+            "account": self.account,
+            "region": self.region,
+            "source": self.source,
+            "name": self.name,
+            "resource": self.resource,
+            "source_ip": self.source_ip,
+            "error_code": self.error_code,
+            "session_name": self.session_name,
+            "high_risk": self.risk_reason,
         }
 
     def belongs_to(self, incident_id: str, operator: str, role_name: str, since: float) -> bool:
         """The client-side incident match, independent of any server-side filter pattern."""
-        if self.session_name == incident_id or self.request_session_name == incident_id:
+        if incident_id in (self.session_name, self.request_session_name):
             return True
-        return (self.source_identity == operator and self.role_name == role_name
-                and self.time >= since)
+        return (
+            self.source_identity == operator and self.role_name == role_name and self.time >= since
+        )
 
 
 def _text(value: Any, limit: int = 512) -> str:
@@ -131,8 +188,19 @@ def _resource(record: dict[str, Any]) -> str:
             return _text(first.get("ARN") or first.get("resourceName"))
     params = record.get("requestParameters")
     if isinstance(params, dict):
-        for key in ("roleArn", "roleName", "userName", "bucketName", "name", "trailName",
-                    "logGroupName", "keyId", "functionName", "instanceId", "policyArn"):
+        for key in (
+            "roleArn",
+            "roleName",
+            "userName",
+            "bucketName",
+            "name",
+            "trailName",
+            "logGroupName",
+            "keyId",
+            "functionName",
+            "instanceId",
+            "policyArn",
+        ):
             if isinstance(params.get(key), str):
                 return _text(params[key])
     return ""
@@ -156,13 +224,17 @@ def parse_record(record: str | bytes | dict[str, Any], *, account_hint: str = ""
         raise ParseError("eventID is missing")
     identity = data.get("userIdentity") if isinstance(data.get("userIdentity"), dict) else {}
     assert isinstance(identity, dict)
-    context = identity.get("sessionContext") if isinstance(identity.get("sessionContext"), dict) else {}
+    context = (
+        identity.get("sessionContext") if isinstance(identity.get("sessionContext"), dict) else {}
+    )
     assert isinstance(context, dict)
     issuer = context.get("sessionIssuer") if isinstance(context.get("sessionIssuer"), dict) else {}
     assert isinstance(issuer, dict)
     arn = _text(identity.get("arn"))
     match = _ASSUMED.search(arn)
-    params = data.get("requestParameters") if isinstance(data.get("requestParameters"), dict) else {}
+    params = (
+        data.get("requestParameters") if isinstance(data.get("requestParameters"), dict) else {}
+    )
     assert isinstance(params, dict)
     try:
         raw = json.dumps(_scrub(data), sort_keys=True, indent=2)
@@ -171,7 +243,9 @@ def parse_record(record: str | bytes | dict[str, Any], *, account_hint: str = ""
     return ActivityEvent(
         event_id=event_id[:128],
         time=_time(data.get("eventTime")),
-        account=_text(data.get("recipientAccountId") or identity.get("accountId") or account_hint, 12),
+        account=_text(
+            data.get("recipientAccountId") or identity.get("accountId") or account_hint, 12
+        ),
         region=_text(data.get("awsRegion"), 32),
         source=_text(data.get("eventSource"), 128),
         name=_text(data.get("eventName"), 128),
@@ -231,5 +305,9 @@ class EventStore:
         events = self.snapshot()
         if not needle:
             return events
-        return [e for e in events if needle in
-                f"{e.account} {e.source} {e.name} {e.resource} {e.source_ip} {e.error_code}".lower()]
+        return [
+            e
+            for e in events
+            if needle
+            in f"{e.account} {e.source} {e.name} {e.resource} {e.source_ip} {e.error_code}".lower()
+        ]

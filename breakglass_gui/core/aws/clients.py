@@ -66,7 +66,12 @@ class ClientFactory:
         return self._session  # type: ignore[no-any-return]
 
     def client(
-        self, service: str, credentials: AwsCredentials, region: str, *, retries: bool = True,
+        self,
+        service: str,
+        credentials: AwsCredentials,
+        region: str,
+        *,
+        retries: bool = True,
         read_timeout: float | None = None,
     ) -> Any:
         from botocore.config import Config

@@ -78,8 +78,13 @@ def _https_fetch(url: str, timeout: float) -> bytes:
 
 
 class ConsoleSignIn:
-    def __init__(self, endpoint: FederationEndpoint, fetch: Fetch = _https_fetch,
-                 issuer: str = "breakglass-gui", timeout: float = 10.0) -> None:
+    def __init__(
+        self,
+        endpoint: FederationEndpoint,
+        fetch: Fetch = _https_fetch,
+        issuer: str = "breakglass-gui",
+        timeout: float = 10.0,
+    ) -> None:
         self._endpoint = endpoint
         self._fetch = fetch
         self._issuer = issuer
@@ -87,41 +92,52 @@ class ConsoleSignIn:
 
     def signin_token(self, credentials: AwsCredentials, *, session_duration: int | None) -> Secret:
         if credentials.session_token is None:
-            raise FederationError("Console sign-in needs temporary (role) credentials.",
-                                  code="federation.credentials")
-        session = json.dumps({
-            "sessionId": credentials.access_key_id,
-            "sessionKey": credentials.secret_access_key.reveal(),
-            "sessionToken": credentials.session_token.reveal(),
-        })
+            raise FederationError(
+                "Console sign-in needs temporary (role) credentials.", code="federation.credentials"
+            )
+        session = json.dumps(
+            {
+                "sessionId": credentials.access_key_id,
+                "sessionKey": credentials.secret_access_key.reveal(),
+                "sessionToken": credentials.session_token.reveal(),
+            }
+        )
         params = {"Action": "getSigninToken", "Session": session}
         if session_duration is not None:
             params["SessionDuration"] = str(
-                max(MIN_CONSOLE_SECONDS, min(MAX_CONSOLE_SECONDS, session_duration)))
+                max(MIN_CONSOLE_SECONDS, min(MAX_CONSOLE_SECONDS, session_duration))
+            )
         url = self._endpoint.federation_url + "?" + urllib.parse.urlencode(params)
         try:
             body = self._fetch(url, self._timeout)
         except urllib.error.HTTPError as exc:
             raise FederationError(
                 f"The AWS federation endpoint refused the session (HTTP {exc.code}); the role "
-                "session may have expired — re-issue it.", code="federation.refused") from None
+                "session may have expired — re-issue it.",
+                code="federation.refused",
+            ) from None
         except (urllib.error.URLError, TimeoutError, OSError):
             raise FederationError(
                 "The AWS federation endpoint cannot be reached. Check the network and retry.",
-                code="federation.unreachable") from None
+                code="federation.unreachable",
+            ) from None
         finally:
             del session, url
         try:
             token = json.loads(body)["SigninToken"]
         except (ValueError, KeyError, TypeError):
-            raise FederationError("The federation endpoint returned an unexpected answer.",
-                                  code="federation.bad_response") from None
+            raise FederationError(
+                "The federation endpoint returned an unexpected answer.",
+                code="federation.bad_response",
+            ) from None
         return Secret(str(token))
 
     def login_url(self, token: Secret, *, logout_first: bool) -> Secret:
         params = {
-            "Action": "login", "Issuer": self._issuer,
-            "Destination": self._endpoint.destination(), "SigninToken": token.reveal(),
+            "Action": "login",
+            "Issuer": self._issuer,
+            "Destination": self._endpoint.destination(),
+            "SigninToken": token.reveal(),
         }
         url = self._endpoint.federation_url + "?" + urllib.parse.urlencode(params)
         token.wipe()
@@ -129,10 +145,13 @@ class ConsoleSignIn:
             url = self._endpoint.logout_url + "&redirect_uri=" + urllib.parse.quote(url, safe="")
         return Secret(url)
 
-    def console_url(self, credentials: AwsCredentials, *, session_duration: int | None,
-                    logout_first: bool) -> Secret:
-        return self.login_url(self.signin_token(credentials, session_duration=session_duration),
-                              logout_first=logout_first)
+    def console_url(
+        self, credentials: AwsCredentials, *, session_duration: int | None, logout_first: bool
+    ) -> Secret:
+        return self.login_url(
+            self.signin_token(credentials, session_duration=session_duration),
+            logout_first=logout_first,
+        )
 
 
 class BrowserLauncher(Protocol):
@@ -146,8 +165,9 @@ class SystemBrowser:
         import webbrowser
 
         if not webbrowser.open(url.reveal(), new=1):
-            raise FederationError("No web browser could be started; use Copy URL instead.",
-                                  code="browser.none")
+            raise FederationError(
+                "No web browser could be started; use Copy URL instead.", code="browser.none"
+            )
 
 
 class CommandBrowser:
@@ -157,9 +177,15 @@ class CommandBrowser:
         if "{url}" not in argv:
             raise ValueError('browser_command must contain "{url}"')
         self._argv = argv
-        self._run = runner or (lambda args: subprocess.Popen(  # noqa: S603 - argv, no shell
-            args, stdin=subprocess.DEVNULL, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
-            start_new_session=True))
+        self._run = runner or (
+            lambda args: subprocess.Popen(  # noqa: S603 - argv, no shell
+                args,
+                stdin=subprocess.DEVNULL,
+                stdout=subprocess.DEVNULL,
+                stderr=subprocess.DEVNULL,
+                start_new_session=True,
+            )
+        )
 
     def open(self, url: Secret) -> None:
         args = [url.reveal() if part == "{url}" else part for part in self._argv]
@@ -168,4 +194,6 @@ class CommandBrowser:
         except OSError as exc:
             raise FederationError(
                 f"The browser command {shlex.quote(self._argv[0])} could not be started "
-                f"({exc.strerror}); use Copy URL instead.", code="browser.command") from None
+                f"({exc.strerror}); use Copy URL instead.",
+                code="browser.command",
+            ) from None

@@ -6,22 +6,22 @@ from breakglass_gui.core.errors import AwsError
 
 MESSAGES: dict[str, str] = {
     "mfa.invalid_code": "AWS rejected the MFA code. Wait for the device to show a new code "
-                        "and enter that one (a code is never sent twice).",
+    "and enter that one (a code is never sent twice).",
     "mfa.not_associated": "AWS could not validate the MFA device: the serial number in Vault "
-                          "is not the device associated with this IAM user. Check the record's "
-                          "mfa_serial, or use the other break-glass user.",
+    "is not the device associated with this IAM user. Check the record's "
+    "mfa_serial, or use the other break-glass user.",
     "trust_denied": "AWS refused to let the break-glass user assume the role: the role's trust "
-                    "policy does not allow it (wrong principal, missing MFA condition, or "
-                    "sts:SetSourceIdentity/sts:TagSession not allowed). Run the readiness check.",
+    "policy does not allow it (wrong principal, missing MFA condition, or "
+    "sts:SetSourceIdentity/sts:TagSession not allowed). Run the readiness check.",
     "access_denied": "AWS denied the request (AccessDenied).",
     "throttled": "AWS is throttling requests. Wait a few seconds and retry.",
     "network": "AWS cannot be reached (network failure or timeout). Check the connection and "
-               "retry; no MFA code was consumed if the request did not leave this machine.",
+    "retry; no MFA code was consumed if the request did not leave this machine.",
     "expired": "The AWS credentials have expired. Re-issue the session (a new MFA code may be "
-               "needed).",
+    "needed).",
     "invalid_keys": "AWS does not recognise the break-glass user's access key (deleted, "
-                    "deactivated or rotated without Vault being updated). Use the other "
-                    "break-glass user.",
+    "deactivated or rotated without Vault being updated). Use the other "
+    "break-glass user.",
     "clock_skew": "This workstation's clock differs from AWS's; signed requests fail.",
     "duration": "AWS refused the requested session duration.",
     "unknown": "AWS returned an error.",
@@ -62,10 +62,19 @@ def classify(exc: BaseException, *, carries_code: bool = False) -> AwsError:
             if "unable to validate" in lowered or "associated" in lowered:
                 return aws_error("mfa.not_associated", message, field="code")
             return aws_error("mfa.invalid_code", message, field="code")
-        if code in ("Throttling", "ThrottlingException", "TooManyRequestsException",
-                    "RequestLimitExceeded"):
+        if code in (
+            "Throttling",
+            "ThrottlingException",
+            "TooManyRequestsException",
+            "RequestLimitExceeded",
+        ):
             return aws_error("throttled", message)
-        if code in ("ExpiredToken", "ExpiredTokenException", "RequestExpired", "TokenRefreshRequired"):
+        if code in (
+            "ExpiredToken",
+            "ExpiredTokenException",
+            "RequestExpired",
+            "TokenRefreshRequired",
+        ):
             return aws_error("expired", message)
         if code in ("InvalidClientTokenId", "UnrecognizedClientException"):
             return aws_error("invalid_keys", message)

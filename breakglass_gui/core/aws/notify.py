@@ -21,8 +21,13 @@ BACKOFF_SECONDS = (1.0, 2.0, 4.0)
 
 
 class Notifier:
-    def __init__(self, topic_arn: str, client: Callable[[], Any], clock: Clock,
-                 backoff: tuple[float, ...] = BACKOFF_SECONDS) -> None:
+    def __init__(
+        self,
+        topic_arn: str,
+        client: Callable[[], Any],
+        clock: Clock,
+        backoff: tuple[float, ...] = BACKOFF_SECONDS,
+    ) -> None:
         self.topic_arn = topic_arn
         self._client = client
         self._clock = clock
@@ -38,12 +43,16 @@ class Notifier:
             attempts += 1
             try:
                 client = self._client()
-                response = client.publish(TopicArn=self.topic_arn, Subject=subject[:100],
-                                          Message=body)
+                response = client.publish(
+                    TopicArn=self.topic_arn, Subject=subject[:100], Message=body
+                )
                 self.degraded = False
-                return {"sent": True, "message_id": str(response.get("MessageId", "")),
-                        "attempts": attempts}
-            except Exception as exc:  # noqa: BLE001 - notification failures never stop the procedure
+                return {
+                    "sent": True,
+                    "message_id": str(response.get("MessageId", "")),
+                    "attempts": attempts,
+                }
+            except Exception as exc:
                 error = exc if isinstance(exc, BreakGlassError) else classify(exc)
                 self.last_error = error.message
                 log.warning("SNS publish failed (attempt %d): %s", attempts, error.message)

@@ -20,12 +20,14 @@ POLICY_NAME = "AWSRevokeOlderSessions"
 def revoke_document(cutoff: float) -> dict[str, Any]:
     return {
         "Version": "2012-10-17",
-        "Statement": [{
-            "Effect": "Deny",
-            "Action": ["*"],
-            "Resource": ["*"],
-            "Condition": {"DateLessThan": {"aws:TokenIssueTime": _iso_seconds(cutoff)}},
-        }],
+        "Statement": [
+            {
+                "Effect": "Deny",
+                "Action": ["*"],
+                "Resource": ["*"],
+                "Condition": {"DateLessThan": {"aws:TokenIssueTime": _iso_seconds(cutoff)}},
+            }
+        ],
     }
 
 
@@ -45,9 +47,10 @@ def _document(raw: Any) -> dict[str, Any]:
 def revoke_role_sessions(iam: Any, role_name: str, cutoff: float) -> dict[str, Any]:
     document = revoke_document(cutoff)
     try:
-        iam.put_role_policy(RoleName=role_name, PolicyName=POLICY_NAME,
-                            PolicyDocument=json.dumps(document))
-    except Exception as exc:  # noqa: BLE001
+        iam.put_role_policy(
+            RoleName=role_name, PolicyName=POLICY_NAME, PolicyDocument=json.dumps(document)
+        )
+    except Exception as exc:
         raise classify(exc) from None
     return {"role": role_name, "policy": POLICY_NAME, "cutoff": _iso_seconds(cutoff)}
 
@@ -55,9 +58,10 @@ def revoke_role_sessions(iam: Any, role_name: str, cutoff: float) -> dict[str, A
 def revoke_user_sessions(iam: Any, user_name: str, cutoff: float) -> dict[str, Any]:
     document = revoke_document(cutoff)
     try:
-        iam.put_user_policy(UserName=user_name, PolicyName=POLICY_NAME,
-                            PolicyDocument=json.dumps(document))
-    except Exception as exc:  # noqa: BLE001
+        iam.put_user_policy(
+            UserName=user_name, PolicyName=POLICY_NAME, PolicyDocument=json.dumps(document)
+        )
+    except Exception as exc:
         raise classify(exc) from None
     return {"user": user_name, "policy": POLICY_NAME, "cutoff": _iso_seconds(cutoff)}
 
@@ -66,7 +70,7 @@ def _read_back(call: Any, cutoff: float, what: str) -> dict[str, Any]:
     """Read the policy back. An AccessDenied is proof too: our own old session is now refused."""
     try:
         response = call()
-    except Exception as exc:  # noqa: BLE001
+    except Exception as exc:
         error = classify(exc)
         if error.code == "aws.access_denied":
             return {"verified": True, "how": f"{what}: the revoked session is now denied"}
@@ -80,10 +84,16 @@ def _read_back(call: Any, cutoff: float, what: str) -> dict[str, Any]:
 
 
 def verify_role_revocation(iam: Any, role_name: str, cutoff: float) -> dict[str, Any]:
-    return _read_back(lambda: iam.get_role_policy(RoleName=role_name, PolicyName=POLICY_NAME),
-                      cutoff, f"role {role_name}")
+    return _read_back(
+        lambda: iam.get_role_policy(RoleName=role_name, PolicyName=POLICY_NAME),
+        cutoff,
+        f"role {role_name}",
+    )
 
 
 def verify_user_revocation(iam: Any, user_name: str, cutoff: float) -> dict[str, Any]:
-    return _read_back(lambda: iam.get_user_policy(UserName=user_name, PolicyName=POLICY_NAME),
-                      cutoff, f"user {user_name}")
+    return _read_back(
+        lambda: iam.get_user_policy(UserName=user_name, PolicyName=POLICY_NAME),
+        cutoff,
+        f"user {user_name}",
+    )

@@ -15,6 +15,7 @@ import secrets
 import string
 from collections.abc import Callable
 from dataclasses import replace
+from functools import partial
 from typing import Any, Protocol, TypeVar
 
 from breakglass_gui.core.aws.clients import AwsCredentials
@@ -27,7 +28,7 @@ from breakglass_gui.core.vault import BreakGlassRecord
 log = logging.getLogger(__name__)
 T = TypeVar("T")
 
-PASSWORD_SYMBOLS = "!@#$%^&*()_+-=[]{}|"
+PASSWORD_SYMBOLS = "!@#$%^&*()_+-=[]{}|"  # noqa: S105 - the symbols IAM accepts, not a password
 KEY_PROPAGATION_ATTEMPTS = 8
 KEY_PROPAGATION_WAIT = 2.0
 
@@ -59,7 +60,7 @@ def _aws(fn: Callable[[], T]) -> T:
         return fn()
     except AwsError:
         raise
-    except Exception as exc:  # noqa: BLE001
+    except Exception as exc:
         raise classify(exc) from None
 
 
@@ -69,8 +70,14 @@ def access_keys(iam: Any, user: str) -> dict[str, str]:
 
 
 class DirectRotation:
-    def __init__(self, iam: Any, vault: RecordStore, key_works: Callable[[AwsCredentials], str],
-                 clock: Clock, effect: RunEffect) -> None:
+    def __init__(
+        self,
+        iam: Any,
+        vault: RecordStore,
+        key_works: Callable[[AwsCredentials], str],
+        clock: Clock,
+        effect: RunEffect,
+    ) -> None:
         self._iam = iam
         self._vault = vault
         self._key_works = key_works
@@ -78,63 +85,101 @@ class DirectRotation:
         self._effect = effect
 
     def run(self, user: str, incident_id: str) -> dict[str, Any]:
-        record = self._effect("vault.read_record", {"user": user},
-                              lambda: self._vault.read_record(user))
+        record = self._effect(
+            "vault.read_record", {"user": user}, lambda: self._vault.read_record(user)
+        )
         keys = access_keys(self._iam, user)
         if record.rotated_for != incident_id:
             if record.access_key_id not in keys:
                 raise AwsError(
-                    f"The access key stored in Vault for {user} is not on the IAM user. Nothing was "
-                    "changed; repair the record (or use the rotation Lambda) before retrying.",
-                    code="rotate.vault_key_missing")
+                    f"The access key stored in Vault for {user} is not on the IAM user. "
+                    "Nothing was changed; repair the record (or use the rotation Lambda) "
+                    "before retrying.",
+                    code="rotate.vault_key_missing",
+                )
             for orphan in [k for k in keys if k != record.access_key_id]:
                 # A key not in Vault was never usable through the procedure: an earlier attempt's.
-                self._effect("iam.delete_access_key", {"user": user, "key": orphan, "why": "orphan"},
-                             lambda k=orphan: _aws(lambda: self._iam.delete_access_key(
-                                 UserName=user, AccessKeyId=k)))
+                self._effect(
+                    "iam.delete_access_key",
+                    {"user": user, "key": orphan, "why": "orphan"},
+                    partial(self._delete_key, user, orphan),
+                )
             record = self._store_new_credentials(user, incident_id, record)
-        self._effect("iam.update_login_profile", {"user": user},
-                     lambda: self._apply_password(user, record.console_password))
+        self._effect(
+            "iam.update_login_profile",
+            {"user": user},
+            lambda: self._apply_password(user, record.console_password),
+        )
         for old in [k for k in access_keys(self._iam, user) if k != record.access_key_id]:
-            self._effect("iam.deactivate_access_key", {"user": user, "key": old},
-                         lambda k=old: _aws(lambda: self._iam.update_access_key(
-                             UserName=user, AccessKeyId=k, Status="Inactive")))
-            self._effect("iam.delete_access_key", {"user": user, "key": old, "why": "rotated"},
-                         lambda k=old: _aws(lambda: self._iam.delete_access_key(
-                             UserName=user, AccessKeyId=k)))
-        evidence = {"path": "direct", "user": user, "new_access_key_id": record.access_key_id,
-                    "vault_version": record.version}
+            self._effect(
+                "iam.deactivate_access_key",
+                {"user": user, "key": old},
+                partial(self._deactivate_key, user, old),
+            )
+            self._effect(
+                "iam.delete_access_key",
+                {"user": user, "key": old, "why": "rotated"},
+                partial(self._delete_key, user, old),
+            )
+        evidence = {
+            "path": "direct",
+            "user": user,
+            "new_access_key_id": record.access_key_id,
+            "vault_version": record.version,
+        }
         record.wipe()
         return evidence
+
+    def _delete_key(self, user: str, key: str) -> Any:
+        return _aws(lambda: self._iam.delete_access_key(UserName=user, AccessKeyId=key))
+
+    def _deactivate_key(self, user: str, key: str) -> Any:
+        return _aws(
+            lambda: self._iam.update_access_key(UserName=user, AccessKeyId=key, Status="Inactive")
+        )
 
     def _store_new_credentials(
         self, user: str, incident_id: str, record: BreakGlassRecord
     ) -> BreakGlassRecord:
-        created = self._effect("iam.create_access_key", {"user": user},
-                               lambda: _aws(lambda: self._iam.create_access_key(UserName=user)))
+        created = self._effect(
+            "iam.create_access_key",
+            {"user": user},
+            lambda: _aws(lambda: self._iam.create_access_key(UserName=user)),
+        )
         key = created["AccessKey"]
         credentials = AwsCredentials(str(key["AccessKeyId"]), Secret(str(key["SecretAccessKey"])))
         del created, key
         try:
-            self._effect("sts.test_new_key", {"key": credentials.access_key_id},
-                         lambda: self._prove(credentials))
+            self._effect(
+                "sts.test_new_key",
+                {"key": credentials.access_key_id},
+                lambda: self._prove(credentials),
+            )
             new_record = replace(
-                record, access_key_id=credentials.access_key_id,
+                record,
+                access_key_id=credentials.access_key_id,
                 secret_access_key=credentials.secret_access_key,
-                console_password=generate_password(), rotated_for=incident_id,
+                console_password=generate_password(),
+                rotated_for=incident_id,
             )
             version = self._effect(
                 "vault.write_record",
                 {"user": user, "cas": record.version, "access_key_id": credentials.access_key_id},
-                lambda: self._vault.write_record(new_record, cas=record.version))
+                lambda: self._vault.write_record(new_record, cas=record.version),
+            )
         except Exception:
             # The new key never reached Vault: remove it so the next attempt starts clean.
             try:
-                self._effect("iam.delete_access_key",
-                             {"user": user, "key": credentials.access_key_id, "why": "not stored"},
-                             lambda: _aws(lambda: self._iam.delete_access_key(
-                                 UserName=user, AccessKeyId=credentials.access_key_id)))
-            except Exception:  # noqa: BLE001 - the next attempt deletes it as an orphan
+                self._effect(
+                    "iam.delete_access_key",
+                    {"user": user, "key": credentials.access_key_id, "why": "not stored"},
+                    lambda: _aws(
+                        lambda: self._iam.delete_access_key(
+                            UserName=user, AccessKeyId=credentials.access_key_id
+                        )
+                    ),
+                )
+            except Exception:
                 log.warning("could not delete unstored key %s", credentials.access_key_id)
             raise
         return replace(new_record, version=version)
@@ -155,22 +200,27 @@ class DirectRotation:
 
     def _apply_password(self, user: str, password: Secret) -> dict[str, str]:
         try:
-            self._iam.update_login_profile(UserName=user, Password=password.reveal(),
-                                           PasswordResetRequired=False)
-        except Exception as exc:  # noqa: BLE001
+            self._iam.update_login_profile(
+                UserName=user, Password=password.reveal(), PasswordResetRequired=False
+            )
+        except Exception as exc:
             code = getattr(exc, "response", {}).get("Error", {}).get("Code")
             if code != "NoSuchEntity":
                 raise classify(exc) from None
-            _aws(lambda: self._iam.create_login_profile(
-                UserName=user, Password=password.reveal(), PasswordResetRequired=False))
+            _aws(
+                lambda: self._iam.create_login_profile(
+                    UserName=user, Password=password.reveal(), PasswordResetRequired=False
+                )
+            )
         return {"user": user}
 
 
 class LambdaRotation:
     """The seed's AWS-provided rotation Lambda, invoked by hand with the documented payload."""
 
-    def __init__(self, lam: Any, function: str, iam: Any, vault: RecordStore, account: str,
-                 effect: RunEffect) -> None:
+    def __init__(
+        self, lam: Any, function: str, iam: Any, vault: RecordStore, account: str, effect: RunEffect
+    ) -> None:
         self._lambda = lam
         self._function = function
         self._iam = iam
@@ -179,47 +229,66 @@ class LambdaRotation:
         self._effect = effect
 
     def run(self, user: str, incident_id: str) -> dict[str, Any]:
-        before = self._effect("vault.read_record", {"user": user},
-                              lambda: self._vault.read_record(user))
+        before = self._effect(
+            "vault.read_record", {"user": user}, lambda: self._vault.read_record(user)
+        )
         before_key, before_version = before.access_key_id, before.version
         before.wipe()
         if before.rotated_for != incident_id:
             payload = {"account": self._account, "name": user, "ForceRotate": user}
-            result = self._effect("lambda.invoke", {"function": self._function, "payload": payload},
-                                  lambda: self._invoke(payload))
+            result = self._effect(
+                "lambda.invoke",
+                {"function": self._function, "payload": payload},
+                lambda: self._invoke(payload),
+            )
         else:
             result = {"status": "already rotated for this incident"}
-        after = self._effect("vault.read_record", {"user": user, "after": "lambda"},
-                             lambda: self._vault.read_record(user))
+        after = self._effect(
+            "vault.read_record",
+            {"user": user, "after": "lambda"},
+            lambda: self._vault.read_record(user),
+        )
         after_key, after_version = after.access_key_id, after.version
         after.wipe()
         if after_version <= before_version and before.rotated_for != incident_id:
             raise AwsError(
                 "The rotation Lambda reported success but the Vault record did not change; the "
                 "credentials are NOT rotated. Check the Lambda's logs, then retry.",
-                code="rotate.lambda_no_change")
+                code="rotate.lambda_no_change",
+            )
         keys = access_keys(self._iam, user)
         if keys.get(after_key) != "Active":
             raise AwsError(
                 "After the rotation Lambda ran, the key in Vault is not an active key of the user. "
-                "Check the Lambda's logs, then retry.", code="rotate.lambda_key_inactive")
-        return {"path": "lambda", "function": self._function, "user": user,
-                "old_access_key_id": before_key, "new_access_key_id": after_key,
-                "vault_version": after_version, "lambda_result": result}
+                "Check the Lambda's logs, then retry.",
+                code="rotate.lambda_key_inactive",
+            )
+        return {
+            "path": "lambda",
+            "function": self._function,
+            "user": user,
+            "old_access_key_id": before_key,
+            "new_access_key_id": after_key,
+            "vault_version": after_version,
+            "lambda_result": result,
+        }
 
     def _invoke(self, payload: dict[str, Any]) -> dict[str, Any]:
         from botocore.exceptions import ReadTimeoutError
 
         try:
             response = self._lambda.invoke(
-                FunctionName=self._function, InvocationType="RequestResponse",
-                Payload=json.dumps(payload).encode())
+                FunctionName=self._function,
+                InvocationType="RequestResponse",
+                Payload=json.dumps(payload).encode(),
+            )
         except ReadTimeoutError:
             raise AwsError(
                 "The rotation Lambda did not answer in time. It may still be running: wait a "
-                "minute, then retry (the retry checks Vault first).", code="rotate.lambda_timeout",
+                "minute, then retry (the retry checks Vault first).",
+                code="rotate.lambda_timeout",
             ) from None
-        except Exception as exc:  # noqa: BLE001
+        except Exception as exc:
             raise classify(exc) from None
         body = response["Payload"].read() if hasattr(response.get("Payload"), "read") else b""
         try:
@@ -228,8 +297,11 @@ class LambdaRotation:
             parsed = {"raw": body[:200].decode("utf-8", "replace")}
         if response.get("FunctionError") or int(response.get("StatusCode", 0)) >= 300:
             detail = parsed.get("errorMessage", "") if isinstance(parsed, dict) else ""
-            raise AwsError(f"The rotation Lambda failed: {str(detail)[:300] or 'no detail'}. The "
-                           "old credentials are still in Vault; retry.", code="rotate.lambda_error")
+            raise AwsError(
+                f"The rotation Lambda failed: {str(detail)[:300] or 'no detail'}. The "
+                "old credentials are still in Vault; retry.",
+                code="rotate.lambda_error",
+            )
         return parsed if isinstance(parsed, dict) else {"result": parsed}
 
 
@@ -239,11 +311,15 @@ def verify_user(iam: Any, user: str, expected_key: str) -> dict[str, Any]:
     try:
         iam.get_login_profile(UserName=user)
         login_profile = True
-    except Exception as exc:  # noqa: BLE001
+    except Exception as exc:
         code = getattr(exc, "response", {}).get("Error", {}).get("Code")
         if code != "NoSuchEntity":
             raise classify(exc) from None
         login_profile = False
     active = sorted(k for k, status in keys.items() if status == "Active")
-    return {"user": user, "active_keys": active, "login_profile": login_profile,
-            "verified": active == [expected_key] and login_profile}
+    return {
+        "user": user,
+        "active_keys": active,
+        "login_profile": login_profile,
+        "verified": active == [expected_key] and login_profile,
+    }

@@ -101,8 +101,9 @@ class LookupEventsSource:
 
     name = "CloudTrail LookupEvents"
 
-    def __init__(self, client: Any, account: str, region: str, scope: Scope, buckets: Buckets,
-                 clock: Clock) -> None:
+    def __init__(
+        self, client: Any, account: str, region: str, scope: Scope, buckets: Buckets, clock: Clock
+    ) -> None:
         self._client = client
         self.account = account
         self.region = region
@@ -119,8 +120,9 @@ class LookupEventsSource:
         if self.last_checked is not None:
             start = max(start, self.last_checked - OVERLAP_SECONDS)
         kwargs: dict[str, Any] = {
-            "LookupAttributes": [{"AttributeKey": "Username",
-                                  "AttributeValue": self._scope.incident_id}],
+            "LookupAttributes": [
+                {"AttributeKey": "Username", "AttributeValue": self._scope.incident_id}
+            ],
             "StartTime": datetime.fromtimestamp(start, tz=UTC),
             "EndTime": datetime.fromtimestamp(now, tz=UTC),
             "MaxResults": 50,
@@ -131,10 +133,11 @@ class LookupEventsSource:
             self.requests += 1
             try:
                 page = self._client.lookup_events(**kwargs)
-            except Exception as exc:  # noqa: BLE001
+            except Exception as exc:
                 raise classify(exc) from None
-            raws.extend((str(e.get("CloudTrailEvent", "")), self.account)
-                        for e in page.get("Events", []))
+            raws.extend(
+                (str(e.get("CloudTrailEvent", "")), self.account) for e in page.get("Events", [])
+            )
             token = page.get("NextToken")
             if not token:
                 break
@@ -159,7 +162,9 @@ class LogGroupPollSource:
 
     name = "CloudWatch Logs (polling)"
 
-    def __init__(self, client: Any, log_group: str, account: str, scope: Scope, clock: Clock) -> None:
+    def __init__(
+        self, client: Any, log_group: str, account: str, scope: Scope, clock: Clock
+    ) -> None:
         self._client = client
         self._group = log_group
         self.account = account
@@ -174,14 +179,16 @@ class LogGroupPollSource:
         if self.last_checked is not None:
             start = max(start, self.last_checked - OVERLAP_SECONDS)
         kwargs: dict[str, Any] = {
-            "logGroupName": self._group, "startTime": int(start * 1000),
-            "endTime": int(now * 1000), "filterPattern": log_filter_pattern(self._scope),
+            "logGroupName": self._group,
+            "startTime": int(start * 1000),
+            "endTime": int(now * 1000),
+            "filterPattern": log_filter_pattern(self._scope),
         }
         raws: list[tuple[str, str]] = []
         while True:
             try:
                 page = self._client.filter_log_events(**kwargs)
-            except Exception as exc:  # noqa: BLE001
+            except Exception as exc:
                 raise classify(exc) from None
             raws.extend((str(e.get("message", "")), "") for e in page.get("events", []))
             token = page.get("nextToken")
@@ -231,7 +238,7 @@ class LiveTailSource:
                     deliver(events)
         except AwsError:
             raise
-        except Exception as exc:  # noqa: BLE001
+        except Exception as exc:
             if not self._stopped.is_set():
                 raise classify(exc) from None
 

@@ -34,8 +34,10 @@ class ClockCheck:
         behind = "behind" if self.skew_seconds < 0 else "ahead of"
         text = f"This workstation's clock is {abs(self.skew_seconds):.0f} s {behind} AWS."
         if self.level == "block":
-            return (text + f" More than {SKEW_BLOCK_SECONDS} s breaks request signing and MFA "
-                    "codes: correct the clock (NTP) before entering a code.")
+            return (
+                text + f" More than {SKEW_BLOCK_SECONDS} s breaks request signing and MFA "
+                "codes: correct the clock (NTP) before entering a code."
+            )
         if self.level == "warn":
             return text + " MFA codes may be rejected; consider correcting the clock."
         return text
@@ -61,18 +63,23 @@ class MfaCodeGuard:
 
     def check(self, code: str, now: float) -> None:
         if not totp.CODE.fullmatch(code):
-            raise AwsError("Enter the 6-digit code the MFA device shows.", code="aws.mfa.format",
-                           field="code")
+            raise AwsError(
+                "Enter the 6-digit code the MFA device shows.", code="aws.mfa.format", field="code"
+            )
         wait = totp.seconds_to_next_step(now)
         if self._last_code is not None and self._last_code == Secret(code):
             raise AwsError(
                 f"This code was already sent to AWS. Wait {wait} s for the device to show a new "
-                "one.", code="aws.mfa.reused", field="code",
+                "one.",
+                code="aws.mfa.reused",
+                field="code",
             )
         if totp.step_at(now) == self._last_step:
             raise AwsError(
                 f"A code was already sent in this 30-second window. Wait {wait} s for the next "
-                "code.", code="aws.mfa.same_step", field="code",
+                "code.",
+                code="aws.mfa.same_step",
+                field="code",
             )
 
     def sent(self, code: str, now: float) -> None:
@@ -98,9 +105,13 @@ class RoleSession:
         from breakglass_gui.core.clock import utc_iso
 
         return {
-            "account": self.account, "purpose": self.purpose, "role_arn": self.role_arn,
-            "issued": utc_iso(self.issued), "expires": utc_iso(self.expires),
-            "chained": self.chained, "access_key_id": self.credentials.access_key_id,
+            "account": self.account,
+            "purpose": self.purpose,
+            "role_arn": self.role_arn,
+            "issued": utc_iso(self.issued),
+            "expires": utc_iso(self.expires),
+            "chained": self.chained,
+            "access_key_id": self.credentials.access_key_id,
         }
 
 
@@ -124,7 +135,7 @@ class Sts:
         client = self._factory.client("sts", credentials, self._region)
         try:
             response = client.get_caller_identity()
-        except Exception as exc:  # noqa: BLE001
+        except Exception as exc:
             raise classify(exc) from None
         date = response["ResponseMetadata"]["HTTPHeaders"].get("date", "")
         check = assess_skew(date, now) if date else ClockCheck(0.0, "ok")
@@ -138,18 +149,27 @@ class Sts:
             response = client.get_session_token(
                 DurationSeconds=duration, SerialNumber=serial, TokenCode=code
             )
-        except Exception as exc:  # noqa: BLE001
+        except Exception as exc:
             raise classify(exc, carries_code=True) from None
         return _credentials(response["Credentials"])
 
     def assume_role(
-        self, credentials: AwsCredentials, *, role_arn: str, session_name: str,
-        source_identity: str, tags: dict[str, str], duration: int,
-        serial: str | None = None, code: str | None = None,
+        self,
+        credentials: AwsCredentials,
+        *,
+        role_arn: str,
+        session_name: str,
+        source_identity: str,
+        tags: dict[str, str],
+        duration: int,
+        serial: str | None = None,
+        code: str | None = None,
     ) -> tuple[AwsCredentials, dict[str, Any]]:
         client = self._factory.client("sts", credentials, self._region, retries=code is None)
         kwargs: dict[str, Any] = {
-            "RoleArn": role_arn, "RoleSessionName": session_name, "DurationSeconds": duration,
+            "RoleArn": role_arn,
+            "RoleSessionName": session_name,
+            "DurationSeconds": duration,
             "SourceIdentity": source_identity,
             "Tags": [{"Key": k, "Value": v[:256]} for k, v in tags.items()],
         }
@@ -157,7 +177,7 @@ class Sts:
             kwargs.update(SerialNumber=serial, TokenCode=code)
         try:
             response = client.assume_role(**kwargs)
-        except Exception as exc:  # noqa: BLE001
+        except Exception as exc:
             raise classify(exc, carries_code=code is not None) from None
         assumed = response.get("AssumedRoleUser", {})
         return _credentials(response["Credentials"]), {

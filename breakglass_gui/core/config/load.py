@@ -9,7 +9,7 @@ from __future__ import annotations
 import ipaddress
 import re
 import tomllib
-from collections.abc import Iterable
+from collections.abc import Iterable, Sequence
 from pathlib import Path
 from typing import Any, TypeVar, cast
 from urllib.parse import urlsplit
@@ -85,7 +85,7 @@ class _Table:
                 self.problems.add(self.key(name), "is required")
             return default
         value = self.data[name]
-        if kind is int and isinstance(value, bool) or not isinstance(value, kind):
+        if (kind is int and isinstance(value, bool)) or not isinstance(value, kind):
             self.problems.add(self.key(name), f"must be {_kind_name(kind)}, not {_kind(value)}")
             return default
         return value
@@ -143,7 +143,9 @@ class _Table:
         if not isinstance(value, list):
             self.problems.add(self.key(name), f"must be an array of tables, not {_kind(value)}")
             return []
-        return [_Table(item, f"{self.key(name)}[{i}]", self.problems) for i, item in enumerate(value)]
+        return [
+            _Table(item, f"{self.key(name)}[{i}]", self.problems) for i, item in enumerate(value)
+        ]
 
     def table(self, name: str, *, required: bool = False) -> _Table:
         self.seen.add(name)
@@ -158,8 +160,12 @@ class _Table:
 
 def _kind(value: object) -> str:
     return {
-        bool: "a boolean", int: "an integer", float: "a number", str: "a string",
-        list: "an array", dict: "a table",
+        bool: "a boolean",
+        int: "an integer",
+        float: "a number",
+        str: "a string",
+        list: "an array",
+        dict: "a table",
     }.get(type(value), type(value).__name__)
 
 
@@ -176,7 +182,9 @@ def _quote(value: str) -> str:
 
 def _organisation(t: _Table) -> Organisation | None:
     name = t.text("name", required=True)
-    iam = t.text("iam_account_id", required=True, pattern=ACCOUNT_ID, what="a 12-digit AWS account id")
+    iam = t.text(
+        "iam_account_id", required=True, pattern=ACCOUNT_ID, what="a 12-digit AWS account id"
+    )
     partition = t.choice("partition", PARTITIONS, "aws")
     region = t.text("region", required=True, pattern=REGION, what="an AWS region name")
     if region and partition:
@@ -190,7 +198,9 @@ def _organisation(t: _Table) -> Organisation | None:
 
 
 def _person(t: _Table) -> tuple[str | None, str | None, str | None]:
-    pid = t.text("id", required=True, pattern=ROSTER_ID, what="a valid id (letters, digits, ._@+=,-)")
+    pid = t.text(
+        "id", required=True, pattern=ROSTER_ID, what="a valid id (letters, digits, ._@+=,-)"
+    )
     name = t.text("name", required=True)
     email = t.text("email", required=True, pattern=EMAIL, what="an e-mail address")
     return pid, name, email
@@ -264,7 +274,10 @@ def _vault(t: _Table, *, drill: bool) -> VaultConfig | None:
 
 
 def vault_address_problem(address: str, *, drill: bool) -> str | None:
-    """Why this Vault address is refused, or None: HTTPS only; plain HTTP only to loopback in a drill."""
+    """Why this Vault address is refused, or None.
+
+    HTTPS only; plain HTTP only to a loopback address in a drill.
+    """
     parts = urlsplit(address)
     if parts.scheme == "https" and parts.hostname:
         return None
@@ -316,7 +329,9 @@ def _session(t: _Table, role: RoleConfig) -> SessionConfig:
     max_duration = t.duration("max_duration", 3600, MIN_SESSION, MAX_ROLE_SESSION)
     default = t.duration("default_duration", min(3600, max_duration), MIN_SESSION, MAX_ROLE_SESSION)
     if default > max_duration:
-        t.problems.add(t.key("default_duration"), f"{default} is longer than max_duration {max_duration}")
+        t.problems.add(
+            t.key("default_duration"), f"{default} is longer than max_duration {max_duration}"
+        )
     if mode == "session" and max_duration > CHAINED_ROLE_MAX_SECONDS:
         t.problems.add(
             t.key("max_duration"),
@@ -398,9 +413,15 @@ def _roster(config_ops: list[Operator], approvers: list[Approver], problems: _Pr
             "(senior management not involved with the AWS infrastructure) is required",
         )
     if not approvers:
-        problems.add("approvers", "at least two approvers (one primary, one secondary) are required")
+        problems.add(
+            "approvers", "at least two approvers (one primary, one secondary) are required"
+        )
     seen: dict[str, str] = {}
-    for section, people in (("operators", config_ops), ("approvers", approvers)):
+    groups: tuple[tuple[str, Sequence[Operator | Approver]], ...] = (
+        ("operators", config_ops),
+        ("approvers", approvers),
+    )
+    for section, people in groups:
         for i, person in enumerate(people):
             where = f"{section}[{i}].id"
             if person.id in seen and seen[person.id] == section:
@@ -453,5 +474,3 @@ def load_config(path: Path, *, drill: bool = False) -> Config:
     except tomllib.TOMLDecodeError as exc:
         raise ConfigError([f"{path}: is not valid TOML ({exc})"]) from None
     return parse_config(data, drill=drill)
-
-

@@ -26,18 +26,22 @@ def _summary(entry: Entry) -> str:
     p = entry.payload
     if entry.kind == TRANSITION:
         return f"{p.get('from') or '—'} → {p.get('to')}" + (
-            f" ({p['reason']})" if p.get("reason") else "")
+            f" ({p['reason']})" if p.get("reason") else ""
+        )
     if entry.kind in ("effect.intent", "effect.outcome"):
         what = p.get("key", p.get("effect", ""))
         if entry.kind == "effect.intent":
             return f"intent: {what}"
         return f"{'ok' if p.get('ok') else 'FAILED'}: {what}" + (
-            "" if p.get("ok") else f" — {p.get('message', '')}")
+            "" if p.get("ok") else f" — {p.get('message', '')}"
+        )
     if entry.kind == "activity.events":
         return f"{len(p.get('events', []))} CloudTrail event(s) captured"
     if entry.kind.startswith("approval."):
         return f"{p.get('role', '')} {p.get('approver', '')} {p.get('message', '')}".strip()
-    return ", ".join(f"{k}={v}" for k, v in sorted(p.items()) if not isinstance(v, dict | list))[:300]
+    return ", ".join(f"{k}={v}" for k, v in sorted(p.items()) if not isinstance(v, dict | list))[
+        :300
+    ]
 
 
 def build_review(procedure: Procedure) -> dict[str, Any]:
@@ -47,22 +51,31 @@ def build_review(procedure: Procedure) -> dict[str, Any]:
     anchor, span = journal.span(incident.id)
     own = [e for e in span if e.incident == incident.id]
     request = incident.request
-    transitions = {state: ts for state, ts in incident.transitions}
+    transitions = dict(incident.transitions)
 
     accounts: dict[str, dict[str, Any]] = {}
     for entry in own:
         p = entry.payload
         if entry.kind == "session.issued":
-            acct = accounts.setdefault(p["account"], {
-                "account": p["account"], "label": config.account_label(p["account"]),
-                "role_arn": p["role_arn"], "source_identity": p.get("source_identity", ""),
-                "sessions": [], "console_openings": [], "revocation": None,
-            })
-            acct["sessions"].append({"purpose": p["purpose"], "issued": p["issued"],
-                                     "expires": p["expires"]})
+            acct = accounts.setdefault(
+                p["account"],
+                {
+                    "account": p["account"],
+                    "label": config.account_label(p["account"]),
+                    "role_arn": p["role_arn"],
+                    "source_identity": p.get("source_identity", ""),
+                    "sessions": [],
+                    "console_openings": [],
+                    "revocation": None,
+                },
+            )
+            acct["sessions"].append(
+                {"purpose": p["purpose"], "issued": p["issued"], "expires": p["expires"]}
+            )
         elif entry.kind == "console.opened":
-            accounts.setdefault(p["account"], {"account": p["account"], "sessions": [],
-                                               "console_openings": []})
+            accounts.setdefault(
+                p["account"], {"account": p["account"], "sessions": [], "console_openings": []}
+            )
             accounts[p["account"]]["console_openings"].append(entry.ts)
 
     steps: list[dict[str, Any]] = []
@@ -71,12 +84,18 @@ def build_review(procedure: Procedure) -> dict[str, Any]:
             steps.append({"step": key, "ok": True, "evidence": outcome.get("evidence", {})})
             if key.startswith("revoke.role:") and key.split(":", 1)[1] in accounts:
                 accounts[key.split(":", 1)[1]]["revocation"] = outcome.get("evidence", {})
-    failures = [{"step": k, "message": v.get("message", ""), "code": v.get("code", "")}
-                for k, v in incident.failed_effects.items()]
+    failures = [
+        {"step": k, "message": v.get("message", ""), "code": v.get("code", "")}
+        for k, v in incident.failed_effects.items()
+    ]
     for entry in own:
         if entry.kind == "effect.outcome" and not entry.payload.get("ok"):
-            item = {"step": entry.payload.get("key"), "message": entry.payload.get("message", ""),
-                    "code": entry.payload.get("code", ""), "at": entry.ts}
+            item = {
+                "step": entry.payload.get("key"),
+                "message": entry.payload.get("message", ""),
+                "code": entry.payload.get("code", ""),
+                "at": entry.ts,
+            }
             if item not in failures:
                 failures.append(item)
 
@@ -89,25 +108,39 @@ def build_review(procedure: Procedure) -> dict[str, Any]:
                 events.append({**summary, "raw": live.raw if live else ""})
     alarms = incident.done_effects.get("check.alarms", {}).get("evidence", {})
     detective = {
-        "checked": bool(alarms.get("checked")), "alarms": alarms.get("alarms", {}),
-        "finding": "" if alarms.get("all_fired") else (
+        "checked": bool(alarms.get("checked")),
+        "alarms": alarms.get("alarms", {}),
+        "finding": ""
+        if alarms.get("all_fired")
+        else (
             "The break-glass alarms did not all fire for this incident: the detective controls "
-            "(metric filters, alarms, SNS) must be checked." if alarms.get("checked") else
-            "The alarm history could not be checked: " + str(alarms.get("error", "not run"))),
+            "(metric filters, alarms, SNS) must be checked."
+            if alarms.get("checked")
+            else "The alarm history could not be checked: " + str(alarms.get("error", "not run"))
+        ),
     }
     notes = next((e.payload for e in reversed(own) if e.kind == "review.notes"), {})
-    notifications = [e.payload | {"at": e.ts} for e in own
-                     if e.kind in ("notification.sent", "notification.failed")]
+    notifications = [
+        e.payload | {"at": e.ts}
+        for e in own
+        if e.kind in ("notification.sent", "notification.failed")
+    ]
     return {
         "format": FORMAT,
         "drill": bool(own[0].payload.get("drill")) if own else False,
         "organisation": config.organisation.name,
         "incident": {
-            "id": incident.id, "state": incident.state.value, "declared_at": incident.declared_at,
-            "operator": request.operator, "emergency_type": request.emergency_type,
-            "other_text": request.other_text, "justification": request.justification,
-            "reference": request.reference, "duration_seconds": request.duration_seconds,
-            "vault_user": incident.vault_user, "mfa_serial": incident.mfa_serial,
+            "id": incident.id,
+            "state": incident.state.value,
+            "declared_at": incident.declared_at,
+            "operator": request.operator,
+            "emergency_type": request.emergency_type,
+            "other_text": request.other_text,
+            "justification": request.justification,
+            "reference": request.reference,
+            "duration_seconds": request.duration_seconds,
+            "vault_user": incident.vault_user,
+            "mfa_serial": incident.mfa_serial,
             "mfa_mode": config.session.mfa_mode,
         },
         "request_digest": request.digest,
@@ -127,8 +160,9 @@ def build_review(procedure: Procedure) -> dict[str, Any]:
         "detective_controls": detective,
         "findings": notes.get("findings", ""),
         "lessons": notes.get("lessons", ""),
-        "timeline": [{"seq": e.seq, "ts": e.ts, "kind": e.kind, "summary": _summary(e)}
-                     for e in own],
+        "timeline": [
+            {"seq": e.seq, "ts": e.ts, "kind": e.kind, "summary": _summary(e)} for e in own
+        ],
         "journal": {
             "anchor": anchor,
             "entries": [e.as_dict() for e in span],

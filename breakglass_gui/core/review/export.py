@@ -36,9 +36,12 @@ def atomic_write(path: Path, data: bytes) -> None:
     except OSError as exc:
         with contextlib.suppress(OSError):
             os.unlink(temp)
-        raise ReviewError(f"The review could not be written to {path.parent} "
-                          f"({exc.strerror or exc}). Nothing partial was left; choose another "
-                          "location or free space and export again.", code="review.write") from None
+        raise ReviewError(
+            f"The review could not be written to {path.parent} "
+            f"({exc.strerror or exc}). Nothing partial was left; choose another "
+            "location or free space and export again.",
+            code="review.write",
+        ) from None
     dir_fd = os.open(path.parent, os.O_RDONLY)
     try:
         os.fsync(dir_fd)

@@ -25,8 +25,10 @@ def _environment(autoescape: bool) -> Any:
 
     env = jinja2.Environment(
         loader=jinja2.FileSystemLoader(str(resource_path("templates"))),
-        autoescape=autoescape, undefined=jinja2.StrictUndefined,
-        trim_blocks=True, lstrip_blocks=True,
+        autoescape=autoescape,  # noqa: S701 - Markdown escapes through the `md` filter
+        undefined=jinja2.StrictUndefined,
+        trim_blocks=True,
+        lstrip_blocks=True,
     )
     env.filters["md"] = md_escape
     env.filters["json"] = lambda v: json.dumps(v, indent=2, sort_keys=True, ensure_ascii=False)
