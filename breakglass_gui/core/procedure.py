@@ -14,13 +14,20 @@ import logging
 import threading
 from collections.abc import Callable
 from dataclasses import replace
+from datetime import datetime
 from typing import Any, TypeVar
 
 from breakglass_gui.core import approvals as approval_rules
 from breakglass_gui.core.aws.activity import ActivityEvent, EventStore
 from breakglass_gui.core.aws.clients import AwsCredentials
 from breakglass_gui.core.aws.notify import Notifier
-from breakglass_gui.core.aws.sources import Buckets, LogGroupPollSource, LookupEventsSource, Scope
+from breakglass_gui.core.aws.sources import (
+    Buckets,
+    LiveTailSource,
+    LogGroupPollSource,
+    LookupEventsSource,
+    Scope,
+)
 from breakglass_gui.core.aws.sts import (
     ClockCheck,
     MfaCodeGuard,
@@ -59,7 +66,6 @@ class Procedure:
         self.events = EventStore()
         self.sessions: dict[str, RoleSession] = {}
         self.notifications: list[dict[str, Any]] = []
-        self.evidence: dict[str, dict[str, Any]] = {}
         self._vault: VaultGateway | None = None
         self._record: BreakGlassRecord | None = None
         self._mfa: AwsCredentials | None = None
@@ -618,12 +624,8 @@ class Procedure:
     # ----- activity (§3) ------------------------------------------------------------------
 
     def _scope(self) -> Scope:
-        since = self.deps.clock.now() - 3600
-        for state, ts in self.incident.transitions:
-            if state == State.DECLARED.value:
-                from datetime import datetime
-
-                since = datetime.fromisoformat(ts.replace("Z", "+00:00")).timestamp()
+        declared = self.incident.declared_at.replace("Z", "+00:00")
+        since = datetime.fromisoformat(declared).timestamp() if declared else 0.0
         return Scope(self.id, self.incident.request.operator, self.config.role.name, since)
 
     def activity_sources(self) -> list[LookupEventsSource | LogGroupPollSource]:
@@ -658,6 +660,27 @@ class Procedure:
                     )
         self._sources = sources
         return sources
+
+    def live_tail_source(self) -> LiveTailSource | None:
+        """The Live Tail stream on the log group, if configured; run it on a worker with
+        `deliver_events` as its callback (it blocks until stopped)."""
+        account = self.config.log_account_id
+        if not self.config.monitoring.live_tail or account not in self.sessions:
+            return None
+        region = self.config.log_region
+        partition = self.config.organisation.partition
+        arn = (
+            f"arn:{partition}:logs:{region}:{account}:log-group:{self.config.monitoring.log_group}"
+        )
+        return LiveTailSource(
+            self._client("logs", account, region), arn, self._scope(), self.deps.clock
+        )
+
+    def deliver_events(self, events: list[ActivityEvent]) -> list[ActivityEvent]:
+        """Store pushed events (Live Tail); the new ones are journaled and returned."""
+        fresh = self.events.add(events)
+        self.record_events(fresh)
+        return fresh
 
     def poll_activity(self) -> list[ActivityEvent]:
         """Poll every source once; new events are stored and journaled (summaries only)."""

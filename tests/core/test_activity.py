@@ -277,3 +277,28 @@ def test_event_time_is_shown_in_utc() -> None:
     event = parse_record(record())
     assert event.time_iso() == "2027-01-15T08:00:00Z"
     assert datetime.fromtimestamp(event.time, tz=UTC).hour == 8
+
+
+def test_live_tail_delivers_only_this_incidents_events(make_world: Any) -> None:
+    from breakglass_gui.core.incident import State
+    from tests.fakes.world import put_activity
+
+    world = make_world(
+        monitoring={
+            "log_group": "a-tmpl-prod-cwgrp-break-glass",
+            "log_group_account": "123456789012",
+            "live_tail": True,
+            "lookup_events": False,
+            "filter_log_events": False,
+        }
+    )
+    proc = world.drive(world.declare(), State.ACTIVE)
+    mine = put_activity(proc.id, world.clock.now())
+    source = proc.live_tail_source()
+    assert source is not None
+    delivered: list[str] = []
+    source.run(lambda events: delivered.extend(e.event_id for e in proc.deliver_events(events)))
+    assert sorted(delivered) == sorted(mine)  # the foreign session's event was dropped
+    assert proc.poll_activity() == []  # polling sources are off in this configuration
+    journaled = [e for e in world.journal.entries(proc.id) if e.kind == "activity.events"]
+    assert sum(len(e.payload["events"]) for e in journaled) == len(mine)
