@@ -25,6 +25,7 @@ from breakglass_gui.core.config.model import (
     NotificationConfig,
     Operator,
     Organisation,
+    ProvisioningConfig,
     RoleConfig,
     RotationConfig,
     SessionConfig,
@@ -45,6 +46,8 @@ SNS_ARN = re.compile(r"^arn:(aws|aws-us-gov|aws-cn):sns:[a-z0-9-]+:\d{12}:[\w-]{
 LAMBDA_REF = re.compile(
     r"^(arn:(aws|aws-us-gov|aws-cn):lambda:[a-z0-9-]+:\d{12}:function:)?[\w-]{1,64}(:[\w-]+)?$"
 )
+TRAIL_NAME = re.compile(r"^[A-Za-z0-9][\w.-]{2,127}$")
+SUBSCRIPTION = re.compile(r"^(email:[^@\s]+@[^@\s]+\.[^@\s]+|sms:\+\d{6,15}|https://\S+)$")
 PARTITIONS = ("aws", "aws-us-gov", "aws-cn")
 PARTITION_OF_REGION = {"us-gov": "aws-us-gov", "cn": "aws-cn"}
 
@@ -378,6 +381,8 @@ def _monitoring(t: _Table) -> MonitoringConfig:
         filter_log_events=bool(t.get("filter_log_events", bool, True)),
         lookup_events=bool(t.get("lookup_events", bool, True)),
         poll_interval_seconds=interval,
+        trail_name=t.text("trail_name", base.trail_name, pattern=TRAIL_NAME, what="a trail name")
+        or base.trail_name,
         alarm_names=t.strings("alarm_names", base.alarm_names),
     )
     t.finish()
@@ -386,8 +391,26 @@ def _monitoring(t: _Table) -> MonitoringConfig:
 
 def _notifications(t: _Table) -> NotificationConfig | None:
     arn = t.text("sns_topic_arn", required=True, pattern=SNS_ARN, what="an SNS topic ARN")
+    subscriptions = t.strings("subscriptions")
+    for i, item in enumerate(subscriptions):
+        if not SUBSCRIPTION.fullmatch(item):
+            t.problems.add(
+                f"{t.key('subscriptions')}[{i}]",
+                f'{_quote(item)} is not "email:<address>", "sms:<+number>" or an https:// URL',
+            )
     t.finish()
-    return NotificationConfig(arn) if arn else None
+    return NotificationConfig(arn, subscriptions) if arn else None
+
+
+def _provisioning(t: _Table) -> ProvisioningConfig:
+    role = t.text(
+        "member_role",
+        "OrganizationAccountAccessRole",
+        pattern=ROLE_NAME,
+        what="a valid IAM role name",
+    )
+    t.finish()
+    return ProvisioningConfig(role or "OrganizationAccountAccessRole")
 
 
 def _rotation(t: _Table) -> RotationConfig:
@@ -443,6 +466,7 @@ def parse_config(data: dict[str, Any], *, drill: bool = False) -> Config:
     monitoring = _monitoring(root.table("monitoring"))
     notifications = _notifications(root.table("notifications", required=True))
     rotation = _rotation(root.table("rotation"))
+    provisioning = _provisioning(root.table("provisioning"))
     root.finish()
     _roster(operators, approvers, problems)
     if problems.items or organisation is None or vault is None or notifications is None:
@@ -458,6 +482,7 @@ def parse_config(data: dict[str, Any], *, drill: bool = False) -> Config:
         session=session,
         monitoring=monitoring,
         rotation=rotation,
+        provisioning=provisioning,
     )
 
 

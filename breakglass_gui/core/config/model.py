@@ -95,6 +95,7 @@ class MonitoringConfig:
     filter_log_events: bool = True
     lookup_events: bool = True
     poll_interval_seconds: int = 15
+    trail_name: str = "a-tmpl-prod-trail-break-glass"
     alarm_names: tuple[str, ...] = (
         "a-tmpl-prod-alarm-break-glass-user-login",
         "a-tmpl-prod-alarm-break-glass-role-assumption",
@@ -104,6 +105,7 @@ class MonitoringConfig:
 @dataclass(frozen=True)
 class NotificationConfig:
     sns_topic_arn: str
+    subscriptions: tuple[str, ...] = ()  # "email:secops@example.com", "https://…", "sms:+48…"
 
     @property
     def account_id(self) -> str:
@@ -121,6 +123,13 @@ class RotationConfig:
 
 
 @dataclass(frozen=True)
+class ProvisioningConfig:
+    """How `provision` and `readiness` reach member accounts from the IAM account's profile."""
+
+    member_role: str = "OrganizationAccountAccessRole"
+
+
+@dataclass(frozen=True)
 class Config:
     organisation: Organisation
     operators: tuple[Operator, ...]
@@ -132,6 +141,7 @@ class Config:
     session: SessionConfig = field(default_factory=SessionConfig)
     monitoring: MonitoringConfig = field(default_factory=MonitoringConfig)
     rotation: RotationConfig = field(default_factory=RotationConfig)
+    provisioning: ProvisioningConfig = field(default_factory=ProvisioningConfig)
 
     def operator(self, operator_id: str) -> Operator | None:
         return next((o for o in self.operators if o.id == operator_id), None)

@@ -1,0 +1,89 @@
+"""Administrator sessions for readiness and provisioning (not the emergency path).
+
+These come from a normal boto3 profile (SPEC §9: "read-only credentials from a normal boto3
+profile" for readiness); member accounts are reached by assuming the configured member role.
+"""
+
+from __future__ import annotations
+
+import threading
+from typing import Any
+
+
+class ProfileSessions:
+    def __init__(
+        self,
+        session: Any,
+        *,
+        home_account: str,
+        member_role: str,
+        partition: str,
+        region: str,
+        endpoint_url: str | None = None,
+    ) -> None:
+        self._session = session
+        self._home = home_account
+        self._member_role = member_role
+        self._partition = partition
+        self._region = region
+        self._endpoint = endpoint_url
+        self._members: dict[str, Any] = {}
+        self._lock = threading.Lock()
+
+    @classmethod
+    def from_profile(
+        cls,
+        profile: str | None,
+        *,
+        home_account: str,
+        member_role: str,
+        partition: str,
+        region: str,
+        endpoint_url: str | None = None,
+        credentials: tuple[str, str] | None = None,
+    ) -> ProfileSessions:
+        import boto3
+
+        if credentials is not None:
+            session = boto3.session.Session(
+                aws_access_key_id=credentials[0],
+                aws_secret_access_key=credentials[1],
+                region_name=region,
+            )
+        else:
+            session = boto3.session.Session(profile_name=profile, region_name=region)
+        return cls(
+            session,
+            home_account=home_account,
+            member_role=member_role,
+            partition=partition,
+            region=region,
+            endpoint_url=endpoint_url,
+        )
+
+    def _for(self, account: str) -> Any:
+        if account == self._home:
+            return self._session
+        with self._lock:
+            if account not in self._members:
+                import boto3
+
+                sts = self._session.client(
+                    "sts", endpoint_url=self._endpoint, region_name=self._region
+                )
+                creds = sts.assume_role(
+                    RoleArn=f"arn:{self._partition}:iam::{account}:role/{self._member_role}",
+                    RoleSessionName="breakglass-admin",
+                )["Credentials"]
+                self._members[account] = boto3.session.Session(
+                    aws_access_key_id=creds["AccessKeyId"],
+                    aws_secret_access_key=creds["SecretAccessKey"],
+                    aws_session_token=creds["SessionToken"],
+                    region_name=self._region,
+                )
+            return self._members[account]
+
+    def client(self, service: str, account: str, region: str | None = None) -> Any:
+        return self._for(account).client(
+            service, region_name=region or self._region, endpoint_url=self._endpoint
+        )

@@ -1,0 +1,188 @@
+"""The seed's "Implementation details" as data, derived from the configuration (SPEC §9).
+
+One blueprint feeds readiness (audit), render-cfn (CloudFormation) and provision (boto3), so the
+three can never disagree. Policies and metric-filter patterns are the seed's, byte for byte;
+the trust policy (the seed's "TBD") trusts only the two break-glass users, requires MFA and
+allows `sts:SetSourceIdentity` and `sts:TagSession`, which the procedure uses.
+"""
+
+from __future__ import annotations
+
+import json
+from dataclasses import dataclass
+from typing import Any
+
+from breakglass_gui.core.config import Config
+
+# The seed's metric-filter patterns, exactly as written there.
+USER_LOGIN_PATTERN = (
+    '{ ($.eventName = "ConsoleLogin") && ($.userIdentity.type = "IAMUser") && '
+    '($.userIdentity.userName = "break-glass-user") }'
+)
+ROLE_ASSUMPTION_PATTERN = (
+    '{ ($.eventName = "AssumeRole") && '
+    '($.requestParameters.roleArn = "arn:aws:iam::*:role/a-tmpl-prod-rol-break-glass") }'
+)
+METRIC_NAMESPACE = "BreakGlass"
+ASSUME_POLICY_NAME = "a-tmpl-prod-pol-break-glass-assume"
+ADMIN_POLICY_NAME = "a-tmpl-prod-pol-break-glass-admin"
+TRAIL_LOGS_ROLE = "a-tmpl-prod-rol-break-glass-cloudtrail-logs"
+
+
+def canonical_policy(document: dict[str, Any] | str) -> str:
+    """Policies compare by meaning: parse, then dump with sorted keys."""
+    data = json.loads(document) if isinstance(document, str) else document
+    return json.dumps(data, sort_keys=True, separators=(",", ":"))
+
+
+@dataclass(frozen=True)
+class UserSpec:
+    name: str
+    assume_policy: dict[str, Any]
+
+    def arn(self, partition: str, account: str) -> str:
+        return f"arn:{partition}:iam::{account}:user/{self.name}"
+
+
+@dataclass(frozen=True)
+class RoleSpec:
+    account: str
+    name: str
+    admin_policy: dict[str, Any]
+    trust_policy: dict[str, Any]
+    max_session_duration: int
+
+
+@dataclass(frozen=True)
+class MetricFilterSpec:
+    name: str
+    pattern: str
+    metric_name: str
+
+
+@dataclass(frozen=True)
+class AlarmSpec:
+    name: str
+    metric_name: str
+
+
+@dataclass(frozen=True)
+class MonitoringSpec:
+    account: str
+    region: str
+    log_group: str
+    trail_name: str
+    trail_bucket: str
+    filters: tuple[MetricFilterSpec, ...]
+    alarms: tuple[AlarmSpec, ...]
+
+    def log_group_arn(self, partition: str) -> str:
+        return f"arn:{partition}:logs:{self.region}:{self.account}:log-group:{self.log_group}"
+
+
+@dataclass(frozen=True)
+class TopicSpec:
+    account: str
+    region: str
+    name: str
+    arn: str
+    subscriptions: tuple[tuple[str, str], ...]  # (protocol, endpoint)
+
+
+@dataclass(frozen=True)
+class Blueprint:
+    partition: str
+    iam_account: str
+    users: tuple[UserSpec, ...]
+    roles: tuple[RoleSpec, ...]
+    monitoring: MonitoringSpec
+    topic: TopicSpec
+
+    def role(self, account: str) -> RoleSpec:
+        return next(r for r in self.roles if r.account == account)
+
+
+def _subscription(item: str) -> tuple[str, str]:
+    if item.startswith("https://"):
+        return "https", item
+    protocol, _, endpoint = item.partition(":")
+    return protocol, endpoint
+
+
+def build_blueprint(config: Config) -> Blueprint:
+    org = config.organisation
+    partition = org.partition
+    role_name = config.role.name
+    users = tuple(
+        UserSpec(
+            name=name,
+            assume_policy={
+                "Version": "2012-10-17",
+                "Statement": [
+                    {
+                        "Effect": "Allow",
+                        "Action": "sts:AssumeRole",
+                        "Resource": [f"arn:{partition}:iam::*:role/{role_name}"],
+                    }
+                ],
+            },
+        )
+        for name in config.vault.users
+    )
+    admin = {
+        "Version": "2012-10-17",
+        "Statement": [
+            {
+                "Effect": "Allow",
+                "Action": "*",
+                "Resource": "*",
+                "Condition": {"Bool": {"aws:MultiFactorAuthPresent": "true"}},
+            }
+        ],
+    }
+    trust = {
+        "Version": "2012-10-17",
+        "Statement": [
+            {
+                "Effect": "Allow",
+                "Principal": {"AWS": [u.arn(partition, org.iam_account_id) for u in users]},
+                "Action": ["sts:AssumeRole", "sts:SetSourceIdentity", "sts:TagSession"],
+                "Condition": {"Bool": {"aws:MultiFactorAuthPresent": "true"}},
+            }
+        ],
+    }
+    accounts = list(dict.fromkeys([org.iam_account_id, *(a.id for a in config.accounts)]))
+    roles = tuple(
+        RoleSpec(a, role_name, admin, trust, config.role.max_session_duration) for a in accounts
+    )
+    names = config.monitoring.alarm_names
+    filters = (
+        MetricFilterSpec(
+            "a-tmpl-prod-mf-break-glass-user-login", USER_LOGIN_PATTERN, "BreakGlassUserLogin"
+        ),
+        MetricFilterSpec(
+            "a-tmpl-prod-mf-break-glass-role-assumption",
+            ROLE_ASSUMPTION_PATTERN,
+            "BreakGlassRoleAssumption",
+        ),
+    )
+    alarms = tuple(AlarmSpec(name, f.metric_name) for name, f in zip(names, filters, strict=False))
+    log_account = config.log_account_id
+    monitoring = MonitoringSpec(
+        account=log_account,
+        region=config.log_region,
+        log_group=config.monitoring.log_group,
+        trail_name=config.monitoring.trail_name,
+        trail_bucket=f"a-tmpl-prod-s3-break-glass-trail-{log_account}",
+        filters=filters,
+        alarms=alarms,
+    )
+    topic_arn = config.notifications.sns_topic_arn
+    topic = TopicSpec(
+        account=config.notifications.account_id,
+        region=config.notifications.region,
+        name=topic_arn.split(":")[5],
+        arn=topic_arn,
+        subscriptions=tuple(_subscription(s) for s in config.notifications.subscriptions),
+    )
+    return Blueprint(partition, org.iam_account_id, users, roles, monitoring, topic)

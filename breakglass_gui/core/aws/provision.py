@@ -1,0 +1,466 @@
+"""`main.py provision --plan|--apply` (SPEC §9): create or update the blueprint through boto3.
+
+Idempotent by construction: `plan()` reads what exists and lists only the differences, each
+with the call that mends it; `apply()` runs exactly those. A second apply therefore finds
+nothing to do, and `--plan` says so. The drill environment is provisioned by this same code.
+
+Not provisioned, on purpose: MFA devices and the users' credentials. A hardware MFA device is
+enrolled by a person, and the initial keys and password go straight into Vault (the drill does
+both for its simulated users); readiness checks that they are in place.
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from typing import Any, Protocol
+
+from breakglass_gui.core.aws.blueprint import (
+    ADMIN_POLICY_NAME,
+    ASSUME_POLICY_NAME,
+    METRIC_NAMESPACE,
+    TRAIL_LOGS_ROLE,
+    Blueprint,
+    canonical_policy,
+)
+
+
+class AdminSessions(Protocol):
+    """Administrator clients per account (a boto3 profile, member accounts via a role)."""
+
+    def client(self, service: str, account: str, region: str | None = None) -> Any: ...
+
+
+@dataclass(frozen=True)
+class Change:
+    account: str
+    resource: str
+    action: str
+    detail: str
+    run: Callable[[], Any] = field(compare=False, repr=False)
+
+    def describe(self) -> str:
+        return f"{self.action:<7} {self.account}  {self.resource}: {self.detail}"
+
+
+def _code(exc: Exception) -> str:
+    return str(getattr(exc, "response", {}).get("Error", {}).get("Code", ""))
+
+
+def _exists(call: Callable[[], Any], *missing: str) -> Any | None:
+    try:
+        return call()
+    except Exception as exc:
+        if _code(exc) in missing:
+            return None
+        raise
+
+
+class Provisioner:
+    def __init__(self, blueprint: Blueprint, sessions: AdminSessions) -> None:
+        self.bp = blueprint
+        self.sessions = sessions
+
+    def plan(self) -> list[Change]:
+        changes: list[Change] = []
+        changes += self._users()
+        for role in self.bp.roles:
+            changes += self._role(role.account)
+        changes += self._monitoring()
+        changes += self._topic()
+        changes += self._alarms()
+        return changes
+
+    def apply(self) -> list[Change]:
+        """Apply in dependency order; each step re-plans so later ones see earlier results."""
+        applied: list[Change] = []
+        for _ in range(4):  # resources created in one pass may enable checks in the next
+            changes = self.plan()
+            if not changes:
+                break
+            for change in changes:
+                change.run()
+                applied.append(change)
+        return applied
+
+    # ----- IAM account ----------------------------------------------------------------------
+
+    def _users(self) -> list[Change]:
+        iam = self.sessions.client("iam", self.bp.iam_account)
+        out: list[Change] = []
+        for user in self.bp.users:
+            name = user.name
+            if _exists(lambda n=name: iam.get_user(UserName=n), "NoSuchEntity") is None:
+                out.append(
+                    Change(
+                        self.bp.iam_account,
+                        f"iam user {name}",
+                        "create",
+                        "break-glass user",
+                        lambda n=name: iam.create_user(UserName=n),
+                    )
+                )
+            current = _exists(
+                lambda n=name: iam.get_user_policy(UserName=n, PolicyName=ASSUME_POLICY_NAME),
+                "NoSuchEntity",
+            )
+            wanted = canonical_policy(user.assume_policy)
+            if current is None or canonical_policy(_doc(current["PolicyDocument"])) != wanted:
+                out.append(
+                    Change(
+                        self.bp.iam_account,
+                        f"iam user {name} policy {ASSUME_POLICY_NAME}",
+                        "create" if current is None else "update",
+                        "sts:AssumeRole on the break-glass role only (seed)",
+                        lambda n=name, d=wanted: iam.put_user_policy(
+                            UserName=n, PolicyName=ASSUME_POLICY_NAME, PolicyDocument=d
+                        ),
+                    )
+                )
+        return out
+
+    # ----- every account ----------------------------------------------------------------------
+
+    def _role(self, account: str) -> list[Change]:
+        spec = self.bp.role(account)
+        iam = self.sessions.client("iam", account)
+        trust = canonical_policy(spec.trust_policy)
+        admin = canonical_policy(spec.admin_policy)
+        out: list[Change] = []
+        role = _exists(lambda: iam.get_role(RoleName=spec.name), "NoSuchEntity")
+        if role is None:
+            out.append(
+                Change(
+                    account,
+                    f"iam role {spec.name}",
+                    "create",
+                    "trusts the two break-glass users with MFA",
+                    lambda: iam.create_role(
+                        RoleName=spec.name,
+                        AssumeRolePolicyDocument=trust,
+                        MaxSessionDuration=spec.max_session_duration,
+                        Description="Break-glass emergency access (LLD001-003)",
+                    ),
+                )
+            )
+        else:
+            current = role["Role"]
+            if canonical_policy(_doc(current["AssumeRolePolicyDocument"])) != trust:
+                out.append(
+                    Change(
+                        account,
+                        f"iam role {spec.name} trust policy",
+                        "update",
+                        "trust only the break-glass users, MFA required",
+                        lambda: iam.update_assume_role_policy(
+                            RoleName=spec.name, PolicyDocument=trust
+                        ),
+                    )
+                )
+            if current.get("MaxSessionDuration") != spec.max_session_duration:
+                out.append(
+                    Change(
+                        account,
+                        f"iam role {spec.name} MaxSessionDuration",
+                        "update",
+                        f"{current.get('MaxSessionDuration')} → {spec.max_session_duration}",
+                        lambda: iam.update_role(
+                            RoleName=spec.name, MaxSessionDuration=spec.max_session_duration
+                        ),
+                    )
+                )
+        policy = _exists(
+            lambda: iam.get_role_policy(RoleName=spec.name, PolicyName=ADMIN_POLICY_NAME),
+            "NoSuchEntity",
+        )
+        if policy is None or canonical_policy(_doc(policy["PolicyDocument"])) != admin:
+            out.append(
+                Change(
+                    account,
+                    f"iam role {spec.name} policy {ADMIN_POLICY_NAME}",
+                    "create" if policy is None else "update",
+                    "* on * when aws:MultiFactorAuthPresent (seed)",
+                    lambda: iam.put_role_policy(
+                        RoleName=spec.name, PolicyName=ADMIN_POLICY_NAME, PolicyDocument=admin
+                    ),
+                )
+            )
+        return out
+
+    # ----- monitoring account -----------------------------------------------------------------
+
+    def _monitoring(self) -> list[Change]:
+        m = self.bp.monitoring
+        logs = self.sessions.client("logs", m.account, m.region)
+        s3 = self.sessions.client("s3", m.account, m.region)
+        iam = self.sessions.client("iam", m.account)
+        cloudtrail = self.sessions.client("cloudtrail", m.account, m.region)
+        out: list[Change] = []
+        groups = logs.describe_log_groups(logGroupNamePrefix=m.log_group)["logGroups"]
+        if not any(g["logGroupName"] == m.log_group for g in groups):
+            out.append(
+                Change(
+                    m.account,
+                    f"log group {m.log_group}",
+                    "create",
+                    "CloudTrail delivers here (seed)",
+                    lambda: logs.create_log_group(logGroupName=m.log_group),
+                )
+            )
+            return out  # filters and the trail need the group first
+        existing = {
+            f["filterName"]: f
+            for f in logs.describe_metric_filters(logGroupName=m.log_group)["metricFilters"]
+        }
+        for spec in m.filters:
+            current = existing.get(spec.name)
+            if current is None or current.get("filterPattern") != spec.pattern:
+                out.append(
+                    Change(
+                        m.account,
+                        f"metric filter {spec.name}",
+                        "create" if current is None else "update",
+                        "the seed's pattern, byte for byte",
+                        lambda s=spec: logs.put_metric_filter(
+                            logGroupName=m.log_group,
+                            filterName=s.name,
+                            filterPattern=s.pattern,
+                            metricTransformations=[
+                                {
+                                    "metricName": s.metric_name,
+                                    "metricNamespace": METRIC_NAMESPACE,
+                                    "metricValue": "1",
+                                    "defaultValue": 0,
+                                }
+                            ],
+                        ),
+                    )
+                )
+        out += self._trail(m, s3, iam, cloudtrail)
+        return out
+
+    def _trail(self, m: Any, s3: Any, iam: Any, cloudtrail: Any) -> list[Change]:
+        out: list[Change] = []
+        partition = self.bp.partition
+        if _exists(lambda: s3.head_bucket(Bucket=m.trail_bucket), "404", "NoSuchBucket") is None:
+            out.append(
+                Change(
+                    m.account,
+                    f"s3 bucket {m.trail_bucket}",
+                    "create",
+                    "CloudTrail's required S3 destination",
+                    lambda: _create_trail_bucket(s3, m, partition),
+                )
+            )
+        if _exists(lambda: iam.get_role(RoleName=TRAIL_LOGS_ROLE), "NoSuchEntity") is None:
+            out.append(
+                Change(
+                    m.account,
+                    f"iam role {TRAIL_LOGS_ROLE}",
+                    "create",
+                    "lets CloudTrail write to the log group",
+                    lambda: _create_trail_role(iam, m, partition),
+                )
+            )
+        if out:
+            return out
+        role_arn = f"arn:{partition}:iam::{m.account}:role/{TRAIL_LOGS_ROLE}"
+        group_arn = m.log_group_arn(partition) + ":*"
+        trails = cloudtrail.describe_trails(trailNameList=[m.trail_name])["trailList"]
+        if not trails:
+            out.append(
+                Change(
+                    m.account,
+                    f"trail {m.trail_name}",
+                    "create",
+                    f"multi-region, delivering to {m.log_group}",
+                    lambda: cloudtrail.create_trail(
+                        Name=m.trail_name,
+                        S3BucketName=m.trail_bucket,
+                        IsMultiRegionTrail=True,
+                        IncludeGlobalServiceEvents=True,
+                        CloudWatchLogsLogGroupArn=group_arn,
+                        CloudWatchLogsRoleArn=role_arn,
+                    ),
+                )
+            )
+            return out
+        if trails[0].get("CloudWatchLogsLogGroupArn") != group_arn:
+            out.append(
+                Change(
+                    m.account,
+                    f"trail {m.trail_name}",
+                    "update",
+                    f"deliver to {m.log_group}",
+                    lambda: cloudtrail.update_trail(
+                        Name=m.trail_name,
+                        CloudWatchLogsLogGroupArn=group_arn,
+                        CloudWatchLogsRoleArn=role_arn,
+                    ),
+                )
+            )
+        if not cloudtrail.get_trail_status(Name=m.trail_name).get("IsLogging"):
+            out.append(
+                Change(
+                    m.account,
+                    f"trail {m.trail_name} logging",
+                    "update",
+                    "start logging",
+                    lambda: cloudtrail.start_logging(Name=m.trail_name),
+                )
+            )
+        return out
+
+    # ----- notifications and alarms -----------------------------------------------------------
+
+    def _topic(self) -> list[Change]:
+        t = self.bp.topic
+        sns = self.sessions.client("sns", t.account, t.region)
+        attributes = _exists(
+            lambda: sns.get_topic_attributes(TopicArn=t.arn), "NotFound", "NotFoundException"
+        )
+        if attributes is None:
+            return [
+                Change(
+                    t.account,
+                    f"sns topic {t.name}",
+                    "create",
+                    "alarm and procedure notifications (seed)",
+                    lambda: sns.create_topic(Name=t.name),
+                )
+            ]
+        present = {
+            (s["Protocol"], s["Endpoint"])
+            for s in sns.list_subscriptions_by_topic(TopicArn=t.arn)["Subscriptions"]
+        }
+        return [
+            Change(
+                t.account,
+                f"sns subscription {protocol}:{endpoint}",
+                "create",
+                "the owner must confirm it",
+                lambda p=protocol, e=endpoint: sns.subscribe(
+                    TopicArn=t.arn, Protocol=p, Endpoint=e
+                ),
+            )
+            for protocol, endpoint in t.subscriptions
+            if (protocol, endpoint) not in present
+        ]
+
+    def _alarms(self) -> list[Change]:
+        m = self.bp.monitoring
+        cloudwatch = self.sessions.client("cloudwatch", m.account, m.region)
+        names = [a.name for a in m.alarms]
+        current = {
+            a["AlarmName"]: a for a in cloudwatch.describe_alarms(AlarmNames=names)["MetricAlarms"]
+        }
+        out: list[Change] = []
+        for spec in m.alarms:
+            alarm = current.get(spec.name)
+            ok = (
+                alarm is not None
+                and alarm.get("MetricName") == spec.metric_name
+                and alarm.get("Namespace") == METRIC_NAMESPACE
+                and self.bp.topic.arn in alarm.get("AlarmActions", [])
+            )
+            if not ok:
+                out.append(
+                    Change(
+                        m.account,
+                        f"alarm {spec.name}",
+                        "create" if alarm is None else "update",
+                        f"≥ 1 {spec.metric_name} in 60 s → {self.bp.topic.name}",
+                        lambda s=spec: cloudwatch.put_metric_alarm(
+                            AlarmName=s.name,
+                            AlarmDescription="Break-glass activity (LLD001-003)",
+                            MetricName=s.metric_name,
+                            Namespace=METRIC_NAMESPACE,
+                            Statistic="Sum",
+                            Period=60,
+                            EvaluationPeriods=1,
+                            Threshold=1,
+                            ComparisonOperator="GreaterThanOrEqualToThreshold",
+                            TreatMissingData="notBreaching",
+                            AlarmActions=[self.bp.topic.arn],
+                        ),
+                    )
+                )
+        return out
+
+
+def _doc(raw: Any) -> dict[str, Any]:
+    if isinstance(raw, str):
+        from urllib.parse import unquote
+
+        return dict(json.loads(raw if raw.lstrip().startswith("{") else unquote(raw)))
+    return dict(raw)
+
+
+def _create_trail_bucket(s3: Any, m: Any, partition: str) -> None:
+    region = m.region
+    kwargs: dict[str, Any] = {"Bucket": m.trail_bucket}
+    if region != "us-east-1":
+        kwargs["CreateBucketConfiguration"] = {"LocationConstraint": region}
+    s3.create_bucket(**kwargs)
+    s3.put_bucket_policy(
+        Bucket=m.trail_bucket,
+        Policy=json.dumps(
+            {
+                "Version": "2012-10-17",
+                "Statement": [
+                    {
+                        "Sid": "AWSCloudTrailAclCheck",
+                        "Effect": "Allow",
+                        "Principal": {"Service": "cloudtrail.amazonaws.com"},
+                        "Action": "s3:GetBucketAcl",
+                        "Resource": f"arn:{partition}:s3:::{m.trail_bucket}",
+                    },
+                    {
+                        "Sid": "AWSCloudTrailWrite",
+                        "Effect": "Allow",
+                        "Principal": {"Service": "cloudtrail.amazonaws.com"},
+                        "Action": "s3:PutObject",
+                        "Resource": f"arn:{partition}:s3:::{m.trail_bucket}/AWSLogs/{m.account}/*",
+                        "Condition": {
+                            "StringEquals": {"s3:x-amz-acl": "bucket-owner-full-control"}
+                        },
+                    },
+                ],
+            }
+        ),
+    )
+
+
+def _create_trail_role(iam: Any, m: Any, partition: str) -> None:
+    iam.create_role(
+        RoleName=TRAIL_LOGS_ROLE,
+        AssumeRolePolicyDocument=json.dumps(
+            {
+                "Version": "2012-10-17",
+                "Statement": [
+                    {
+                        "Effect": "Allow",
+                        "Principal": {"Service": "cloudtrail.amazonaws.com"},
+                        "Action": "sts:AssumeRole",
+                    }
+                ],
+            }
+        ),
+    )
+    iam.put_role_policy(
+        RoleName=TRAIL_LOGS_ROLE,
+        PolicyName="deliver-to-log-group",
+        PolicyDocument=json.dumps(
+            {
+                "Version": "2012-10-17",
+                "Statement": [
+                    {
+                        "Effect": "Allow",
+                        "Action": ["logs:CreateLogStream", "logs:PutLogEvents"],
+                        "Resource": m.log_group_arn(partition) + ":log-stream:*",
+                    }
+                ],
+            }
+        ),
+    )

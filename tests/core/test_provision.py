@@ -1,0 +1,88 @@
+"""Provisioning creates the blueprint idempotently: a second apply changes nothing."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+
+import boto3
+import pytest
+from moto import mock_aws
+
+from breakglass_gui.core.aws.admin import ProfileSessions
+from breakglass_gui.core.aws.blueprint import (
+    ROLE_ASSUMPTION_PATTERN,
+    USER_LOGIN_PATTERN,
+    build_blueprint,
+)
+from breakglass_gui.core.aws.provision import Provisioner
+from breakglass_gui.core.config import parse_config
+from tests.fakes.world import IAM_ACCOUNT, REGION, TARGETS, config_data
+
+
+@pytest.fixture
+def provisioner(monkeypatch: pytest.MonkeyPatch) -> Iterator[Provisioner]:
+    for key, value in {
+        "AWS_ACCESS_KEY_ID": "testing",
+        "AWS_SECRET_ACCESS_KEY": "testing",
+        "AWS_DEFAULT_REGION": REGION,
+    }.items():
+        monkeypatch.setenv(key, value)
+    data = config_data()
+    data["notifications"]["subscriptions"] = ["email:secops@example.com"]
+    config = parse_config(data)
+    with mock_aws():
+        sessions = ProfileSessions(
+            boto3.session.Session(region_name=REGION),
+            home_account=IAM_ACCOUNT,
+            member_role="OrganizationAccountAccessRole",
+            partition="aws",
+            region=REGION,
+        )
+        yield Provisioner(build_blueprint(config), sessions)
+
+
+def test_apply_twice_the_second_changes_nothing_and_plan_says_so(
+    provisioner: Provisioner,
+) -> None:
+    first = provisioner.plan()
+    assert {c.action for c in first} == {"create"}
+    applied = provisioner.apply()
+    assert len(applied) >= len(first)
+    assert provisioner.plan() == []
+    assert provisioner.apply() == []
+
+
+def test_what_apply_creates_matches_the_seed(provisioner: Provisioner) -> None:
+    provisioner.apply()
+    logs = boto3.client("logs", region_name=REGION)
+    patterns = {
+        f["filterPattern"]
+        for f in logs.describe_metric_filters(logGroupName="a-tmpl-prod-cwgrp-break-glass")[
+            "metricFilters"
+        ]
+    }
+    assert patterns == {USER_LOGIN_PATTERN, ROLE_ASSUMPTION_PATTERN}
+    iam = boto3.client("iam", region_name=REGION)
+    assert [u["UserName"] for u in iam.list_users()["Users"]] == [
+        "break-glass-user-1",
+        "break-glass-user-2",
+    ]
+    sessions = provisioner.sessions
+    for account in TARGETS:
+        role = sessions.client("iam", account).get_role(RoleName="a-tmpl-prod-rol-break-glass")
+        assert role["Role"]["MaxSessionDuration"] == 3600
+
+
+def test_drift_is_planned_as_an_update(provisioner: Provisioner) -> None:
+    provisioner.apply()
+    iam = provisioner.sessions.client("iam", TARGETS[1])
+    iam.put_role_policy(
+        RoleName="a-tmpl-prod-rol-break-glass",
+        PolicyName="a-tmpl-prod-pol-break-glass-admin",
+        PolicyDocument='{"Version":"2012-10-17","Statement":[{"Effect":"Allow",'
+        '"Action":"*","Resource":"*"}]}',
+    )
+    plan = provisioner.plan()
+    assert [(c.account, c.action) for c in plan] == [(TARGETS[1], "update")]
+    provisioner.apply()
+    assert provisioner.plan() == []
