@@ -14,6 +14,7 @@ from __future__ import annotations
 import json
 from collections.abc import Callable
 from dataclasses import dataclass, field
+from functools import partial
 from typing import Any, Protocol
 
 from breakglass_gui.core.aws.blueprint import (
@@ -91,18 +92,18 @@ class Provisioner:
         out: list[Change] = []
         for user in self.bp.users:
             name = user.name
-            if _exists(lambda n=name: iam.get_user(UserName=n), "NoSuchEntity") is None:
+            if _exists(partial(iam.get_user, UserName=name), "NoSuchEntity") is None:
                 out.append(
                     Change(
                         self.bp.iam_account,
                         f"iam user {name}",
                         "create",
                         "break-glass user",
-                        lambda n=name: iam.create_user(UserName=n),
+                        partial(iam.create_user, UserName=name),
                     )
                 )
             current = _exists(
-                lambda n=name: iam.get_user_policy(UserName=n, PolicyName=ASSUME_POLICY_NAME),
+                partial(iam.get_user_policy, UserName=name, PolicyName=ASSUME_POLICY_NAME),
                 "NoSuchEntity",
             )
             wanted = canonical_policy(user.assume_policy)
@@ -113,8 +114,11 @@ class Provisioner:
                         f"iam user {name} policy {ASSUME_POLICY_NAME}",
                         "create" if current is None else "update",
                         "sts:AssumeRole on the break-glass role only (seed)",
-                        lambda n=name, d=wanted: iam.put_user_policy(
-                            UserName=n, PolicyName=ASSUME_POLICY_NAME, PolicyDocument=d
+                        partial(
+                            iam.put_user_policy,
+                            UserName=name,
+                            PolicyName=ASSUME_POLICY_NAME,
+                            PolicyDocument=wanted,
                         ),
                     )
                 )
@@ -222,13 +226,14 @@ class Provisioner:
                         f"metric filter {spec.name}",
                         "create" if current is None else "update",
                         "the seed's pattern, byte for byte",
-                        lambda s=spec: logs.put_metric_filter(
+                        partial(
+                            logs.put_metric_filter,
                             logGroupName=m.log_group,
-                            filterName=s.name,
-                            filterPattern=s.pattern,
+                            filterName=spec.name,
+                            filterPattern=spec.pattern,
                             metricTransformations=[
                                 {
-                                    "metricName": s.metric_name,
+                                    "metricName": spec.metric_name,
                                     "metricNamespace": METRIC_NAMESPACE,
                                     "metricValue": "1",
                                     "defaultValue": 0,
@@ -340,9 +345,7 @@ class Provisioner:
                 f"sns subscription {protocol}:{endpoint}",
                 "create",
                 "the owner must confirm it",
-                lambda p=protocol, e=endpoint: sns.subscribe(
-                    TopicArn=t.arn, Protocol=p, Endpoint=e
-                ),
+                partial(sns.subscribe, TopicArn=t.arn, Protocol=protocol, Endpoint=endpoint),
             )
             for protocol, endpoint in t.subscriptions
             if (protocol, endpoint) not in present
@@ -371,10 +374,11 @@ class Provisioner:
                         f"alarm {spec.name}",
                         "create" if alarm is None else "update",
                         f"≥ 1 {spec.metric_name} in 60 s → {self.bp.topic.name}",
-                        lambda s=spec: cloudwatch.put_metric_alarm(
-                            AlarmName=s.name,
+                        partial(
+                            cloudwatch.put_metric_alarm,
+                            AlarmName=spec.name,
                             AlarmDescription="Break-glass activity (LLD001-003)",
-                            MetricName=s.metric_name,
+                            MetricName=spec.metric_name,
                             Namespace=METRIC_NAMESPACE,
                             Statistic="Sum",
                             Period=60,
