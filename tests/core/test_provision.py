@@ -45,7 +45,7 @@ def test_apply_twice_the_second_changes_nothing_and_plan_says_so(
     provisioner: Provisioner,
 ) -> None:
     first = provisioner.plan()
-    assert {c.action for c in first} == {"create"}
+    assert {c.action for c in first} == {"create", "enable"}
     applied = provisioner.apply()
     assert len(applied) >= len(first)
     assert provisioner.plan() == []

@@ -28,6 +28,7 @@ class ProfileSessions:
         self._region = region
         self._endpoint = endpoint_url
         self._members: dict[str, Any] = {}
+        self._clients: dict[tuple[str, str, str], Any] = {}
         self._lock = threading.Lock()
 
     @classmethod
@@ -61,13 +62,12 @@ class ProfileSessions:
             endpoint_url=endpoint_url,
         )
 
-    def _for(self, account: str) -> Any:
+    def _credentials(self, account: str) -> dict[str, str]:
+        """Explicit credentials for a member account (assumed once); {} for the home account."""
         if account == self._home:
-            return self._session
+            return {}
         with self._lock:
             if account not in self._members:
-                import boto3
-
                 sts = self._session.client(
                     "sts", endpoint_url=self._endpoint, region_name=self._region
                 )
@@ -75,15 +75,20 @@ class ProfileSessions:
                     RoleArn=f"arn:{self._partition}:iam::{account}:role/{self._member_role}",
                     RoleSessionName="breakglass-admin",
                 )["Credentials"]
-                self._members[account] = boto3.session.Session(
-                    aws_access_key_id=creds["AccessKeyId"],
-                    aws_secret_access_key=creds["SecretAccessKey"],
-                    aws_session_token=creds["SessionToken"],
-                    region_name=self._region,
-                )
-            return self._members[account]
+                self._members[account] = {
+                    "aws_access_key_id": creds["AccessKeyId"],
+                    "aws_secret_access_key": creds["SecretAccessKey"],
+                    "aws_session_token": creds["SessionToken"],
+                }
+            return dict(self._members[account])
 
     def client(self, service: str, account: str, region: str | None = None) -> Any:
-        return self._for(account).client(
-            service, region_name=region or self._region, endpoint_url=self._endpoint
-        )
+        """One client per service, account and region, all from one session (shared models)."""
+        key = (service, account, region or self._region)
+        if key not in self._clients:
+            credentials = self._credentials(account)
+            with self._lock:
+                self._clients[key] = self._session.client(
+                    service, region_name=key[2], endpoint_url=self._endpoint, **credentials
+                )
+        return self._clients[key]

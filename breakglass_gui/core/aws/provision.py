@@ -74,16 +74,11 @@ class Provisioner:
         return changes
 
     def apply(self) -> list[Change]:
-        """Apply in dependency order; each step re-plans so later ones see earlier results."""
-        applied: list[Change] = []
-        for _ in range(4):  # resources created in one pass may enable checks in the next
-            changes = self.plan()
-            if not changes:
-                break
-            for change in changes:
-                change.run()
-                applied.append(change)
-        return applied
+        """Run the planned changes in order (dependencies come first in the plan)."""
+        changes = self.plan()
+        for change in changes:
+            change.run()
+        return changes
 
     # ----- IAM account ----------------------------------------------------------------------
 
@@ -202,7 +197,9 @@ class Provisioner:
         cloudtrail = self.sessions.client("cloudtrail", m.account, m.region)
         out: list[Change] = []
         groups = logs.describe_log_groups(logGroupNamePrefix=m.log_group)["logGroups"]
+        existing: dict[str, Any] = {}
         if not any(g["logGroupName"] == m.log_group for g in groups):
+            # Changes run in order: the filters and the trail below come after the group.
             out.append(
                 Change(
                     m.account,
@@ -212,11 +209,11 @@ class Provisioner:
                     lambda: logs.create_log_group(logGroupName=m.log_group),
                 )
             )
-            return out  # filters and the trail need the group first
-        existing = {
-            f["filterName"]: f
-            for f in logs.describe_metric_filters(logGroupName=m.log_group)["metricFilters"]
-        }
+        else:
+            existing = {
+                f["filterName"]: f
+                for f in logs.describe_metric_filters(logGroupName=m.log_group)["metricFilters"]
+            }
         for spec in m.filters:
             current = existing.get(spec.name)
             if current is None or current.get("filterPattern") != spec.pattern:
@@ -268,8 +265,6 @@ class Provisioner:
                     lambda: _create_trail_role(iam, m, partition),
                 )
             )
-        if out:
-            return out
         role_arn = f"arn:{partition}:iam::{m.account}:role/{TRAIL_LOGS_ROLE}"
         group_arn = m.log_group_arn(partition) + ":*"
         trails = cloudtrail.describe_trails(trailNameList=[m.trail_name])["trailList"]
@@ -288,6 +283,15 @@ class Provisioner:
                         CloudWatchLogsLogGroupArn=group_arn,
                         CloudWatchLogsRoleArn=role_arn,
                     ),
+                )
+            )
+            out.append(
+                Change(
+                    m.account,
+                    f"trail {m.trail_name} logging",
+                    "enable",
+                    "start logging",
+                    lambda: cloudtrail.start_logging(Name=m.trail_name),
                 )
             )
             return out
@@ -310,7 +314,7 @@ class Provisioner:
                 Change(
                     m.account,
                     f"trail {m.trail_name} logging",
-                    "update",
+                    "enable",
                     "start logging",
                     lambda: cloudtrail.start_logging(Name=m.trail_name),
                 )
@@ -325,8 +329,10 @@ class Provisioner:
         attributes = _exists(
             lambda: sns.get_topic_attributes(TopicArn=t.arn), "NotFound", "NotFoundException"
         )
+        out: list[Change] = []
+        present: set[tuple[str, str]] = set()
         if attributes is None:
-            return [
+            out.append(
                 Change(
                     t.account,
                     f"sns topic {t.name}",
@@ -334,12 +340,13 @@ class Provisioner:
                     "alarm and procedure notifications (seed)",
                     lambda: sns.create_topic(Name=t.name),
                 )
-            ]
-        present = {
-            (s["Protocol"], s["Endpoint"])
-            for s in sns.list_subscriptions_by_topic(TopicArn=t.arn)["Subscriptions"]
-        }
-        return [
+            )
+        else:
+            present = {
+                (s["Protocol"], s["Endpoint"])
+                for s in sns.list_subscriptions_by_topic(TopicArn=t.arn)["Subscriptions"]
+            }
+        out += [
             Change(
                 t.account,
                 f"sns subscription {protocol}:{endpoint}",
@@ -350,6 +357,7 @@ class Provisioner:
             for protocol, endpoint in t.subscriptions
             if (protocol, endpoint) not in present
         ]
+        return out
 
     def _alarms(self) -> list[Change]:
         m = self.bp.monitoring

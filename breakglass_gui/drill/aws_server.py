@@ -1,0 +1,149 @@
+"""moto in server mode on 127.0.0.1, with the drill's own checks in front of it.
+
+moto accepts any MFA code and has no CloudTrail LookupEvents. In front of it sit:
+- an STS check: a `TokenCode` must be the simulated device's current code (±1 step) and a step
+  is accepted once per device; otherwise the error AWS returns ("MultiFactorAuthentication
+  failed with invalid MFA one time pass code.", or "unable to validate" for an unknown serial);
+- CloudTrail `LookupEvents`, answered from the activity simulator's records for the calling
+  account, with AWS's pagination.
+"""
+
+from __future__ import annotations
+
+import io
+import json
+import re
+import threading
+import uuid
+from collections.abc import Callable
+from typing import Any
+from urllib.parse import parse_qs
+
+from breakglass_gui.drill.mfa import MfaDevices
+
+_SCOPE = re.compile(r"Credential=(?P<key>[^/]+)/\d{8}/(?P<region>[^/]+)/(?P<service>[^/]+)/")
+LOOKUP_TARGET = "com.amazonaws.cloudtrail.v20131101.CloudTrail_20131101.LookupEvents"
+PAGE = 50
+
+
+def _sts_error(code: str, message: str, status: int = 403) -> tuple[int, bytes, str]:
+    body = (
+        '<ErrorResponse xmlns="https://sts.amazonaws.com/doc/2011-06-15/">'
+        f"<Error><Type>Sender</Type><Code>{code}</Code><Message>{message}</Message></Error>"
+        f"<RequestId>{uuid.uuid4()}</RequestId></ErrorResponse>"
+    )
+    return status, body.encode(), "text/xml"
+
+
+def account_of(access_key_id: str) -> str:
+    """The moto account an access key (user or assumed role) belongs to."""
+    from moto.iam.models import get_account_id_from
+    from moto.sts.models import sts_backends
+
+    for account_id, backend in list(sts_backends.items()):
+        role = backend["global"].get_assumed_role_from_access_key(access_key_id)
+        if role is not None:
+            return str(account_id)
+    return str(get_account_id_from(access_key_id))
+
+
+class DrillGate:
+    """WSGI middleware: the drill's STS and CloudTrail behaviour, then moto for the rest."""
+
+    def __init__(
+        self, app: Any, devices: MfaDevices, lookup: Callable[[str, dict[str, Any]], dict[str, Any]]
+    ) -> None:
+        self._app = app
+        self._devices = devices
+        self._lookup = lookup
+        self.delay_seconds = 0.0  # tests slow the endpoints down (GUI heartbeat, §13)
+        self.requests = 0
+        self._lock = threading.Lock()
+
+    def __call__(self, environ: dict[str, Any], start_response: Any) -> Any:
+        with self._lock:
+            self.requests += 1
+        if self.delay_seconds:
+            threading.Event().wait(self.delay_seconds)
+        length = int(environ.get("CONTENT_LENGTH") or 0)
+        body = environ["wsgi.input"].read(length) if length else b""
+        environ["wsgi.input"] = io.BytesIO(body)
+        scope = _SCOPE.search(environ.get("HTTP_AUTHORIZATION", ""))
+        answer = None
+        if scope and scope.group("service") == "sts":
+            answer = self._sts(body)
+        elif environ.get("HTTP_X_AMZ_TARGET") == LOOKUP_TARGET and scope:
+            request = json.loads(body or b"{}")
+            result = self._lookup(account_of(scope.group("key")), request)
+            answer = (200, json.dumps(result).encode(), "application/x-amz-json-1.1")
+        if answer is None:
+            return self._app(environ, start_response)
+        status, payload, content_type = answer
+        reason = {200: "OK", 403: "Forbidden"}.get(status, "Error")
+        start_response(
+            f"{status} {reason}",
+            [("Content-Type", content_type), ("Content-Length", str(len(payload)))],
+        )
+        return [payload]
+
+    def _sts(self, body: bytes) -> tuple[int, bytes, str] | None:
+        form = {k: v[0] for k, v in parse_qs(body.decode("utf-8", "replace")).items()}
+        code = form.get("TokenCode")
+        if form.get("Action") not in ("GetSessionToken", "AssumeRole") or code is None:
+            return None
+        serial = form.get("SerialNumber", "")
+        if not self._devices.known(serial):
+            return _sts_error(
+                "AccessDenied",
+                "MultiFactorAuthentication failed, unable to validate MFA code.  Please verify "
+                "your MFA serial number is valid and associated with this user.",
+            )
+        if not self._devices.accept(serial, code):
+            return _sts_error(
+                "AccessDenied",
+                "MultiFactorAuthentication failed with invalid MFA one time pass code. ",
+            )
+        return None
+
+
+def lookup_page(records: list[dict[str, Any]], request: dict[str, Any]) -> dict[str, Any]:
+    """LookupEvents semantics over simulator records: attributes, time range, NextToken."""
+    attributes = request.get("LookupAttributes") or []
+    wanted = {a.get("AttributeKey"): a.get("AttributeValue") for a in attributes}
+    start = float(request.get("StartTime", 0) or 0)
+    end = float(request.get("EndTime", 1e12) or 1e12)
+    selected = []
+    for record in sorted(records, key=lambda r: r["_epoch"], reverse=True):
+        if not start <= record["_epoch"] <= end:
+            continue
+        username = record["userIdentity"].get("arn", "").rsplit("/", 1)[-1]
+        if "Username" in wanted and wanted["Username"] not in (
+            username,
+            record["userIdentity"].get("userName"),
+            (record.get("requestParameters") or {}).get("roleSessionName"),
+        ):
+            continue
+        selected.append(record)
+    offset = int(request.get("NextToken") or 0)
+    limit = int(request.get("MaxResults") or PAGE)
+    page = selected[offset : offset + limit]
+    result: dict[str, Any] = {
+        "Events": [
+            {
+                "EventId": r["eventID"],
+                "EventName": r["eventName"],
+                "ReadOnly": str(r["readOnly"]).lower(),
+                "EventTime": r["_epoch"],
+                "EventSource": r["eventSource"],
+                "Username": r["userIdentity"].get("arn", "").rsplit("/", 1)[-1],
+                "Resources": [],
+                "CloudTrailEvent": json.dumps(
+                    {k: v for k, v in r.items() if not k.startswith("_")}
+                ),
+            }
+            for r in page
+        ]
+    }
+    if offset + limit < len(selected):
+        result["NextToken"] = str(offset + limit)
+    return result

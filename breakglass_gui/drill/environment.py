@@ -1,0 +1,300 @@
+"""The embedded drill environment (SPEC §10): everything on 127.0.0.1, nothing persisted.
+
+`DrillEnvironment.start()` brings up moto (server mode, behind the drill's STS/CloudTrail gate),
+provisions it with the same code as `main.py provision`, creates the two break-glass users with
+simulated MFA devices, loads their records into the drill Vault service, and starts the
+federation stand-in. `stop()` shuts every server down and leaves no thread or port behind.
+"""
+
+from __future__ import annotations
+
+import secrets
+import threading
+import time
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from typing import Any
+
+from breakglass_gui.core import totp
+from breakglass_gui.core.aws.admin import ProfileSessions
+from breakglass_gui.core.aws.blueprint import build_blueprint
+from breakglass_gui.core.aws.clients import ClientFactory
+from breakglass_gui.core.aws.console import ConsoleSignIn, FederationEndpoint
+from breakglass_gui.core.aws.provision import Provisioner
+from breakglass_gui.core.aws.rotate import generate_password
+from breakglass_gui.core.clock import Clock, SystemClock
+from breakglass_gui.core.config import Config, parse_config
+from breakglass_gui.core.deps import Deps
+from breakglass_gui.core.journal import Journal
+from breakglass_gui.core.secret import Secret
+from breakglass_gui.core.vault import VaultGateway
+from breakglass_gui.drill.activity import ActivitySimulator
+from breakglass_gui.drill.aws_server import DrillGate
+from breakglass_gui.drill.federation import FederationStandIn
+from breakglass_gui.drill.mfa import MfaDevices, new_seed
+from breakglass_gui.drill.vault_service import VaultService
+
+IAM_ACCOUNT = "123456789012"  # moto's default account: the drill's TMPL_IAM account
+MEMBERS = ("210000000001", "210000000002", "210000000003")
+REGION = "eu-central-1"
+USERS = ("break-glass-user", "break-glass-user-2")
+VAULT_USER = "breakglass"
+ADMIN_KEY = ("drill-admin", "drill-admin-secret")  # moto accepts any key for the admin side
+
+
+def drill_config_data(vault_address: str) -> dict[str, Any]:
+    members = [
+        {"id": MEMBERS[0], "name": "payments-prod", "environment": "prod"},
+        {"id": MEMBERS[1], "name": "payments-test", "environment": "test"},
+        {"id": MEMBERS[2], "name": "data-lake", "environment": "prod"},
+    ]
+    return {
+        "organisation": {
+            "name": "Drill Corp",
+            "iam_account_id": IAM_ACCOUNT,
+            "partition": "aws",
+            "region": REGION,
+        },
+        "operators": [
+            {"id": "drill-operator", "name": "Drill Operator", "email": "operator@drill.invalid"}
+        ],
+        "approvers": [
+            {
+                "id": "drill-ciso",
+                "name": "Drill CISO",
+                "email": "ciso@drill.invalid",
+                "role": "primary",
+                "aws_infrastructure": False,
+            },
+            {
+                "id": "drill-cfo",
+                "name": "Drill CFO",
+                "email": "cfo@drill.invalid",
+                "role": "secondary",
+                "aws_infrastructure": False,
+            },
+        ],
+        "vault": {
+            "address": vault_address,
+            "auth_method": "userpass",
+            "username": VAULT_USER,
+            "users": list(USERS),
+            "default_user": USERS[0],
+            "timeout_seconds": 5,
+        },
+        "accounts": [{"id": IAM_ACCOUNT, "name": "tmpl-iam", "environment": "shared"}, *members],
+        "session": {"mfa_mode": "session", "max_duration": 3600, "default_duration": 3600},
+        "monitoring": {
+            "log_group_account": IAM_ACCOUNT,
+            "region": REGION,
+            "live_tail": False,
+            "poll_interval_seconds": 5,
+        },
+        "notifications": {
+            "sns_topic_arn": f"arn:aws:sns:{REGION}:{IAM_ACCOUNT}:a-tmpl-prod-sns-break-glass",
+            "subscriptions": ["email:secops@drill.invalid"],
+        },
+    }
+
+
+class DrillSecrets:
+    """The drill approvers' TOTP secrets: in memory, never in the OS keyring."""
+
+    def __init__(self) -> None:
+        self._values: dict[str, Secret] = {}
+
+    def get(self, approver_id: str) -> Secret | None:
+        return self._values.get(approver_id)
+
+    def set(self, approver_id: str, secret: Secret) -> None:
+        self._values[approver_id] = secret
+
+
+@dataclass
+class _Servers:
+    moto: Any = None
+    moto_thread: threading.Thread | None = None
+    vault: VaultService | None = None
+    federation: FederationStandIn | None = None
+
+
+@dataclass
+class DrillEnvironment:
+    sealed: bool = False
+    vault_password: Secret = field(default_factory=lambda: Secret(secrets.token_urlsafe(18)))
+    devices: MfaDevices = field(default_factory=MfaDevices)
+    approver_secrets: DrillSecrets = field(default_factory=DrillSecrets)
+    timings: dict[str, float] = field(default_factory=dict)
+    _servers: _Servers = field(default_factory=_Servers)
+    endpoint: str = ""
+    config: Config | None = None
+    gate: DrillGate | None = None
+    simulator: ActivitySimulator | None = None
+    serials: dict[str, str] = field(default_factory=dict)
+
+    # ----- life cycle -----------------------------------------------------------------------
+
+    def start(self) -> DrillEnvironment:
+        started = time.perf_counter()
+        self._start_moto()
+        vault = VaultService(users={VAULT_USER: self.vault_password.reveal()})
+        self._servers.vault = vault
+        address = vault.serve()
+        self.config = parse_config(drill_config_data(address), drill=True)
+        admin = ProfileSessions.from_profile(
+            None,
+            home_account=IAM_ACCOUNT,
+            member_role="OrganizationAccountAccessRole",
+            partition="aws",
+            region=REGION,
+            endpoint_url=self.endpoint,
+            credentials=ADMIN_KEY,
+        )
+        Provisioner(build_blueprint(self.config), admin).apply()
+        self._create_users(admin, vault)
+        for approver in self.config.approvers:
+            self.approver_secrets.set(approver.id, new_seed())
+        self.simulator = ActivitySimulator(
+            admin.client("logs", IAM_ACCOUNT), self.config.monitoring.log_group, REGION
+        )
+        self._servers.federation = FederationStandIn().start()
+        if self.sealed:
+            vault.sealed = True
+        self.timings["environment start"] = time.perf_counter() - started
+        return self
+
+    def stop(self) -> None:
+        servers = self._servers
+        if servers.federation is not None:
+            servers.federation.stop()
+        if servers.vault is not None:
+            servers.vault.stop()
+        if servers.moto is not None:
+            servers.moto.shutdown()
+            servers.moto.server_close()
+        if servers.moto_thread is not None:
+            servers.moto_thread.join(timeout=5)
+        self._servers = _Servers()
+
+    def __enter__(self) -> DrillEnvironment:
+        return self.start()
+
+    def __exit__(self, *exc: object) -> None:
+        self.stop()
+
+    def _start_moto(self) -> None:
+        from moto.moto_server.werkzeug_app import (
+            DomainDispatcherApplication,
+            MotoRequestHandler,
+            create_backend_app,
+        )
+        from werkzeug.serving import make_server
+
+        from breakglass_gui.drill.aws_server import lookup_page
+
+        _reset_moto()
+        self.gate = DrillGate(
+            DomainDispatcherApplication(create_backend_app),
+            self.devices,
+            lambda account, request: (
+                self.simulator.lookup(account, request)
+                if self.simulator
+                else lookup_page([], request)
+            ),
+        )
+
+        class Quiet(MotoRequestHandler):
+            def log_request(self, *args: Any, **kwargs: Any) -> None:
+                return  # request lines are not worth a terminal full of noise in a drill
+
+        server = make_server("127.0.0.1", 0, self.gate, threaded=True, request_handler=Quiet)
+        thread = threading.Thread(target=server.serve_forever, name="drill-aws", daemon=True)
+        thread.start()
+        self._servers.moto, self._servers.moto_thread = server, thread
+        host, port = server.server_address[:2]
+        self.endpoint = f"http://{host!s}:{port}"
+
+    def _create_users(self, admin: ProfileSessions, vault: VaultService) -> None:
+        assert self.config is not None
+        iam = admin.client("iam", IAM_ACCOUNT)
+        for user in self.config.vault.users:
+            seed = new_seed()
+            device = iam.create_virtual_mfa_device(VirtualMFADeviceName=user)["VirtualMFADevice"]
+            serial = device["SerialNumber"]
+            now = time.time()
+            iam.enable_mfa_device(
+                UserName=user,
+                SerialNumber=serial,
+                AuthenticationCode1=totp.code_at(seed, now - 30),
+                AuthenticationCode2=totp.code_at(seed, now),
+            )
+            self.devices.add(serial, seed)
+            self.serials[user] = serial
+            password = generate_password()
+            iam.create_login_profile(UserName=user, Password=password.reveal())
+            key = iam.create_access_key(UserName=user)["AccessKey"]
+            vault.put(
+                self.config.vault.kv_path(user),
+                {
+                    "username": user,
+                    "account_id": IAM_ACCOUNT,
+                    "mfa_serial": serial,
+                    "access_key_id": key["AccessKeyId"],
+                    "secret_access_key": key["SecretAccessKey"],
+                    "console_password": password.reveal(),
+                },
+            )
+            password.wipe()
+            del key
+
+    # ----- what the drill panel and the autopilot use ------------------------------------------
+
+    @property
+    def vault(self) -> VaultService:
+        assert self._servers.vault is not None
+        return self._servers.vault
+
+    @property
+    def federation(self) -> FederationStandIn:
+        assert self._servers.federation is not None
+        return self._servers.federation
+
+    def mfa_code(self, user: str = USERS[0]) -> str:
+        return self.devices.code(self.serials[user])
+
+    def approver_code(self, approver: str) -> str:
+        secret = self.approver_secrets.get(approver)
+        assert secret is not None
+        return totp.code_at(secret, time.time())
+
+    def unseal_shares(self) -> list[Secret]:
+        return [Secret(k) for k in self.vault.unseal_keys[: self.vault.threshold]]
+
+    def deps(self, journal: Journal, *, clock: Clock | None = None, browser: Any = None) -> Deps:
+        assert self.config is not None
+        config = self.config
+        factory = ClientFactory(endpoint_url=self.endpoint, max_attempts=2)
+        vault_factory: Callable[[], VaultGateway] = lambda: VaultGateway(  # noqa: E731
+            config.vault, drill=True
+        )
+        deps = Deps(
+            config=config,
+            journal=journal,
+            clock=clock or SystemClock(),
+            aws=factory,
+            vault=vault_factory,
+            totp_secrets=self.approver_secrets,
+            console=ConsoleSignIn(FederationEndpoint("aws", REGION, override=self.federation.url)),
+            drill=True,
+            notify_backoff=(0.2, 0.4),
+        )
+        if browser is not None:
+            deps.browser = browser
+        return deps
+
+
+def _reset_moto() -> None:
+    """moto keeps its state per process: a drill always starts from an empty world."""
+    from moto.moto_api._internal.models import moto_api_backend
+
+    moto_api_backend.reset()
