@@ -43,7 +43,25 @@ def _parser() -> argparse.ArgumentParser:
     check.add_argument("path", nargs="?", type=Path)
     verify = commands.add_parser("verify", help="verify a journal or a review JSON")
     verify.add_argument("file", type=Path)
+    drill = commands.add_parser("drill", help="run a drill against the embedded environment")
+    drill.add_argument(
+        "--autopilot",
+        action="store_true",
+        required=True,
+        help="run the whole procedure headless, with no human input",
+    )
+    drill.add_argument("--out", type=Path, required=True, help="where the review and journal go")
+    drill.add_argument("--sealed", action="store_true", help="start with Vault sealed")
     return parser
+
+
+def _drill_output_dir() -> Path:
+    import time
+
+    import platformdirs
+
+    base = Path(platformdirs.user_data_dir("breakglass", appauthor=False)) / "drills"
+    return base / time.strftime("%Y%m%d-%H%M%S")
 
 
 def _check_config(path: Path | None, drill: bool) -> int:
@@ -89,9 +107,15 @@ def main(argv: Sequence[str] | None = None) -> int:
         return _check_config(args.path or args.config, args.drill)
     if args.command == "verify":
         return _verify(args.file)
+    if args.command == "drill":
+        from breakglass_gui.drill.autopilot import run_autopilot
+
+        return run_autopilot(args.out, sealed=args.sealed)
     if args.drill:
-        print("drill mode arrives with the drill environment")
-        return EXIT_OK
+        # Until the desktop application exists, drill mode is the autopilot (issue 3).
+        from breakglass_gui.drill.autopilot import run_autopilot
+
+        return run_autopilot(_drill_output_dir())
     print(
         "breakglass: the desktop application is not built yet; available commands: "
         "check-config, verify, --version (see --help)",

@@ -71,6 +71,10 @@ class ActivitySimulator:
         self._records: dict[str, list[dict[str, Any]]] = {}
         self._lock = threading.Lock()
 
+    def all_records(self) -> list[dict[str, Any]]:
+        with self._lock:
+            return [r for records in self._records.values() for r in records]
+
     def lookup(self, account: str, request: dict[str, Any]) -> dict[str, Any]:
         with self._lock:
             records = list(self._records.get(account, []))
@@ -85,12 +89,15 @@ class ActivitySimulator:
         user: str,
         iam_account: str,
         accounts: list[str],
+        since: float,
     ) -> list[dict[str, Any]]:
-        """Write one incident's activity in each account; returns the records written."""
+        """Write one incident's activity in each account, timed between `since` (the sessions
+        were issued) and now; returns the records written."""
         now = time.time()
+        step = max(0.001, (now - since) / (len(_ACTIONS) + 3))
         written: list[dict[str, Any]] = []
         for index, account in enumerate(accounts):
-            base = now - 5 + index
+            base = since + 2 * step + index * step / 10
             role_arn = f"arn:{self._partition}:iam::{account}:role/{role_name}"
             session_arn = (
                 f"arn:{self._partition}:sts::{account}:assumed-role/{role_name}/{incident}"
@@ -108,13 +115,16 @@ class ActivitySimulator:
                         "accountId": account,
                         "userName": role_name,
                     },
-                    "attributes": {"creationDate": _iso(base - 60), "mfaAuthenticated": "true"},
+                    "attributes": {
+                        "creationDate": _iso(base - 2 * step),
+                        "mfaAuthenticated": "true",
+                    },
                 },
             }
             written.append(
                 self._record(
                     account,
-                    base - 60,
+                    base - 2 * step,
                     "sts.amazonaws.com",
                     "AssumeRole",
                     False,
@@ -138,7 +148,7 @@ class ActivitySimulator:
             written.append(
                 self._record(
                     account,
-                    base - 30,
+                    base - step,
                     "signin.amazonaws.com",
                     "ConsoleLogin",
                     False,
@@ -149,7 +159,13 @@ class ActivitySimulator:
             for offset, (source, name, read_only, extra) in enumerate(_ACTIONS):
                 written.append(
                     self._record(
-                        account, base + offset * 0.1, source, name, read_only, identity, extra
+                        account,
+                        base + offset * step / len(accounts),
+                        source,
+                        name,
+                        read_only,
+                        identity,
+                        extra,
                     )
                 )
         self._deliver(written)

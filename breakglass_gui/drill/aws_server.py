@@ -23,6 +23,7 @@ from breakglass_gui.drill.mfa import MfaDevices
 
 _SCOPE = re.compile(r"Credential=(?P<key>[^/]+)/\d{8}/(?P<region>[^/]+)/(?P<service>[^/]+)/")
 LOOKUP_TARGET = "com.amazonaws.cloudtrail.v20131101.CloudTrail_20131101.LookupEvents"
+ALARM_HISTORY_TARGET = "GraniteServiceVersion20100801.DescribeAlarmHistory"
 PAGE = 50
 
 
@@ -33,6 +34,14 @@ def _sts_error(code: str, message: str, status: int = 403) -> tuple[int, bytes, 
         f"<RequestId>{uuid.uuid4()}</RequestId></ErrorResponse>"
     )
     return status, body.encode(), "text/xml"
+
+
+def _epoch_seconds(value: Any) -> float:
+    from datetime import datetime
+
+    if isinstance(value, datetime):
+        return value.timestamp()
+    raise TypeError(type(value).__name__)
 
 
 def account_of(access_key_id: str) -> str:
@@ -48,13 +57,18 @@ def account_of(access_key_id: str) -> str:
 
 
 class DrillGate:
-    """WSGI middleware: the drill's STS and CloudTrail behaviour, then moto for the rest."""
+    """WSGI middleware: the drill's STS, CloudTrail and alarm history, then moto for the rest."""
 
     def __init__(
-        self, app: Any, devices: MfaDevices, lookup: Callable[[str, dict[str, Any]], dict[str, Any]]
+        self,
+        app: Any,
+        devices: MfaDevices,
+        lookup: Callable[[str, dict[str, Any]], dict[str, Any]],
+        alarm_history: Callable[[dict[str, Any]], dict[str, Any]],
     ) -> None:
         self._app = app
         self._devices = devices
+        self._alarm_history = alarm_history
         self._lookup = lookup
         self.delay_seconds = 0.0  # tests slow the endpoints down (GUI heartbeat, §13)
         self.requests = 0
@@ -76,6 +90,13 @@ class DrillGate:
             request = json.loads(body or b"{}")
             result = self._lookup(account_of(scope.group("key")), request)
             answer = (200, json.dumps(result).encode(), "application/x-amz-json-1.1")
+        elif environ.get("HTTP_X_AMZ_TARGET") == ALARM_HISTORY_TARGET:
+            result = self._alarm_history(json.loads(body or b"{}"))
+            answer = (
+                200,
+                json.dumps(result, default=_epoch_seconds).encode(),
+                "application/x-amz-json-1.0",
+            )
         if answer is None:
             return self._app(environ, start_response)
         status, payload, content_type = answer

@@ -13,6 +13,7 @@ import threading
 import time
 from collections.abc import Callable
 from dataclasses import dataclass, field
+from datetime import datetime
 from typing import Any
 
 from breakglass_gui.core import totp
@@ -29,6 +30,7 @@ from breakglass_gui.core.journal import Journal
 from breakglass_gui.core.secret import Secret
 from breakglass_gui.core.vault import VaultGateway
 from breakglass_gui.drill.activity import ActivitySimulator
+from breakglass_gui.drill.alarms import alarm_history
 from breakglass_gui.drill.aws_server import DrillGate
 from breakglass_gui.drill.federation import FederationStandIn
 from breakglass_gui.drill.mfa import MfaDevices, new_seed
@@ -201,6 +203,7 @@ class DrillEnvironment:
                 if self.simulator
                 else lookup_page([], request)
             ),
+            self._alarm_history,
         )
 
         class Quiet(MotoRequestHandler):
@@ -213,6 +216,23 @@ class DrillEnvironment:
         self._servers.moto, self._servers.moto_thread = server, thread
         host, port = server.server_address[:2]
         self.endpoint = f"http://{host!s}:{port}"
+
+    def _alarm_history(self, request: dict[str, Any]) -> dict[str, Any]:
+        assert self.config is not None
+        blueprint = build_blueprint(self.config)
+        name = str(request.get("AlarmName", ""))
+        patterns = {
+            a.name: f.pattern
+            for a, f in zip(blueprint.monitoring.alarms, blueprint.monitoring.filters, strict=False)
+        }
+        records = self.simulator.all_records() if self.simulator else []
+        return alarm_history(
+            name,
+            patterns.get(name, ""),
+            records,
+            _epoch(request.get("StartDate"), 0.0),
+            _epoch(request.get("EndDate"), time.time() + 3600),
+        )
 
     def _create_users(self, admin: ProfileSessions, vault: VaultService) -> None:
         assert self.config is not None
@@ -291,6 +311,14 @@ class DrillEnvironment:
         if browser is not None:
             deps.browser = browser
         return deps
+
+
+def _epoch(value: Any, default: float) -> float:
+    if isinstance(value, datetime):
+        return value.timestamp()
+    if isinstance(value, int | float):
+        return float(value)
+    return default
 
 
 def _reset_moto() -> None:

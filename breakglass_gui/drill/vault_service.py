@@ -65,6 +65,7 @@ class VaultService:
         self._progress: list[str] = []
         self._nonce = str(uuid.uuid4()) if sealed else ""
         self.tokens: dict[str, _Token] = {}
+        self.issued: list[str] = []  # every token ever issued (drill secret scans)
         self.kv: dict[str, list[_Version]] = {}
         self._server: BaseWSGIServer | None = None
         self._thread: threading.Thread | None = None
@@ -234,6 +235,7 @@ class VaultService:
         token = "hvs." + secrets.token_urlsafe(68)[:90]
         policies = ["breakglass-read", "breakglass-rotate", "default"]
         self.tokens[token] = _Token(policies, username, time.time())
+        self.issued.append(token)
         auth = {
             "client_token": token,
             "accessor": self.tokens[token].accessor,

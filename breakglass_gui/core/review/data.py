@@ -44,6 +44,18 @@ def _summary(entry: Entry) -> str:
     ]
 
 
+def _alarm_finding(alarms: dict[str, Any]) -> str:
+    if alarms.get("all_fired"):
+        return ""
+    if not alarms.get("checked"):
+        return "The alarm history could not be checked: " + str(alarms.get("error", "not run"))
+    silent = ", ".join(sorted(n for n, fired in alarms.get("alarms", {}).items() if not fired))
+    return (
+        f"These break-glass alarms did not fire for this incident: {silent}. The detective "
+        "controls (metric filter patterns, alarms, SNS subscriptions) must be reviewed."
+    )
+
+
 def build_review(procedure: Procedure) -> dict[str, Any]:
     incident = procedure.incident
     journal = procedure.deps.journal
@@ -110,14 +122,7 @@ def build_review(procedure: Procedure) -> dict[str, Any]:
     detective = {
         "checked": bool(alarms.get("checked")),
         "alarms": alarms.get("alarms", {}),
-        "finding": ""
-        if alarms.get("all_fired")
-        else (
-            "The break-glass alarms did not all fire for this incident: the detective controls "
-            "(metric filters, alarms, SNS) must be checked."
-            if alarms.get("checked")
-            else "The alarm history could not be checked: " + str(alarms.get("error", "not run"))
-        ),
+        "finding": _alarm_finding(alarms),
     }
     notes = next((e.payload for e in reversed(own) if e.kind == "review.notes"), {})
     notifications = [

@@ -1,0 +1,168 @@
+"""`main.py drill --autopilot --out DIR` (SPEC §10): a whole drill, headless, no human input.
+
+Declare, two approvals, (unseal,) Vault login, MFA, two accounts, console URLs fetched (not
+opened), activity observed, revoke and rotate, review written, journal copied to DIR. Prints
+each step's time and exits non-zero if any step fails.
+"""
+
+from __future__ import annotations
+
+import shutil
+import sys
+import tempfile
+import time
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
+from pathlib import Path
+from typing import TextIO
+
+from breakglass_gui.core.clock import SystemClock
+from breakglass_gui.core.errors import BreakGlassError
+from breakglass_gui.core.incident import EmergencyType, State
+from breakglass_gui.core.journal import Journal
+from breakglass_gui.core.procedure import Procedure
+from breakglass_gui.core.verify import verify_file
+from breakglass_gui.drill.environment import MEMBERS, DrillEnvironment
+
+ACTIVITY_WAIT_SECONDS = 5.0
+OPERATOR = "drill-operator"
+APPROVERS = (("primary", "drill-ciso"), ("secondary", "drill-cfo"))
+
+
+class StepFailedError(Exception):
+    def __init__(self, step: str, message: str) -> None:
+        super().__init__(f"{step}: {message}")
+
+
+class Timings:
+    """Runs named steps, prints each one's time, turns a BreakGlassError into a failed step."""
+
+    def __init__(self, out: TextIO) -> None:
+        self.out = out
+        self.rows: list[tuple[str, float]] = []
+
+    @contextmanager
+    def step(self, name: str) -> Iterator[None]:
+        started = time.perf_counter()
+        try:
+            yield
+        except BreakGlassError as exc:
+            raise StepFailedError(name, exc.message) from None
+        elapsed = time.perf_counter() - started
+        self.rows.append((name, elapsed))
+        print(f"  {name:<36} {elapsed * 1000:8.0f} ms", file=self.out, flush=True)
+
+
+def _to_access(env: DrillEnvironment, proc: Procedure, t: Timings, sealed: bool) -> None:
+    for role, approver in APPROVERS:
+        with t.step(f"approval ({role})"):
+            proc.approve(role, approver, env.approver_code(approver))  # type: ignore[arg-type]
+    if sealed:
+        with t.step("unseal Vault"):
+            for index, share in enumerate(env.unseal_shares()):
+                proc.submit_unseal_share(share, holder=f"share-holder-{index + 1}")
+    with t.step("Vault login and record"):
+        proc.unlock_vault(env.vault_password)
+    with t.step("MFA (GetSessionToken)"):
+        proc.verify_mfa(env.mfa_code(proc.incident.vault_user))
+
+
+def _session(env: DrillEnvironment, proc: Procedure, t: Timings) -> None:
+    targets = MEMBERS[:2]
+    with t.step("accounts (AssumeRole ×2 + service)"):
+        activated = time.time()
+        proc.activate(targets)
+    for account in targets:
+        with t.step(f"console URL {account}"):
+            proc.console_url(account).wipe()  # fetched, not opened
+    with t.step("activity observed"):
+        assert env.simulator is not None and env.config is not None
+        env.simulator.simulate(
+            incident=proc.id,
+            operator=OPERATOR,
+            role_name=env.config.role.name,
+            user=proc.incident.vault_user,
+            iam_account=env.config.organisation.iam_account_id,
+            accounts=list(targets),
+            since=activated,
+        )
+        deadline = time.monotonic() + ACTIVITY_WAIT_SECONDS
+        while not proc.poll_activity() and len(proc.events) == 0:
+            if time.monotonic() > deadline:
+                raise BreakGlassError("no CloudTrail activity was observed")
+            time.sleep(0.2)
+
+
+def _ending(proc: Procedure, t: Timings, out_dir: Path) -> list[Path]:
+    with t.step("end session"):
+        proc.end_session()
+    with t.step("revoke and rotate"):
+        proc.revoke_and_rotate()
+    with t.step("review (HTML, Markdown, JSON)"):
+        written = proc.write_review(
+            out_dir, findings="Drill completed by the autopilot.", lessons="None: automated drill."
+        )
+    with t.step("close"):
+        proc.close()
+    return written
+
+
+def run_autopilot(
+    out_dir: Path,
+    *,
+    sealed: bool = False,
+    out: TextIO | None = None,
+    observe: Callable[[DrillEnvironment, Procedure], None] | None = None,
+) -> int:
+    """Run one complete drill; returns the process exit status.
+
+    `observe` (tests) sees the environment and the incident before the environment stops.
+    """
+    stream = out or sys.stdout
+    out_dir.mkdir(parents=True, exist_ok=True, mode=0o700)
+    t = Timings(stream)
+    started = time.perf_counter()
+    print("DRILL — autopilot (simulated AWS, Vault and MFA on 127.0.0.1)", file=stream)
+    workdir = Path(tempfile.mkdtemp(prefix="breakglass-drill-"))
+    env = DrillEnvironment(sealed=sealed)
+    journal = Journal(workdir / "journal.sqlite3", SystemClock())
+    try:
+        with t.step("start drill environment"):
+            env.start()
+        with t.step("declare"):
+            proc = Procedure.declare(
+                env.deps(journal),
+                emergency_type=EmergencyType.AD_OUTAGE.value,
+                operator=OPERATOR,
+                duration_seconds=3600,
+                reference="DRILL",
+                justification="Quarterly break-glass drill (autopilot): AD outage scenario.",
+            )
+        _to_access(env, proc, t, sealed)
+        _session(env, proc, t)
+        written = _ending(proc, t, out_dir)
+        if observe is not None:
+            observe(env, proc)
+        journal.close()
+        copy = out_dir / "journal.sqlite3"
+        shutil.copyfile(workdir / "journal.sqlite3", copy)
+        copy.chmod(0o600)
+        result = verify_file(copy)
+        if not result.ok or proc.state is not State.CLOSED:
+            raise StepFailedError("verify journal", result.describe())
+    except StepFailedError as exc:
+        print(f"DRILL FAILED at {exc}", file=stream)
+        return 1
+    finally:
+        journal.close()
+        env.stop()
+        shutil.rmtree(workdir, ignore_errors=True)
+    total = time.perf_counter() - started
+    print(f"  {'total':<36} {total * 1000:8.0f} ms", file=stream)
+    print(
+        f"DRILL PASSED: {proc.id}, {len(proc.events)} events; review: "
+        + ", ".join(p.name for p in written)
+        + f"; {copy.name}: {result.describe()}",
+        file=stream,
+    )
+    return 0
