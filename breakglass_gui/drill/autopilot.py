@@ -62,7 +62,7 @@ def _to_access(env: DrillEnvironment, proc: Procedure, t: Timings, sealed: bool)
             for index, share in enumerate(env.unseal_shares()):
                 proc.submit_unseal_share(share, holder=f"share-holder-{index + 1}")
     with t.step("Vault login and record"):
-        proc.unlock_vault(env.vault_password)
+        proc.unlock_vault(env.vault_credential())
     with t.step("MFA (GetSessionToken)"):
         proc.verify_mfa(env.mfa_code(proc.incident.vault_user))
 

@@ -287,6 +287,10 @@ class DrillEnvironment:
         assert secret is not None
         return totp.code_at(secret, time.time())
 
+    def vault_credential(self) -> Secret:
+        """A fresh copy of the drill's Vault password (the app wipes what it is given)."""
+        return Secret(self.vault_password.reveal())
+
     def unseal_shares(self) -> list[Secret]:
         return [Secret(k) for k in self.vault.unseal_keys[: self.vault.threshold]]
 

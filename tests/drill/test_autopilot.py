@@ -1,0 +1,124 @@
+"""`drill --autopilot`: a whole drill headless; its journal verifies, its review says what
+happened, and nothing secret it used is left anywhere under the (temporary) home."""
+
+from __future__ import annotations
+
+import io
+import json
+import subprocess
+import sys
+import tempfile
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from breakglass_gui.drill.autopilot import run_autopilot
+from breakglass_gui.drill.environment import MEMBERS, DrillEnvironment
+
+ROOT = Path(__file__).resolve().parents[2]
+
+
+def _collect(env: DrillEnvironment, found: set[str]) -> None:
+    """Every secret value the drill handled, read from the simulated services themselves."""
+    from moto.sts.models import sts_backends
+
+    found.update(env.vault.users.values())
+    found.update(env.vault.unseal_keys)
+    found.update(env.vault.issued)
+    found.update(env.federation.tokens)
+    for secret in env.approver_secrets._values.values():
+        found.add(secret.reveal())
+    for secret in env.devices._seeds.values():
+        found.add(secret.reveal())
+    for versions in env.vault.kv.values():
+        for version in versions:
+            found.add(version.data["secret_access_key"])
+            found.add(version.data["console_password"])
+    for backend in sts_backends.values():
+        for role in backend["global"].assumed_roles:
+            found.update({role.secret_access_key, role.session_token})
+
+
+@pytest.fixture
+def home(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
+    home = tmp_path / "home"
+    for name, sub in (
+        ("HOME", ""),
+        ("XDG_DATA_HOME", ".local/share"),
+        ("XDG_CONFIG_HOME", ".config"),
+        ("XDG_CACHE_HOME", ".cache"),
+        ("XDG_STATE_HOME", ".local/state"),
+        ("TMPDIR", "tmp"),
+    ):
+        (home / sub).mkdir(parents=True, exist_ok=True)
+        monkeypatch.setenv(name, str(home / sub))
+    monkeypatch.setattr(tempfile, "tempdir", str(home / "tmp"))
+    return home
+
+
+def test_the_autopilot_runs_a_whole_drill_and_leaves_no_secret(home: Path) -> None:
+    secrets: set[str] = set()
+    seen: dict[str, Any] = {}
+
+    def observe(env: DrillEnvironment, proc: Any) -> None:
+        _collect(env, secrets)
+        seen["incident"] = proc.id
+
+    out = io.StringIO()
+    status = run_autopilot(home / "drill-out", out=out, observe=observe)
+    report = out.getvalue()
+    assert status == 0, report
+    assert "DRILL PASSED" in report and " ms" in report
+
+    journal = home / "drill-out" / "journal.sqlite3"
+    verify = subprocess.run(
+        [sys.executable, str(ROOT / "main.py"), "verify", str(journal)],
+        check=False,
+        capture_output=True,
+        text=True,
+        timeout=60,
+    )
+    assert verify.returncode == 0, verify.stderr
+
+    review = json.loads(next((home / "drill-out").glob("*-review-DRILL.json")).read_text())
+    assert review["drill"] is True
+    assert [a["approver"] for a in review["approvals"]] == ["drill-ciso", "drill-cfo"]
+    targets = [a for a in review["accounts"] if a["account"] in MEMBERS[:2]]
+    assert len(targets) == 2
+    assert all(
+        a["revocation"] and a["revocation"]["policy"] == "AWSRevokeOlderSessions" for a in targets
+    )
+    flagged = {e["name"]: e["high_risk"] for e in review["events"] if e["high_risk"]}
+    assert flagged["LeaveOrganization"] == "denied call"
+    assert flagged["AttachRolePolicy"] == "write to IAM"
+    rotation = next(s for s in review["steps"] if s["step"].startswith("rotate:"))
+    assert rotation["evidence"]["path"] == "direct"
+    verified = next(s for s in review["steps"] if s["step"].startswith("verify.user:"))
+    assert verified["evidence"]["verified"] is True
+
+    assert len(secrets) > 20
+    assert not (home / ".aws").exists() and not (home / ".vault-token").exists()
+    for path in (p for p in home.rglob("*") if p.is_file()):
+        data = path.read_bytes()
+        for secret in secrets:
+            assert secret.encode() not in data, f"a drill secret was written to {path}"
+
+
+def test_the_autopilot_with_a_sealed_vault_unseals_it(home: Path) -> None:
+    out = io.StringIO()
+    assert run_autopilot(home / "sealed", sealed=True, out=out) == 0, out.getvalue()
+    assert "unseal Vault" in out.getvalue()
+
+
+def test_the_cli_runs_the_autopilot_and_reports_failure_by_exit_status(home: Path) -> None:
+    result = subprocess.run(
+        [sys.executable, str(ROOT / "main.py"), "drill", "--autopilot", "--out", str(home / "cli")],
+        check=False,
+        capture_output=True,
+        text=True,
+        timeout=120,
+    )
+    assert result.returncode == 0, result.stdout + result.stderr
+    assert "DRILL PASSED" in result.stdout
+    assert result.stderr == ""
