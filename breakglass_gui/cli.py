@@ -43,6 +43,21 @@ def _parser() -> argparse.ArgumentParser:
     check.add_argument("path", nargs="?", type=Path)
     verify = commands.add_parser("verify", help="verify a journal or a review JSON")
     verify.add_argument("file", type=Path)
+    readiness = commands.add_parser("readiness", help="audit AWS and Vault against the blueprint")
+    readiness.add_argument("--profile", help="boto3 profile with read access (IAM account)")
+    readiness.add_argument(
+        "--drill",
+        action="store_true",
+        dest="against_drill",
+        help="audit a freshly provisioned drill environment",
+    )
+    cfn = commands.add_parser("render-cfn", help="write CloudFormation templates")
+    cfn.add_argument("--out", type=Path, required=True)
+    provision = commands.add_parser("provision", help="create or update the AWS resources")
+    mode = provision.add_mutually_exclusive_group(required=True)
+    mode.add_argument("--plan", action="store_true", help="show what would change")
+    mode.add_argument("--apply", action="store_true", help="make the changes")
+    provision.add_argument("--profile", help="boto3 profile with admin rights (IAM account)")
     drill = commands.add_parser("drill", help="run a drill against the embedded environment")
     drill.add_argument(
         "--autopilot",
@@ -62,6 +77,13 @@ def _drill_output_dir() -> Path:
 
     base = Path(platformdirs.user_data_dir("breakglass", appauthor=False)) / "drills"
     return base / time.strftime("%Y%m%d-%H%M%S")
+
+
+def _config(args: argparse.Namespace) -> object:
+    """The configuration for admin commands; a problem raises ConfigError (printed, exit 2)."""
+    from breakglass_gui.core.config import load_config
+
+    return load_config(args.config or default_config_path(), drill=args.drill)
 
 
 def _check_config(path: Path | None, drill: bool) -> int:
@@ -107,6 +129,10 @@ def main(argv: Sequence[str] | None = None) -> int:
         return _check_config(args.path or args.config, args.drill)
     if args.command == "verify":
         return _verify(args.file)
+    if args.command in ("readiness", "render-cfn", "provision"):
+        from breakglass_gui import admin_cli
+
+        return admin_cli.run(args, lambda: _config(args))
     if args.command == "drill":
         from breakglass_gui.drill.autopilot import run_autopilot
 

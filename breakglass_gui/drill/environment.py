@@ -133,6 +133,7 @@ class DrillEnvironment:
     gate: DrillGate | None = None
     simulator: ActivitySimulator | None = None
     serials: dict[str, str] = field(default_factory=dict)
+    admin: ProfileSessions | None = None
 
     # ----- life cycle -----------------------------------------------------------------------
 
@@ -143,7 +144,7 @@ class DrillEnvironment:
         self._servers.vault = vault
         address = vault.serve()
         self.config = parse_config(drill_config_data(address), drill=True)
-        admin = ProfileSessions.from_profile(
+        admin = self.admin = ProfileSessions.from_profile(
             None,
             home_account=IAM_ACCOUNT,
             member_role="OrganizationAccountAccessRole",

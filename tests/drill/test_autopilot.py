@@ -122,3 +122,14 @@ def test_the_cli_runs_the_autopilot_and_reports_failure_by_exit_status(home: Pat
     assert result.returncode == 0, result.stdout + result.stderr
     assert "DRILL PASSED" in result.stdout
     assert result.stderr == ""
+
+
+def test_a_failing_step_is_named_and_the_exit_status_is_1(
+    home: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from breakglass_gui.core.secret import Secret
+
+    monkeypatch.setattr(DrillEnvironment, "vault_credential", lambda self: Secret("wrong"))
+    out = io.StringIO()
+    assert run_autopilot(home / "failing", out=out) == 1
+    assert "DRILL FAILED at Vault login and record: Vault rejected the login" in out.getvalue()

@@ -248,7 +248,7 @@ def _vault(t: _Table, *, drill: bool) -> VaultConfig | None:
         t.problems.add(t.key("username"), f"is required for auth_method = {method}")
     if method == "approle" and not role_id:
         t.problems.add(t.key("role_id"), "is required for auth_method = approle")
-    users = t.strings("users", ("break-glass-user-1", "break-glass-user-2"))
+    users = t.strings("users", ("break-glass-user", "break-glass-user-2"))
     for i, user in enumerate(users):
         if not IAM_USER_NAME.fullmatch(user):
             t.problems.add(f"{t.key('users')}[{i}]", f"{_quote(user)} is not a valid IAM user name")

@@ -51,8 +51,9 @@ class VaultConfig:
     role_id: str | None = None
     kv_mount: str = "secret"
     kv_path_prefix: str = "breakglass/users"
-    users: tuple[str, ...] = ("break-glass-user-1", "break-glass-user-2")
-    default_user: str = "break-glass-user-1"
+    # The seed's login metric filter names "break-glass-user": the first user carries that name.
+    users: tuple[str, ...] = ("break-glass-user", "break-glass-user-2")
+    default_user: str = "break-glass-user"
     timeout_seconds: float = 10.0
 
     def kv_path(self, user: str) -> str:

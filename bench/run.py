@@ -1,0 +1,73 @@
+#!/usr/bin/env python3
+"""The benchmarks of SPEC §13 that exist so far; each figure is printed beside its target and
+the exit status is non-zero if one is missed.
+
+    python bench/run.py            # full: 5 runs each, medians
+    python bench/run.py --quick    # CI: 1 run each
+"""
+
+from __future__ import annotations
+
+import argparse
+import statistics
+import subprocess
+import sys
+import tempfile
+import time
+from collections.abc import Callable
+from pathlib import Path
+
+sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
+
+
+def drill_environment_start() -> float:
+    from breakglass_gui.drill.environment import DrillEnvironment
+
+    env = DrillEnvironment()
+    started = time.perf_counter()
+    env.start()
+    elapsed = time.perf_counter() - started
+    env.stop()
+    return elapsed
+
+
+def drill_autopilot() -> float:
+    """Wall time of the real command, interpreter start and imports included."""
+    main = Path(__file__).resolve().parents[1] / "main.py"
+    with tempfile.TemporaryDirectory() as out:
+        started = time.perf_counter()
+        result = subprocess.run(
+            [sys.executable, str(main), "drill", "--autopilot", "--out", out],
+            check=False,
+            capture_output=True,
+            text=True,
+            timeout=120,
+        )
+        elapsed = time.perf_counter() - started
+    if result.returncode != 0:
+        raise SystemExit(f"drill --autopilot failed:\n{result.stdout}{result.stderr}")
+    return elapsed
+
+
+BENCHMARKS: list[tuple[str, Callable[[], float], float]] = [
+    ("drill environment start (s)", drill_environment_start, 2.0),
+    ("main.py drill --autopilot, wall, environment start included (s)", drill_autopilot, 10.0),
+]
+
+
+def main() -> int:
+    parser = argparse.ArgumentParser()
+    parser.add_argument("--quick", action="store_true", help="one run each (CI)")
+    runs = 1 if parser.parse_args().quick else 5
+    missed = 0
+    print(f"{'benchmark':<62} {'median':>8} {'target':>8}  result")
+    for name, bench, target in BENCHMARKS:
+        value = statistics.median(bench() for _ in range(runs))
+        ok = value <= target
+        missed += not ok
+        print(f"{name:<62} {value:8.2f} {target:8.2f}  {'ok' if ok else 'MISSED'}", flush=True)
+    return 1 if missed else 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

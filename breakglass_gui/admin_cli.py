@@ -1,0 +1,108 @@
+"""The administrator commands of SPEC §9: readiness, render-cfn, provision."""
+
+from __future__ import annotations
+
+import argparse
+import getpass
+import sys
+from collections.abc import Callable
+from typing import Any
+
+from breakglass_gui.core.errors import BreakGlassError, ConfigError
+
+EXIT_OK, EXIT_FAILED, EXIT_USAGE = 0, 1, 2
+
+
+def run(args: argparse.Namespace, load: Callable[[], Any]) -> int:
+    try:
+        if args.command == "readiness" and args.against_drill:
+            return _readiness_drill()
+        config = load()
+        if args.command == "render-cfn":
+            return _render(config, args)
+        if args.command == "provision":
+            return _provision(config, args)
+        return _readiness(config, args)
+    except ConfigError as exc:
+        for problem in exc.problems:
+            print(problem, file=sys.stderr)
+        return EXIT_USAGE
+    except BreakGlassError as exc:
+        print(exc.message, file=sys.stderr)
+        return EXIT_FAILED
+
+
+def _sessions(config: Any, profile: str | None) -> Any:
+    from breakglass_gui.core.aws.admin import ProfileSessions
+
+    return ProfileSessions.from_profile(
+        profile,
+        home_account=config.organisation.iam_account_id,
+        member_role=config.provisioning.member_role,
+        partition=config.organisation.partition,
+        region=config.organisation.region,
+    )
+
+
+def _render(config: Any, args: argparse.Namespace) -> int:
+    from breakglass_gui.core.aws.blueprint import build_blueprint
+    from breakglass_gui.core.aws.cfn import render
+
+    for path in render(build_blueprint(config), args.out):
+        print(path)
+    return EXIT_OK
+
+
+def _provision(config: Any, args: argparse.Namespace) -> int:
+    from breakglass_gui.core.aws.blueprint import build_blueprint
+    from breakglass_gui.core.aws.provision import Provisioner
+
+    provisioner = Provisioner(build_blueprint(config), _sessions(config, args.profile))
+    changes = provisioner.apply() if args.apply else provisioner.plan()
+    for change in changes:
+        print(change.describe())
+    verb = "applied" if args.apply else "planned"
+    print(
+        f"{len(changes)} change(s) {verb}" if changes else "no changes: AWS matches the blueprint"
+    )
+    return EXIT_OK
+
+
+def _print(checks: list[Any]) -> int:
+    from breakglass_gui.core.aws.readiness import render_table
+
+    print(render_table(checks))
+    return EXIT_OK if all(c.ok for c in checks) else EXIT_FAILED
+
+
+def _readiness(config: Any, args: argparse.Namespace) -> int:
+    from breakglass_gui.core.aws.blueprint import build_blueprint
+    from breakglass_gui.core.aws.readiness import Readiness, vault_checks
+    from breakglass_gui.core.secret import Secret
+    from breakglass_gui.core.vault import VaultGateway
+
+    credential = None
+    if sys.stdin.isatty():
+        typed = getpass.getpass(
+            f"Vault {config.vault.auth_method} credential (empty to skip the record check): "
+        )
+        credential = Secret(typed) if typed else None
+    probe = vault_checks(VaultGateway(config.vault), config.vault.users, credential)
+    return _print(Readiness(build_blueprint(config), _sessions(config, args.profile), probe).run())
+
+
+def _readiness_drill() -> int:
+    from breakglass_gui.core.aws.blueprint import build_blueprint
+    from breakglass_gui.core.aws.readiness import Readiness, vault_checks
+    from breakglass_gui.core.vault import VaultGateway
+    from breakglass_gui.drill.environment import DrillEnvironment
+
+    with DrillEnvironment() as env:
+        assert env.config is not None and env.admin is not None
+        probe = vault_checks(
+            VaultGateway(env.config.vault, drill=True),
+            env.config.vault.users,
+            env.vault_credential(),
+        )
+        print("DRILL — readiness of a freshly provisioned drill environment")
+        return _print(Readiness(build_blueprint(env.config), env.admin, probe).run())

@@ -1,0 +1,245 @@
+"""`main.py render-cfn --out DIR` (SPEC §9): the blueprint as CloudFormation templates.
+
+Three templates: the IAM-account stack (the two users and their assume-only policy), the
+member-account role (StackSet-ready: the same template in every account) and the monitoring
+stack (trail bucket, log group, CloudTrail delivery, the seed's metric filters, alarms, SNS).
+"""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+from typing import Any
+
+from breakglass_gui.core.aws.blueprint import (
+    ADMIN_POLICY_NAME,
+    ASSUME_POLICY_NAME,
+    METRIC_NAMESPACE,
+    TRAIL_LOGS_ROLE,
+    Blueprint,
+)
+
+VERSION = "2010-09-09"
+
+
+def _logical(name: str) -> str:
+    return "".join(part.capitalize() for part in name.replace("_", "-").split("-") if part)
+
+
+def iam_account_template(bp: Blueprint) -> dict[str, Any]:
+    resources: dict[str, Any] = {}
+    for user in bp.users:
+        resources[_logical(user.name)] = {
+            "Type": "AWS::IAM::User",
+            "Properties": {
+                "UserName": user.name,
+                "Policies": [
+                    {"PolicyName": ASSUME_POLICY_NAME, "PolicyDocument": user.assume_policy}
+                ],
+            },
+        }
+    return {
+        "AWSTemplateFormatVersion": VERSION,
+        "Description": "Break glass (LLD001-003): the two break-glass IAM users. Enable their "
+        "MFA devices by hand and store their credentials in Vault.",
+        "Resources": resources,
+        "Outputs": {
+            f"{_logical(u.name)}Arn": {"Value": {"Fn::GetAtt": [_logical(u.name), "Arn"]}}
+            for u in bp.users
+        },
+    }
+
+
+def member_role_template(bp: Blueprint) -> dict[str, Any]:
+    """StackSet-ready: no account-specific values; deploy it to every account."""
+    spec = bp.roles[0]
+    return {
+        "AWSTemplateFormatVersion": VERSION,
+        "Description": "Break glass (LLD001-003): the emergency role, for every account "
+        "(deploy with a StackSet).",
+        "Resources": {
+            "BreakGlassRole": {
+                "Type": "AWS::IAM::Role",
+                "Properties": {
+                    "RoleName": spec.name,
+                    "AssumeRolePolicyDocument": spec.trust_policy,
+                    "MaxSessionDuration": spec.max_session_duration,
+                    "Policies": [
+                        {"PolicyName": ADMIN_POLICY_NAME, "PolicyDocument": spec.admin_policy}
+                    ],
+                },
+            }
+        },
+        "Outputs": {"RoleArn": {"Value": {"Fn::GetAtt": ["BreakGlassRole", "Arn"]}}},
+    }
+
+
+def monitoring_template(bp: Blueprint) -> dict[str, Any]:
+    m, t = bp.monitoring, bp.topic
+    resources: dict[str, Any] = {
+        "TrailBucket": {
+            "Type": "AWS::S3::Bucket",
+            "DeletionPolicy": "Retain",
+            "UpdateReplacePolicy": "Retain",
+            "Properties": {
+                "BucketName": m.trail_bucket,
+                "PublicAccessBlockConfiguration": {
+                    "BlockPublicAcls": True,
+                    "BlockPublicPolicy": True,
+                    "IgnorePublicAcls": True,
+                    "RestrictPublicBuckets": True,
+                },
+                "BucketEncryption": {
+                    "ServerSideEncryptionConfiguration": [
+                        {"ServerSideEncryptionByDefault": {"SSEAlgorithm": "AES256"}}
+                    ]
+                },
+            },
+        },
+        "TrailBucketPolicy": {
+            "Type": "AWS::S3::BucketPolicy",
+            "Properties": {
+                "Bucket": {"Ref": "TrailBucket"},
+                "PolicyDocument": {
+                    "Version": "2012-10-17",
+                    "Statement": [
+                        {
+                            "Sid": "AWSCloudTrailAclCheck",
+                            "Effect": "Allow",
+                            "Principal": {"Service": "cloudtrail.amazonaws.com"},
+                            "Action": "s3:GetBucketAcl",
+                            "Resource": {"Fn::GetAtt": ["TrailBucket", "Arn"]},
+                        },
+                        {
+                            "Sid": "AWSCloudTrailWrite",
+                            "Effect": "Allow",
+                            "Principal": {"Service": "cloudtrail.amazonaws.com"},
+                            "Action": "s3:PutObject",
+                            "Resource": {
+                                "Fn::Sub": "${TrailBucket.Arn}/AWSLogs/${AWS::AccountId}/*"
+                            },
+                            "Condition": {
+                                "StringEquals": {"s3:x-amz-acl": "bucket-owner-full-control"}
+                            },
+                        },
+                    ],
+                },
+            },
+        },
+        "LogGroup": {
+            "Type": "AWS::Logs::LogGroup",
+            "DeletionPolicy": "Retain",
+            "UpdateReplacePolicy": "Retain",
+            "Properties": {"LogGroupName": m.log_group, "RetentionInDays": 400},
+        },
+        "TrailLogsRole": {
+            "Type": "AWS::IAM::Role",
+            "Properties": {
+                "RoleName": TRAIL_LOGS_ROLE,
+                "AssumeRolePolicyDocument": {
+                    "Version": "2012-10-17",
+                    "Statement": [
+                        {
+                            "Effect": "Allow",
+                            "Principal": {"Service": "cloudtrail.amazonaws.com"},
+                            "Action": "sts:AssumeRole",
+                        }
+                    ],
+                },
+                "Policies": [
+                    {
+                        "PolicyName": "deliver-to-log-group",
+                        "PolicyDocument": {
+                            "Version": "2012-10-17",
+                            "Statement": [
+                                {
+                                    "Effect": "Allow",
+                                    "Action": ["logs:CreateLogStream", "logs:PutLogEvents"],
+                                    "Resource": {"Fn::GetAtt": ["LogGroup", "Arn"]},
+                                }
+                            ],
+                        },
+                    }
+                ],
+            },
+        },
+        "Trail": {
+            "Type": "AWS::CloudTrail::Trail",
+            "DependsOn": ["TrailBucketPolicy"],
+            "Properties": {
+                "TrailName": m.trail_name,
+                "S3BucketName": {"Ref": "TrailBucket"},
+                "IsLogging": True,
+                "IsMultiRegionTrail": True,
+                "IncludeGlobalServiceEvents": True,
+                "EnableLogFileValidation": True,
+                "CloudWatchLogsLogGroupArn": {"Fn::GetAtt": ["LogGroup", "Arn"]},
+                "CloudWatchLogsRoleArn": {"Fn::GetAtt": ["TrailLogsRole", "Arn"]},
+            },
+        },
+        "Topic": {
+            "Type": "AWS::SNS::Topic",
+            "Properties": {
+                "TopicName": t.name,
+                "Subscription": [{"Protocol": p, "Endpoint": e} for p, e in t.subscriptions],
+            },
+        },
+    }
+    for spec in m.filters:
+        resources[_logical(spec.name)] = {
+            "Type": "AWS::Logs::MetricFilter",
+            "Properties": {
+                "FilterName": spec.name,
+                "LogGroupName": {"Ref": "LogGroup"},
+                "FilterPattern": spec.pattern,
+                "MetricTransformations": [
+                    {
+                        "MetricName": spec.metric_name,
+                        "MetricNamespace": METRIC_NAMESPACE,
+                        "MetricValue": "1",
+                        "DefaultValue": 0,
+                    }
+                ],
+            },
+        }
+    for alarm in m.alarms:
+        resources[_logical(alarm.name)] = {
+            "Type": "AWS::CloudWatch::Alarm",
+            "Properties": {
+                "AlarmName": alarm.name,
+                "AlarmDescription": "Break-glass activity (LLD001-003)",
+                "Namespace": METRIC_NAMESPACE,
+                "MetricName": alarm.metric_name,
+                "Statistic": "Sum",
+                "Period": 60,
+                "EvaluationPeriods": 1,
+                "Threshold": 1,
+                "ComparisonOperator": "GreaterThanOrEqualToThreshold",
+                "TreatMissingData": "notBreaching",
+                "AlarmActions": [{"Ref": "Topic"}],
+            },
+        }
+    return {
+        "AWSTemplateFormatVersion": VERSION,
+        "Description": "Break glass (LLD001-003): CloudTrail to the break-glass log group, the "
+        "seed's metric filters, alarms and the SNS topic.",
+        "Resources": resources,
+        "Outputs": {
+            "TopicArn": {"Value": {"Ref": "Topic"}},
+            "LogGroupArn": {"Value": {"Fn::GetAtt": ["LogGroup", "Arn"]}},
+        },
+    }
+
+
+def render(bp: Blueprint, out: Path) -> list[Path]:
+    out.mkdir(parents=True, exist_ok=True)
+    written = []
+    for name, template in (
+        ("iam-account.json", iam_account_template(bp)),
+        ("member-role-stackset.json", member_role_template(bp)),
+        ("monitoring.json", monitoring_template(bp)),
+    ):
+        path = out / name
+        path.write_text(json.dumps(template, indent=2, sort_keys=False) + "\n", encoding="utf-8")
+        written.append(path)
+    return written

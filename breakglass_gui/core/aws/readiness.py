@@ -1,0 +1,478 @@
+"""`main.py readiness` (SPEC §9): audit live AWS, read-only, against the blueprint.
+
+One row per check and account, each failure with its reason and the fix. A check that depends
+on something missing (the role's policies when the role is absent) is not listed separately:
+the missing thing is the one red row, with the fix that brings the rest.
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Callable, Iterator
+from dataclasses import dataclass
+from typing import Any
+
+from breakglass_gui.core.aws.blueprint import (
+    ADMIN_POLICY_NAME,
+    ASSUME_POLICY_NAME,
+    Blueprint,
+    RoleSpec,
+    canonical_policy,
+)
+from breakglass_gui.core.aws.provision import AdminSessions
+
+PROVISION_FIX = "run `main.py provision --apply` (or deploy the CloudFormation templates)"
+
+
+@dataclass(frozen=True)
+class Check:
+    name: str
+    account: str
+    ok: bool
+    reason: str = ""
+    fix: str = ""
+
+
+def _code(exc: Exception) -> str:
+    return str(getattr(exc, "response", {}).get("Error", {}).get("Code", ""))
+
+
+def _doc(raw: Any) -> dict[str, Any]:
+    if isinstance(raw, str):
+        from urllib.parse import unquote
+
+        return dict(json.loads(raw if raw.lstrip().startswith("{") else unquote(raw)))
+    return dict(raw)
+
+
+def _statements(document: dict[str, Any]) -> list[dict[str, Any]]:
+    statements = document.get("Statement", [])
+    return [statements] if isinstance(statements, dict) else list(statements)
+
+
+def _as_list(value: Any) -> list[Any]:
+    return value if isinstance(value, list) else [value] if value is not None else []
+
+
+def _mfa_required(statement: dict[str, Any]) -> bool:
+    condition = statement.get("Condition", {})
+    return str(condition.get("Bool", {}).get("aws:MultiFactorAuthPresent", "")).lower() == "true"
+
+
+class Readiness:
+    def __init__(
+        self,
+        blueprint: Blueprint,
+        sessions: AdminSessions,
+        vault_probe: Callable[[], list[Check]] | None = None,
+    ) -> None:
+        self.bp = blueprint
+        self.sessions = sessions
+        self.vault_probe = vault_probe
+
+    def run(self) -> list[Check]:
+        checks: list[Check] = []
+        for producer in (self._users, self._roles, self._monitoring, self._alarms, self._topic):
+            try:
+                checks.extend(producer())
+            except Exception as exc:
+                checks.append(
+                    Check(
+                        producer.__name__.strip("_"),
+                        "-",
+                        False,
+                        f"could not be read: {_code(exc) or type(exc).__name__}",
+                        "give the readiness profile read access (SecurityAudit)",
+                    )
+                )
+        if self.vault_probe is not None:
+            checks.extend(self.vault_probe())
+        return checks
+
+    # ----- users ----------------------------------------------------------------------------
+
+    def _users(self) -> Iterator[Check]:
+        account = self.bp.iam_account
+        iam = self.sessions.client("iam", account)
+        for user in self.bp.users:
+            name = user.name
+            try:
+                iam.get_user(UserName=name)
+            except Exception as exc:
+                if _code(exc) != "NoSuchEntity":
+                    raise
+                yield Check(
+                    f"user {name} exists", account, False, "the user does not exist", PROVISION_FIX
+                )
+                continue
+            yield Check(f"user {name} exists", account, True)
+            devices = iam.list_mfa_devices(UserName=name)["MFADevices"]
+            yield Check(
+                f"user {name} MFA device enabled",
+                account,
+                bool(devices),
+                "" if devices else "no MFA device is enabled",
+                "" if devices else "enable the hardware MFA device kept in the safe",
+            )
+            try:
+                iam.get_login_profile(UserName=name)
+                profile = True
+            except Exception as exc:
+                if _code(exc) != "NoSuchEntity":
+                    raise
+                profile = False
+            yield Check(
+                f"user {name} console password",
+                account,
+                profile,
+                "" if profile else "no login profile (console password)",
+                "" if profile else "create a password and store it in Vault",
+            )
+            keys = iam.list_access_keys(UserName=name)["AccessKeyMetadata"]
+            active = [k for k in keys if k["Status"] == "Active"]
+            yield Check(
+                f"user {name} ≤ 1 active access key",
+                account,
+                len(active) <= 1,
+                "" if len(active) <= 1 else f"{len(active)} active access keys",
+                "" if len(active) <= 1 else "delete the key that is not in Vault",
+            )
+            yield self._assume_only(iam, account, name, user.assume_policy)
+
+    def _assume_only(self, iam: Any, account: str, name: str, wanted: dict[str, Any]) -> Check:
+        check = f"user {name} assume-only policy"
+        try:
+            current = iam.get_user_policy(UserName=name, PolicyName=ASSUME_POLICY_NAME)
+        except Exception as exc:
+            if _code(exc) != "NoSuchEntity":
+                raise
+            return Check(
+                check, account, False, f"inline policy {ASSUME_POLICY_NAME} missing", PROVISION_FIX
+            )
+        if canonical_policy(_doc(current["PolicyDocument"])) != canonical_policy(wanted):
+            return Check(check, account, False, "the policy differs from the seed's", PROVISION_FIX)
+        attached = iam.list_attached_user_policies(UserName=name)["AttachedPolicies"]
+        others = [
+            p
+            for p in iam.list_user_policies(UserName=name)["PolicyNames"]
+            if p not in (ASSUME_POLICY_NAME, "AWSRevokeOlderSessions")
+        ]
+        if attached or others:
+            extra = [p["PolicyName"] for p in attached] + others
+            return Check(
+                check,
+                account,
+                False,
+                f"other policies grant more: {', '.join(extra)}",
+                "detach them: the user may only call sts:AssumeRole",
+            )
+        return Check(check, account, True)
+
+    # ----- roles ----------------------------------------------------------------------------
+
+    def _roles(self) -> Iterator[Check]:
+        for spec in self.bp.roles:
+            yield from self._role(spec)
+
+    def _role(self, spec: RoleSpec) -> Iterator[Check]:
+        iam = self.sessions.client("iam", spec.account)
+        try:
+            role = iam.get_role(RoleName=spec.name)["Role"]
+        except Exception as exc:
+            if _code(exc) != "NoSuchEntity":
+                raise
+            yield Check(
+                f"role {spec.name}",
+                spec.account,
+                False,
+                f"role missing in account {spec.account}",
+                PROVISION_FIX,
+            )
+            return
+        yield Check(f"role {spec.name}", spec.account, True)
+        yield self._admin_policy(iam, spec)
+        yield self._trust(role, spec)
+        duration = role.get("MaxSessionDuration", 3600)
+        ok = duration >= spec.max_session_duration
+        yield Check(
+            "role MaxSessionDuration",
+            spec.account,
+            ok,
+            "" if ok else f"{duration} s, below the configured {spec.max_session_duration}",
+            "" if ok else PROVISION_FIX,
+        )
+
+    def _admin_policy(self, iam: Any, spec: RoleSpec) -> Check:
+        name = "role admin policy conditioned on MFA"
+        try:
+            current = _doc(
+                iam.get_role_policy(RoleName=spec.name, PolicyName=ADMIN_POLICY_NAME)[
+                    "PolicyDocument"
+                ]
+            )
+        except Exception as exc:
+            if _code(exc) != "NoSuchEntity":
+                raise
+            return Check(
+                name,
+                spec.account,
+                False,
+                f"inline policy {ADMIN_POLICY_NAME} missing",
+                PROVISION_FIX,
+            )
+        allows = [s for s in _statements(current) if s.get("Effect") == "Allow"]
+        if not allows or not all(_mfa_required(s) for s in allows):
+            return Check(
+                name,
+                spec.account,
+                False,
+                "MFA condition absent: aws:MultiFactorAuthPresent is not required",
+                PROVISION_FIX,
+            )
+        return Check(name, spec.account, True)
+
+    def _trust(self, role: dict[str, Any], spec: RoleSpec) -> Check:
+        name = "role trust policy"
+        document = _doc(role["AssumeRolePolicyDocument"])
+        wanted = set(_as_list(spec.trust_policy["Statement"][0]["Principal"]["AWS"]))
+        for statement in _statements(document):
+            if statement.get("Effect") != "Allow":
+                continue
+            principal = statement.get("Principal")
+            principals = set(
+                _as_list(principal.get("AWS") if isinstance(principal, dict) else principal)
+            )
+            if "*" in principals:
+                return Check(
+                    name,
+                    spec.account,
+                    False,
+                    "the trust policy allows any principal",
+                    PROVISION_FIX,
+                )
+            if principals - wanted:
+                return Check(
+                    name,
+                    spec.account,
+                    False,
+                    "trusts principals other than the break-glass users: "
+                    + ", ".join(sorted(principals - wanted)),
+                    PROVISION_FIX,
+                )
+            if not _mfa_required(statement):
+                return Check(
+                    name,
+                    spec.account,
+                    False,
+                    "MFA condition absent from the trust policy",
+                    PROVISION_FIX,
+                )
+        actions = {
+            a
+            for s in _statements(document)
+            if s.get("Effect") == "Allow"
+            for a in _as_list(s.get("Action"))
+        }
+        missing = {"sts:AssumeRole", "sts:SetSourceIdentity", "sts:TagSession"} - actions
+        if missing:
+            return Check(
+                name,
+                spec.account,
+                False,
+                "does not allow " + ", ".join(sorted(missing)),
+                PROVISION_FIX,
+            )
+        return Check(name, spec.account, True)
+
+    # ----- monitoring -------------------------------------------------------------------------
+
+    def _monitoring(self) -> Iterator[Check]:
+        m = self.bp.monitoring
+        logs = self.sessions.client("logs", m.account, m.region)
+        groups = logs.describe_log_groups(logGroupNamePrefix=m.log_group)["logGroups"]
+        if not any(g["logGroupName"] == m.log_group for g in groups):
+            yield Check(
+                f"log group {m.log_group}",
+                m.account,
+                False,
+                "the log group is missing",
+                PROVISION_FIX,
+            )
+            return
+        yield Check(f"log group {m.log_group}", m.account, True)
+        yield self._trail(m)
+        filters = {
+            f["filterName"]: f
+            for f in logs.describe_metric_filters(logGroupName=m.log_group)["metricFilters"]
+        }
+        for spec in m.filters:
+            current = filters.get(spec.name)
+            if current is None:
+                yield Check(
+                    f"metric filter {spec.name}", m.account, False, "missing", PROVISION_FIX
+                )
+            elif current.get("filterPattern") != spec.pattern:
+                yield Check(
+                    f"metric filter {spec.name}",
+                    m.account,
+                    False,
+                    f"metric filter pattern differs from the seed's: "
+                    f"{current.get('filterPattern')!r}",
+                    PROVISION_FIX,
+                )
+            else:
+                yield Check(f"metric filter {spec.name}", m.account, True)
+
+    def _trail(self, m: Any) -> Check:
+        cloudtrail = self.sessions.client("cloudtrail", m.account, m.region)
+        name = f"trail {m.trail_name} logging to {m.log_group}"
+        trails = cloudtrail.describe_trails(trailNameList=[m.trail_name])["trailList"]
+        if not trails:
+            return Check(name, m.account, False, "the trail is missing", PROVISION_FIX)
+        group = str(trails[0].get("CloudWatchLogsLogGroupArn", ""))
+        if f":log-group:{m.log_group}:" not in group + ":":
+            return Check(
+                name, m.account, False, "the trail does not deliver to the log group", PROVISION_FIX
+            )
+        if not cloudtrail.get_trail_status(Name=m.trail_name).get("IsLogging"):
+            return Check(
+                name,
+                m.account,
+                False,
+                "trail not logging",
+                f"aws cloudtrail start-logging --name {m.trail_name}",
+            )
+        return Check(name, m.account, True)
+
+    def _alarms(self) -> Iterator[Check]:
+        m = self.bp.monitoring
+        cloudwatch = self.sessions.client("cloudwatch", m.account, m.region)
+        found = {
+            a["AlarmName"]: a
+            for a in cloudwatch.describe_alarms(AlarmNames=[a.name for a in m.alarms])[
+                "MetricAlarms"
+            ]
+        }
+        for spec in m.alarms:
+            alarm = found.get(spec.name)
+            if alarm is None:
+                yield Check(
+                    f"alarm {spec.name}", m.account, False, "the alarm is missing", PROVISION_FIX
+                )
+            elif self.bp.topic.arn not in alarm.get("AlarmActions", []):
+                yield Check(
+                    f"alarm {spec.name}",
+                    m.account,
+                    False,
+                    f"alarm has no SNS action to {self.bp.topic.name}",
+                    PROVISION_FIX,
+                )
+            else:
+                yield Check(f"alarm {spec.name}", m.account, True)
+
+    def _topic(self) -> Iterator[Check]:
+        t = self.bp.topic
+        sns = self.sessions.client("sns", t.account, t.region)
+        try:
+            sns.get_topic_attributes(TopicArn=t.arn)
+        except Exception as exc:
+            if _code(exc) not in ("NotFound", "NotFoundException"):
+                raise
+            yield Check(
+                f"sns topic {t.name}", t.account, False, "the topic is missing", PROVISION_FIX
+            )
+            return
+        subscriptions = sns.list_subscriptions_by_topic(TopicArn=t.arn)["Subscriptions"]
+        confirmed = [s for s in subscriptions if s["SubscriptionArn"].startswith("arn:")]
+        pending = [s["Endpoint"] for s in subscriptions if s not in confirmed]
+        ok = bool(confirmed)
+        reason = (
+            ""
+            if ok
+            else (
+                f"subscription pending confirmation: {', '.join(pending)}"
+                if pending
+                else "the topic has no subscription"
+            )
+        )
+        yield Check(
+            f"sns topic {t.name} confirmed subscription",
+            t.account,
+            ok,
+            reason,
+            "" if ok else "confirm the subscription e-mail, or add an endpoint",
+        )
+
+
+def render_table(checks: list[Check]) -> str:
+    """The pass/fail table the CLI prints (the GUI shows the same rows)."""
+    width = max((len(c.name) for c in checks), default=10)
+    lines = [f"{'':4}  {'CHECK':<{width}}  {'ACCOUNT':<12}  REASON → FIX"]
+    for c in checks:
+        mark = "PASS" if c.ok else "FAIL"
+        detail = "" if c.ok else f"{c.reason} → {c.fix}" if c.fix else c.reason
+        lines.append(f"{mark:4}  {c.name:<{width}}  {c.account:<12}  {detail}")
+    failed = sum(1 for c in checks if not c.ok)
+    lines.append(f"{len(checks) - failed} passed, {failed} failed")
+    return "\n".join(lines)
+
+
+def vault_checks(
+    gateway: Any, users: tuple[str, ...], credential: Any | None
+) -> Callable[[], list[Check]]:
+    """Vault reachable, and (with a credential) every break-glass record readable."""
+
+    def probe() -> list[Check]:
+        from breakglass_gui.core.errors import VaultError
+
+        try:
+            health = gateway.health()
+        except VaultError as exc:
+            return [Check("Vault reachable", "-", False, exc.message, "check the network path")]
+        if not health.initialized or health.sealed:
+            state = "sealed" if health.sealed else "not initialised"
+            return [
+                Check(
+                    "Vault reachable",
+                    "-",
+                    False,
+                    f"Vault is {state}",
+                    "unseal it with the key holders" if health.sealed else "",
+                )
+            ]
+        checks = [Check("Vault reachable", "-", True)]
+        if credential is None:
+            checks.append(
+                Check(
+                    "Vault records readable",
+                    "-",
+                    False,
+                    "not checked: no Vault credential was given",
+                    "run readiness interactively to enter one",
+                )
+            )
+            return checks
+        try:
+            gateway.login(credential)
+            for user in users:
+                try:
+                    record = gateway.read_record(user)
+                    record.wipe()
+                    checks.append(Check(f"Vault record {user} readable", "-", True))
+                except VaultError as exc:
+                    checks.append(
+                        Check(
+                            f"Vault record {user} readable",
+                            "-",
+                            False,
+                            exc.message,
+                            "store the user's credentials in Vault",
+                        )
+                    )
+        except VaultError as exc:
+            checks.append(Check("Vault login", "-", False, exc.message, ""))
+        finally:
+            gateway.revoke_token()
+        return checks
+
+    return probe

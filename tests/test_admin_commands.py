@@ -1,0 +1,222 @@
+"""readiness, render-cfn and provision from the command line (SPEC §9, §11)."""
+
+from __future__ import annotations
+
+import json
+import subprocess
+import sys
+from collections.abc import Callable, Iterator
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from breakglass_gui.cli import main
+from breakglass_gui.core.aws.blueprint import (
+    ADMIN_POLICY_NAME,
+    ROLE_ASSUMPTION_PATTERN,
+    build_blueprint,
+)
+from breakglass_gui.core.aws.readiness import Check, Readiness
+from breakglass_gui.core.resources import resource_path
+from breakglass_gui.drill.environment import IAM_ACCOUNT, MEMBERS, REGION, DrillEnvironment
+
+ROOT = Path(__file__).resolve().parents[1]
+ROLE = "a-tmpl-prod-rol-break-glass"
+
+
+@pytest.fixture
+def drill() -> Iterator[DrillEnvironment]:
+    env = DrillEnvironment().start()
+    yield env
+    env.stop()
+
+
+def _audit(env: DrillEnvironment) -> list[Check]:
+    assert env.config is not None and env.admin is not None
+    return Readiness(build_blueprint(env.config), env.admin).run()
+
+
+def _failed(checks: list[Check]) -> list[Check]:
+    return [c for c in checks if not c.ok]
+
+
+def test_readiness_drill_passes_from_the_command_line() -> None:
+    result = subprocess.run(
+        [sys.executable, str(ROOT / "main.py"), "readiness", "--drill"],
+        check=False,
+        capture_output=True,
+        text=True,
+        timeout=120,
+    )
+    assert result.returncode == 0, result.stdout + result.stderr
+    assert "0 failed" in result.stdout
+
+
+def _delete_role(env: DrillEnvironment) -> None:
+    iam = env.admin.client("iam", MEMBERS[1])  # type: ignore[union-attr]
+    iam.delete_role_policy(RoleName=ROLE, PolicyName=ADMIN_POLICY_NAME)
+    iam.delete_role(RoleName=ROLE)
+
+
+def _drop_mfa_condition(env: DrillEnvironment) -> None:
+    env.admin.client("iam", MEMBERS[0]).put_role_policy(  # type: ignore[union-attr]
+        RoleName=ROLE,
+        PolicyName=ADMIN_POLICY_NAME,
+        PolicyDocument=json.dumps(
+            {
+                "Version": "2012-10-17",
+                "Statement": [{"Effect": "Allow", "Action": "*", "Resource": "*"}],
+            }
+        ),
+    )
+
+
+def _change_filter(env: DrillEnvironment) -> None:
+    env.admin.client("logs", IAM_ACCOUNT).put_metric_filter(  # type: ignore[union-attr]
+        logGroupName="a-tmpl-prod-cwgrp-break-glass",
+        filterName="a-tmpl-prod-mf-break-glass-role-assumption",
+        filterPattern=ROLE_ASSUMPTION_PATTERN.replace("AssumeRole", "AssumeRolE"),
+        metricTransformations=[
+            {
+                "metricName": "BreakGlassRoleAssumption",
+                "metricNamespace": "BreakGlass",
+                "metricValue": "1",
+            }
+        ],
+    )
+
+
+def _remove_alarm_action(env: DrillEnvironment) -> None:
+    env.admin.client("cloudwatch", IAM_ACCOUNT).put_metric_alarm(  # type: ignore[union-attr]
+        AlarmName="a-tmpl-prod-alarm-break-glass-user-login",
+        MetricName="BreakGlassUserLogin",
+        Namespace="BreakGlass",
+        Statistic="Sum",
+        Period=60,
+        EvaluationPeriods=1,
+        Threshold=1,
+        ComparisonOperator="GreaterThanOrEqualToThreshold",
+        AlarmActions=[],
+    )
+
+
+def _trust_anyone(env: DrillEnvironment) -> None:
+    env.admin.client("iam", MEMBERS[2]).update_assume_role_policy(  # type: ignore[union-attr]
+        RoleName=ROLE,
+        PolicyDocument=json.dumps(
+            {
+                "Version": "2012-10-17",
+                "Statement": [
+                    {
+                        "Effect": "Allow",
+                        "Principal": {"AWS": "*"},
+                        "Action": ["sts:AssumeRole", "sts:SetSourceIdentity", "sts:TagSession"],
+                        "Condition": {"Bool": {"aws:MultiFactorAuthPresent": "true"}},
+                    }
+                ],
+            }
+        ),
+    )
+
+
+@pytest.mark.parametrize(
+    ("break_it", "row", "account", "reason"),
+    [
+        (_delete_role, f"role {ROLE}", MEMBERS[1], "role missing in account"),
+        (
+            _drop_mfa_condition,
+            "role admin policy conditioned on MFA",
+            MEMBERS[0],
+            "MFA condition absent",
+        ),
+        (
+            _change_filter,
+            "metric filter a-tmpl-prod-mf-break-glass-role-assumption",
+            IAM_ACCOUNT,
+            "pattern differs from the seed's",
+        ),
+        (
+            _remove_alarm_action,
+            "alarm a-tmpl-prod-alarm-break-glass-user-login",
+            IAM_ACCOUNT,
+            "alarm has no SNS action",
+        ),
+        (_trust_anyone, "role trust policy", MEMBERS[2], "allows any principal"),
+    ],
+)
+def test_each_seeded_misconfiguration_turns_exactly_its_row_red(
+    drill: DrillEnvironment,
+    break_it: Callable[[DrillEnvironment], None],
+    row: str,
+    account: str,
+    reason: str,
+) -> None:
+    assert _failed(_audit(drill)) == []
+    break_it(drill)
+    failed = _failed(_audit(drill))
+    assert [(c.name, c.account) for c in failed] == [(row, account)]
+    assert reason in failed[0].reason
+    assert failed[0].fix
+
+
+def test_render_cfn_templates_pass_cfn_lint(tmp_path: Path) -> None:
+    config = str(resource_path("example-config.toml"))
+    assert main(["--config", config, "render-cfn", "--out", str(tmp_path)]) == 0
+    templates = sorted(tmp_path.glob("*.json"))
+    assert [t.name for t in templates] == [
+        "iam-account.json",
+        "member-role-stackset.json",
+        "monitoring.json",
+    ]
+    lint = subprocess.run(
+        [
+            str(Path(sys.executable).parent / "cfn-lint"),
+            "--regions",
+            REGION,
+            "--",
+            *map(str, templates),
+        ],
+        check=False,
+        capture_output=True,
+        text=True,
+        timeout=300,
+    )
+    assert lint.returncode == 0, lint.stdout + lint.stderr
+    monitoring = json.loads((tmp_path / "monitoring.json").read_text())
+    patterns = {
+        r["Properties"]["FilterPattern"]
+        for r in monitoring["Resources"].values()
+        if r["Type"] == "AWS::Logs::MetricFilter"
+    }
+    assert ROLE_ASSUMPTION_PATTERN in patterns
+
+
+def test_provision_apply_twice_the_second_reports_no_changes(
+    monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str], tmp_path: Path
+) -> None:
+    from moto import mock_aws
+
+    for key, value in {
+        "AWS_ACCESS_KEY_ID": "testing",
+        "AWS_SECRET_ACCESS_KEY": "testing",
+        "AWS_DEFAULT_REGION": REGION,
+    }.items():
+        monkeypatch.setenv(key, value)
+    # moto's credentials land in its default account: make that the IAM account.
+    example = resource_path("example-config.toml").read_text()
+    (tmp_path / "config.toml").write_text(example.replace("111111111111", IAM_ACCOUNT))
+    config = str(tmp_path / "config.toml")
+    with mock_aws():
+        assert main(["--config", config, "provision", "--plan"]) == 0
+        planned = capsys.readouterr().out
+        assert main(["--config", config, "provision", "--apply"]) == 0
+        applied = capsys.readouterr().out
+        assert main(["--config", config, "provision", "--apply"]) == 0
+        again = capsys.readouterr().out
+        assert main(["--config", config, "provision", "--plan"]) == 0
+        plan_after: Any = capsys.readouterr().out
+    assert "change(s) planned" in planned
+    assert "change(s) applied" in applied
+    assert again.strip() == "no changes: AWS matches the blueprint"
+    assert plan_after.strip() == "no changes: AWS matches the blueprint"
