@@ -14,20 +14,11 @@ import logging
 import threading
 from collections.abc import Callable
 from dataclasses import replace
-from datetime import datetime
 from typing import Any, TypeVar
 
 from breakglass_gui.core import approvals as approval_rules
-from breakglass_gui.core.aws.activity import ActivityEvent, EventStore
 from breakglass_gui.core.aws.clients import AwsCredentials
 from breakglass_gui.core.aws.notify import Notifier
-from breakglass_gui.core.aws.sources import (
-    Buckets,
-    LiveTailSource,
-    LogGroupPollSource,
-    LookupEventsSource,
-    Scope,
-)
 from breakglass_gui.core.aws.sts import (
     ClockCheck,
     MfaCodeGuard,
@@ -38,24 +29,23 @@ from breakglass_gui.core.aws.sts import (
 )
 from breakglass_gui.core.clock import utc_iso
 from breakglass_gui.core.deps import Deps
+from breakglass_gui.core.emergency import check_emergency
 from breakglass_gui.core.errors import BreakGlassError, ProcedureError
 from breakglass_gui.core.incident import (
     ALLOWED,
     BEFORE_ACTIVE,
-    EmergencyType,
     Incident,
     Request,
     State,
     new_incident_id,
 )
 from breakglass_gui.core.journal import TRANSITION, Entry
+from breakglass_gui.core.monitor import ActivityMonitor
 from breakglass_gui.core.secret import Secret
 from breakglass_gui.core.vault import BreakGlassRecord, SealStatus, VaultGateway, VaultHealth
 
 log = logging.getLogger(__name__)
 T = TypeVar("T")
-
-MIN_JUSTIFICATION = 20
 
 
 class Procedure:
@@ -63,7 +53,6 @@ class Procedure:
         self.deps = deps
         self.config = deps.config
         self.incident = incident
-        self.events = EventStore()
         self.sessions: dict[str, RoleSession] = {}
         self.notifications: list[dict[str, Any]] = []
         self._vault: VaultGateway | None = None
@@ -72,8 +61,7 @@ class Procedure:
         self._guard = MfaCodeGuard()
         self._lock = threading.RLock()
         self._sts = Sts(deps.aws, self.config.organisation.region)
-        self._buckets = Buckets(deps.clock)
-        self._sources: list[LookupEventsSource | LogGroupPollSource] = []
+        self.activity = ActivityMonitor(self)
         self.notifier = Notifier(
             self.config.notifications.sns_topic_arn,
             self._sns_client,
@@ -97,44 +85,15 @@ class Procedure:
         accounts: tuple[str, ...] = (),
     ) -> Procedure:
         """Validate the emergency page (SPEC §2.1) and journal the new incident."""
-        config = deps.config
-        problems: list[BreakGlassError] = []
-        types = {t.value for t in EmergencyType}
-        if emergency_type not in types:
-            problems.append(ProcedureError("Choose the type of emergency.", field="type"))
-        if emergency_type == EmergencyType.OTHER and len(other_text.strip()) < 5:
-            problems.append(
-                ProcedureError("Describe the emergency when the type is Other.", field="other_text")
-            )
-        if len(justification.strip()) < MIN_JUSTIFICATION:
-            problems.append(
-                ProcedureError(
-                    f"The justification needs at least {MIN_JUSTIFICATION} characters; say what is "
-                    "broken and what you will do.",
-                    field="justification",
-                )
-            )
-        if config.operator(operator) is None:
-            problems.append(
-                ProcedureError("Choose yourself from the operator roster.", field="operator")
-            )
-        if not 900 <= duration_seconds <= config.session.max_duration:
-            problems.append(
-                ProcedureError(
-                    "The duration must be between 15 minutes and "
-                    f"{config.session.max_duration // 60} minutes (the configured maximum).",
-                    field="duration",
-                )
-            )
-        unknown = [a for a in accounts if config.account(a) is None]
-        if unknown:
-            problems.append(
-                ProcedureError(f"Unknown account(s): {', '.join(unknown)}.", field="accounts")
-            )
-        if problems:
-            if len(problems) == 1:
-                raise problems[0]
-            raise ProcedureError(" ".join(p.message for p in problems), code="procedure.invalid")
+        check_emergency(
+            deps.config,
+            emergency_type=emergency_type,
+            other_text=other_text,
+            justification=justification,
+            operator=operator,
+            duration_seconds=duration_seconds,
+            accounts=accounts,
+        )
         journal = deps.journal
         taken = {e.incident for e in journal.entries() if e.incident}
         incident_id = new_incident_id(deps.clock.now(), {t for t in taken if t})
@@ -620,91 +579,6 @@ class Procedure:
         self._effect("browser.open", {"account": account}, lambda: self.deps.browser.open(url))
         self._log("console.opened", {"account": account})
         url.wipe()
-
-    # ----- activity (§3) ------------------------------------------------------------------
-
-    def _scope(self) -> Scope:
-        declared = self.incident.declared_at.replace("Z", "+00:00")
-        since = datetime.fromisoformat(declared).timestamp() if declared else 0.0
-        return Scope(self.id, self.incident.request.operator, self.config.role.name, since)
-
-    def activity_sources(self) -> list[LookupEventsSource | LogGroupPollSource]:
-        """(Re)build the polling sources from the live sessions; cheap, call after changes."""
-        scope = self._scope()
-        monitoring = self.config.monitoring
-        sources: list[LookupEventsSource | LogGroupPollSource] = []
-        log_account = self.config.log_account_id
-        if monitoring.filter_log_events and log_account in self.sessions:
-            sources.append(
-                LogGroupPollSource(
-                    self._client("logs", log_account, self.config.log_region),
-                    monitoring.log_group,
-                    log_account,
-                    scope,
-                    self.deps.clock,
-                )
-            )
-        if monitoring.lookup_events:
-            for account in self.incident.accounts:
-                if account in self.sessions:
-                    region = self.config.organisation.region
-                    sources.append(
-                        LookupEventsSource(
-                            self._client("cloudtrail", account, region),
-                            account,
-                            region,
-                            scope,
-                            self._buckets,
-                            self.deps.clock,
-                        )
-                    )
-        self._sources = sources
-        return sources
-
-    def live_tail_source(self) -> LiveTailSource | None:
-        """The Live Tail stream on the log group, if configured; run it on a worker with
-        `deliver_events` as its callback (it blocks until stopped)."""
-        account = self.config.log_account_id
-        if not self.config.monitoring.live_tail or account not in self.sessions:
-            return None
-        region = self.config.log_region
-        partition = self.config.organisation.partition
-        arn = (
-            f"arn:{partition}:logs:{region}:{account}:log-group:{self.config.monitoring.log_group}"
-        )
-        return LiveTailSource(
-            self._client("logs", account, region), arn, self._scope(), self.deps.clock
-        )
-
-    def deliver_events(self, events: list[ActivityEvent]) -> list[ActivityEvent]:
-        """Store pushed events (Live Tail); the new ones are journaled and returned."""
-        fresh = self.events.add(events)
-        self.record_events(fresh)
-        return fresh
-
-    def poll_activity(self) -> list[ActivityEvent]:
-        """Poll every source once; new events are stored and journaled (summaries only)."""
-        if not self._sources:
-            self.activity_sources()
-        fresh: list[ActivityEvent] = []
-        errors: list[str] = []
-        for source in self._sources:
-            try:
-                fresh.extend(self.events.add(source.poll()))
-            except BreakGlassError as exc:
-                errors.append(f"{source.name}: {exc.message}")
-        self.record_events(fresh)
-        if errors and not fresh:
-            self._log("activity.source_error", {"errors": errors})
-        return fresh
-
-    def record_events(self, events: list[ActivityEvent]) -> None:
-        if events:
-            self._log("activity.events", {"events": [e.summary() for e in events]})
-
-    def last_checked(self) -> float | None:
-        stamps = [s.last_checked for s in self._sources if s.last_checked is not None]
-        return max(stamps) if stamps else None
 
     # ----- notifications (§5.3) -----------------------------------------------------------
 

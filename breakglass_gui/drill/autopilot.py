@@ -87,7 +87,7 @@ def _session(env: DrillEnvironment, proc: Procedure, t: Timings) -> None:
             since=activated,
         )
         deadline = time.monotonic() + ACTIVITY_WAIT_SECONDS
-        while not proc.poll_activity() and len(proc.events) == 0:
+        while not proc.activity.poll() and len(proc.activity.events) == 0:
             if time.monotonic() > deadline:
                 raise BreakGlassError("no CloudTrail activity was observed")
             time.sleep(0.2)
@@ -160,7 +160,7 @@ def run_autopilot(
     total = time.perf_counter() - started
     print(f"  {'total':<36} {total * 1000:8.0f} ms", file=stream)
     print(
-        f"DRILL PASSED: {proc.id}, {len(proc.events)} events; review: "
+        f"DRILL PASSED: {proc.id}, {len(proc.activity.events)} events; review: "
         + ", ".join(p.name for p in written)
         + f"; {copy.name}: {result.describe()}",
         file=stream,

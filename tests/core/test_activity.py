@@ -294,11 +294,11 @@ def test_live_tail_delivers_only_this_incidents_events(make_world: Any) -> None:
     )
     proc = world.drive(world.declare(), State.ACTIVE)
     mine = put_activity(proc.id, world.clock.now())
-    source = proc.live_tail_source()
+    source = proc.activity.live_tail()
     assert source is not None
     delivered: list[str] = []
-    source.run(lambda events: delivered.extend(e.event_id for e in proc.deliver_events(events)))
+    source.run(lambda events: delivered.extend(e.event_id for e in proc.activity.deliver(events)))
     assert sorted(delivered) == sorted(mine)  # the foreign session's event was dropped
-    assert proc.poll_activity() == []  # polling sources are off in this configuration
+    assert proc.activity.poll() == []  # polling sources are off in this configuration
     journaled = [e for e in world.journal.entries(proc.id) if e.kind == "activity.events"]
     assert sum(len(e.payload["events"]) for e in journaled) == len(mine)

@@ -228,7 +228,7 @@ class World:
         elif need == "active":
             proc.open_console(TARGETS[0])
             put_activity(proc.id, self.clock.now())
-            proc.poll_activity()
+            proc.activity.poll()
             proc.end_session()
         elif need == "code":
             from breakglass_gui.core.ending import Ending

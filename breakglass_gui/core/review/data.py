@@ -111,7 +111,7 @@ def build_review(procedure: Procedure) -> dict[str, Any]:
             if item not in failures:
                 failures.append(item)
 
-    events_seen = {e.event_id: e for e in procedure.events.snapshot()}
+    events_seen = {e.event_id: e for e in procedure.activity.events.snapshot()}
     events: list[dict[str, Any]] = []
     for entry in own:
         if entry.kind == "activity.events":

@@ -1,0 +1,101 @@
+"""The incident's live activity (SPEC §3): sources built from its sessions, one event store.
+
+Every event seen is kept (for the review) and journaled as a summary, so a crash loses none.
+"""
+
+from __future__ import annotations
+
+from datetime import datetime
+from typing import TYPE_CHECKING
+
+from breakglass_gui.core.aws.activity import ActivityEvent, EventStore
+from breakglass_gui.core.aws.sources import (
+    Buckets,
+    LiveTailSource,
+    LogGroupPollSource,
+    LookupEventsSource,
+    Scope,
+)
+from breakglass_gui.core.errors import BreakGlassError
+
+if TYPE_CHECKING:
+    from breakglass_gui.core.procedure import Procedure
+
+PollSource = LookupEventsSource | LogGroupPollSource
+
+
+class ActivityMonitor:
+    def __init__(self, procedure: Procedure) -> None:
+        self.p = procedure
+        self.events = EventStore()
+        self._buckets = Buckets(procedure.deps.clock)
+        self._sources: list[PollSource] = []
+
+    def scope(self) -> Scope:
+        incident = self.p.incident
+        declared = incident.declared_at.replace("Z", "+00:00")
+        since = datetime.fromisoformat(declared).timestamp() if declared else 0.0
+        return Scope(incident.id, incident.request.operator, self.p.config.role.name, since)
+
+    def sources(self) -> list[PollSource]:
+        """(Re)build the polling sources from the live sessions; cheap, call after changes."""
+        p, config = self.p, self.p.config
+        scope, clock = self.scope(), p.deps.clock
+        sources: list[PollSource] = []
+        log_account = config.log_account_id
+        if config.monitoring.filter_log_events and log_account in p.sessions:
+            logs = p._client("logs", log_account, config.log_region)
+            sources.append(
+                LogGroupPollSource(logs, config.monitoring.log_group, log_account, scope, clock)
+            )
+        if config.monitoring.lookup_events:
+            region = config.organisation.region
+            for account in p.incident.accounts:
+                if account in p.sessions:
+                    trail = p._client("cloudtrail", account, region)
+                    sources.append(
+                        LookupEventsSource(trail, account, region, scope, self._buckets, clock)
+                    )
+        self._sources = sources
+        return sources
+
+    def live_tail(self) -> LiveTailSource | None:
+        """The Live Tail stream on the log group, if configured; run it on a worker with
+        `deliver` as its callback (it blocks until stopped)."""
+        p, config = self.p, self.p.config
+        account = config.log_account_id
+        if not config.monitoring.live_tail or account not in p.sessions:
+            return None
+        region, partition = config.log_region, config.organisation.partition
+        arn = f"arn:{partition}:logs:{region}:{account}:log-group:{config.monitoring.log_group}"
+        return LiveTailSource(p._client("logs", account, region), arn, self.scope(), p.deps.clock)
+
+    def deliver(self, events: list[ActivityEvent]) -> list[ActivityEvent]:
+        """Store pushed events (Live Tail); the new ones are journaled and returned."""
+        fresh = self.events.add(events)
+        self._record(fresh)
+        return fresh
+
+    def poll(self) -> list[ActivityEvent]:
+        """Poll every source once; new events are stored and journaled (summaries only)."""
+        if not self._sources:
+            self.sources()
+        fresh: list[ActivityEvent] = []
+        errors: list[str] = []
+        for source in self._sources:
+            try:
+                fresh.extend(self.events.add(source.poll()))
+            except BreakGlassError as exc:
+                errors.append(f"{source.name}: {exc.message}")
+        self._record(fresh)
+        if errors and not fresh:
+            self.p._log("activity.source_error", {"errors": errors})
+        return fresh
+
+    def _record(self, events: list[ActivityEvent]) -> None:
+        if events:
+            self.p._log("activity.events", {"events": [e.summary() for e in events]})
+
+    def last_checked(self) -> float | None:
+        stamps = [s.last_checked for s in self._sources if s.last_checked is not None]
+        return max(stamps) if stamps else None
