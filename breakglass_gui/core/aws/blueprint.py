@@ -29,10 +29,18 @@ ADMIN_POLICY_NAME = "a-tmpl-prod-pol-break-glass-admin"
 TRAIL_LOGS_ROLE = "a-tmpl-prod-rol-break-glass-cloudtrail-logs"
 
 
+def policy_document(raw: Any) -> dict[str, Any]:
+    """A policy as IAM returns it (a dict from boto3, or URL-encoded JSON text) → dict."""
+    if isinstance(raw, str):
+        from urllib.parse import unquote
+
+        return dict(json.loads(raw if raw.lstrip().startswith("{") else unquote(raw)))
+    return dict(raw)
+
+
 def canonical_policy(document: dict[str, Any] | str) -> str:
     """Policies compare by meaning: parse, then dump with sorted keys."""
-    data = json.loads(document) if isinstance(document, str) else document
-    return json.dumps(data, sort_keys=True, separators=(",", ":"))
+    return json.dumps(policy_document(document), sort_keys=True, separators=(",", ":"))
 
 
 @dataclass(frozen=True)

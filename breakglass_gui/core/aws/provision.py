@@ -102,7 +102,7 @@ class Provisioner:
                 "NoSuchEntity",
             )
             wanted = canonical_policy(user.assume_policy)
-            if current is None or canonical_policy(_doc(current["PolicyDocument"])) != wanted:
+            if current is None or canonical_policy(current["PolicyDocument"]) != wanted:
                 out.append(
                     Change(
                         self.bp.iam_account,
@@ -145,7 +145,7 @@ class Provisioner:
             )
         else:
             current = role["Role"]
-            if canonical_policy(_doc(current["AssumeRolePolicyDocument"])) != trust:
+            if canonical_policy(current["AssumeRolePolicyDocument"]) != trust:
                 out.append(
                     Change(
                         account,
@@ -173,7 +173,7 @@ class Provisioner:
             lambda: iam.get_role_policy(RoleName=spec.name, PolicyName=ADMIN_POLICY_NAME),
             "NoSuchEntity",
         )
-        if policy is None or canonical_policy(_doc(policy["PolicyDocument"])) != admin:
+        if policy is None or canonical_policy(policy["PolicyDocument"]) != admin:
             out.append(
                 Change(
                     account,
@@ -399,14 +399,6 @@ class Provisioner:
                     )
                 )
         return out
-
-
-def _doc(raw: Any) -> dict[str, Any]:
-    if isinstance(raw, str):
-        from urllib.parse import unquote
-
-        return dict(json.loads(raw if raw.lstrip().startswith("{") else unquote(raw)))
-    return dict(raw)
 
 
 def _create_trail_bucket(s3: Any, m: Any, partition: str) -> None:

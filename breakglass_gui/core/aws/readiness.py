@@ -7,7 +7,6 @@ the missing thing is the one red row, with the fix that brings the rest.
 
 from __future__ import annotations
 
-import json
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from typing import Any
@@ -18,6 +17,7 @@ from breakglass_gui.core.aws.blueprint import (
     Blueprint,
     RoleSpec,
     canonical_policy,
+    policy_document,
 )
 from breakglass_gui.core.aws.provision import AdminSessions
 
@@ -35,14 +35,6 @@ class Check:
 
 def _code(exc: Exception) -> str:
     return str(getattr(exc, "response", {}).get("Error", {}).get("Code", ""))
-
-
-def _doc(raw: Any) -> dict[str, Any]:
-    if isinstance(raw, str):
-        from urllib.parse import unquote
-
-        return dict(json.loads(raw if raw.lstrip().startswith("{") else unquote(raw)))
-    return dict(raw)
 
 
 def _statements(document: dict[str, Any]) -> list[dict[str, Any]]:
@@ -149,7 +141,7 @@ class Readiness:
             return Check(
                 check, account, False, f"inline policy {ASSUME_POLICY_NAME} missing", PROVISION_FIX
             )
-        if canonical_policy(_doc(current["PolicyDocument"])) != canonical_policy(wanted):
+        if canonical_policy(current["PolicyDocument"]) != canonical_policy(wanted):
             return Check(check, account, False, "the policy differs from the seed's", PROVISION_FIX)
         attached = iam.list_attached_user_policies(UserName=name)["AttachedPolicies"]
         others = [
@@ -205,7 +197,7 @@ class Readiness:
     def _admin_policy(self, iam: Any, spec: RoleSpec) -> Check:
         name = "role admin policy conditioned on MFA"
         try:
-            current = _doc(
+            current = policy_document(
                 iam.get_role_policy(RoleName=spec.name, PolicyName=ADMIN_POLICY_NAME)[
                     "PolicyDocument"
                 ]
@@ -233,7 +225,7 @@ class Readiness:
 
     def _trust(self, role: dict[str, Any], spec: RoleSpec) -> Check:
         name = "role trust policy"
-        document = _doc(role["AssumeRolePolicyDocument"])
+        document = policy_document(role["AssumeRolePolicyDocument"])
         wanted = set(_as_list(spec.trust_policy["Statement"][0]["Principal"]["AWS"]))
         for statement in _statements(document):
             if statement.get("Effect") != "Allow":

@@ -11,6 +11,7 @@ from __future__ import annotations
 import json
 from typing import Any
 
+from breakglass_gui.core.aws.blueprint import policy_document
 from breakglass_gui.core.aws.errors import classify
 from breakglass_gui.core.clock import utc_iso
 
@@ -33,15 +34,6 @@ def revoke_document(cutoff: float) -> dict[str, Any]:
 
 def _iso_seconds(epoch: float) -> str:
     return utc_iso(epoch)[:19] + "Z"
-
-
-def _document(raw: Any) -> dict[str, Any]:
-    if isinstance(raw, str):
-        from urllib.parse import unquote
-
-        text = raw if raw.lstrip().startswith("{") else unquote(raw)
-        return dict(json.loads(text))
-    return dict(raw)
 
 
 def revoke_role_sessions(iam: Any, role_name: str, cutoff: float) -> dict[str, Any]:
@@ -75,7 +67,7 @@ def _read_back(call: Any, cutoff: float, what: str) -> dict[str, Any]:
         if error.code == "aws.access_denied":
             return {"verified": True, "how": f"{what}: the revoked session is now denied"}
         raise error from None
-    document = _document(response["PolicyDocument"])
+    document = policy_document(response["PolicyDocument"])
     statement = document.get("Statement", [{}])[0]
     condition = statement.get("Condition", {}).get("DateLessThan", {})
     issued_before = condition.get("aws:TokenIssueTime", "")
