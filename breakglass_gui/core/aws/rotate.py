@@ -270,7 +270,8 @@ class LambdaRotation:
             "old_access_key_id": before_key,
             "new_access_key_id": after_key,
             "vault_version": after_version,
-            "lambda_result": result,
+            # Only a short status: the Lambda's answer is not ours to trust with secrets.
+            "lambda_status": str(result.get("status", result.get("statusCode", "ok")))[:64],
         }
 
     def _invoke(self, payload: dict[str, Any]) -> dict[str, Any]:
