@@ -9,6 +9,7 @@ the exit status is non-zero if one is missed.
 from __future__ import annotations
 
 import argparse
+import json
 import statistics
 import subprocess
 import sys
@@ -49,9 +50,25 @@ def drill_autopilot() -> float:
     return elapsed
 
 
+def _activity_panel() -> dict[str, float]:
+    """bench/activity_panel.py in its own process (its peak RSS is the panel's own)."""
+    script = Path(__file__).resolve().parent / "activity_panel.py"
+    result = subprocess.run(
+        [sys.executable, str(script)], check=True, capture_output=True, text=True, timeout=300
+    )
+    return dict(json.loads(result.stdout.strip().splitlines()[-1]))
+
+
+def panel(figure: str) -> Callable[[], float]:
+    return lambda: _activity_panel()[figure]
+
+
 BENCHMARKS: list[tuple[str, Callable[[], float], float]] = [
     ("drill environment start (s)", drill_environment_start, 2.0),
     ("main.py drill --autopilot, wall, environment start included (s)", drill_autopilot, 10.0),
+    ("activity panel: add 10,000 events to 100,000 (s)", panel("add_10k_s"), 0.100),
+    ("activity panel: filter 110,000 events (s)", panel("filter_s"), 0.100),
+    ("activity panel: peak RSS with 110,000 events (MB)", panel("rss_mb"), 250.0),
 ]
 
 

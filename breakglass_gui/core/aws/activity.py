@@ -105,7 +105,10 @@ class ActivityEvent:
     user_name: str
     request_session_name: str
     read_only: bool
-    raw: str
+    raw: str  # compact JSON (memory: 100,000 events are kept); `pretty()` for display
+
+    def pretty(self) -> str:
+        return json.dumps(json.loads(self.raw), sort_keys=True, indent=2)
 
     @property
     def denied(self) -> bool:
@@ -239,7 +242,7 @@ def parse_record(record: str | bytes | dict[str, Any], *, account_hint: str = ""
     )
     assert isinstance(params, dict)
     try:
-        raw = json.dumps(_scrub(data), sort_keys=True, indent=2)
+        raw = json.dumps(_scrub(data), sort_keys=True, separators=(",", ":"))
     except (TypeError, ValueError, RecursionError):
         raise ParseError("record cannot be re-encoded") from None
     return ActivityEvent(

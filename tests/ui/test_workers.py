@@ -1,0 +1,54 @@
+"""The one worker mechanism: results and exceptions come back to the GUI thread as values."""
+
+from __future__ import annotations
+
+import threading
+from typing import Any
+
+import pytest
+
+from breakglass_gui.ui.workers import Outcome, TaskRunner
+
+
+def test_a_result_comes_back_on_the_gui_thread(qtbot: Any) -> None:
+    runner = TaskRunner()
+    gui = threading.get_ident()
+    seen: list[tuple[Outcome, int, int]] = []
+    worker: list[int] = []
+
+    def work() -> int:
+        worker.append(threading.get_ident())
+        return 42
+
+    runner.run(work, lambda outcome: seen.append((outcome, threading.get_ident(), 0)))
+    qtbot.waitUntil(lambda: bool(seen), timeout=5000)
+    outcome, thread, _ = seen[0]
+    assert outcome.ok and outcome.value == 42
+    assert thread == gui and worker[0] != gui
+    assert runner.pending == 0
+    assert runner.wait(5000)
+
+
+def test_an_exception_comes_back_as_a_value(qtbot: Any) -> None:
+    runner = TaskRunner()
+    seen: list[Outcome] = []
+
+    def fail() -> None:
+        raise ValueError("Vault cannot be reached")
+
+    runner.run(fail, seen.append)
+    qtbot.waitUntil(lambda: bool(seen), timeout=5000)
+    assert not seen[0].ok
+    assert isinstance(seen[0].error, ValueError)
+    assert runner.wait(5000)
+
+
+@pytest.mark.parametrize("count", [1, 12])
+def test_many_tasks_each_deliver_once(qtbot: Any, count: int) -> None:
+    runner = TaskRunner(max_threads=3)
+    seen: list[int] = []
+    for i in range(count):
+        runner.run(lambda i=i: i, lambda outcome: seen.append(outcome.value))
+    qtbot.waitUntil(lambda: len(seen) == count, timeout=5000)
+    assert sorted(seen) == list(range(count))
+    assert runner.wait(5000)
