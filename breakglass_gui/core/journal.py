@@ -134,6 +134,40 @@ def verify_entries(
     return Verification(True, len(entries), prev)
 
 
+def verify_table(rows: Sequence[tuple[Any, ...]], head: tuple[int, str] | None) -> Verification:
+    """Verify rows as read from the `entries` table, and the `head` row against them."""
+    entries: list[dict[str, Any]] = []
+    for seq, ts, incident, kind, payload, digest in rows:
+        try:
+            data: Any = json.loads(payload)
+        except ValueError:
+            data = payload
+        entries.append(
+            {
+                "seq": seq,
+                "ts": ts,
+                "incident": incident,
+                "kind": kind,
+                "payload": data,
+                "hash": digest,
+            }
+        )
+    result = verify_entries(entries)
+    if not result.ok:
+        return result
+    head_seq, head_hash = head if head else (0, GENESIS)
+    if (head_seq, head_hash) != (result.count, result.head_hash):
+        return Verification(
+            False,
+            result.count,
+            result.head_hash,
+            result.count + 1,
+            f"the journal ends at entry {result.count} but its head records entry {head_seq} "
+            "(entries were removed from the end)",
+        )
+    return result
+
+
 class Journal:
     """One SQLite journal shared by all incidents on this workstation; thread-safe."""
 
@@ -306,37 +340,7 @@ class Journal:
                 head = self._conn.execute("SELECT seq, hash FROM head WHERE id = 1").fetchone()
             except sqlite3.Error as exc:
                 return Verification(False, 0, GENESIS, 0, f"the journal cannot be read: {exc}")
-        entries: list[dict[str, Any]] = []
-        for seq, ts, incident, kind, payload, digest in rows:
-            try:
-                data = json.loads(payload)
-            except ValueError:
-                data = payload
-            entries.append(
-                {
-                    "seq": seq,
-                    "ts": ts,
-                    "incident": incident,
-                    "kind": kind,
-                    "payload": data,
-                    "hash": digest,
-                }
-            )
-        result = verify_entries(entries)
-        if not result.ok:
-            return result
-        head_seq, head_hash = head if head else (0, GENESIS)
-        if head_seq != result.count or head_hash != result.head_hash:
-            missing_from = result.count + 1
-            return Verification(
-                False,
-                result.count,
-                result.head_hash,
-                missing_from,
-                f"the journal ends at entry {result.count} but its head records entry {head_seq} "
-                "(entries were removed from the end)",
-            )
-        return result
+        return verify_table(rows, head)
 
     def unfinished_incidents(self) -> list[str]:
         """Incidents whose last transition is not CLOSED or ABORTED, oldest first (SPEC §6)."""

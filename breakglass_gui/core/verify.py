@@ -7,7 +7,7 @@ import sqlite3
 from pathlib import Path
 from typing import Any
 
-from breakglass_gui.core.journal import GENESIS, Verification, verify_entries
+from breakglass_gui.core.journal import GENESIS, Verification, verify_entries, verify_table
 
 SQLITE_MAGIC = b"SQLite format 3\x00"
 
@@ -45,36 +45,7 @@ def _verify_database(path: Path) -> Verification:
             conn.close()
     except sqlite3.Error as exc:
         raise UnreadableFileError(f"{path}: is not a Break Glass journal ({exc})") from None
-    entries = []
-    for seq, ts, incident, kind, payload, digest in rows:
-        try:
-            data: Any = json.loads(payload)
-        except ValueError:
-            data = payload
-        entries.append(
-            {
-                "seq": seq,
-                "ts": ts,
-                "incident": incident,
-                "kind": kind,
-                "payload": data,
-                "hash": digest,
-            }
-        )
-    result = verify_entries(entries)
-    if not result.ok:
-        return result
-    head_seq, head_hash = head if head else (0, GENESIS)
-    if (head_seq, head_hash) != (result.count, result.head_hash):
-        return Verification(
-            False,
-            result.count,
-            result.head_hash,
-            result.count + 1,
-            f"the journal ends at entry {result.count} but its head records entry {head_seq} "
-            "(entries were removed from the end)",
-        )
-    return result
+    return verify_table(rows, head)
 
 
 def _verify_review(path: Path, data: Any) -> Verification:
