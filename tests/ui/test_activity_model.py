@@ -99,3 +99,29 @@ def test_hostile_values_are_shown_as_plain_text(hostile: str) -> None:
     model = ActivityTableModel()
     model.add_events([event(1, requestParameters={"bucketName": hostile})])
     assert model.index(0, 4).data() == hostile[:512]
+
+
+def test_the_filtered_proxy_stays_consistent_while_events_stream_in(qtmodeltester: Any) -> None:
+    model = ActivityTableModel()
+    proxy = ActivityFilterProxy()
+    proxy.setSourceModel(model)
+    proxy.set_filter("delete")
+    model.add_events([event(10, "DeleteTrail"), event(20), event(30, "DeleteBucket")])
+    qtmodeltester.check(proxy, force_py=True)  # keeps watching the signals from here on
+    model.add_events(
+        [event(25, "DeleteUser"), event(5, "DeleteRole"), event(40), event(50, "DeleteQueue")]
+    )
+    assert names(proxy) == [
+        "DeleteQueue",
+        "DeleteBucket",
+        "DeleteUser",
+        "DeleteTrail",
+        "DeleteRole",
+    ]
+    assert [
+        proxy.mapToSource(proxy.index(r, 0)).data(EVENT_ROLE).name for r in range(proxy.rowCount())
+    ] == names(proxy)
+    source_row = next(
+        r for r in range(model.rowCount()) if model.index(r, 3).data() == "DeleteUser"
+    )
+    assert proxy.mapFromSource(model.index(source_row, 3)).data() == "DeleteUser"

@@ -153,16 +153,15 @@ class ActivityFilterProxy(QAbstractProxyModel):
         super().__init__(parent)
         self._needle = ""
         self._risky_only = False
-        self._rows: list[int] = []  # proxy row → source row
-        self._positions: dict[int, int] = {}  # source row → proxy row
+        self._rows: list[int] = []  # proxy row → source row, ascending
 
     def setSourceModel(self, model: QAbstractItemModel) -> None:
         old = self.sourceModel()
         if old is not None:
-            old.rowsInserted.disconnect(self._refilter)
+            old.rowsInserted.disconnect(self._inserted)
             old.modelReset.disconnect(self._refilter)
         super().setSourceModel(model)
-        model.rowsInserted.connect(self._refilter)
+        model.rowsInserted.connect(self._inserted)
         model.modelReset.connect(self._refilter)
         self._refilter()
 
@@ -172,25 +171,41 @@ class ActivityFilterProxy(QAbstractProxyModel):
             self._risky_only = risky_only
         self._refilter()
 
-    def _accepted(self) -> list[int]:
+    def _accepted(self, first: int = 0, last: int | None = None) -> list[int]:
+        """Accepted source rows in [first, last], in one pass over precomputed text."""
         source = self.sourceModel()
         if not isinstance(source, ActivityTableModel):
             return []
         text = source.search_text()
+        end = len(text) if last is None else last + 1
         needle = self._needle
-        rows = range(len(text)) if not needle else [i for i, t in enumerate(text) if needle in t]
+        if needle:
+            rows = [i for i in range(first, end) if needle in text[i]]
+        else:
+            rows = list(range(first, end))
         if self._risky_only:
             rows = [i for i in rows if source.event_at(i).high_risk]
-        return list(rows)
+        return rows
 
     def _refilter(self, *args: Any) -> None:
         self.layoutAboutToBeChanged.emit()
         old = self.persistentIndexList()
         old_source = [self.mapToSource(i) for i in old]
         self._rows = self._accepted()
-        self._positions = {source: proxy for proxy, source in enumerate(self._rows)}
         self.changePersistentIndexList(old, [self.mapFromSource(i) for i in old_source])
         self.layoutChanged.emit()
+
+    def _inserted(self, parent: QModelIndex, first: int, last: int) -> None:
+        """Source rows [first, last] were inserted: shift, then insert the accepted ones as
+        one contiguous proxy range (they are contiguous in the source)."""
+        count = last - first + 1
+        at = bisect.bisect_left(self._rows, first)
+        new = self._accepted(first, last)
+        if new:
+            self.beginInsertRows(QModelIndex(), at, at + len(new) - 1)
+        self._rows[at:] = [*new, *(r + count for r in self._rows[at:])]
+        if new:
+            self.endInsertRows()
 
     # ----- QAbstractProxyModel ----------------------------------------------------------------
 
@@ -203,8 +218,10 @@ class ActivityFilterProxy(QAbstractProxyModel):
     def mapFromSource(self, source: Index) -> QModelIndex:
         if not source.isValid():
             return QModelIndex()
-        row = self._positions.get(source.row())
-        return QModelIndex() if row is None else self.index(row, source.column())
+        at = bisect.bisect_left(self._rows, source.row())
+        if at < len(self._rows) and self._rows[at] == source.row():
+            return self.index(at, source.column())
+        return QModelIndex()
 
     def index(self, row: int, column: int, parent: Index = QModelIndex()) -> QModelIndex:  # noqa: B008
         if parent.isValid() or not 0 <= row < len(self._rows) or not 0 <= column < len(COLUMNS):
