@@ -108,6 +108,7 @@ def test_the_filtered_proxy_stays_consistent_while_events_stream_in(qtmodelteste
     proxy.set_filter("delete")
     model.add_events([event(10, "DeleteTrail"), event(20), event(30, "DeleteBucket")])
     qtmodeltester.check(proxy, force_py=True)  # keeps watching the signals from here on
+    qtmodeltester.check(model, force_py=True)
     model.add_events(
         [event(25, "DeleteUser"), event(5, "DeleteRole"), event(40), event(50, "DeleteQueue")]
     )

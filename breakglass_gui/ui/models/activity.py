@@ -200,11 +200,13 @@ class ActivityFilterProxy(QAbstractProxyModel):
         one contiguous proxy range (they are contiguous in the source)."""
         count = last - first + 1
         at = bisect.bisect_left(self._rows, first)
+        # First follow the rows that moved down (the proxy's rows themselves are unchanged),
+        # then announce and insert the new ones.
+        self._rows[at:] = [r + count for r in self._rows[at:]]
         new = self._accepted(first, last)
         if new:
             self.beginInsertRows(QModelIndex(), at, at + len(new) - 1)
-        self._rows[at:] = [*new, *(r + count for r in self._rows[at:])]
-        if new:
+            self._rows[at:at] = new
             self.endInsertRows()
 
     # ----- QAbstractProxyModel ----------------------------------------------------------------
