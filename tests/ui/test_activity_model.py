@@ -108,7 +108,6 @@ def test_the_filtered_proxy_stays_consistent_while_events_stream_in(qtmodelteste
     proxy.set_filter("delete")
     model.add_events([event(10, "DeleteTrail"), event(20), event(30, "DeleteBucket")])
     qtmodeltester.check(proxy, force_py=True)  # keeps watching the signals from here on
-    qtmodeltester.check(model, force_py=True)
     model.add_events(
         [event(25, "DeleteUser"), event(5, "DeleteRole"), event(40), event(50, "DeleteQueue")]
     )
@@ -126,3 +125,21 @@ def test_the_filtered_proxy_stays_consistent_while_events_stream_in(qtmodelteste
         r for r in range(model.rowCount()) if model.index(r, 3).data() == "DeleteUser"
     )
     assert proxy.mapFromSource(model.index(source_row, 3)).data() == "DeleteUser"
+
+
+def test_the_model_stays_consistent_while_late_and_new_events_stream_in(
+    qtmodeltester: Any,
+) -> None:
+    model = ActivityTableModel()
+    model.add_events([event(10), event(20), event(30)])
+    qtmodeltester.check(model, force_py=True)  # one tester watches one model
+    model.add_events([event(25), event(5), event(40), event(50)])
+    assert ids(model) == [
+        "e000050",
+        "e000040",
+        "e000030",
+        "e000025",
+        "e000020",
+        "e000010",
+        "e000005",
+    ]
