@@ -70,6 +70,18 @@ def test_check_config_on_a_missing_file_is_one_line(tmp_path: Path) -> None:
     assert len(result.stderr.strip().splitlines()) == 1
 
 
+def python(code: str) -> str:
+    """Run `code` in a fresh interpreter (process-wide effects stay out of the test run)."""
+    return subprocess.run(
+        [sys.executable, "-c", code],
+        check=False,
+        capture_output=True,
+        text=True,
+        timeout=60,
+        cwd=ROOT,
+    ).stdout.strip()
+
+
 def _journal(tmp_path: Path) -> Path:
     path = tmp_path / "journal.sqlite3"
     journal = Journal(path, ManualClock())
@@ -133,15 +145,7 @@ def test_core_dumps_are_disabled_and_the_process_is_not_dumpable() -> None:
         "is_dumpable; harden_process(); "
         "print(resource.getrlimit(resource.RLIMIT_CORE), is_dumpable())"
     )
-    result = subprocess.run(
-        [sys.executable, "-c", code],
-        check=False,
-        capture_output=True,
-        text=True,
-        timeout=60,
-        cwd=ROOT,
-    )
-    assert result.stdout.strip() == "(0, 0) False"
+    assert python(code) == "(0, 0) False"
 
 
 def test_the_start_up_path_imports_no_heavy_library() -> None:
@@ -150,12 +154,4 @@ def test_the_start_up_path_imports_no_heavy_library() -> None:
         "print(sorted(m for m in ('boto3','botocore','hvac','moto','jinja2','requests') "
         "if m in sys.modules))"
     )
-    result = subprocess.run(
-        [sys.executable, "-c", code],
-        check=False,
-        capture_output=True,
-        text=True,
-        timeout=60,
-        cwd=ROOT,
-    )
-    assert result.stdout.strip() == "[]"
+    assert python(code) == "[]"

@@ -43,6 +43,57 @@ def canonical_policy(document: dict[str, Any] | str) -> str:
     return json.dumps(policy_document(document), sort_keys=True, separators=(",", ":"))
 
 
+def trail_bucket_policy(bucket_arn: Any, write_arn: Any) -> dict[str, Any]:
+    """What CloudTrail needs on its S3 bucket (ARNs as strings, or CloudFormation intrinsics)."""
+    service = {"Service": "cloudtrail.amazonaws.com"}
+    return {
+        "Version": "2012-10-17",
+        "Statement": [
+            {
+                "Sid": "AWSCloudTrailAclCheck",
+                "Effect": "Allow",
+                "Principal": service,
+                "Action": "s3:GetBucketAcl",
+                "Resource": bucket_arn,
+            },
+            {
+                "Sid": "AWSCloudTrailWrite",
+                "Effect": "Allow",
+                "Principal": service,
+                "Action": "s3:PutObject",
+                "Resource": write_arn,
+                "Condition": {"StringEquals": {"s3:x-amz-acl": "bucket-owner-full-control"}},
+            },
+        ],
+    }
+
+
+TRAIL_LOGS_TRUST: dict[str, Any] = {
+    "Version": "2012-10-17",
+    "Statement": [
+        {
+            "Effect": "Allow",
+            "Principal": {"Service": "cloudtrail.amazonaws.com"},
+            "Action": "sts:AssumeRole",
+        }
+    ],
+}
+
+
+def trail_logs_policy(log_group_arn: Any) -> dict[str, Any]:
+    """Lets CloudTrail write into the log group."""
+    return {
+        "Version": "2012-10-17",
+        "Statement": [
+            {
+                "Effect": "Allow",
+                "Action": ["logs:CreateLogStream", "logs:PutLogEvents"],
+                "Resource": log_group_arn,
+            }
+        ],
+    }
+
+
 @dataclass(frozen=True)
 class UserSpec:
     name: str

@@ -16,7 +16,10 @@ from breakglass_gui.core.aws.blueprint import (
     ASSUME_POLICY_NAME,
     METRIC_NAMESPACE,
     TRAIL_LOGS_ROLE,
+    TRAIL_LOGS_TRUST,
     Blueprint,
+    trail_bucket_policy,
+    trail_logs_policy,
 )
 
 VERSION = "2010-09-09"
@@ -100,30 +103,10 @@ def monitoring_template(bp: Blueprint) -> dict[str, Any]:
             "Type": "AWS::S3::BucketPolicy",
             "Properties": {
                 "Bucket": {"Ref": "TrailBucket"},
-                "PolicyDocument": {
-                    "Version": "2012-10-17",
-                    "Statement": [
-                        {
-                            "Sid": "AWSCloudTrailAclCheck",
-                            "Effect": "Allow",
-                            "Principal": {"Service": "cloudtrail.amazonaws.com"},
-                            "Action": "s3:GetBucketAcl",
-                            "Resource": {"Fn::GetAtt": ["TrailBucket", "Arn"]},
-                        },
-                        {
-                            "Sid": "AWSCloudTrailWrite",
-                            "Effect": "Allow",
-                            "Principal": {"Service": "cloudtrail.amazonaws.com"},
-                            "Action": "s3:PutObject",
-                            "Resource": {
-                                "Fn::Sub": "${TrailBucket.Arn}/AWSLogs/${AWS::AccountId}/*"
-                            },
-                            "Condition": {
-                                "StringEquals": {"s3:x-amz-acl": "bucket-owner-full-control"}
-                            },
-                        },
-                    ],
-                },
+                "PolicyDocument": trail_bucket_policy(
+                    {"Fn::GetAtt": ["TrailBucket", "Arn"]},
+                    {"Fn::Sub": "${TrailBucket.Arn}/AWSLogs/${AWS::AccountId}/*"},
+                ),
             },
         },
         "LogGroup": {
@@ -136,29 +119,11 @@ def monitoring_template(bp: Blueprint) -> dict[str, Any]:
             "Type": "AWS::IAM::Role",
             "Properties": {
                 "RoleName": TRAIL_LOGS_ROLE,
-                "AssumeRolePolicyDocument": {
-                    "Version": "2012-10-17",
-                    "Statement": [
-                        {
-                            "Effect": "Allow",
-                            "Principal": {"Service": "cloudtrail.amazonaws.com"},
-                            "Action": "sts:AssumeRole",
-                        }
-                    ],
-                },
+                "AssumeRolePolicyDocument": TRAIL_LOGS_TRUST,
                 "Policies": [
                     {
                         "PolicyName": "deliver-to-log-group",
-                        "PolicyDocument": {
-                            "Version": "2012-10-17",
-                            "Statement": [
-                                {
-                                    "Effect": "Allow",
-                                    "Action": ["logs:CreateLogStream", "logs:PutLogEvents"],
-                                    "Resource": {"Fn::GetAtt": ["LogGroup", "Arn"]},
-                                }
-                            ],
-                        },
+                        "PolicyDocument": trail_logs_policy({"Fn::GetAtt": ["LogGroup", "Arn"]}),
                     }
                 ],
             },

@@ -22,8 +22,11 @@ from breakglass_gui.core.aws.blueprint import (
     ASSUME_POLICY_NAME,
     METRIC_NAMESPACE,
     TRAIL_LOGS_ROLE,
+    TRAIL_LOGS_TRUST,
     Blueprint,
     canonical_policy,
+    trail_bucket_policy,
+    trail_logs_policy,
 )
 
 
@@ -285,31 +288,24 @@ class Provisioner:
                     ),
                 )
             )
-            out.append(
-                Change(
-                    m.account,
-                    f"trail {m.trail_name} logging",
-                    "enable",
-                    "start logging",
-                    lambda: cloudtrail.start_logging(Name=m.trail_name),
+            logging = False
+        else:
+            if trails[0].get("CloudWatchLogsLogGroupArn") != group_arn:
+                out.append(
+                    Change(
+                        m.account,
+                        f"trail {m.trail_name}",
+                        "update",
+                        f"deliver to {m.log_group}",
+                        lambda: cloudtrail.update_trail(
+                            Name=m.trail_name,
+                            CloudWatchLogsLogGroupArn=group_arn,
+                            CloudWatchLogsRoleArn=role_arn,
+                        ),
+                    )
                 )
-            )
-            return out
-        if trails[0].get("CloudWatchLogsLogGroupArn") != group_arn:
-            out.append(
-                Change(
-                    m.account,
-                    f"trail {m.trail_name}",
-                    "update",
-                    f"deliver to {m.log_group}",
-                    lambda: cloudtrail.update_trail(
-                        Name=m.trail_name,
-                        CloudWatchLogsLogGroupArn=group_arn,
-                        CloudWatchLogsRoleArn=role_arn,
-                    ),
-                )
-            )
-        if not cloudtrail.get_trail_status(Name=m.trail_name).get("IsLogging"):
+            logging = bool(cloudtrail.get_trail_status(Name=m.trail_name).get("IsLogging"))
+        if not logging:
             out.append(
                 Change(
                     m.account,
@@ -402,69 +398,19 @@ class Provisioner:
 
 
 def _create_trail_bucket(s3: Any, m: Any, partition: str) -> None:
-    region = m.region
     kwargs: dict[str, Any] = {"Bucket": m.trail_bucket}
-    if region != "us-east-1":
-        kwargs["CreateBucketConfiguration"] = {"LocationConstraint": region}
+    if m.region != "us-east-1":
+        kwargs["CreateBucketConfiguration"] = {"LocationConstraint": m.region}
     s3.create_bucket(**kwargs)
-    s3.put_bucket_policy(
-        Bucket=m.trail_bucket,
-        Policy=json.dumps(
-            {
-                "Version": "2012-10-17",
-                "Statement": [
-                    {
-                        "Sid": "AWSCloudTrailAclCheck",
-                        "Effect": "Allow",
-                        "Principal": {"Service": "cloudtrail.amazonaws.com"},
-                        "Action": "s3:GetBucketAcl",
-                        "Resource": f"arn:{partition}:s3:::{m.trail_bucket}",
-                    },
-                    {
-                        "Sid": "AWSCloudTrailWrite",
-                        "Effect": "Allow",
-                        "Principal": {"Service": "cloudtrail.amazonaws.com"},
-                        "Action": "s3:PutObject",
-                        "Resource": f"arn:{partition}:s3:::{m.trail_bucket}/AWSLogs/{m.account}/*",
-                        "Condition": {
-                            "StringEquals": {"s3:x-amz-acl": "bucket-owner-full-control"}
-                        },
-                    },
-                ],
-            }
-        ),
-    )
+    bucket_arn = f"arn:{partition}:s3:::{m.trail_bucket}"
+    policy = trail_bucket_policy(bucket_arn, f"{bucket_arn}/AWSLogs/{m.account}/*")
+    s3.put_bucket_policy(Bucket=m.trail_bucket, Policy=json.dumps(policy))
 
 
 def _create_trail_role(iam: Any, m: Any, partition: str) -> None:
-    iam.create_role(
-        RoleName=TRAIL_LOGS_ROLE,
-        AssumeRolePolicyDocument=json.dumps(
-            {
-                "Version": "2012-10-17",
-                "Statement": [
-                    {
-                        "Effect": "Allow",
-                        "Principal": {"Service": "cloudtrail.amazonaws.com"},
-                        "Action": "sts:AssumeRole",
-                    }
-                ],
-            }
-        ),
-    )
+    iam.create_role(RoleName=TRAIL_LOGS_ROLE, AssumeRolePolicyDocument=json.dumps(TRAIL_LOGS_TRUST))
     iam.put_role_policy(
         RoleName=TRAIL_LOGS_ROLE,
         PolicyName="deliver-to-log-group",
-        PolicyDocument=json.dumps(
-            {
-                "Version": "2012-10-17",
-                "Statement": [
-                    {
-                        "Effect": "Allow",
-                        "Action": ["logs:CreateLogStream", "logs:PutLogEvents"],
-                        "Resource": m.log_group_arn(partition) + ":log-stream:*",
-                    }
-                ],
-            }
-        ),
+        PolicyDocument=json.dumps(trail_logs_policy(m.log_group_arn(partition) + ":log-stream:*")),
     )
