@@ -32,6 +32,16 @@ def run(args: argparse.Namespace, load: Callable[[], Any]) -> int:
         return EXIT_FAILED
 
 
+def audit(config: Any, profile: str | None, credential: Any | None = None) -> list[Any]:
+    """The §9 readiness table against live AWS (also the GUI's readiness view)."""
+    from breakglass_gui.core.aws.blueprint import build_blueprint
+    from breakglass_gui.core.aws.readiness import Readiness, vault_checks
+    from breakglass_gui.core.vault import VaultGateway
+
+    probe = vault_checks(VaultGateway(config.vault), config.vault.users, credential)
+    return Readiness(build_blueprint(config), _sessions(config, profile), probe).run()
+
+
 def _sessions(config: Any, profile: str | None) -> Any:
     from breakglass_gui.core.aws.admin import ProfileSessions
 
@@ -76,10 +86,7 @@ def _print(checks: list[Any]) -> int:
 
 
 def _readiness(config: Any, args: argparse.Namespace) -> int:
-    from breakglass_gui.core.aws.blueprint import build_blueprint
-    from breakglass_gui.core.aws.readiness import Readiness, vault_checks
     from breakglass_gui.core.secret import Secret
-    from breakglass_gui.core.vault import VaultGateway
 
     credential = None
     if sys.stdin.isatty():
@@ -87,8 +94,7 @@ def _readiness(config: Any, args: argparse.Namespace) -> int:
             f"Vault {config.vault.auth_method} credential (empty to skip the record check): "
         )
         credential = Secret(typed) if typed else None
-    probe = vault_checks(VaultGateway(config.vault), config.vault.users, credential)
-    return _print(Readiness(build_blueprint(config), _sessions(config, args.profile), probe).run())
+    return _print(audit(config, args.profile, credential))
 
 
 def _readiness_drill() -> int:

@@ -38,6 +38,9 @@ def _parser() -> argparse.ArgumentParser:
     parser.add_argument(
         "--drill", action="store_true", help="run against the embedded drill environment"
     )
+    parser.add_argument(
+        "--sealed", action="store_true", help="with --drill: start with Vault sealed"
+    )
     commands = parser.add_subparsers(dest="command", parser_class=_Parser)
     check = commands.add_parser("check-config", help="validate a configuration file")
     check.add_argument("path", nargs="?", type=Path)
@@ -68,15 +71,6 @@ def _parser() -> argparse.ArgumentParser:
     drill.add_argument("--out", type=Path, required=True, help="where the review and journal go")
     drill.add_argument("--sealed", action="store_true", help="start with Vault sealed")
     return parser
-
-
-def _drill_output_dir() -> Path:
-    import time
-
-    import platformdirs
-
-    base = Path(platformdirs.user_data_dir("breakglass", appauthor=False)) / "drills"
-    return base / time.strftime("%Y%m%d-%H%M%S")
 
 
 def _config(args: argparse.Namespace) -> object:
@@ -137,14 +131,18 @@ def main(argv: Sequence[str] | None = None) -> int:
         from breakglass_gui.drill.autopilot import run_autopilot
 
         return run_autopilot(args.out, sealed=args.sealed)
-    if args.drill:
-        # Until the desktop application exists, drill mode is the autopilot (issue 3).
-        from breakglass_gui.drill.autopilot import run_autopilot
+    return _gui(args)
 
-        return run_autopilot(_drill_output_dir())
-    print(
-        "breakglass: the desktop application is not built yet; available commands: "
-        "check-config, verify, --version (see --help)",
-        file=sys.stderr,
+
+def _gui(args: argparse.Namespace) -> int:
+    """`python main.py` and `python main.py --drill`: the desktop application."""
+    try:
+        from breakglass_gui.ui.app import run
+        from breakglass_gui.ui.context import AppOptions
+    except ImportError as exc:  # e.g. Qt's system libraries missing on a server
+        print(f"breakglass: the desktop application cannot start: {exc}", file=sys.stderr)
+        return EXIT_USAGE
+    options = AppOptions(
+        config_path=args.config or default_config_path(), drill=args.drill, sealed=args.sealed
     )
-    return EXIT_USAGE
+    return run(options)

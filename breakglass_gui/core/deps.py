@@ -6,10 +6,16 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 
 from breakglass_gui.core.aws.clients import ClientFactory
-from breakglass_gui.core.aws.console import BrowserLauncher, ConsoleSignIn, SystemBrowser
+from breakglass_gui.core.aws.console import (
+    BrowserLauncher,
+    CommandBrowser,
+    ConsoleSignIn,
+    FederationEndpoint,
+    SystemBrowser,
+)
 from breakglass_gui.core.clock import Clock
 from breakglass_gui.core.config import Config
-from breakglass_gui.core.enrolment import TotpSecretStore
+from breakglass_gui.core.enrolment import KeyringSecretStore, TotpSecretStore
 from breakglass_gui.core.journal import Journal
 from breakglass_gui.core.vault import VaultGateway
 
@@ -26,3 +32,30 @@ class Deps:
     browser: BrowserLauncher = field(default_factory=SystemBrowser)
     drill: bool = False
     notify_backoff: tuple[float, ...] = (1.0, 2.0, 4.0)
+
+
+def production_deps(config: Config, journal: Journal, clock: Clock) -> Deps:
+    """The real world: AWS through botocore, Vault over HTTPS, approver secrets in the OS
+    keyring, the configured browser command (or the desktop's default browser)."""
+    organisation = config.organisation
+    browser: BrowserLauncher = (
+        CommandBrowser(config.session.browser_command)
+        if config.session.browser_command
+        else SystemBrowser()
+    )
+    return Deps(
+        config=config,
+        journal=journal,
+        clock=clock,
+        aws=ClientFactory(),
+        vault=lambda: VaultGateway(config.vault),
+        totp_secrets=KeyringSecretStore(),
+        console=ConsoleSignIn(
+            FederationEndpoint(
+                organisation.partition,
+                organisation.region,
+                regional=config.session.regional_signin,
+            )
+        ),
+        browser=browser,
+    )

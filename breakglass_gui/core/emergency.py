@@ -20,6 +20,32 @@ def check_emergency(
     accounts: tuple[str, ...],
 ) -> None:
     """Raise ProcedureError naming the field (one problem) or listing them all (several)."""
+    problems = emergency_problems(
+        config,
+        emergency_type=emergency_type,
+        other_text=other_text,
+        justification=justification,
+        operator=operator,
+        duration_seconds=duration_seconds,
+        accounts=accounts,
+    )
+    if problems:
+        if len(problems) == 1:
+            raise problems[0]
+        raise ProcedureError(" ".join(p.message for p in problems), code="procedure.invalid")
+
+
+def emergency_problems(
+    config: Config,
+    *,
+    emergency_type: str,
+    other_text: str,
+    justification: str,
+    operator: str,
+    duration_seconds: int,
+    accounts: tuple[str, ...],
+) -> list[BreakGlassError]:
+    """Every problem of the emergency page, each naming its field (the page shows them all)."""
     problems: list[BreakGlassError] = []
     types = {t.value for t in EmergencyType}
     if emergency_type not in types:
@@ -53,7 +79,4 @@ def check_emergency(
         problems.append(
             ProcedureError(f"Unknown account(s): {', '.join(unknown)}.", field="accounts")
         )
-    if problems:
-        if len(problems) == 1:
-            raise problems[0]
-        raise ProcedureError(" ".join(p.message for p in problems), code="procedure.invalid")
+    return problems

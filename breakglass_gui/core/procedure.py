@@ -352,6 +352,10 @@ class Procedure:
             self._transition(State.VAULT_UNLOCKED, user=user)
         return record.public()
 
+    def record_public(self) -> dict[str, Any] | None:
+        """What the pages may show of the Vault record: user name and MFA serial, no secret."""
+        return self._record.public() if self._record is not None else None
+
     def _forget_record(self) -> None:
         if self._record is not None:
             self._record.wipe()
@@ -641,12 +645,13 @@ class Procedure:
         findings: str = "",
         lessons: str = "",
         formats: tuple[str, ...] = ("html", "md", "json"),
+        extra: dict[str, Any] | None = None,
     ) -> list[Any]:
         from breakglass_gui.core.review.export import export_review
 
         self._require(State.ROTATED, State.REVIEWED)
         self._log("review.notes", {"findings": findings, "lessons": lessons})
-        paths = export_review(self, out_dir, formats)
+        paths = export_review(self, out_dir, formats, extra)
         self._log("review.exported", {"files": [p.name for p in paths]})
         if self.state is State.ROTATED:
             self._transition(State.REVIEWED)

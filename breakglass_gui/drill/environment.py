@@ -280,6 +280,30 @@ class DrillEnvironment:
         assert self._servers.federation is not None
         return self._servers.federation
 
+    def slow_down(self, seconds: float) -> None:
+        """Add latency to every drill endpoint (AWS, Vault, federation): the GUI heartbeat
+        benchmark checks the GUI thread stays responsive while calls take this long."""
+        assert self.gate is not None
+        self.gate.delay_seconds = seconds
+        self.vault.delay_seconds = seconds
+        self.federation.delay_seconds = seconds
+
+    def simulate_activity(
+        self, incident: str, operator: str, user: str, accounts: list[str], since: float
+    ) -> int:
+        """Write simulated CloudTrail activity for these accounts (the live panel moves)."""
+        assert self.simulator is not None and self.config is not None
+        records = self.simulator.simulate(
+            incident=incident,
+            operator=operator,
+            role_name=self.config.role.name,
+            user=user,
+            iam_account=self.config.organisation.iam_account_id,
+            accounts=accounts,
+            since=since,
+        )
+        return len(records)
+
     def mfa_code(self, user: str = USERS[0]) -> str:
         return self.devices.code(self.serials[user])
 

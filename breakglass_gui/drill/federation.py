@@ -20,6 +20,7 @@ class FederationStandIn:
         self.tokens: dict[str, dict[str, Any]] = {}
         self.requests: list[str] = []
         self.fail_next: int | None = None  # HTTP status to answer once, e.g. 400
+        self.delay_seconds = 0.0  # tests slow the endpoints down (GUI heartbeat, SPEC §13)
         stand_in = self
 
         class Handler(BaseHTTPRequestHandler):
@@ -50,6 +51,8 @@ class FederationStandIn:
         self._thread.join(timeout=5)
 
     def _handle(self, handler: BaseHTTPRequestHandler) -> None:
+        if self.delay_seconds:
+            threading.Event().wait(self.delay_seconds)
         parts = urlsplit(handler.path)
         query = {k: v[0] for k, v in parse_qs(parts.query).items()}
         action = query.get("Action", "")

@@ -69,6 +69,7 @@ class VaultService:
         self.kv: dict[str, list[_Version]] = {}
         self._server: BaseWSGIServer | None = None
         self._thread: threading.Thread | None = None
+        self.delay_seconds = 0.0  # tests slow the endpoints down (GUI heartbeat, SPEC §13)
 
     # ----- serving --------------------------------------------------------------------------
 
@@ -105,6 +106,8 @@ class VaultService:
     # ----- WSGI -----------------------------------------------------------------------------
 
     def wsgi(self, environ: dict[str, Any], start_response: Any) -> Any:
+        if self.delay_seconds:
+            threading.Event().wait(self.delay_seconds)
         request = Request(environ)
         body = request.get_json(silent=True) or {}
         status, payload = self._route(request, body if isinstance(body, dict) else {})

@@ -42,11 +42,16 @@ def operator_message(error: BaseException) -> tuple[str, str]:
 
 class ErrorReporter(QObject):
     shown = Signal(str, str)  # title, message
+    crash = Signal(str)  # value-free message for the crash dialog
 
     def __init__(self, journal: Journal | None, incident: Callable[[], str | None]) -> None:
         super().__init__()
         self._journal = journal
         self._incident = incident
+
+    def attach(self, journal: Journal) -> None:
+        """The journal becomes known once the world has started (drill or config loaded)."""
+        self._journal = journal
 
     def report(self, error: BaseException, *, context: str) -> str:
         code, message = operator_message(error)
@@ -65,6 +70,7 @@ class ErrorReporter(QObject):
         log.error("uncaught %s at %s", kind.__name__, where[-1] if where else "?")
         _, message = operator_message(error)
         self.shown.emit("Unexpected error", message)
+        self.crash.emit(message)
         return message
 
     def _record(self, kind: str, payload: dict[str, Any]) -> None:

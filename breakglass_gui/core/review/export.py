@@ -49,16 +49,31 @@ def atomic_write(path: Path, data: bytes) -> None:
         os.close(dir_fd)
 
 
-def export_review(procedure: Procedure, out_dir: Any, formats: tuple[str, ...]) -> list[Path]:
+BinaryRenderer = tuple[str, Callable[[dict[str, Any]], bytes]]
+
+
+def export_review(
+    procedure: Procedure,
+    out_dir: Any,
+    formats: tuple[str, ...],
+    extra: dict[str, BinaryRenderer] | None = None,
+) -> list[Path]:
+    """Write each format atomically. `extra` adds renderers the core cannot own, e.g. the PDF
+    writer, which needs Qt (name → (suffix, review → bytes))."""
     review = build_review(procedure)
     directory = Path(out_dir)
     stem = f"{procedure.id}-review" + ("-DRILL" if review["drill"] else "")
     written = []
     for name in formats:
-        if name not in RENDERERS:
-            continue
-        suffix, render = RENDERERS[name]
+        if name in RENDERERS:
+            suffix, render = RENDERERS[name]
+            data = render(review).encode("utf-8")
+        elif extra and name in extra:
+            suffix, render_bytes = extra[name]
+            data = render_bytes(review)
+        else:
+            raise ReviewError(f"Unknown review format {name!r}.", code="review.format")
         path = directory / f"{stem}{suffix}"
-        atomic_write(path, render(review).encode("utf-8"))
+        atomic_write(path, data)
         written.append(path)
     return written

@@ -59,6 +59,7 @@ class ActivityTableModel(QAbstractTableModel):
         self._keys: list[tuple[float, str]] = []  # ascending mirror of the rows, for bisect
         self._text: list[str] = []  # lower-case search text per row (cells are made on demand)
         self._seen: set[str] = set()
+        self.high_risk_count = 0
 
     # ----- Qt model interface -----------------------------------------------------------------
 
@@ -96,7 +97,7 @@ class ActivityTableModel(QAbstractTableModel):
             return COLUMNS[section] if 0 <= section < len(COLUMNS) else None
         return None
 
-    # ----- feeding --------------------------------------------------------------------------
+    # ----- feeding ----------------------------------------------------------------------------
 
     def add_events(self, events: Iterable[ActivityEvent]) -> int:
         """Insert new events in place (newest first), skipping ones already shown."""
@@ -107,6 +108,7 @@ class ActivityTableModel(QAbstractTableModel):
                 fresh.append(event)
         if not fresh:
             return 0
+        self.high_risk_count += sum(1 for e in fresh if e.high_risk)
         fresh.sort(key=_key)
         if not self._keys or _key(fresh[-1]) <= self._keys[0]:
             self._insert(0, fresh)  # the usual case: everything is newer than what is shown
@@ -142,6 +144,7 @@ class ActivityTableModel(QAbstractTableModel):
         self.beginResetModel()
         self._events, self._keys, self._text = [], [], []
         self._seen.clear()
+        self.high_risk_count = 0
         self.endResetModel()
 
 

@@ -1,0 +1,48 @@
+"""Start the desktop application: one QApplication, the controller, the main window, the
+crash hook. Heavy modules (boto3, hvac, moto, jinja2) are imported later, on workers, so the
+first page paints quickly (SPEC §13)."""
+
+from __future__ import annotations
+
+import sys
+
+from PySide6.QtCore import QTimer
+from PySide6.QtWidgets import QApplication
+
+from breakglass_gui.ui.context import AppOptions
+from breakglass_gui.ui.controller import Controller
+from breakglass_gui.ui.dialogs.crash import show_crash
+from breakglass_gui.ui.errors import install_crash_hook
+from breakglass_gui.ui.window import MainWindow
+
+
+def application() -> QApplication:
+    app = QApplication.instance()
+    if isinstance(app, QApplication):
+        return app
+    app = QApplication(sys.argv[:1])
+    app.setApplicationName("Break Glass")
+    app.setOrganizationName("breakglass")
+    app.setDesktopFileName("breakglass")
+    return app
+
+
+def build(options: AppOptions) -> tuple[Controller, MainWindow]:
+    """The controller and its window, not yet started (tests and the GUI driver use this)."""
+    ctl = Controller(options)
+    window = MainWindow(ctl)
+    ctl.reporter.crash.connect(lambda message: show_crash(window, message))
+    return ctl, window
+
+
+def run(options: AppOptions) -> int:
+    app = application()
+    ctl, window = build(options)
+    restore = install_crash_hook(ctl.reporter)
+    app.aboutToQuit.connect(ctl.clipboard.clear)
+    window.show()
+    QTimer.singleShot(0, ctl.start)
+    try:
+        return int(app.exec())
+    finally:
+        restore()

@@ -1,0 +1,331 @@
+"""The UI's one link to the core: starts the world (real or drill), runs every core call on a
+worker, routes to the page the procedure needs next, and shuts down cleanly.
+
+Calls into the procedure run one at a time on the `steps` queue (Vorta's one queue per
+target); activity polling runs on its own queue so the live panel never waits for a step.
+"""
+
+from __future__ import annotations
+
+import logging
+import time
+from collections.abc import Callable
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
+
+from PySide6.QtCore import QObject, Signal
+
+from breakglass_gui.core.errors import BreakGlassError
+from breakglass_gui.ui.context import AppOptions
+from breakglass_gui.ui.errors import ErrorReporter
+from breakglass_gui.ui.widgets.clipboard import SecretClipboard
+from breakglass_gui.ui.workers import Outcome, TaskRunner
+
+if TYPE_CHECKING:
+    from breakglass_gui.core.config import Config
+    from breakglass_gui.core.deps import Deps
+    from breakglass_gui.core.procedure import Procedure
+    from breakglass_gui.drill.environment import DrillEnvironment
+    from breakglass_gui.ui.pages.base import Page
+
+log = logging.getLogger(__name__)
+
+PAGES_FOR_NEED = {
+    "approvals": "approvals",
+    "vault": "vault",
+    "mfa": "mfa",
+    "accounts": "accounts",
+    "code": "mfa",
+    "sessions": "session",
+    "active": "session",
+    "revoke": "ending",
+    "review": "review",
+    "close": "review",
+    "done": "done",
+}
+
+
+class Controller(QObject):
+    routed = Signal(str)  # the page to show
+    changed = Signal()  # incident, state or world changed (status bar, sidebar)
+    notice = Signal(str, str)  # level ("info", "warn", "error"), text
+    ready = Signal()  # the world is up (drill started or config loaded)
+
+    def __init__(self, options: AppOptions, parent: QObject | None = None) -> None:
+        super().__init__(parent)
+        self.options = options
+        self.steps = TaskRunner(self, max_threads=1)
+        self.background = TaskRunner(self, max_threads=3)
+        self.reporter = ErrorReporter(None, lambda: self.procedure.id if self.procedure else None)
+        self.deps: Deps | None = None
+        self.drill: DrillEnvironment | None = None
+        self.procedure: Procedure | None = None
+        self.recovering: list[str] = []
+        self.chosen_accounts: tuple[str, ...] = ()  # direct mode: accounts waiting for a code
+        self.adding_account = False
+        self.journal_problem = ""
+        self.start_error = ""
+        self.activated_at = 0.0
+        self.clipboard = SecretClipboard(parent=self)
+
+    # ----- the world --------------------------------------------------------------------------
+
+    @property
+    def config(self) -> Config:
+        assert self.deps is not None
+        return self.deps.config
+
+    @property
+    def is_drill(self) -> bool:
+        return self.drill is not None
+
+    def start(self) -> None:
+        """Drill: start the environment on a worker. Real: load the config (or first run)."""
+        if self.options.drill:
+            self.routed.emit("startup")
+            self.steps.run(self._start_drill, self._started)
+            return
+        path = self.options.config_path
+        if path is None or not path.exists():
+            self.routed.emit("first_run")
+            return
+        self.routed.emit("startup")
+        self.steps.run(lambda: self._start_real(path), self._started)
+
+    def start_drill(self) -> None:
+        """From the first-run screen."""
+        self.options.drill = True
+        self.start()
+
+    def open_config(self, path: Path) -> None:
+        self.options.config_path = path
+        self.start()
+
+    def _start_drill(self) -> dict[str, Any]:
+        from breakglass_gui.core.clock import SystemClock
+        from breakglass_gui.core.journal import Journal
+        from breakglass_gui.drill.browser import StandInBrowser
+        from breakglass_gui.drill.environment import DrillEnvironment
+
+        env = DrillEnvironment(sealed=self.options.sealed)
+        try:
+            env.start()
+            journal = Journal(self.options.journal_path(drill=True), SystemClock())
+        except BaseException:
+            env.stop()
+            raise
+        deps = env.deps(journal, browser=self.options.browser or StandInBrowser())
+        return {"env": env, "deps": deps, **self._inspect(deps)}
+
+    def _start_real(self, path: Path) -> dict[str, Any]:
+        from breakglass_gui.core.clock import SystemClock
+        from breakglass_gui.core.config import load_config
+        from breakglass_gui.core.deps import production_deps
+        from breakglass_gui.core.journal import Journal
+
+        config = load_config(path)
+        clock = SystemClock()
+        journal = Journal(self.options.journal_path(drill=False), clock)
+        deps = production_deps(config, journal, clock)
+        if self.options.browser is not None:
+            deps.browser = self.options.browser
+        return {"env": None, "deps": deps, **self._inspect(deps)}
+
+    @staticmethod
+    def _inspect(deps: Deps) -> dict[str, Any]:
+        """On every launch: verify the chain and find unfinished incidents (SPEC §6)."""
+        verification = deps.journal.verify()
+        return {
+            "verified": verification.ok,
+            "verification": verification.describe(),
+            "unfinished": deps.journal.unfinished_incidents(),
+        }
+
+    def _started(self, outcome: Outcome) -> None:
+        if not outcome.ok:
+            assert outcome.error is not None
+            _, self.start_error = self._message(outcome.error, "start")
+            self.routed.emit("first_run" if not self.options.drill else "startup")
+            self.changed.emit()
+            return
+        value = outcome.value
+        self.drill, self.deps = value["env"], value["deps"]
+        self.reporter.attach(self.deps.journal)
+        if not value["verified"]:
+            self.journal_problem = value["verification"]
+            self.deps.journal.append(
+                None, "journal.break_detected", {"detail": value["verification"]}
+            )
+            self.notice.emit("error", f"The journal failed verification: {value['verification']}")
+        self.recovering = list(value["unfinished"])
+        self.ready.emit()
+        self.route()
+
+    # ----- routing ----------------------------------------------------------------------------
+
+    def page_for(self) -> str:
+        if self.deps is None:
+            return "startup"
+        p = self.procedure
+        if p is None:
+            return "recovery" if self.recovering else "emergency"
+        if self.adding_account and p.needs() == "active":
+            return "accounts"
+        need = p.needs()
+        if need == "accounts" and self.config.session.mfa_mode == "direct" and self.chosen_accounts:
+            return "mfa"
+        return PAGES_FOR_NEED[need]
+
+    def route(self) -> None:
+        self.routed.emit(self.page_for())
+        self.changed.emit()
+
+    # ----- running core calls -----------------------------------------------------------------
+
+    def _message(self, error: BaseException, context: str) -> tuple[str, str]:
+        if not isinstance(error, BreakGlassError):
+            log.error("unexpected %s in %s", type(error).__name__, context)
+        message = self.reporter.report(error, context=context)
+        return context, message
+
+    def run(
+        self,
+        page: Page,
+        fn: Callable[[], Any],
+        done: Callable[[Any], None] | None = None,
+        *,
+        context: str,
+        busy: str,
+        cancellable: bool = False,
+        failed: Callable[[BaseException], None] | None = None,
+    ) -> None:
+        """Run `fn` on the steps queue with the page busy; then apply the result and re-route."""
+        token = page.start_busy(busy, cancellable)
+
+        def finished(outcome: Outcome) -> None:
+            if not page.finish_busy(token):
+                return
+            if outcome.ok:
+                if done is not None:
+                    done(outcome.value)
+            else:
+                assert outcome.error is not None
+                _, message = self._message(outcome.error, context)
+                page.show_error(outcome.error, message)
+                if failed is not None:
+                    failed(outcome.error)
+            self.route()
+
+        self.steps.run(fn, finished)
+
+    # ----- incident life ----------------------------------------------------------------------
+
+    def adopt(self, procedure: Procedure) -> None:
+        self.procedure = procedure
+        if procedure.id in self.recovering:
+            self.recovering.remove(procedure.id)
+        self.changed.emit()
+
+    def activated(self, accounts: tuple[str, ...]) -> None:
+        """Access is open in `accounts`: in a drill the simulated operator starts working."""
+        if not self.activated_at:
+            self.activated_at = time.time()
+        self.simulate_activity(list(accounts))
+
+    def abort_incident(self, page: Page) -> None:
+        """Before ACTIVE only (the core refuses otherwise); the reason is journaled."""
+        p = self.procedure
+        if p is None:
+            return
+        reason = self.options.prompts.text(
+            page, "Abort incident", f"Why is {p.id} aborted? (journaled)"
+        )
+        if reason is None:
+            return
+        self.run(
+            page,
+            lambda: p.abort(reason),
+            lambda _none: self.forget_incident(),
+            context="Abort incident",
+            busy="Aborting…",
+        )
+
+    def end_session(self, page: Page) -> None:
+        p = self.procedure
+        if p is None:
+            return
+        if not self.options.prompts.confirm(
+            page,
+            "End session",
+            "End the session now? Every role session is revoked and the break-glass "
+            "credentials are rotated. You will not be able to use the console after this.",
+        ):
+            return
+        self.run(page, p.end_session, None, context="End session", busy="Ending the session…")
+
+    def forget_incident(self) -> None:
+        self.procedure = None
+        self.activated_at = 0.0
+        self.chosen_accounts = ()
+        self.adding_account = False
+        self.changed.emit()
+
+    def simulate_activity(self, accounts: list[str]) -> None:
+        """Drill: the simulated operator works in these accounts, so the live panel moves."""
+        env, p = self.drill, self.procedure
+        if env is None or p is None:
+            return
+        since = self.activated_at or time.time()
+        request = p.incident.request
+        user = p.incident.vault_user or self.config.vault.default_user
+
+        def done(outcome: Outcome) -> None:
+            if not outcome.ok:
+                log.warning("drill activity simulation failed: %s", type(outcome.error).__name__)
+
+        self.background.run(
+            lambda: env.simulate_activity(p.id, request.operator, user, accounts, since), done
+        )
+
+    def code_target(self) -> tuple[str, str] | None:
+        """Direct mode: the (account, purpose) whose session needs the next MFA code."""
+        p = self.procedure
+        if p is None:
+            return None
+        from breakglass_gui.core.incident import State
+
+        if p.state is State.ACTIVE:
+            missing = p.missing_sessions()
+            return missing[0] if missing else None
+        if p.state in (State.ENDING, State.REVOKED):
+            from breakglass_gui.core.ending import Ending
+
+            for account in Ending(p).accounts_needed():
+                if account not in p.sessions:
+                    purpose = "target" if account in p.incident.accounts else "service"
+                    return account, purpose
+        return None
+
+    # ----- shutdown ---------------------------------------------------------------------------
+
+    def shutdown(self, done: Callable[[], None]) -> None:
+        """Drop secrets, revoke the Vault token, stop the drill: on a worker, then `done`."""
+        procedure, env, deps = self.procedure, self.drill, self.deps
+        self.clipboard.clear()
+
+        def work() -> None:
+            if procedure is not None:
+                procedure.shutdown()
+            if env is not None:
+                env.stop()
+            if deps is not None:
+                deps.journal.close()
+
+        def finished(outcome: Outcome) -> None:
+            if not outcome.ok:
+                log.error("shutdown: %s", type(outcome.error).__name__)
+            self.background.wait(10_000)
+            done()
+
+        self.background.wait(10_000)
+        self.steps.run(work, finished)

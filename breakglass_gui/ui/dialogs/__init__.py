@@ -1,0 +1,1 @@
+"""Dialogs outside the procedure's flow: approver enrolment, readiness, crash."""

@@ -1,0 +1,141 @@
+"""Approver enrolment (SPEC §2.2): a new TOTP secret shown as a QR code and an otpauth URI,
+stored in the OS keyring only after the approver types one correct code."""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING
+
+from PySide6.QtCore import Qt
+from PySide6.QtGui import QPixmap
+from PySide6.QtWidgets import (
+    QComboBox,
+    QDialog,
+    QDialogButtonBox,
+    QFormLayout,
+    QLabel,
+    QLineEdit,
+    QPushButton,
+    QVBoxLayout,
+    QWidget,
+)
+
+from breakglass_gui.core.errors import BreakGlassError
+
+if TYPE_CHECKING:
+    from breakglass_gui.core.enrolment import PendingEnrolment
+    from breakglass_gui.ui.controller import Controller
+
+
+def qr_pixmap(uri: str, scale: int = 6) -> QPixmap:
+    """The QR code drawn in memory (PNG bytes never touch the disk)."""
+    import io
+
+    import segno
+
+    buffer = io.BytesIO()
+    segno.make(uri, error="m").save(buffer, kind="png", scale=scale, border=2)
+    pixmap = QPixmap()
+    pixmap.loadFromData(buffer.getvalue(), "PNG")
+    return pixmap
+
+
+class EnrolmentDialog(QDialog):
+    def __init__(self, ctl: Controller, parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        self.ctl = ctl
+        self.setWindowTitle("Enrol an approver")
+        self.pending: PendingEnrolment | None = None
+        layout = QVBoxLayout(self)
+        intro = QLabel(
+            "The approver scans the QR code with their authenticator app (or types the URI), "
+            "then enters the code it shows. The secret is stored in this workstation's OS "
+            "keyring only after that code is correct."
+        )
+        intro.setWordWrap(True)
+        layout.addWidget(intro)
+        form = QFormLayout()
+        self.approver = QComboBox()
+        self.approver.setAccessibleName("Approver")
+        for approver in ctl.config.approvers:
+            self.approver.addItem(f"{approver.name} ({approver.role})", approver.id)
+        caption = QLabel("&Approver")
+        caption.setBuddy(self.approver)
+        form.addRow(caption, self.approver)
+        self.start = QPushButton("&Generate a new secret")
+        self.start.clicked.connect(self._start)
+        form.addRow("", self.start)
+        layout.addLayout(form)
+        self.qr = QLabel()
+        self.qr.setObjectName("enrolment-qr")
+        self.qr.setAlignment(Qt.AlignmentFlag.AlignCenter)
+        layout.addWidget(self.qr)
+        self.uri = QLineEdit()
+        self.uri.setReadOnly(True)
+        self.uri.setAccessibleName("otpauth URI")
+        layout.addWidget(self.uri)
+        code_form = QFormLayout()
+        self.code = QLineEdit()
+        self.code.setEchoMode(QLineEdit.EchoMode.Password)
+        self.code.setAccessibleName("Confirmation code")
+        code_caption = QLabel("Confirmation &code")
+        code_caption.setBuddy(self.code)
+        code_form.addRow(code_caption, self.code)
+        layout.addLayout(code_form)
+        self.message = QLabel()
+        self.message.setObjectName("enrolment-message")
+        self.message.setWordWrap(True)
+        layout.addWidget(self.message)
+        buttons = QDialogButtonBox(QDialogButtonBox.StandardButton.Close)
+        self.confirm = buttons.addButton(
+            "C&onfirm and store", QDialogButtonBox.ButtonRole.ActionRole
+        )
+        self.confirm.clicked.connect(self._confirm)
+        self.confirm.setEnabled(False)
+        buttons.rejected.connect(self.reject)
+        layout.addWidget(buttons)
+
+    def _enrolment(self) -> object:
+        from breakglass_gui.core.enrolment import Enrolment
+
+        deps = self.ctl.deps
+        assert deps is not None
+        return Enrolment(deps.totp_secrets, deps.config.organisation.name, deps.journal)
+
+    def _start(self) -> None:
+        approver = self.ctl.config.approver(str(self.approver.currentData()))
+        assert approver is not None
+        self._forget()
+        self.pending = self._enrolment().start(approver)  # type: ignore[attr-defined]
+        self.qr.setPixmap(qr_pixmap(self.pending.uri))
+        self.uri.setText(self.pending.uri)
+        self.confirm.setEnabled(True)
+        self.message.setText("Scan the code, then type the 6 digits the app shows.")
+        self.code.setFocus()
+
+    def _confirm(self) -> None:
+        if self.pending is None:
+            return
+        try:
+            self._enrolment().confirm(self.pending, self.code.text(), self.ctl.deps.clock.now())  # type: ignore[attr-defined,union-attr]
+        except BreakGlassError as exc:
+            self.message.setText(exc.message)
+            self.code.clear()
+            return
+        name = self.pending.approver.name
+        self.pending = None  # stored: the store owns the secret now
+        self._forget()
+        self.message.setText(f"{name} is enrolled. The secret is in the OS keyring.")
+
+    def _forget(self) -> None:
+        """The secret leaves the screen and memory as soon as it is stored or abandoned."""
+        if self.pending is not None:
+            self.pending.secret.wipe()
+            self.pending = None
+        self.qr.clear()
+        self.uri.clear()
+        self.code.clear()
+        self.confirm.setEnabled(False)
+
+    def done(self, result: int) -> None:
+        self._forget()
+        super().done(result)

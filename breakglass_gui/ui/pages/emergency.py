@@ -1,0 +1,136 @@
+"""§2.1 Declare the emergency: what happened, why access is needed, for how long, by whom."""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING
+
+from PySide6.QtWidgets import QComboBox, QLabel, QLineEdit, QPlainTextEdit, QSpinBox
+
+from breakglass_gui.core.emergency import MIN_JUSTIFICATION, emergency_problems
+from breakglass_gui.core.incident import EmergencyType
+from breakglass_gui.ui.pages.base import NOTE_STYLE, Page
+from breakglass_gui.ui.widgets.account_picker import AccountPicker
+
+if TYPE_CHECKING:
+    from breakglass_gui.core.procedure import Procedure
+    from breakglass_gui.ui.controller import Controller
+
+
+class EmergencyPage(Page):
+    name = "emergency"
+    title = "1 · Declare the emergency"
+    intro = (
+        "Say what is broken and why emergency access is needed. The approvers sign exactly "
+        "this request; every step from here on is journaled."
+    )
+
+    def __init__(self, ctl: Controller) -> None:
+        super().__init__(ctl)
+        form = self.form()
+        self.type = QComboBox()
+        for kind in EmergencyType:
+            self.type.addItem(kind.value, kind.value)
+        self.type.currentIndexChanged.connect(self._type_changed)
+        self.add_field(form, "type", "Emergency &type", self.type)
+        self.other = QLineEdit()
+        self.other.setPlaceholderText("Describe the emergency")
+        self.add_field(form, "other_text", "&Other (describe)", self.other)
+        self.justification = QPlainTextEdit()
+        self.justification.setTabChangesFocus(True)
+        self.justification.setPlaceholderText(
+            "What is broken, what you will do with administrator access, and why it cannot wait."
+        )
+        self.justification.setFixedHeight(110)
+        self.justification.textChanged.connect(self._count)
+        self.add_field(form, "justification", "&Justification", self.justification)
+        self.counter = QLabel()
+        self.counter.setStyleSheet(NOTE_STYLE)
+        form.addRow("", self.counter)
+        self.reference = QLineEdit()
+        self.reference.setPlaceholderText("Optional: ticket or incident reference")
+        self.add_field(form, "reference", "&Reference", self.reference)
+        self.duration = QSpinBox()
+        self.duration.setSuffix(" minutes")
+        self.add_field(form, "duration", "&Duration", self.duration)
+        self.operator = QComboBox()
+        self.add_field(form, "operator", "O&perator", self.operator)
+        self.accounts = AccountPicker()
+        self.accounts.list.setMaximumHeight(130)
+        self.add_field(
+            form,
+            "accounts",
+            "Accou&nts",
+            self.accounts,
+            note="Optional now: accounts chosen here are part of what the approvers sign, and "
+            "only they can be opened later.",
+        )
+        self.declare = self.button("&Declare emergency", self._declare, primary=True)
+        self._type_changed()
+        self._count()
+
+    def refresh(self) -> None:
+        config = self.ctl.config
+        session = config.session
+        self.duration.setRange(15, session.max_duration // 60)
+        self.duration.setValue(min(session.default_duration, session.max_duration) // 60)
+        current = self.operator.currentData()
+        self.operator.clear()
+        for operator in config.operators:
+            self.operator.addItem(f"{operator.name} ({operator.id})", operator.id)
+        if current is not None:
+            self.operator.setCurrentIndex(max(0, self.operator.findData(current)))
+        self.accounts.set_accounts(config.accounts)
+        self.type.setFocus()
+
+    def set_inputs_enabled(self, enabled: bool) -> None:
+        super().set_inputs_enabled(enabled)
+        if enabled:
+            self._type_changed()
+
+    def _type_changed(self) -> None:
+        self.other.setEnabled(self.type.currentData() == EmergencyType.OTHER.value)
+
+    def _count(self) -> None:
+        n = len(self.justification.toPlainText().strip())
+        self.counter.setText(f"{n} characters (at least {MIN_JUSTIFICATION})")
+
+    def _values(self) -> dict[str, object]:
+        return {
+            "emergency_type": str(self.type.currentData()),
+            "other_text": self.other.text(),
+            "justification": self.justification.toPlainText(),
+            "operator": str(self.operator.currentData() or ""),
+            "duration_seconds": self.duration.value() * 60,
+            "accounts": self.accounts.chosen(),
+        }
+
+    def _declare(self) -> None:
+        self.clear_errors()
+        values = self._values()
+        problems = emergency_problems(self.ctl.config, **values)  # type: ignore[arg-type]
+        if problems:
+            for problem in problems:
+                self.show_error(problem, problem.message)
+            return
+        deps = self.ctl.deps
+        reference = self.reference.text()
+
+        def declare() -> Procedure:
+            from breakglass_gui.core.procedure import Procedure
+
+            assert deps is not None
+            return Procedure.declare(deps, reference=reference, **values)  # type: ignore[arg-type]
+
+        self.ctl.run(
+            self,
+            declare,
+            self._declared,
+            context="Declare the emergency",
+            busy="Journaling the new incident…",
+        )
+
+    def _declared(self, procedure: Procedure) -> None:
+        self.ctl.adopt(procedure)
+        self.justification.clear()
+        self.other.clear()
+        self.reference.clear()

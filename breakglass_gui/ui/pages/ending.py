@@ -1,0 +1,120 @@
+"""§4 Revoke and rotate: every step per account in a progress list, failed ones retried.
+There is no way around this page: the only exits are success or a retry."""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING
+
+from PySide6.QtCore import QObject, Signal
+from PySide6.QtGui import QBrush, QColor
+from PySide6.QtWidgets import QHeaderView, QTreeWidget, QTreeWidgetItem
+
+from breakglass_gui.ui.pages.base import Page
+
+if TYPE_CHECKING:
+    from breakglass_gui.core.config import Config
+    from breakglass_gui.ui.controller import Controller
+
+STATUS_TEXT = {"pending": "waiting", "running": "running…", "done": "done", "failed": "FAILED"}
+STATUS_COLOUR = {
+    "done": QColor(27, 127, 59),
+    "failed": QColor(176, 0, 32),
+    "running": QColor(154, 91, 0),
+}
+
+
+def step_label(key: str, config: Config) -> str:
+    kind, _, subject = key.partition(":")
+    label = config.account_label(subject) if subject.isdigit() else subject
+    return {
+        "revoke.role": f"Revoke role sessions in {label}",
+        "revoke.user": f"Revoke the MFA session of {label}",
+        "rotate": f"Rotate {label}'s credentials (new key and password, stored in Vault first)",
+        "verify.user": f"Verify {label}: policies, access keys, login profile",
+        "check.alarms": "Check that the seed's alarms fired",
+        "notify.revoked": "Notify the SNS topic: access revoked, credentials rotated",
+        "session": f"Open a session in {label} to revoke it",
+    }.get(kind, key)
+
+
+class _Relay(QObject):
+    """Ending reports progress from worker threads; this carries it to the GUI thread."""
+
+    progress = Signal(str, str, str)
+
+
+class EndingPage(Page):
+    name = "ending"
+    title = "6 · Revoke and rotate"
+    intro = (
+        "Access is being closed: role sessions revoked in every account used, the MFA session "
+        "revoked, the break-glass user's credentials rotated and verified. This cannot be "
+        "skipped; a failed step is retried until it succeeds."
+    )
+
+    def __init__(self, ctl: Controller) -> None:
+        super().__init__(ctl)
+        self.tree = QTreeWidget()
+        self.tree.setColumnCount(3)
+        self.tree.setHeaderLabels(["Step", "Status", "Detail"])
+        self.tree.setRootIsDecorated(False)
+        self.tree.setAccessibleName("Revoke and rotate steps")
+        header = self.tree.header()
+        header.setSectionResizeMode(0, QHeaderView.ResizeMode.ResizeToContents)
+        header.setSectionResizeMode(1, QHeaderView.ResizeMode.ResizeToContents)
+        header.setStretchLastSection(True)
+        self.body.addWidget(self.tree, 1)
+        self.items: dict[str, QTreeWidgetItem] = {}
+        self.relay = _Relay(self)
+        self.relay.progress.connect(self.on_progress)
+        self.retry = self.button("&Retry failed steps", self.run_ending, primary=True)
+        self.retry.hide()
+
+    def refresh(self) -> None:
+        p = self.ctl.procedure
+        assert p is not None
+        from breakglass_gui.core.ending import Ending
+
+        self.tree.clear()
+        self.items.clear()
+        for key in Ending(p).steps():
+            self._item(key, "done" if p.incident.done(key) else "pending", "")
+        self.run_ending()
+
+    def _item(self, key: str, status: str, detail: str) -> QTreeWidgetItem:
+        item = self.items.get(key)
+        if item is None:
+            item = QTreeWidgetItem([step_label(key, self.ctl.config), "", ""])
+            item.setData(0, 256, key)
+            self.tree.addTopLevelItem(item)
+            self.items[key] = item
+        item.setText(1, STATUS_TEXT.get(status, status))
+        item.setText(2, detail)
+        colour = STATUS_COLOUR.get(status)
+        item.setForeground(1, QBrush(colour) if colour is not None else QBrush())
+        return item
+
+    def on_progress(self, key: str, status: str, detail: str) -> None:
+        self._item(key, status, detail)
+
+    def statuses(self) -> dict[str, str]:
+        return {key: item.text(1) for key, item in self.items.items()}
+
+    def run_ending(self) -> None:
+        p = self.ctl.procedure
+        assert p is not None
+        relay = self.relay
+        self.retry.hide()
+
+        def failed(_error: BaseException) -> None:
+            self.retry.show()
+            self.retry.setFocus()
+
+        self.ctl.run(
+            self,
+            lambda: p.revoke_and_rotate(relay.progress.emit),
+            None,
+            context="Revoke and rotate",
+            busy="Revoking access and rotating credentials…",
+            failed=failed,
+        )

@@ -1,0 +1,1 @@
+"""Reusable widgets: banners, the activity panel, the account picker, the drill panel."""

@@ -1,0 +1,49 @@
+"""Bars across the top of the window: DRILL (always visible in a drill) and notices."""
+
+from __future__ import annotations
+
+from PySide6.QtCore import Qt
+from PySide6.QtWidgets import QHBoxLayout, QLabel, QPushButton, QWidget
+
+STYLES = {
+    "drill": "background: #f5a623; color: #000; font-weight: bold; padding: 6px;",
+    "info": "background: #e3f0fb; color: #0b3d66; padding: 6px;",
+    "warn": "background: #fff4d6; color: #6b4500; font-weight: bold; padding: 6px;",
+    "error": "background: #fde7e7; color: #8c1414; font-weight: bold; padding: 6px;",
+}
+
+
+def drill_banner() -> QLabel:
+    label = QLabel(
+        "DRILL — simulated AWS, Vault, federation and MFA on 127.0.0.1. Nothing real is touched."
+    )
+    label.setObjectName("drill-banner")
+    label.setAlignment(Qt.AlignmentFlag.AlignCenter)
+    label.setStyleSheet(STYLES["drill"])
+    label.setAccessibleName("Drill mode")
+    return label
+
+
+class NoticeBar(QWidget):
+    """The latest notice (warnings stay until dismissed; errors too)."""
+
+    def __init__(self, parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        row = QHBoxLayout(self)
+        row.setContentsMargins(0, 0, 0, 0)
+        self.text = QLabel()
+        self.text.setObjectName("notice")
+        self.text.setWordWrap(True)
+        self.text.setTextFormat(Qt.TextFormat.PlainText)
+        self.dismiss = QPushButton("Dismiss")
+        self.dismiss.clicked.connect(self.hide)
+        row.addWidget(self.text, 1)
+        row.addWidget(self.dismiss)
+        self.level = ""
+        self.hide()
+
+    def show_notice(self, level: str, text: str) -> None:
+        self.level = level
+        self.text.setText(text)
+        self.setStyleSheet(STYLES.get(level, STYLES["info"]))
+        self.show()

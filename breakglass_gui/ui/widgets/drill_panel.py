@@ -1,0 +1,89 @@
+"""The drill panel (SPEC §10): what the people in a real emergency would hold — the MFA
+device's code, each approver's authenticator code, the Vault password and the unseal key
+shares — for the simulated world only. Clearly labelled; refreshed every second."""
+
+from __future__ import annotations
+
+import time
+from typing import TYPE_CHECKING
+
+from PySide6.QtCore import Qt, QTimer
+from PySide6.QtGui import QFontDatabase
+from PySide6.QtWidgets import QFormLayout, QGroupBox, QLabel, QVBoxLayout, QWidget
+
+if TYPE_CHECKING:
+    from breakglass_gui.drill.environment import DrillEnvironment
+
+STEP = 30
+
+
+def spaced(code: str) -> str:
+    return f"{code[:3]} {code[3:]}"
+
+
+class DrillPanel(QWidget):
+    def __init__(self, env: DrillEnvironment, parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        self.env = env
+        self.setObjectName("drill-panel")
+        layout = QVBoxLayout(self)
+        title = QLabel("DRILL PANEL — simulated secrets")
+        title.setStyleSheet("font-weight: bold; color: #9a5b00;")
+        layout.addWidget(title)
+        mono = QFontDatabase.systemFont(QFontDatabase.SystemFont.FixedFont)
+        mono.setPointSizeF(mono.pointSizeF() * 1.2)
+        self.labels: dict[str, QLabel] = {}
+        assert env.config is not None
+        groups = (
+            ("MFA device (in the safe)", [(f"mfa:{u}", u) for u in env.config.vault.users]),
+            (
+                "Approvers' authenticators",
+                [(f"approver:{a.id}", f"{a.name} ({a.role})") for a in env.config.approvers],
+            ),
+            ("Vault", [("vault", "password (userpass)")]),
+        )
+        for heading, rows in groups:
+            box = QGroupBox(heading)
+            form = QFormLayout(box)
+            for key, caption in rows:
+                value = QLabel()
+                value.setFont(mono)
+                value.setObjectName(f"drill-{key}")
+                value.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
+                form.addRow(caption, value)
+                self.labels[key] = value
+            layout.addWidget(box)
+        self.shares = QGroupBox("Unseal key shares (3 of 5 needed)")
+        shares = QFormLayout(self.shares)
+        for index, key in enumerate(env.vault.unseal_keys[: env.vault.threshold]):
+            label = QLabel(key[:16] + "\n" + key[16:32] + "\n" + key[32:48] + "\n" + key[48:])
+            label.setFont(QFontDatabase.systemFont(QFontDatabase.SystemFont.FixedFont))
+            label.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
+            label.setObjectName(f"drill-share-{index + 1}")
+            shares.addRow(f"holder {index + 1}", label)
+        layout.addWidget(self.shares)
+        self.left = QLabel()
+        layout.addWidget(self.left)
+        layout.addStretch(1)
+        self.timer = QTimer(self)
+        self.timer.setInterval(1000)
+        self.timer.timeout.connect(self.refresh)
+        self.refresh()
+
+    def showEvent(self, event: object) -> None:
+        self.timer.start()
+        self.refresh()
+
+    def hideEvent(self, event: object) -> None:
+        self.timer.stop()
+
+    def refresh(self) -> None:
+        env = self.env
+        assert env.config is not None
+        for user in env.config.vault.users:
+            self.labels[f"mfa:{user}"].setText(spaced(env.mfa_code(user)))
+        for approver in env.config.approvers:
+            self.labels[f"approver:{approver.id}"].setText(spaced(env.approver_code(approver.id)))
+        self.labels["vault"].setText(env.vault_password.reveal())
+        self.shares.setVisible(env.vault.sealed)
+        self.left.setText(f"Codes change in {STEP - int(time.time()) % STEP} s.")

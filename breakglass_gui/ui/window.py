@@ -1,0 +1,255 @@
+"""The main window: DRILL banner, notices, the steps of the procedure on the left, the current
+page, the drill panel on the right in a drill, and a status line with the incident and state.
+
+Pages are chosen by the controller from what the procedure needs next; closing the window
+never leaves access open silently (SPEC §3, §6)."""
+
+from __future__ import annotations
+
+from PySide6.QtCore import Qt
+from PySide6.QtGui import QAction, QCloseEvent, QKeySequence
+from PySide6.QtWidgets import (
+    QDockWidget,
+    QHBoxLayout,
+    QLabel,
+    QListWidget,
+    QMainWindow,
+    QStackedWidget,
+    QVBoxLayout,
+    QWidget,
+)
+
+from breakglass_gui.core.incident import BEFORE_ACTIVE, State
+from breakglass_gui.ui.controller import Controller
+from breakglass_gui.ui.pages.accounts import AccountsPage
+from breakglass_gui.ui.pages.approvals import ApprovalsPage
+from breakglass_gui.ui.pages.base import Page
+from breakglass_gui.ui.pages.done import DonePage
+from breakglass_gui.ui.pages.emergency import EmergencyPage
+from breakglass_gui.ui.pages.ending import EndingPage
+from breakglass_gui.ui.pages.mfa import MfaPage
+from breakglass_gui.ui.pages.recovery import RecoveryPage
+from breakglass_gui.ui.pages.review import ReviewPage
+from breakglass_gui.ui.pages.session import SessionPage
+from breakglass_gui.ui.pages.startup import FirstRunPage, StartupPage
+from breakglass_gui.ui.pages.vault import VaultPage
+from breakglass_gui.ui.widgets.banner import NoticeBar, drill_banner
+
+PAGES: tuple[type[Page], ...] = (
+    StartupPage,
+    FirstRunPage,
+    RecoveryPage,
+    EmergencyPage,
+    ApprovalsPage,
+    VaultPage,
+    MfaPage,
+    AccountsPage,
+    SessionPage,
+    EndingPage,
+    ReviewPage,
+    DonePage,
+)
+STEPS = (
+    ("emergency", "1  Emergency"),
+    ("approvals", "2  Approvals"),
+    ("vault", "3  Vault"),
+    ("mfa", "4  MFA code"),
+    ("accounts", "5  Accounts"),
+    ("session", "    Session"),
+    ("ending", "6  Revoke and rotate"),
+    ("review", "7  Review"),
+)
+OPEN_ACCESS = (State.ACTIVE, State.ENDING, State.REVOKED)
+
+
+class MainWindow(QMainWindow):
+    def __init__(self, ctl: Controller) -> None:
+        super().__init__()
+        self.ctl = ctl
+        self.setWindowTitle("Break Glass")
+        self.resize(1280, 800)
+        central = QWidget()
+        outer = QVBoxLayout(central)
+        outer.setContentsMargins(0, 0, 0, 0)
+        outer.setSpacing(0)
+        self.banner = drill_banner()
+        self.banner.hide()
+        outer.addWidget(self.banner)
+        self.notices = NoticeBar()
+        outer.addWidget(self.notices)
+        row = QHBoxLayout()
+        self.steps = QListWidget()
+        self.steps.setObjectName("steps")
+        self.steps.setFocusPolicy(Qt.FocusPolicy.NoFocus)
+        self.steps.setFixedWidth(190)
+        self.steps.setAccessibleName("Procedure steps")
+        row.addWidget(self.steps)
+        self.stack = QStackedWidget()
+        row.addWidget(self.stack, 1)
+        outer.addLayout(row, 1)
+        self.setCentralWidget(central)
+        self.pages: dict[str, Page] = {}
+        for page_type in PAGES:
+            page = page_type(ctl)
+            self.pages[page.name] = page
+            self.stack.addWidget(page)
+        self.state_label = QLabel()
+        self.statusBar().addPermanentWidget(self.state_label)
+        self.drill_dock: QDockWidget | None = None
+        self._closing = False
+        self._build_menu()
+        ctl.routed.connect(self.show_page)
+        ctl.changed.connect(self._update_status)
+        ctl.notice.connect(self.notices.show_notice)
+        ctl.ready.connect(self._ready)
+        ctl.reporter.shown.connect(
+            lambda title, text: self.statusBar().showMessage(f"{title}: {text}", 15000)
+        )
+
+    def _build_menu(self) -> None:
+        incident = self.menuBar().addMenu("&Incident")
+        self.abort_action = QAction("&Abort incident…", self)
+        self.abort_action.triggered.connect(lambda: self.ctl.abort_incident(self.current))
+        incident.addAction(self.abort_action)
+        quit_action = QAction("&Quit", self)
+        quit_action.setShortcut(QKeySequence.StandardKey.Quit)
+        quit_action.triggered.connect(self.close)
+        incident.addAction(quit_action)
+        admin = self.menuBar().addMenu("&Administration")
+        self.enrol_action = QAction("&Enrol an approver…", self)
+        self.enrol_action.triggered.connect(self.enrol)
+        admin.addAction(self.enrol_action)
+        self.readiness_action = QAction("&Readiness check…", self)
+        self.readiness_action.triggered.connect(self.readiness)
+        admin.addAction(self.readiness_action)
+
+    # ----- pages ------------------------------------------------------------------------------
+
+    @property
+    def current(self) -> Page:
+        page = self.stack.currentWidget()
+        assert isinstance(page, Page)
+        return page
+
+    def show_page(self, name: str) -> None:
+        page = self.pages[name]
+        if page is self.stack.currentWidget() and name != "startup":
+            return
+        self.current.leave()
+        self.stack.setCurrentWidget(page)
+        page.enter()
+        self._update_steps(name)
+
+    def _update_steps(self, name: str) -> None:
+        direct = self.ctl.deps is not None and self.ctl.config.session.mfa_mode == "direct"
+        steps = list(STEPS)
+        if direct:
+            steps[3], steps[4] = ("accounts", "4  Accounts"), ("mfa", "5  MFA code")
+        self.steps.clear()
+        for key, label in steps:
+            self.steps.addItem(label)
+            item = self.steps.item(self.steps.count() - 1)
+            item.setData(Qt.ItemDataRole.UserRole, key)
+            if key == name:
+                font = item.font()
+                font.setBold(True)
+                item.setFont(font)
+                self.steps.setCurrentItem(item)
+
+    def _update_status(self) -> None:
+        p = self.ctl.procedure
+        drill = "DRILL · " if self.ctl.is_drill else ""
+        if p is None:
+            self.state_label.setText(f"{drill}no incident")
+            self.setWindowTitle(f"Break Glass{' — DRILL' if drill else ''}")
+        else:
+            self.state_label.setText(f"{drill}{p.id} · {p.state.value}")
+            self.setWindowTitle(
+                f"Break Glass — {p.id} ({p.state.value}){' — DRILL' if drill else ''}"
+            )
+        self.abort_action.setEnabled(p is not None and p.state in BEFORE_ACTIVE)
+        ready = self.ctl.deps is not None
+        self.enrol_action.setEnabled(ready)
+        self.readiness_action.setEnabled(ready)
+
+    def _ready(self) -> None:
+        env = self.ctl.drill
+        self.banner.setVisible(env is not None)
+        if env is not None and self.drill_dock is None:
+            from breakglass_gui.ui.widgets.drill_panel import DrillPanel
+
+            dock = QDockWidget("Drill panel", self)
+            dock.setObjectName("drill-dock")
+            dock.setFeatures(QDockWidget.DockWidgetFeature.NoDockWidgetFeatures)
+            dock.setWidget(DrillPanel(env))
+            self.addDockWidget(Qt.DockWidgetArea.RightDockWidgetArea, dock)
+            self.drill_dock = dock
+        if self.ctl.journal_problem:
+            self.notices.show_notice("error", f"Journal check failed: {self.ctl.journal_problem}")
+
+    # ----- administration ---------------------------------------------------------------------
+
+    def enrol(self) -> None:
+        from breakglass_gui.ui.dialogs.enrolment import EnrolmentDialog
+
+        EnrolmentDialog(self.ctl, self).exec()
+
+    def readiness(self) -> None:
+        from breakglass_gui.ui.dialogs.readiness import ReadinessDialog
+
+        ReadinessDialog(self.ctl, self).exec()
+
+    # ----- closing ----------------------------------------------------------------------------
+
+    def closeEvent(self, event: QCloseEvent) -> None:
+        if self._closing:
+            event.accept()
+            return
+        event.ignore()
+        if not self._may_quit():
+            return
+        self._closing = True
+        self.current.leave()
+        self.hide()
+        self.ctl.shutdown(self._closed)
+
+    def _closed(self) -> None:
+        self.close()
+
+    def _may_quit(self) -> bool:
+        """Never leave access open silently: ask, and journal an unfinished quit."""
+        p = self.ctl.procedure
+        prompts = self.ctl.options.prompts
+        if p is not None and p.state is State.ACTIVE:
+            if prompts.confirm(
+                self,
+                "Access is open",
+                "The session is still active. End it now (revoke every session and rotate the "
+                "credentials)? Choose No to stay in the session.",
+            ):
+                self.ctl.run(
+                    self.current,
+                    p.end_session,
+                    None,
+                    context="End session",
+                    busy="Ending the session…",
+                )
+            return False
+        unfinished = (p is not None and not p.incident.finished) or (
+            p is None and bool(self.ctl.recovering)
+        )
+        if not unfinished:
+            return True
+        if not prompts.confirm(
+            self,
+            "Unfinished incident",
+            "The incident is not finished. Quit anyway? It will be shown again, first, the next "
+            "time Break Glass starts.",
+        ):
+            return False
+        incident = p.id if p is not None else self.ctl.recovering[0]
+        assert self.ctl.deps is not None
+        self.ctl.deps.journal.append(
+            incident, "app.quit_unfinished", {"state": p.state.value if p else "recovery"}
+        )
+        return True
