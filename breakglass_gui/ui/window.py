@@ -182,7 +182,9 @@ class MainWindow(QMainWindow):
             dock.setObjectName("drill-dock")
             dock.setFeatures(QDockWidget.DockWidgetFeature.NoDockWidgetFeatures)
             dock.setWidget(DrillPanel(env))
+            dock.setFixedWidth(340)
             self.addDockWidget(Qt.DockWidgetArea.RightDockWidgetArea, dock)
+            dock.show()
             self.drill_dock = dock
         if self.ctl.journal_problem:
             self.notices.show_notice("error", f"Journal check failed: {self.ctl.journal_problem}")

@@ -64,6 +64,7 @@ class EmergencyPage(Page):
             note="Optional now: accounts chosen here are part of what the approvers sign, and "
             "only they can be opened later.",
         )
+        self.body.addStretch(1)
         self.declare = self.button("&Declare emergency", self._declare, primary=True)
         self._type_changed()
         self._count()

@@ -185,6 +185,9 @@ class SessionPage(Page):
 
     def _polled(self, outcome: Outcome) -> None:
         self._polling = False
+        p = self.ctl.procedure
+        if p is not None:
+            self.panel.set_freshness(p.activity.last_checked(), p.deps.clock.now())
         if outcome.ok and outcome.value:
             self.panel.add(outcome.value)
 

@@ -68,6 +68,7 @@ class DrillPanel(QWidget):
         self.timer = QTimer(self)
         self.timer.setInterval(1000)
         self.timer.timeout.connect(self.refresh)
+        self.timer.start()
         self.refresh()
 
     def showEvent(self, event: object) -> None:

@@ -1,0 +1,42 @@
+"""GUI end-to-end fixtures: the real window over a real (embedded) drill, driven like an
+operator would, and shut down the way the app shuts down (Vault token revoked, drill stopped)."""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterator
+from pathlib import Path
+
+import pytest
+
+from breakglass_gui.ui.app import build
+from breakglass_gui.ui.context import AppOptions
+from breakglass_gui.ui.drill_driver import GuiDriver, ScriptedPrompts
+
+
+@pytest.fixture
+def gui(qtbot, tmp_path: Path) -> Iterator[Callable[..., GuiDriver]]:
+    made: list[GuiDriver] = []
+
+    def make(*, sealed: bool = False, data_dir: Path | None = None) -> GuiDriver:
+        prompts = ScriptedPrompts(tmp_path / "reviews")
+        options = AppOptions(
+            drill=True, sealed=sealed, prompts=prompts, data_dir=data_dir or tmp_path / "data"
+        )
+        ctl, window = build(options)
+        window.show()
+        ctl.start()
+        driver = GuiDriver(ctl, window, qtbot.waitUntil)
+        made.append(driver)
+        return driver
+
+    yield make
+    for driver in made:
+        window, ctl = driver.window, driver.ctl
+        closed: list[bool] = []
+        window.current.leave()
+        ctl.shutdown(lambda: closed.append(True))
+        qtbot.waitUntil(lambda: bool(closed), timeout=30_000)
+        window._closing = True
+        window.close()
+        window.deleteLater()
+    qtbot.wait(10)
