@@ -31,12 +31,17 @@ def gui(qtbot, tmp_path: Path) -> Iterator[Callable[..., GuiDriver]]:
 
     yield make
     for driver in made:
-        window, ctl = driver.window, driver.ctl
-        closed: list[bool] = []
-        window.current.leave()
-        ctl.shutdown(lambda: closed.append(True))
-        qtbot.waitUntil(lambda: bool(closed), timeout=30_000)
-        window._closing = True
-        window.close()
-        window.deleteLater()
+        _shut_down(qtbot, driver)
     qtbot.wait(10)
+
+
+def _shut_down(qtbot, driver: GuiDriver) -> None:
+    """What quitting does, without the questions: secrets dropped, drill stopped, window gone."""
+    window, ctl = driver.window, driver.ctl
+    closed: list[bool] = []
+    window.current.leave()
+    ctl.shutdown(lambda: closed.append(True))
+    qtbot.waitUntil(lambda: bool(closed), timeout=30_000)
+    window._closing = True
+    window.close()
+    window.deleteLater()

@@ -43,7 +43,7 @@ def test_a_complete_drill_through_the_real_widgets(gui, tmp_path: Path) -> None:
     d.approve("secondary")
 
     vault = d.wait_page("vault")
-    d.wait(lambda: vault.unseal.isVisible())
+    d.wait(vault.unseal.isVisible)
     assert "sealed" in vault.health.text()
     assert (vault.seal_progress.value(), vault.seal_progress.maximum()) == (0, 3)
     d.unseal()
@@ -156,7 +156,7 @@ def test_a_sealed_vault_is_shown_and_login_refused_until_unsealed(gui) -> None:
     d.approve("primary")
     d.approve("secondary")
     vault = d.wait_page("vault")
-    d.wait(lambda: vault.unseal.isVisible())
+    d.wait(vault.unseal.isVisible)
     assert "sealed" in vault.health.text()
     d.unlock()
     assert "sealed" in vault.error.text().lower(), vault.error.text()

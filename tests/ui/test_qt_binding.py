@@ -21,6 +21,6 @@ print("ok")
 def test_twenty_thousand_signal_emits_do_not_corrupt_the_interpreter() -> None:
     # PySide6 6.12.0 on Python 3.11 aborts here ("bool_dealloc: deallocating True").
     done = subprocess.run(
-        [sys.executable, "-c", PROGRAM], capture_output=True, text=True, timeout=60
+        [sys.executable, "-c", PROGRAM], check=False, capture_output=True, text=True, timeout=60
     )
     assert done.returncode == 0 and done.stdout.strip() == "ok", done.stderr[-500:]
