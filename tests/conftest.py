@@ -3,6 +3,9 @@
 from __future__ import annotations
 
 import os
+from collections.abc import Iterator
+
+import pytest
 
 os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
 # Make sure nothing ambient can leak into a test: no real AWS credentials or profiles.
@@ -21,3 +24,36 @@ os.environ["AWS_SHARED_CREDENTIALS_FILE"] = os.devnull
 os.environ["AWS_EC2_METADATA_DISABLED"] = "true"
 
 pytest_plugins = ["tests.fakes.world"]
+
+
+@pytest.fixture(autouse=True)
+def _no_dangling_qt(
+    request: pytest.FixtureRequest, monkeypatch: pytest.MonkeyPatch
+) -> Iterator[None]:
+    """A Qt test leaves no running timer and no visible window behind (STYLE: napari's
+    `_dangling_qtimers`). Autouse fixtures start first, so this check runs after qtbot's and
+    the GUI fixtures' own teardown."""
+    if "qtbot" not in request.fixturenames:
+        yield
+        return
+    import shiboken6
+    from PySide6.QtCore import QCoreApplication, QEvent, QTimer
+    from PySide6.QtWidgets import QApplication
+
+    started: list[QTimer] = []
+    original = QTimer.start
+
+    def start(self: QTimer, *args: object) -> None:
+        started.append(self)
+        original(self, *args)
+
+    monkeypatch.setattr(QTimer, "start", start)
+    yield
+    QCoreApplication.sendPostedEvents(None, QEvent.Type.DeferredDelete)
+    QCoreApplication.processEvents()
+    running = [t.objectName() or repr(t) for t in started if shiboken6.isValid(t) and t.isActive()]
+    windows = [
+        w.objectName() or type(w).__name__ for w in QApplication.topLevelWidgets() if w.isVisible()
+    ]
+    assert running == [], f"timers left running: {running}"
+    assert windows == [], f"windows left open: {windows}"

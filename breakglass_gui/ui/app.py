@@ -20,6 +20,10 @@ def application() -> QApplication:
     app = QApplication.instance()
     if isinstance(app, QApplication):
         return app
+    # Workers run Python (botocore, and in a drill the in-process moto server) and compete with
+    # the GUI thread for the GIL; a shorter switch interval bounds how long one of them can
+    # keep the GUI thread waiting (SPEC §13: never blocked > 50 ms).
+    sys.setswitchinterval(0.001)
     app = QApplication(sys.argv[:1])
     app.setApplicationName("Break Glass")
     app.setOrganizationName("breakglass")

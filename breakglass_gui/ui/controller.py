@@ -7,6 +7,7 @@ target); activity polling runs on its own queue so the live panel never waits fo
 
 from __future__ import annotations
 
+import gc
 import logging
 import time
 from collections.abc import Callable
@@ -30,6 +31,7 @@ if TYPE_CHECKING:
 
 log = logging.getLogger(__name__)
 
+WARM_SERVICES = ("sts", "iam", "sns", "logs", "cloudtrail", "cloudwatch", "lambda")
 PAGES_FOR_NEED = {
     "approvals": "approvals",
     "vault": "vault",
@@ -150,6 +152,12 @@ class Controller(QObject):
             return
         value = outcome.value
         self.drill, self.deps = value["env"], value["deps"]
+        # A full collection walks every object and holds the GIL meanwhile; over the heap of
+        # Qt, botocore models and (in a drill) moto that is a 100+ ms pause of the GUI thread.
+        # What exists now lives as long as the app: keep it out of the collector's reach.
+        gc.collect()
+        gc.freeze()
+        gc.set_threshold(20_000, 20, 20)  # fewer, smaller pauses for the young generations
         self.reporter.attach(self.deps.journal)
         if not value["verified"]:
             self.journal_problem = value["verification"]
@@ -160,6 +168,19 @@ class Controller(QObject):
         self.recovering = list(value["unfinished"])
         self.ready.emit()
         self.route()
+        self.background.run(self._warm_up, lambda _outcome: None)
+
+    def _warm_up(self) -> None:
+        """While the operator reads the first page: import and load what the procedure will
+        need (Vault client, AWS service models, review templates), off the GUI thread."""
+        import hvac  # noqa: F401
+
+        import breakglass_gui.core.procedure
+        import breakglass_gui.core.review.render  # noqa: F401
+
+        assert self.deps is not None
+        region = self.deps.config.organisation.region
+        self.deps.aws.warm_up(WARM_SERVICES, region)
 
     # ----- routing ----------------------------------------------------------------------------
 

@@ -13,7 +13,7 @@ from typing import Any
 
 from PySide6.QtCore import Qt
 from PySide6.QtTest import QTest
-from PySide6.QtWidgets import QAbstractButton, QApplication, QLineEdit, QPlainTextEdit, QWidget
+from PySide6.QtWidgets import QAbstractButton, QLineEdit, QPlainTextEdit, QWidget
 
 from breakglass_gui.ui.controller import Controller
 from breakglass_gui.ui.pages.base import Page
@@ -25,13 +25,10 @@ Wait = Callable[..., Any]
 def process_wait(condition: Callable[[], bool], timeout: int = 20_000) -> None:
     """qtbot.waitUntil's equivalent outside pytest: process events until `condition` holds."""
     deadline = time.monotonic() + timeout / 1000
-    while True:
-        QApplication.processEvents()
-        if condition():
-            return
+    while not condition():
         if time.monotonic() > deadline:
             raise TimeoutError("the GUI did not reach the expected state in time")
-        time.sleep(0.005)
+        QTest.qWait(5)  # the event loop runs (timers fire) while waiting
 
 
 class ScriptedPrompts:
@@ -101,7 +98,7 @@ class GuiDriver:
             widget.setPlainText(text)
 
     def click(self, button: QAbstractButton) -> None:
-        assert button.isEnabled() and button.isVisible(), f"{button.text()} is not clickable"
+        self.wait(lambda: button.isEnabled() and button.isVisible(), timeout=10_000)
         QTest.mouseClick(button, Qt.MouseButton.LeftButton)
 
     # ----- the procedure ----------------------------------------------------------------------

@@ -65,6 +65,13 @@ class ClientFactory:
             self._session = session
         return self._session  # type: ignore[no-any-return]
 
+    def warm_up(self, services: tuple[str, ...], region: str) -> None:
+        """Load the service models and build the client classes now (no network call), so the
+        JSON parsing that holds the GIL happens before the first emergency call, not during it."""
+        placeholder = AwsCredentials("AKIAWARMUPWARMUPWARM", Secret("warm-up"))
+        for service in services:
+            self.client(service, placeholder, region)
+
     def client(
         self,
         service: str,

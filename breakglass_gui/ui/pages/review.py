@@ -89,7 +89,10 @@ class ReviewPage(Page):
         if not self.folder.text():
             self.folder.setText(str(self.ctl.options.reviews_dir(self.ctl.is_drill) / p.id))
         self.close_button.setEnabled(p.state is State.REVIEWED)
-        self.refresh_preview()
+        self.preview.setPlainText(
+            "Press Preview to see the review as it will be exported. (Laying out the whole "
+            "review takes a moment, so it is done on request.)"
+        )
         self.findings.setFocus()
 
     def set_inputs_enabled(self, enabled: bool) -> None:
