@@ -12,6 +12,7 @@ Prints one JSON line: {"network_max_gap_ms": ..., "export_max_gap_ms": ..., "tic
 
 from __future__ import annotations
 
+import itertools
 import json
 import os
 import sys
@@ -71,7 +72,7 @@ def main() -> int:
         window._closing = True
         window.close()
     worst = {"network": 0.0, "local": 0.0}
-    for (before, _), (after, label) in zip(ticks, ticks[1:], strict=False):
+    for (before, _), (after, label) in itertools.pairwise(ticks):
         kind = label.split(":")[0]
         worst[kind] = max(worst[kind], after - before)
         if os.environ.get("HEARTBEAT_DEBUG") and after - before > 0.04:

@@ -135,18 +135,12 @@ def test_a_failing_step_is_named_and_the_exit_status_is_1(
     assert "DRILL FAILED at Vault login and record: Vault rejected the login" in out.getvalue()
 
 
-def test_drill_mode_runs_the_autopilot_into_the_per_user_data_directory(tmp_path: Path) -> None:
-    import os
+def test_drill_mode_opens_the_desktop_application_in_drill_mode(monkeypatch) -> None:
+    """`main.py --drill` (the README's drill command) opens the GUI over the embedded drill."""
+    from breakglass_gui import cli
+    from breakglass_gui.ui import app
 
-    env = {**os.environ, "HOME": str(tmp_path), "XDG_DATA_HOME": str(tmp_path / "data")}
-    result = subprocess.run(
-        [sys.executable, str(ROOT / "main.py"), "--drill"],
-        check=False,
-        capture_output=True,
-        text=True,
-        timeout=120,
-        env=env,
-    )
-    assert result.returncode == 0, result.stdout + result.stderr
-    reviews = list((tmp_path / "data" / "breakglass" / "drills").glob("*/*-review-DRILL.html"))
-    assert len(reviews) == 1
+    seen = []
+    monkeypatch.setattr(app, "run", lambda options: seen.append(options) or 0)
+    assert cli.main(["--drill", "--sealed"]) == 0
+    assert len(seen) == 1 and seen[0].drill and seen[0].sealed

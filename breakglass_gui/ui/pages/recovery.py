@@ -7,8 +7,7 @@ from __future__ import annotations
 import html
 from typing import TYPE_CHECKING
 
-from PySide6.QtCore import Qt
-from PySide6.QtWidgets import QLabel
+from PySide6.QtWidgets import QTextBrowser
 
 from breakglass_gui.core.incident import BEFORE_ACTIVE, Incident, State
 from breakglass_gui.ui.pages.base import Page
@@ -29,12 +28,11 @@ class RecoveryPage(Page):
 
     def __init__(self, ctl: Controller) -> None:
         super().__init__(ctl)
-        self.facts = QLabel()
+        self.facts = QTextBrowser()
         self.facts.setObjectName("recovery-facts")
-        self.facts.setTextFormat(Qt.TextFormat.RichText)
-        self.facts.setWordWrap(True)
-        self.body.addWidget(self.facts)
-        self.body.addStretch(1)
+        self.facts.setOpenLinks(False)
+        self.facts.setAccessibleName("The unfinished incident")
+        self.body.addWidget(self.facts, 1)
         self.abort_button = self.button("&Abort incident…", self._abort)
         self.resume = self.button("&Continue: revoke and rotate", self._resume, primary=True)
         self.incident: Incident | None = None
@@ -66,7 +64,7 @@ class RecoveryPage(Page):
         )
         more = len(self.ctl.recovering) - 1
         tail = f"<p>{more} more unfinished incident(s) follow.</p>" if more else ""
-        self.facts.setText(f"<table cellspacing='4'>{table}</table>{verdict}{tail}")
+        self.facts.setHtml(f"<table cellspacing='4'>{table}</table>{verdict}{tail}")
         self.resume.setText(
             "&Continue: revoke and rotate" if open_access else "&Continue the incident"
         )

@@ -1,0 +1,136 @@
+#!/usr/bin/env python3
+"""Regenerate docs/screenshots/*.png: every page of a GUI drill at 1280×800, offscreen.
+
+    .venv/bin/python scripts/screenshots.py
+
+Drives the real widgets through a drill with a sealed Vault (so the unseal sub-step shows),
+then relaunches over an unfinished incident for the recovery screen. The drill's secrets in
+the pictures are random per run and belong to a simulated world that no longer exists.
+"""
+
+from __future__ import annotations
+
+import os
+import sys
+import tempfile
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parents[1]
+sys.path.insert(0, str(ROOT))
+os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
+OUT = ROOT / "docs" / "screenshots"
+
+
+def main() -> int:
+    from breakglass_gui.drill.environment import MEMBERS
+    from breakglass_gui.ui.app import application, build
+    from breakglass_gui.ui.context import AppOptions
+    from breakglass_gui.ui.dialogs.enrolment import EnrolmentDialog
+    from breakglass_gui.ui.dialogs.readiness import ReadinessDialog
+    from breakglass_gui.ui.drill_driver import GuiDriver, ScriptedPrompts
+
+    app = application()
+    OUT.mkdir(parents=True, exist_ok=True)
+    scratch = Path(tempfile.mkdtemp(prefix="breakglass-shots-"))
+
+    def launch(data: Path = scratch, **kwargs: object) -> GuiDriver:
+        prompts = ScriptedPrompts(scratch / "review")
+        options = AppOptions(prompts=prompts, data_dir=data, **kwargs)  # type: ignore[arg-type]
+        ctl, window = build(options)
+        window.resize(1280, 800)
+        window.show()
+        ctl.start()
+        return GuiDriver(ctl, window)
+
+    def shot(driver: GuiDriver, name: str, widget: object = None) -> None:
+        driver.wait(lambda: True)
+        target = widget or driver.window
+        target.grab().save(str(OUT / f"{name}.png"))  # type: ignore[attr-defined]
+        print(f"docs/screenshots/{name}.png")
+
+    def close(driver: GuiDriver) -> None:
+        done: list[bool] = []
+        driver.window.current.leave()
+        driver.ctl.shutdown(lambda: done.append(True))
+        driver.wait(lambda: bool(done))
+        driver.window._closing = True
+        driver.window.close()
+
+    first = launch(config_path=scratch / "missing.toml")
+    first.wait(lambda: first.current.name == "first_run")
+    shot(first, "00-first-run")
+    close(first)
+
+    d = launch(drill=True, sealed=True)
+    shot(d, "01-starting-drill")
+    d.wait_page("emergency")
+    page = d.page("emergency")
+    page.type.setCurrentIndex(1)  # type: ignore[attr-defined]
+    why = "Drill: AD is down; payments need an admin to restart the cluster."
+    d.type(page.justification, why)  # type: ignore[attr-defined]
+    shot(d, "02-emergency")
+    d.click(page.declare)  # type: ignore[attr-defined]
+    d.wait_page("approvals")
+    d.approve("primary")
+    shot(d, "03-approvals")
+    d.approve("secondary")
+    vault = d.wait_page("vault")
+    d.wait(vault.unseal.isVisible)  # type: ignore[attr-defined]
+    d.type(vault.holder, "Key holder 1")  # type: ignore[attr-defined]
+    shot(d, "04-vault-sealed")
+    d.unseal()
+    d.unlock()
+    d.wait_page("mfa")
+    shot(d, "05-mfa")
+    d.mfa()
+    accounts = d.wait_page("accounts")
+    accounts.picker.set_checked(MEMBERS[0])  # type: ignore[attr-defined]
+    accounts.picker.set_checked(MEMBERS[1])  # type: ignore[attr-defined]
+    shot(d, "06-accounts")
+    d.click(accounts.go)  # type: ignore[attr-defined]
+    d.session()
+    d.open_console(MEMBERS[0])
+    d.wait_activity(at_least=8)
+    panel = d.page("session").panel  # type: ignore[attr-defined]
+    panel.table.selectRow(0)
+    shot(d, "07-session")
+    d.end_session()
+    d.wait_rotated()
+    ending = d.page("ending")
+    d.window.stack.setCurrentWidget(ending)
+    shot(d, "08-revoke-and-rotate")
+    d.window.stack.setCurrentWidget(d.page("review"))
+    d.export_review(scratch / "review")
+    d.click(d.page("review").preview_button)  # type: ignore[attr-defined]
+    d.idle()
+    shot(d, "09-review")
+    d.close_incident()
+    shot(d, "10-closed")
+    enrol = EnrolmentDialog(d.ctl, d.window)
+    enrol.resize(640, 720)
+    enrol.show()
+    enrol.start.click()
+    shot(d, "11-enrol-approver", enrol)
+    enrol.close()
+    readiness = ReadinessDialog(d.ctl, d.window)
+    readiness.resize(1280, 800)
+    readiness.show()
+    readiness.run_checks()
+    d.wait(lambda: not readiness.running, 60_000)
+    shot(d, "12-readiness", readiness)
+    readiness.close()
+    close(d)
+    # An incident left ACTIVE, then a relaunch: the recovery screen comes first.
+    left = launch(scratch / "unfinished", drill=True)
+    left.to_session(MEMBERS[:1])
+    close(left)
+    again = launch(scratch / "unfinished", drill=True)
+    again.wait_page("recovery")
+    shot(again, "13-recovery")
+    close(again)
+    app.quit()
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
