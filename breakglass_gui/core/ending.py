@@ -96,7 +96,7 @@ class Ending:
         """None if the ending can run now; else 'vault', 'mfa' or 'code' (direct mode)."""
         needs_rotation = any(k.startswith("rotate:") for k in self.pending())
         missing = [a for a in self.accounts_needed() if a not in self.p.sessions]
-        if (needs_rotation or missing) and not self.p.vault.logged_in:
+        if (needs_rotation or missing) and not self.p.vault_logged_in:
             return "vault"
         if missing:
             if self.config.session.mfa_mode == "direct":

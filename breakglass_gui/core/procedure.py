@@ -660,7 +660,7 @@ class Procedure:
     def close(self) -> None:
         """REVIEWED → CLOSED; a Vault token still held (its revocation failed) is revoked first."""
         self._require(State.REVIEWED)
-        if self._vault is not None and self._vault.logged_in:
+        if self._vault is not None and self.vault_logged_in:
             self._effect("vault.revoke_token", {"retry": True}, self._vault.revoke_token)
         self._transition(State.CLOSED)
         self.shutdown()
@@ -681,6 +681,11 @@ class Procedure:
         self.sessions.clear()
 
     # ----- used by Ending ------------------------------------------------------------------
+
+    @property
+    def vault_logged_in(self) -> bool:
+        """Whether a Vault token is held, without creating a client to find out."""
+        return self._vault is not None and self._vault.logged_in
 
     def has_mfa_session(self) -> bool:
         return self._mfa is not None and self._mfa.usable

@@ -146,7 +146,7 @@ class Controller(QObject):
     def _started(self, outcome: Outcome) -> None:
         if not outcome.ok:
             assert outcome.error is not None
-            _, self.start_error = self._message(outcome.error, "start")
+            self.start_error = self._message(outcome.error, "start")
             self.routed.emit("first_run" if not self.options.drill else "startup")
             self.changed.emit()
             return
@@ -203,11 +203,10 @@ class Controller(QObject):
 
     # ----- running core calls -----------------------------------------------------------------
 
-    def _message(self, error: BaseException, context: str) -> tuple[str, str]:
+    def _message(self, error: BaseException, context: str) -> str:
         if not isinstance(error, BreakGlassError):
             log.error("unexpected %s in %s", type(error).__name__, context)
-        message = self.reporter.report(error, context=context)
-        return context, message
+        return self.reporter.report(error, context=context)
 
     def run(
         self,
@@ -231,7 +230,7 @@ class Controller(QObject):
                     done(outcome.value)
             else:
                 assert outcome.error is not None
-                _, message = self._message(outcome.error, context)
+                message = self._message(outcome.error, context)
                 page.show_error(outcome.error, message)
                 if failed is not None:
                     failed(outcome.error)
@@ -334,7 +333,10 @@ class Controller(QObject):
         procedure, env, deps = self.procedure, self.drill, self.deps
         self.clipboard.clear()
 
+        background = self.background
+
         def work() -> None:
+            background.wait(10_000)  # a poll in flight finishes first (on this worker, not the GUI)
             if procedure is not None:
                 procedure.shutdown()
             if env is not None:
@@ -345,8 +347,6 @@ class Controller(QObject):
         def finished(outcome: Outcome) -> None:
             if not outcome.ok:
                 log.error("shutdown: %s", type(outcome.error).__name__)
-            self.background.wait(10_000)
             done()
 
-        self.background.wait(10_000)
         self.steps.run(work, finished)

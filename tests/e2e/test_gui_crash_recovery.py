@@ -10,15 +10,12 @@ import sys
 import time
 from pathlib import Path
 
-import pytest
-
 from breakglass_gui.core.clock import SystemClock
 from breakglass_gui.core.incident import Incident
 from breakglass_gui.core.journal import Journal
 from breakglass_gui.core.verify import verify_file
 
 ROOT = Path(__file__).resolve().parents[2]
-pytestmark = pytest.mark.skipif(not hasattr(signal, "SIGKILL"), reason="POSIX only")
 
 
 def _child(mode: str, tmp: Path) -> subprocess.Popen[str]:

@@ -68,7 +68,7 @@ class ClientFactory:
     def warm_up(self, services: tuple[str, ...], region: str) -> None:
         """Load the service models and build the client classes now (no network call), so the
         JSON parsing that holds the GIL happens before the first emergency call, not during it."""
-        placeholder = AwsCredentials("AKIAWARMUPWARMUPWARM", Secret("warm-up"))
+        placeholder = AwsCredentials("warm-up", Secret("warm-up"))
         for service in services:
             self.client(service, placeholder, region)
 

@@ -117,6 +117,7 @@ class ApprovalsPage(Page):
         self.body.addWidget(self.roster)
         self.body.addStretch(1)
         self.abort_button = self.button("&Abort incident…", self._abort)
+        self._signing: str | None = None  # whose field an error belongs to
 
     def refresh(self) -> None:
         p = self.ctl.procedure
@@ -153,7 +154,7 @@ class ApprovalsPage(Page):
             first.code.setFocus()
 
     def show_error(self, error: BaseException | None, message: str) -> None:
-        role = getattr(self, "_signing", None)
+        role = self._signing
         field = error.field if isinstance(error, BreakGlassError) else None
         if role is not None and field in ("code", "approver"):
             label = self._field_errors[f"{role}.{field}"]
