@@ -43,7 +43,9 @@ def main() -> int:
         return GuiDriver(ctl, window)
 
     def shot(driver: GuiDriver, name: str, widget: object = None) -> None:
-        driver.wait(lambda: True)
+        from PySide6.QtTest import QTest
+
+        QTest.qWait(150)  # let pending layout and paint events run before the grab
         target = widget or driver.window
         target.grab().save(str(OUT / f"{name}.png"))  # type: ignore[attr-defined]
         print(f"docs/screenshots/{name}.png")

@@ -11,7 +11,7 @@ from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
-from PySide6.QtCore import Qt
+from PySide6.QtCore import QEventLoop, Qt, QTimer
 from PySide6.QtTest import QTest
 from PySide6.QtWidgets import QAbstractButton, QLineEdit, QPlainTextEdit, QWidget
 
@@ -28,7 +28,11 @@ def process_wait(condition: Callable[[], bool], timeout: int = 20_000) -> None:
     while not condition():
         if time.monotonic() > deadline:
             raise TimeoutError("the GUI did not reach the expected state in time")
-        QTest.qWait(5)  # the event loop runs (timers fire) while waiting
+        # A nested event loop for 5 ms: timers fire, and (unlike QTest.qWait, which keeps
+        # the GIL while it sleeps) the workers run meanwhile.
+        loop = QEventLoop()
+        QTimer.singleShot(5, loop.quit)
+        loop.exec()
 
 
 class ScriptedPrompts:

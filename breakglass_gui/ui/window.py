@@ -94,6 +94,7 @@ class MainWindow(QMainWindow):
             self.pages[page.name] = page
             self.stack.addWidget(page)
         self.state_label = QLabel()
+        self.state_label.setMinimumWidth(360)
         self.statusBar().addPermanentWidget(self.state_label)
         self.drill_dock: QDockWidget | None = None
         self._closing = False
@@ -181,7 +182,9 @@ class MainWindow(QMainWindow):
             dock = QDockWidget("Drill panel", self)
             dock.setObjectName("drill-dock")
             dock.setFeatures(QDockWidget.DockWidgetFeature.NoDockWidgetFeatures)
-            dock.setWidget(DrillPanel(env))
+            drill_panel = DrillPanel(env)
+            self.ctl.changed.connect(drill_panel.refresh)  # e.g. hide the shares once unsealed
+            dock.setWidget(drill_panel)
             dock.setFixedWidth(340)
             self.addDockWidget(Qt.DockWidgetArea.RightDockWidgetArea, dock)
             dock.show()

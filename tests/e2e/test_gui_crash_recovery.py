@@ -8,7 +8,10 @@ import signal
 import subprocess
 import sys
 import time
+from collections.abc import Callable, Iterator
 from pathlib import Path
+
+import pytest
 
 from breakglass_gui.core.clock import SystemClock
 from breakglass_gui.core.incident import Incident
@@ -53,8 +56,27 @@ def _line(process: subprocess.Popen[str], prefix: str, timeout: float) -> str:
     raise AssertionError(f"no {prefix!r} line; stderr: {stderr[-2000:]}")
 
 
-def test_killed_while_active_the_relaunch_recovers_first_and_revokes(tmp_path: Path) -> None:
-    first = _child("to-active", tmp_path)
+@pytest.fixture
+def spawn(tmp_path: Path) -> Iterator[Callable[[str], subprocess.Popen[str]]]:
+    """Children of this test; any still running when it ends (a failed assertion) is killed
+    and its pipes closed, so nothing spills into the next test."""
+    children: list[subprocess.Popen[str]] = []
+
+    def start(mode: str) -> subprocess.Popen[str]:
+        children.append(_child(mode, tmp_path))
+        return children[-1]
+
+    yield start
+    for child in children:
+        if child.poll() is None:
+            child.kill()
+        child.communicate(timeout=10)
+
+
+def test_killed_while_active_the_relaunch_recovers_first_and_revokes(
+    tmp_path: Path, spawn: Callable[[str], subprocess.Popen[str]]
+) -> None:
+    first = spawn("to-active")
     incident = _line(first, "ACTIVE", 90).split()[1]
     first.send_signal(signal.SIGKILL)
     first.communicate(timeout=10)
@@ -66,7 +88,7 @@ def test_killed_while_active_the_relaunch_recovers_first_and_revokes(tmp_path: P
     assert journal.unfinished_incidents() == [incident]
     journal.close()
 
-    relaunched = _child("recover", tmp_path)
+    relaunched = spawn("recover")
     started = time.monotonic()
     assert _line(relaunched, "FIRST", 60) == "FIRST recovery"
     assert time.monotonic() - started < 10  # drill start included

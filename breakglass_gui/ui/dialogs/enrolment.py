@@ -106,7 +106,9 @@ class EnrolmentDialog(QDialog):
         assert approver is not None
         self._forget()
         self.pending = self._enrolment().start(approver)  # type: ignore[attr-defined]
-        self.qr.setPixmap(qr_pixmap(self.pending.uri))
+        pixmap = qr_pixmap(self.pending.uri)
+        self.qr.setMinimumSize(pixmap.size())
+        self.qr.setPixmap(pixmap)
         self.uri.setText(self.pending.uri)
         self.confirm.setEnabled(True)
         self.message.setText("Scan the code, then type the 6 digits the app shows.")

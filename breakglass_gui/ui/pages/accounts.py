@@ -27,8 +27,10 @@ class AccountsPage(Page):
         form = self.form()
         self.picker = AccountPicker()
         self.add_field(form, "accounts", "&Accounts", self.picker)
+        self.picker.list.setMaximumHeight(320)
         self.service = wrapped(style=NOTE_STYLE)
         self.body.addWidget(self.service)
+        self.body.addStretch(1)
         self.back = self.button("&Back to the session", self._back)
         self.go = self.button("&Open access", self._go, primary=True)
 
