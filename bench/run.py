@@ -2,7 +2,7 @@
 """The benchmarks of SPEC §13 that exist so far; each figure is printed beside its target and
 the exit status is non-zero if one is missed.
 
-    python bench/run.py            # full: 5 runs each, medians
+    python bench/run.py            # full: 5 runs each, medians (worst run where "never")
     python bench/run.py --quick    # CI: 1 run each
 """
 
@@ -66,7 +66,11 @@ def gui_heartbeat() -> float:
         [sys.executable, str(script)], check=True, capture_output=True, text=True, timeout=300
     )
     figures = json.loads(result.stdout.strip().splitlines()[-1])
-    print(f"    (review export, no network: GUI gap {figures['export_max_gap_ms']:.0f} ms)")
+    print(
+        f"    (no network call in flight: warm-up {figures['warm_up_max_gap_ms']:.0f} ms, "
+        f"review export {figures['export_max_gap_ms']:.0f} ms)",
+        flush=True,
+    )
     return float(figures["network_max_gap_ms"])
 
 
@@ -74,8 +78,8 @@ def panel(figure: str) -> Callable[[], float]:
     return lambda: _activity_panel()[figure]
 
 
-# The GUI heartbeat drives a whole GUI drill with slowed endpoints (~20 s): full runs only.
-FULL_ONLY = {"gui_heartbeat"}
+# "Never blocked": the worst of the runs counts, not the median.
+WORST_OF_RUNS = {"gui_heartbeat"}
 
 BENCHMARKS: list[tuple[str, Callable[[], float], float]] = [
     ("drill environment start (s)", drill_environment_start, 2.0),
@@ -92,12 +96,11 @@ def main() -> int:
     parser.add_argument("--quick", action="store_true", help="one run each (CI)")
     runs = 1 if parser.parse_args().quick else 5
     missed = 0
-    print(f"{'benchmark':<62} {'median':>8} {'target':>8}  result")
+    print(f"{'benchmark':<62} {'figure':>8} {'target':>8}  result")
     for name, bench, target in BENCHMARKS:
-        if runs == 1 and getattr(bench, "__name__", "") in FULL_ONLY:
-            print(f"{name:<62} {'':>8} {target:8.2f}  skipped in --quick", flush=True)
-            continue
-        value = statistics.median(bench() for _ in range(runs))
+        values = [bench() for _ in range(runs)]
+        worst = getattr(bench, "__name__", "") in WORST_OF_RUNS
+        value = max(values) if worst else statistics.median(values)
         ok = value <= target
         missed += not ok
         print(f"{name:<62} {value:8.2f} {target:8.2f}  {'ok' if ok else 'MISSED'}", flush=True)

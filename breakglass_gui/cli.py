@@ -114,7 +114,12 @@ def _verify(file: Path) -> int:
 
 
 def main(argv: Sequence[str] | None = None) -> int:
-    args = _parser().parse_args(argv)
+    raw = list(sys.argv[1:] if argv is None else argv)
+    if raw[:1] == ["--drill-world"]:  # the GUI drill's server process, in the packaged app
+        from breakglass_gui.drill import remote
+
+        return remote.main(raw[1:])
+    args = _parser().parse_args(raw)
     os.umask(0o077)
     from breakglass_gui.core.hardening import harden_process
 

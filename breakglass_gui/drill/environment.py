@@ -130,6 +130,7 @@ class DrillEnvironment:
     _servers: _Servers = field(default_factory=_Servers)
     endpoint: str = ""
     config: Config | None = None
+    config_data: dict[str, Any] = field(default_factory=dict)
     gate: DrillGate | None = None
     simulator: ActivitySimulator | None = None
     serials: dict[str, str] = field(default_factory=dict)
@@ -143,16 +144,9 @@ class DrillEnvironment:
         vault = VaultService(users={VAULT_USER: self.vault_password.reveal()})
         self._servers.vault = vault
         address = vault.serve()
-        self.config = parse_config(drill_config_data(address), drill=True)
-        admin = self.admin = ProfileSessions.from_profile(
-            None,
-            home_account=IAM_ACCOUNT,
-            member_role="OrganizationAccountAccessRole",
-            partition="aws",
-            region=REGION,
-            endpoint_url=self.endpoint,
-            credentials=ADMIN_KEY,
-        )
+        self.config_data = drill_config_data(address)
+        self.config = parse_config(self.config_data, drill=True)
+        admin = self.admin = admin_sessions(self.endpoint)
         Provisioner(build_blueprint(self.config), admin).apply()
         self._create_users(admin, vault)
         for approver in self.config.approvers:
@@ -321,25 +315,59 @@ class DrillEnvironment:
 
     def deps(self, journal: Journal, *, clock: Clock | None = None, browser: Any = None) -> Deps:
         assert self.config is not None
-        config = self.config
-        factory = ClientFactory(endpoint_url=self.endpoint, max_attempts=2)
-        vault_factory: Callable[[], VaultGateway] = lambda: VaultGateway(  # noqa: E731
-            config.vault, drill=True
+        return drill_deps(
+            self.config,
+            journal,
+            endpoint=self.endpoint,
+            federation_url=self.federation.url,
+            approver_secrets=self.approver_secrets,
+            clock=clock,
+            browser=browser,
         )
-        deps = Deps(
-            config=config,
-            journal=journal,
-            clock=clock or SystemClock(),
-            aws=factory,
-            vault=vault_factory,
-            totp_secrets=self.approver_secrets,
-            console=ConsoleSignIn(FederationEndpoint("aws", REGION, override=self.federation.url)),
-            drill=True,
-            notify_backoff=(0.2, 0.4),
-        )
-        if browser is not None:
-            deps.browser = browser
-        return deps
+
+
+def admin_sessions(endpoint: str) -> ProfileSessions:
+    """The drill's administrator: provisioning, the readiness audit, the activity simulator."""
+    return ProfileSessions.from_profile(
+        None,
+        home_account=IAM_ACCOUNT,
+        member_role="OrganizationAccountAccessRole",
+        partition="aws",
+        region=REGION,
+        endpoint_url=endpoint,
+        credentials=ADMIN_KEY,
+    )
+
+
+def drill_deps(
+    config: Config,
+    journal: Journal,
+    *,
+    endpoint: str,
+    federation_url: str,
+    approver_secrets: DrillSecrets,
+    clock: Clock | None = None,
+    browser: Any = None,
+) -> Deps:
+    """The procedure's dependencies pointed at a drill world (in this process or another)."""
+    factory = ClientFactory(endpoint_url=endpoint, max_attempts=2)
+    vault_factory: Callable[[], VaultGateway] = lambda: VaultGateway(  # noqa: E731
+        config.vault, drill=True
+    )
+    deps = Deps(
+        config=config,
+        journal=journal,
+        clock=clock or SystemClock(),
+        aws=factory,
+        vault=vault_factory,
+        totp_secrets=approver_secrets,
+        console=ConsoleSignIn(FederationEndpoint("aws", REGION, override=federation_url)),
+        drill=True,
+        notify_backoff=(0.2, 0.4),
+    )
+    if browser is not None:
+        deps.browser = browser
+    return deps
 
 
 def _epoch(value: Any, default: float) -> float:

@@ -27,6 +27,10 @@ class MfaDevices:
     def known(self, serial: str) -> bool:
         return serial in self._seeds
 
+    def seed(self, serial: str) -> str:
+        """The seed, for the app's drill panel in another process (a drill secret only)."""
+        return self._seeds[serial].reveal()
+
     def code(self, serial: str, at: float | None = None) -> str:
         return totp.code_at(self._seeds[serial], time.time() if at is None else at)
 

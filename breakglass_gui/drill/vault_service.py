@@ -14,6 +14,7 @@ import secrets
 import threading
 import time
 import uuid
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from typing import Any
@@ -70,6 +71,7 @@ class VaultService:
         self._server: BaseWSGIServer | None = None
         self._thread: threading.Thread | None = None
         self.delay_seconds = 0.0  # tests slow the endpoints down (GUI heartbeat, SPEC §13)
+        self.on_unsealed: Callable[[], None] | None = None  # the drill panel hides the shares
 
     # ----- serving --------------------------------------------------------------------------
 
@@ -230,6 +232,8 @@ class VaultService:
             self.sealed = False
             self._progress = []
             self._nonce = ""
+            if self.on_unsealed is not None:
+                self.on_unsealed()
         return 200, self._seal_status()
 
     def _login(self, username: str, body: dict[str, Any]) -> tuple[int, dict[str, Any]]:

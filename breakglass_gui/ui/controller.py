@@ -26,7 +26,7 @@ if TYPE_CHECKING:
     from breakglass_gui.core.config import Config
     from breakglass_gui.core.deps import Deps
     from breakglass_gui.core.procedure import Procedure
-    from breakglass_gui.drill.environment import DrillEnvironment
+    from breakglass_gui.drill.remote import RemoteDrill
     from breakglass_gui.ui.pages.base import Page
 
 log = logging.getLogger(__name__)
@@ -60,7 +60,7 @@ class Controller(QObject):
         self.background = TaskRunner(self, max_threads=3)
         self.reporter = ErrorReporter(None, lambda: self.procedure.id if self.procedure else None)
         self.deps: Deps | None = None
-        self.drill: DrillEnvironment | None = None
+        self.drill: RemoteDrill | None = None
         self.procedure: Procedure | None = None
         self.recovering: list[str] = []
         self.chosen_accounts: tuple[str, ...] = ()  # direct mode: accounts waiting for a code
@@ -68,6 +68,7 @@ class Controller(QObject):
         self.journal_problem = ""
         self.start_error = ""
         self.activated_at = 0.0
+        self.warmed = False  # the warm-up (imports, AWS models) has finished
         self.clipboard = SecretClipboard(parent=self)
 
     # ----- the world --------------------------------------------------------------------------
@@ -107,9 +108,9 @@ class Controller(QObject):
         from breakglass_gui.core.clock import SystemClock
         from breakglass_gui.core.journal import Journal
         from breakglass_gui.drill.browser import StandInBrowser
-        from breakglass_gui.drill.environment import DrillEnvironment
+        from breakglass_gui.drill.remote import RemoteDrill
 
-        env = DrillEnvironment(sealed=self.options.sealed)
+        env = RemoteDrill(sealed=self.options.sealed)  # its servers run in a child process
         try:
             env.start()
             journal = Journal(self.options.journal_path(drill=True), SystemClock())
@@ -153,7 +154,7 @@ class Controller(QObject):
         value = outcome.value
         self.drill, self.deps = value["env"], value["deps"]
         # A full collection walks every object and holds the GIL meanwhile; over the heap of
-        # Qt, botocore models and (in a drill) moto that is a 100+ ms pause of the GUI thread.
+        # Qt and the botocore models that is a 100+ ms pause of the GUI thread.
         # What exists now lives as long as the app: keep it out of the collector's reach.
         gc.collect()
         gc.freeze()
@@ -168,7 +169,10 @@ class Controller(QObject):
         self.recovering = list(value["unfinished"])
         self.ready.emit()
         self.route()
-        self.background.run(self._warm_up, lambda _outcome: None)
+        self.background.run(self._warm_up, self._warmed)
+
+    def _warmed(self, outcome: Outcome) -> None:
+        self.warmed = True
 
     def _warm_up(self) -> None:
         """While the operator reads the first page: import and load what the procedure will

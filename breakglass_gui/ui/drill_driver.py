@@ -127,7 +127,7 @@ class GuiDriver:
 
     def unseal(self) -> None:
         page: Any = self.wait_page("vault")
-        for index, share in enumerate(self.env.vault.unseal_keys[: self.env.vault.threshold]):
+        for index, share in enumerate(self.env.unseal_keys[: self.env.threshold]):
             self.wait(lambda: page.unseal.isVisible() and not page.busy)
             self.type(page.holder, f"Key holder {index + 1}")
             self.type(page.share, share)

@@ -14,7 +14,6 @@ from PySide6.QtWidgets import (
     QLabel,
     QListWidget,
     QMainWindow,
-    QStackedWidget,
     QVBoxLayout,
     QWidget,
 )
@@ -34,6 +33,7 @@ from breakglass_gui.ui.pages.session import SessionPage
 from breakglass_gui.ui.pages.startup import FirstRunPage, StartupPage
 from breakglass_gui.ui.pages.vault import VaultPage
 from breakglass_gui.ui.widgets.banner import NoticeBar, drill_banner
+from breakglass_gui.ui.widgets.page_stack import PageStack
 
 PAGES: tuple[type[Page], ...] = (
     StartupPage,
@@ -84,7 +84,7 @@ class MainWindow(QMainWindow):
         self.steps.setFixedWidth(190)
         self.steps.setAccessibleName("Procedure steps")
         row.addWidget(self.steps)
-        self.stack = QStackedWidget()
+        self.stack = PageStack()
         row.addWidget(self.stack, 1)
         outer.addLayout(row, 1)
         self.setCentralWidget(central)
@@ -92,7 +92,7 @@ class MainWindow(QMainWindow):
         for page_type in PAGES:
             page = page_type(ctl)
             self.pages[page.name] = page
-            self.stack.addWidget(page)
+            self.stack.add_page(page)
         self.state_label = QLabel()
         self.state_label.setMinimumWidth(360)
         self.statusBar().addPermanentWidget(self.state_label)

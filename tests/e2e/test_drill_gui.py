@@ -115,8 +115,7 @@ def test_a_wrong_mfa_code_is_explained_next_to_the_code_field(gui) -> None:
     env = d.env
     import time
 
-    serial = env.serials["break-glass-user"]
-    codes = [env.devices.code(serial, time.time() + delta) for delta in (-30, 0, 30)]
+    codes = [env.mfa_code(at=time.time() + delta) for delta in (-30, 0, 30)]
     d.mfa(_wrong_code(*codes))
     mfa = d.wait_page("mfa")
     assert "AWS rejected the MFA code" in mfa.field_error("code")
@@ -127,9 +126,8 @@ def test_a_reused_mfa_code_is_refused_by_aws_and_then_by_the_app(gui) -> None:
     d = gui()
     _to_mfa(d)
     env = d.env
-    serial = env.serials["break-glass-user"]
     code = env.mfa_code()
-    assert env.devices.accept(serial, code)  # someone already used this code at AWS
+    assert env.use_mfa_code("break-glass-user", code)  # someone already used it at AWS
     d.mfa(code)
     mfa = d.wait_page("mfa")
     assert "AWS rejected the MFA code" in mfa.field_error("code")

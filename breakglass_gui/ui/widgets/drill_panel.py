@@ -12,7 +12,7 @@ from PySide6.QtGui import QFontDatabase
 from PySide6.QtWidgets import QFormLayout, QGroupBox, QLabel, QVBoxLayout, QWidget
 
 if TYPE_CHECKING:
-    from breakglass_gui.drill.environment import DrillEnvironment
+    from breakglass_gui.drill.remote import RemoteDrill
 
 STEP = 30
 
@@ -22,7 +22,7 @@ def spaced(code: str) -> str:
 
 
 class DrillPanel(QWidget):
-    def __init__(self, env: DrillEnvironment, parent: QWidget | None = None) -> None:
+    def __init__(self, env: RemoteDrill, parent: QWidget | None = None) -> None:
         super().__init__(parent)
         self.env = env
         self.setObjectName("drill-panel")
@@ -55,7 +55,7 @@ class DrillPanel(QWidget):
             layout.addWidget(box)
         self.shares = QGroupBox("Unseal key shares (3 of 5 needed)")
         shares = QFormLayout(self.shares)
-        for index, key in enumerate(env.vault.unseal_keys[: env.vault.threshold]):
+        for index, key in enumerate(env.unseal_keys[: env.threshold]):
             label = QLabel(key[:16] + "\n" + key[16:32] + "\n" + key[32:48] + "\n" + key[48:])
             label.setFont(QFontDatabase.systemFont(QFontDatabase.SystemFont.FixedFont))
             label.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
@@ -86,5 +86,5 @@ class DrillPanel(QWidget):
         for approver in env.config.approvers:
             self.labels[f"approver:{approver.id}"].setText(spaced(env.approver_code(approver.id)))
         self.labels["vault"].setText(env.vault_password.reveal())
-        self.shares.setVisible(env.vault.sealed)
+        self.shares.setVisible(env.sealed)
         self.left.setText(f"Codes change in {STEP - int(time.time()) % STEP} s.")
