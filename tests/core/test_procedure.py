@@ -156,6 +156,7 @@ def test_a_relaunch_finds_the_unfinished_incident_and_recovery_completes(world: 
     world.relaunch()
     assert world.journal.unfinished_incidents() == [incident_id]
     resumed = Procedure.resume(world.deps(), incident_id)
+    resumed_at = max(e.seq for e in world.journal.entries(incident_id))
     assert resumed.needs() == "vault"
     resumed.end_session()
     assert resumed.needs() == "vault"
@@ -165,6 +166,15 @@ def test_a_relaunch_finds_the_unfinished_incident_and_recovery_completes(world: 
     assert resumed.needs() == "revoke"
     world.drive(resumed)
     assert resumed.state is State.CLOSED
+    # Sessions re-issued only to revoke are not announced as new break-glass sessions (and
+    # nothing was published before the notification account's session existed).
+    after = [
+        e.payload
+        for e in world.journal.entries(incident_id)
+        if e.kind.startswith("notification.") and e.seq > resumed_at
+    ]
+    assert [n["event"] for n in after if n["event"] == "session"] == []
+    assert all(e.kind != "notification.failed" for e in world.journal.entries(incident_id))
 
 
 def test_direct_mfa_mode_runs_a_whole_incident(make_world: object) -> None:
