@@ -132,9 +132,7 @@ class Ending:
                 # A session re-issued only to revoke is not a new break-glass session: no
                 # "session" notification (the notification account may not have one yet).
                 purpose = "target" if account in p.incident.accounts else "service"
-                self._guard(
-                    f"session:{account}", partial(p.assume, account, purpose, notify=False)
-                )
+                self._guard(f"session:{account}", partial(p.assume, account, purpose, notify=False))
 
         with ThreadPoolExecutor(max_workers=MAX_PARALLEL) as pool:
             list(pool.map(self._revoke_account, self.targets_only()))

@@ -95,9 +95,7 @@ time.sleep(600)
 
 
 def test_killing_the_app_takes_the_drill_world_down_with_it() -> None:
-    app = subprocess.Popen(  # noqa: S603 - this interpreter, our script
-        [sys.executable, "-c", CHILD], stdout=subprocess.PIPE, text=True
-    )
+    app = subprocess.Popen([sys.executable, "-c", CHILD], stdout=subprocess.PIPE, text=True)
     try:
         assert app.stdout is not None
         child = json.loads(app.stdout.readline())["child"]
