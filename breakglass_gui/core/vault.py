@@ -345,11 +345,14 @@ class VaultGateway:
         except VaultError as exc:
             if exc.code != "vault.permission_denied":
                 raise  # an expired token is as good as revoked; anything else is retried
-        assert self._token is not None
-        self._token.wipe()
+        self._forget_token()
+        return True
+
+    def _forget_token(self) -> None:
+        if self._token is not None:
+            self._token.wipe()
         self._token = None
         self.client.token = ""
-        return True
 
     def _authorised(self, fn: Callable[[], T]) -> T:
         """Run a token-bearing call; a 403 is told apart: expired token vs. missing policy."""
@@ -364,6 +367,9 @@ class VaultGateway:
                 self._call(self.client.auth.token.lookup_self)
             except VaultError as lookup:
                 if lookup.code == "vault.permission_denied":
+                    # A dead token is dropped, so the procedure asks for a new login
+                    # (needs() → "vault") instead of retrying with it forever.
+                    self._forget_token()
                     raise vault_error("token_expired") from None
                 raise lookup from None
             raise

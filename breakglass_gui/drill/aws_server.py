@@ -71,6 +71,7 @@ class DrillGate:
         self._alarm_history = alarm_history
         self._lookup = lookup
         self.delay_seconds = 0.0  # tests slow the endpoints down (GUI heartbeat, §13)
+        self.outages: set[str] = set()  # "sns:Publish"...: answered 503, as AWS does when down
         self.requests = 0
         self._lock = threading.Lock()
 
@@ -84,7 +85,11 @@ class DrillGate:
         environ["wsgi.input"] = io.BytesIO(body)
         scope = _SCOPE.search(environ.get("HTTP_AUTHORIZATION", ""))
         answer = None
-        if scope and scope.group("service") == "sts":
+        if self.outages and scope:
+            answer = self._outage(scope.group("service"), environ, body)
+        if answer is not None:
+            pass
+        elif scope and scope.group("service") == "sts":
             answer = self._sts(body)
         elif environ.get("HTTP_X_AMZ_TARGET") == LOOKUP_TARGET and scope:
             request = json.loads(body or b"{}")
@@ -106,6 +111,27 @@ class DrillGate:
             [("Content-Type", content_type), ("Content-Length", str(len(payload)))],
         )
         return [payload]
+
+    def _outage(
+        self, service: str, environ: dict[str, Any], body: bytes
+    ) -> tuple[int, bytes, str] | None:
+        target = environ.get("HTTP_X_AMZ_TARGET", "")
+        if target:
+            action = target.rsplit(".", 1)[-1]
+        else:
+            form = parse_qs(body.decode("utf-8", "replace"))
+            action = (form.get("Action") or [""])[0]
+        if f"{service}:{action}" not in self.outages:
+            return None
+        if target:  # JSON protocol (CloudTrail, CloudWatch Logs...)
+            error = {"__type": "ServiceUnavailableException", "message": "Service unavailable."}
+            return 503, json.dumps(error).encode(), "application/x-amz-json-1.1"
+        body = (  # query protocol (STS, IAM, SNS): AWS's XML error shape
+            "<ErrorResponse><Error><Type>Receiver</Type><Code>ServiceUnavailable</Code>"
+            "<Message>Service is unavailable.</Message></Error>"
+            f"<RequestId>{uuid.uuid4()}</RequestId></ErrorResponse>"
+        )
+        return 503, body.encode(), "text/xml"
 
     def _sts(self, body: bytes) -> tuple[int, bytes, str] | None:
         form = {k: v[0] for k, v in parse_qs(body.decode("utf-8", "replace")).items()}

@@ -282,6 +282,11 @@ class DrillEnvironment:
         self.vault.delay_seconds = seconds
         self.federation.delay_seconds = seconds
 
+    def outage(self, operation: str, down: bool = True) -> None:
+        """Take one AWS operation ("sns:Publish") down or bring it back (fault drills, tests)."""
+        assert self.gate is not None
+        (self.gate.outages.add if down else self.gate.outages.discard)(operation)
+
     def simulate_activity(
         self, incident: str, operator: str, user: str, accounts: list[str], since: float
     ) -> int:

@@ -103,6 +103,7 @@ def _describe(env: DrillEnvironment) -> _World:
 def _commands(env: DrillEnvironment) -> dict[str, Callable[..., Any]]:
     return {
         "slow_down": env.slow_down,
+        "outage": env.outage,
         "simulate_activity": env.simulate_activity,
         "use_mfa_code": lambda user, code: env.devices.accept(env.serials[user], code),
     }
@@ -324,6 +325,9 @@ class RemoteDrill:
 
     def slow_down(self, seconds: float) -> None:
         self._call("slow_down", seconds)
+
+    def outage(self, operation: str, down: bool = True) -> None:
+        self._call("outage", operation, down)
 
     def simulate_activity(
         self, incident: str, operator: str, user: str, accounts: list[str], since: float

@@ -1,0 +1,69 @@
+"""Fault matrix — Vault (SPEC §2.3, §12): sealed, not initialised, permission denied, token
+expired in the middle of an incident, and a check-and-set conflict on the rotation write.
+
+Vault is the recorded-response double (tests/fakes/vault_recorded.py: Vault's documented
+status codes and error bodies), spoken to by unmodified hvac.
+"""
+
+from __future__ import annotations
+
+from breakglass_gui.core.incident import State
+from breakglass_gui.core.secret import Secret
+from tests.faults.matrix import journaled, nothing_lost, once, raised
+from tests.fakes.world import VAULT_PASSWORD, World
+
+
+def _unlock(proc, world: World):  # noqa: ANN001, ANN202 - test helper
+    return lambda: proc.unlock_vault(Secret(VAULT_PASSWORD))
+
+
+def test_sealed(world: World) -> None:
+    proc = world.drive(world.declare(), State.APPROVED)
+    world.vault.sealed = True
+    error = raised(_unlock(proc, world), "sealed", "unseal")
+    journaled(world, proc, "effect.outcome", error.code)
+    assert proc.state is State.APPROVED
+    for holder, share in enumerate(world.vault.unseal_keys[: world.vault.threshold]):
+        proc.submit_unseal_share(Secret(share), f"holder-{holder + 1}")
+    assert not world.vault.sealed
+    nothing_lost(world, proc)
+
+
+def test_not_initialised(world: World) -> None:
+    proc = world.drive(world.declare(), State.APPROVED)
+    world.vault.initialized = False
+    error = raised(_unlock(proc, world), "not initialised")
+    journaled(world, proc, "effect.outcome", error.code)
+    world.vault.initialized = True  # the Vault team restores it
+    nothing_lost(world, proc)
+
+
+def test_permission_denied_on_the_record(world: World) -> None:
+    proc = world.drive(world.declare(), State.APPROVED)
+    world.vault.faults["/v1/secret/data/breakglass/users"] = once("permission_denied")
+    error = raised(_unlock(proc, world), "policy")
+    journaled(world, proc, "effect.outcome", error.code)
+    assert proc.state is State.APPROVED
+    nothing_lost(world, proc)
+
+
+def test_token_expired_mid_incident(world: World) -> None:
+    proc = world.drive(world.declare(), State.ACTIVE)
+    proc.end_session()
+    world.vault.expire_tokens()  # the Vault token's TTL ran out while access was open
+    raised(proc.revoke_and_rotate, "did not complete", "expired")
+    journaled(world, proc, "effect.outcome", "vault.token_expired")
+    assert proc.needs() == "vault"  # the ending asks for Vault again instead of giving up
+    nothing_lost(world, proc)
+
+
+def test_check_and_set_conflict_on_the_rotation_write(world: World) -> None:
+    proc = world.drive(world.declare(), State.ACTIVE)
+    proc.end_session()
+    world.vault.faults["/v1/secret/data/breakglass/users"] = lambda method: (
+        "cas_mismatch" if method in ("POST", "PUT") else None
+    )
+    raised(proc.revoke_and_rotate, "did not complete", "changed")
+    journaled(world, proc, "effect.outcome", "vault.cas_conflict")
+    world.vault.faults.clear()
+    nothing_lost(world, proc)
