@@ -59,48 +59,6 @@ def test_a_journal_that_cannot_be_written_stops_the_step_before_its_side_effect(
     assert world.vault.requests == []  # Vault was never asked
 
 
-def test_a_wrong_mfa_code_is_reported_and_the_same_step_is_not_retried(world: World) -> None:
-    proc = world.drive(world.declare(), State.VAULT_UNLOCKED)
-    world.faults.errors["sts.GetSessionToken"] = _denied(
-        "MultiFactorAuthentication failed with invalid MFA one time pass code.", "GetSessionToken"
-    )
-    code = world.mfa_code()
-    with pytest.raises(BreakGlassError) as raised:
-        proc.verify_mfa(code)
-    assert raised.value.code == "aws.mfa.invalid_code"
-    assert proc.state is State.VAULT_UNLOCKED
-    sent = world.faults.calls.count("sts.GetSessionToken")
-    with pytest.raises(BreakGlassError) as raised:
-        proc.verify_mfa(code)
-    assert raised.value.code == "aws.mfa.reused"
-    assert world.faults.calls.count("sts.GetSessionToken") == sent  # nothing left the machine
-    world.step(proc)
-    assert proc.state is State.MFA_VERIFIED
-
-
-def test_a_device_not_associated_gets_its_own_message(world: World) -> None:
-    proc = world.drive(world.declare(), State.VAULT_UNLOCKED)
-    world.faults.errors["sts.GetSessionToken"] = _denied(
-        "MultiFactorAuthentication failed, unable to validate MFA code.  Please verify your MFA "
-        "serial number is valid and associated with this user.",
-        "GetSessionToken",
-    )
-    with pytest.raises(BreakGlassError) as raised:
-        proc.verify_mfa(world.mfa_code())
-    assert raised.value.code == "aws.mfa.not_associated"
-
-
-def test_a_clock_skew_above_240_s_blocks_before_the_code_is_sent(world: World) -> None:
-    proc = world.drive(world.declare(), State.VAULT_UNLOCKED)
-    code = world.mfa_code()
-    world.clock.advance(300)
-    with pytest.raises(ProcedureError) as raised:
-        proc.verify_mfa(code)
-    assert raised.value.code == "aws.clock_skew"
-    assert "ahead of AWS" in raised.value.message
-    assert "sts.GetSessionToken" not in world.faults.calls
-
-
 def test_a_trust_policy_denial_names_the_cause(world: World) -> None:
     proc = world.drive(world.declare(), State.MFA_VERIFIED)
     world.faults.errors["sts.AssumeRole"] = _denied(

@@ -10,8 +10,8 @@ import pytest
 
 from breakglass_gui.core.incident import State
 from breakglass_gui.core.secret import Secret
-from tests.faults.matrix import journaled, nothing_lost, once, raised
 from tests.fakes.world import TARGETS, VAULT_PASSWORD, World
+from tests.faults.matrix import journaled, nothing_lost, once, raised
 
 
 def test_during_get_session_token(world: World) -> None:

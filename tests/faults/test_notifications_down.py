@@ -22,12 +22,13 @@ def test_sns_down_shows_the_degraded_banner_and_access_still_opens(gui) -> None:
     assert "Notifications degraded" in text and "by phone" in text
     p = d.ctl.procedure
     assert p.state is State.ACTIVE  # the emergency is not held up by a notification
-    failed = [e.payload for e in d.ctl.deps.journal.entries(p.id) if e.kind == "notification.failed"]
+    journal = d.ctl.deps.journal
+    failed = [e.payload for e in journal.entries(p.id) if e.kind == "notification.failed"]
     assert failed and failed[0]["attempts"] == 3
     # Nothing lost: SNS comes back, the session ends and the revocation notice goes out.
     d.env.outage("sns:Publish", down=False)
     d.end_session()
     d.wait_rotated()
-    sent = [e.payload for e in d.ctl.deps.journal.entries(p.id) if e.kind == "notification.sent"]
+    sent = [e.payload for e in journal.entries(p.id) if e.kind == "notification.sent"]
     assert any(n["event"] == "revoked" for n in sent)
-    assert d.ctl.deps.journal.verify().ok
+    assert journal.verify().ok

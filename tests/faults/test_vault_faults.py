@@ -9,11 +9,11 @@ from __future__ import annotations
 
 from breakglass_gui.core.incident import State
 from breakglass_gui.core.secret import Secret
-from tests.faults.matrix import journaled, nothing_lost, once, raised
 from tests.fakes.world import VAULT_PASSWORD, World
+from tests.faults.matrix import journaled, nothing_lost, once, raised
 
 
-def _unlock(proc, world: World):  # noqa: ANN001, ANN202 - test helper
+def _unlock(proc, world: World):
     return lambda: proc.unlock_vault(Secret(VAULT_PASSWORD))
 
 
