@@ -30,6 +30,7 @@ class ActivityMonitor:
         self.events = EventStore()
         self._buckets = Buckets(procedure.deps.clock)
         self._sources: list[PollSource] = []
+        self._last_errors: list[str] = []
 
     def scope(self) -> Scope:
         incident = self.p.incident
@@ -88,8 +89,9 @@ class ActivityMonitor:
             except BreakGlassError as exc:
                 errors.append(f"{source.name}: {exc.message}")
         self._record(fresh)
-        if errors and not fresh:
+        if errors and errors != self._last_errors:  # each new problem once, not every poll
             self.p._log("activity.source_error", {"errors": errors})
+        self._last_errors = errors
         return fresh
 
     def _record(self, events: list[ActivityEvent]) -> None:

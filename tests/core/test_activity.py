@@ -220,37 +220,6 @@ def test_lookup_events_requeries_with_an_overlap_so_late_events_are_caught() -> 
     assert starts[1].timestamp() == pytest.approx(1_800_000_600.0 - OVERLAP_SECONDS)
 
 
-def test_lookup_events_stays_under_1_5_requests_per_second_over_60_s_with_no_page_lost() -> None:
-    clock = ManualClock(1_800_000_000.0)
-    buckets = Buckets(clock)
-    client = _cloudtrail()
-    times: list[float] = []
-    client.meta.events.register(
-        "before-parameter-build.cloudtrail.LookupEvents", lambda **kw: times.append(clock.now())
-    )
-    sources = [
-        LookupEventsSource(client, "222222222222", "eu-central-1", SCOPE, buckets, clock)
-        for _ in range(3)
-    ]  # three pollers sharing one account-region
-    with Stubber(client) as stub:
-        for i in range(120):
-            stub.add_response(
-                "lookup_events",
-                _lookup_page([record(eventID=f"e{i}")], f"t{i}" if i % 4 != 3 else None),
-            )
-        seen: set[str] = set()
-        while clock.now() < 1_800_000_060.0:
-            for source in sources:
-                seen |= {e.event_id for e in source.poll()}
-    pages = len(times)
-    window = [t for t in times if t < 1_800_000_060.0]
-    assert len(window) / 60.0 <= 1.5
-    assert len(seen) == pages  # every page fetched was kept: none skipped by the throttle
-    for start in range(len(times)):
-        in_second = [t for t in times[start:] if t < times[start] + 1.0]
-        assert len(in_second) <= 2
-
-
 def test_log_group_polling_uses_a_pattern_but_trusts_only_its_own_filter() -> None:
     clock = ManualClock(1_800_000_600.0)
     client = ClientFactory().client(

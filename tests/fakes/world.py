@@ -120,6 +120,8 @@ class Faults:
         self.answers: dict[str, Any] = {}  # "service.Operation" → callable giving the response
         self.calls: list[str] = []
         self.params: dict[str, dict[str, Any]] = {}
+        self.throttle: dict[str, int] = {}  # "service.Operation" → how many 400 Throttling
+        self.sent: list[str] = []  # every HTTP attempt (retries included)
 
     def remember(self, event_name: str, params: dict[str, Any], **kwargs: Any) -> None:
         """provide-client-params hook: the API parameters, for `answers` to look at."""
@@ -138,6 +140,30 @@ class Faults:
         if name in self.answers:
             return self.answers[name](self.params.get(name, {}))
         return None
+
+    def send(self, request: Any, **kwargs: Any) -> Any:
+        """before-send hook: answer AWS's Throttling error instead of sending (botocore's
+        retry handler sees it as it would see the real one)."""
+        from botocore.awsrequest import AWSResponse
+
+        name = kwargs["event_name"].split(".", 1)[1]
+        self.sent.append(name)
+        if self.throttle.get(name, 0) <= 0:
+            return None
+        self.throttle[name] -= 1
+        body = (
+            b"<ErrorResponse><Error><Type>Sender</Type><Code>Throttling</Code>"
+            b"<Message>Rate exceeded</Message></Error><RequestId>1</RequestId></ErrorResponse>"
+        )
+        return AWSResponse(request.url, 400, {"Content-Type": "text/xml"}, _Raw(body))
+
+
+class _Raw:
+    def __init__(self, body: bytes) -> None:
+        self._body = body
+
+    def stream(self, **kwargs: Any) -> Iterator[bytes]:
+        yield self._body
 
 
 class RecordingBrowser:
@@ -170,6 +196,9 @@ class World:
         factory = ClientFactory(
             hooks=[("before-call", self.faults), ("provide-client-params", self.faults.remember)]
         )
+        # Ahead of moto's own before-send handler, which would answer first otherwise.
+        emitter = factory._botocore_session().get_component("event_emitter")
+        emitter.register_first("before-send", self.faults.send)
         return Deps(
             config=self.config,
             journal=self.journal,
