@@ -10,6 +10,7 @@ The GUI calls these methods on a worker thread; they block on the network and ne
 
 from __future__ import annotations
 
+import contextlib
 import logging
 import threading
 from collections.abc import Callable
@@ -30,7 +31,7 @@ from breakglass_gui.core.aws.sts import (
 from breakglass_gui.core.clock import utc_iso
 from breakglass_gui.core.deps import Deps
 from breakglass_gui.core.emergency import check_emergency
-from breakglass_gui.core.errors import BreakGlassError, ProcedureError
+from breakglass_gui.core.errors import BreakGlassError, JournalError, ProcedureError
 from breakglass_gui.core.incident import (
     ALLOWED,
     BEFORE_ACTIVE,
@@ -651,7 +652,13 @@ class Procedure:
 
         self._require(State.ROTATED, State.REVIEWED)
         self._log("review.notes", {"findings": findings, "lessons": lessons})
-        paths = export_review(self, out_dir, formats, extra)
+        try:
+            paths = export_review(self, out_dir, formats, extra)
+        except BreakGlassError as exc:
+            # The same full disk may refuse this entry too: the operator still gets the error.
+            with contextlib.suppress(JournalError):
+                self._log("review.failed", exc.as_payload())
+            raise
         self._log("review.exported", {"files": [p.name for p in paths]})
         if self.state is State.ROTATED:
             self._transition(State.REVIEWED)

@@ -5,7 +5,7 @@ from __future__ import annotations
 import pytest
 from botocore.exceptions import ClientError
 
-from breakglass_gui.core.errors import BreakGlassError, JournalError, ProcedureError
+from breakglass_gui.core.errors import ProcedureError
 from breakglass_gui.core.incident import State
 from breakglass_gui.core.procedure import Procedure
 from breakglass_gui.core.secret import Secret
@@ -44,35 +44,6 @@ def test_two_approvals_on_the_current_digest_approve_and_an_amendment_voids_them
     world.step(proc)
     assert proc.state is State.APPROVED
     assert {a["digest"] for a in proc.incident.approvals} == {proc.incident.request.digest}
-
-
-def test_a_journal_that_cannot_be_written_stops_the_step_before_its_side_effect(
-    world: World,
-) -> None:
-    proc = world.drive(world.declare(), State.APPROVED)
-    world.journal._conn.execute(
-        "CREATE TRIGGER full BEFORE INSERT ON entries "
-        "BEGIN SELECT RAISE(FAIL, 'database or disk is full'); END"
-    )
-    with pytest.raises(JournalError, match="stopped before the next step"):
-        proc.unlock_vault(Secret(VAULT_PASSWORD))
-    assert world.vault.requests == []  # Vault was never asked
-
-
-def test_a_trust_policy_denial_names_the_cause(world: World) -> None:
-    proc = world.drive(world.declare(), State.MFA_VERIFIED)
-    world.faults.errors["sts.AssumeRole"] = _denied(
-        "User: arn:aws:sts::123456789012:assumed-role/x is not authorized to perform: "
-        "sts:AssumeRole on resource: arn:aws:iam::222222222222:role/a-tmpl-prod-rol-break-glass",
-        "AssumeRole",
-    )
-    with pytest.raises(BreakGlassError) as raised:
-        proc.activate(TARGETS)
-    assert raised.value.code == "aws.trust_denied"
-    assert "trust policy" in raised.value.message
-    assert proc.state is State.ACTIVE  # a session may exist elsewhere: only revocation ends it
-    with pytest.raises(ProcedureError, match="only end through revocation"):
-        proc.abort("never mind")
 
 
 def test_accounts_outside_the_approved_request_are_refused(world: World) -> None:

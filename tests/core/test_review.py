@@ -119,20 +119,3 @@ def test_an_existing_review_is_replaced_whole(tmp_path: Path) -> None:
     atomic_write(target, b'{"v": 2}')
     assert json.loads(target.read_text()) == {"v": 2}
     assert [p.name for p in tmp_path.iterdir()] == ["review.json"]
-
-
-def test_exporting_on_a_full_disk_fails_cleanly_and_revocation_already_happened(
-    world: World, monkeypatch: pytest.MonkeyPatch
-) -> None:
-    proc = world.drive(world.declare(), State.ROTATED)
-
-    def full(fd: int) -> None:
-        raise OSError(errno.ENOSPC, "No space left on device")
-
-    monkeypatch.setattr(os, "fsync", full)
-    with pytest.raises(ReviewError):
-        proc.write_review(world.tmp / "out")
-    assert proc.state is State.ROTATED  # revoked and rotated; the export can be retried
-    assert not (world.tmp / "out").exists() or list((world.tmp / "out").iterdir()) == []
-    monkeypatch.undo()
-    assert len(proc.write_review(world.tmp / "out")) == 3

@@ -7,20 +7,16 @@ ending, and a retry must finish the rotation. The Lambda path is checked the sam
 
 from __future__ import annotations
 
-import io
-import json
 from typing import Any
 
 import boto3
 import pytest
-from botocore.awsrequest import AWSResponse
-from botocore.exceptions import ReadTimeoutError
-from botocore.response import StreamingBody
 
 from breakglass_gui.core.aws.rotate import generate_password
 from breakglass_gui.core.errors import BreakGlassError
 from breakglass_gui.core.incident import State
 from breakglass_gui.core.procedure import Procedure
+from tests.fakes.rotation_lambda import lambda_world, rotating_lambda
 from tests.fakes.world import IAM_ACCOUNT, REGION, USERS, World
 
 AWS_POINTS = [
@@ -108,104 +104,15 @@ def test_generated_passwords_meet_any_iam_password_policy() -> None:
         assert any(c.isdigit() for c in password) and any(not c.isalnum() for c in password)
 
 
-LAMBDA = f"arn:aws:lambda:{REGION}:{IAM_ACCOUNT}:function:break-glass-rotation"
-
-
-def _lambda_world(make_world: Any) -> World:
-    return make_world(rotation={"lambda_function": LAMBDA})  # type: ignore[no-any-return]
-
-
-def _lambda_response(payload: dict[str, Any], function_error: str | None = None) -> Any:
-    body = json.dumps(payload).encode()
-    parsed: dict[str, Any] = {
-        "StatusCode": 200,
-        "ExecutedVersion": "$LATEST",
-        "Payload": StreamingBody(io.BytesIO(body), len(body)),
-        "ResponseMetadata": {"HTTPStatusCode": 200, "HTTPHeaders": {}},
-    }
-    if function_error:
-        parsed["FunctionError"] = function_error
-    return AWSResponse("https://lambda", 200, {}, None), parsed
-
-
-def _rotating_lambda(world: World, seen: list[dict[str, Any]]) -> Any:
-    """Does what the AWS-provided rotation Lambda does, then answers like Lambda."""
-
-    def invoke(params: dict[str, Any]) -> Any:
-        event = json.loads(params["Payload"])
-        seen.append(event)
-        iam = boto3.client("iam", region_name=REGION)
-        user = event["ForceRotate"]
-        record = dict(world.vault.current(user))
-        new = iam.create_access_key(UserName=user)["AccessKey"]
-        iam.delete_access_key(UserName=user, AccessKeyId=record["access_key_id"])
-        record.update(access_key_id=new["AccessKeyId"], secret_access_key=new["SecretAccessKey"])
-        world.vault.kv[f"breakglass/users/{user}"].append(record)
-        return _lambda_response({"status": "rotated", "user": user})
-
-    return invoke
-
-
 def test_the_rotation_lambda_is_invoked_with_the_seed_payload_and_checked(
     make_world: Any,
 ) -> None:
-    world = _lambda_world(make_world)
+    world = lambda_world(make_world)
     seen: list[dict[str, Any]] = []
-    world.faults.answers["lambda.Invoke"] = _rotating_lambda(world, seen)
+    world.faults.answers["lambda.Invoke"] = rotating_lambda(world, seen)
     proc = world.drive(world.declare(), State.CLOSED)
     assert seen == [{"account": IAM_ACCOUNT, "name": USERS[0], "ForceRotate": USERS[0]}]
     evidence = proc.incident.done_effects[f"rotate:{USERS[0]}"]["evidence"]
     assert evidence["path"] == "lambda"
     assert evidence["new_access_key_id"] != evidence["old_access_key_id"]
-    assert_working_credential_in_vault(world)
-
-
-@pytest.mark.parametrize(
-    ("answer", "code"),
-    [
-        (
-            lambda p: _lambda_response(
-                {"errorMessage": "boom", "errorType": "Exception"}, "Unhandled"
-            ),
-            "rotate.lambda_error",
-        ),
-        (lambda p: _lambda_response({"status": "ok"}), "rotate.lambda_no_change"),
-    ],
-)
-def test_a_failing_or_lying_rotation_lambda_is_caught(
-    make_world: Any, answer: Any, code: str
-) -> None:
-    world = _lambda_world(make_world)
-    proc = world.drive(world.declare(), State.ENDING)
-    world.faults.answers["lambda.Invoke"] = answer
-    with pytest.raises(BreakGlassError) as raised:
-        proc.revoke_and_rotate()
-    failures = [
-        e.payload
-        for e in world.journal.entries(proc.id)
-        if e.kind == "effect.outcome" and not e.payload["ok"]
-    ]
-    assert any(f["code"] == code for f in failures)
-    assert "did not complete" in raised.value.message
-    assert_working_credential_in_vault(world)
-    seen: list[dict[str, Any]] = []
-    world.faults.answers["lambda.Invoke"] = _rotating_lambda(world, seen)
-    world.drive(proc, State.ROTATED)
-    assert len(seen) == 1
-
-
-def test_a_rotation_lambda_timeout_is_reported_and_retried(make_world: Any) -> None:
-    world = _lambda_world(make_world)
-    proc = world.drive(world.declare(), State.ENDING)
-    world.faults.errors["lambda.Invoke"] = ReadTimeoutError(endpoint_url="https://lambda")
-    with pytest.raises(BreakGlassError):
-        proc.revoke_and_rotate()
-    failures = [
-        e.payload
-        for e in world.journal.entries(proc.id)
-        if e.kind == "effect.outcome" and not e.payload["ok"]
-    ]
-    assert any(f["code"] == "rotate.lambda_timeout" for f in failures)
-    world.faults.answers["lambda.Invoke"] = _rotating_lambda(world, [])
-    world.drive(proc, State.ROTATED)
     assert_working_credential_in_vault(world)

@@ -64,7 +64,13 @@ def test_during_the_vault_write_of_the_rotated_credentials(world: World) -> None
 
 @pytest.mark.parametrize(
     "operation",
-    ["iam.PutUserPolicy", "iam.CreateAccessKey", "iam.UpdateLoginProfile", "iam.DeleteAccessKey"],
+    [
+        "iam.PutUserPolicy",
+        "iam.CreateAccessKey",
+        "iam.UpdateLoginProfile",
+        "iam.UpdateAccessKey",
+        "iam.DeleteAccessKey",
+    ],
 )
 def test_during_any_other_revoke_or_rotate_call(world: World, operation: str) -> None:
     proc = world.drive(world.declare(), State.ACTIVE)
@@ -81,4 +87,22 @@ def test_during_the_vault_login(world: World) -> None:
     error = raised(lambda: proc.unlock_vault(Secret(VAULT_PASSWORD)), "Vault")
     assert error.code == "vault.unreachable"
     journaled(world, proc, "effect.outcome", "vault.unreachable")
+    nothing_lost(world, proc)
+
+
+def test_during_the_vault_read_of_the_record(world: World) -> None:
+    proc = world.drive(world.declare(), State.APPROVED)
+    world.vault.faults["/v1/secret/data/breakglass/users"] = once("unreachable")
+    error = raised(lambda: proc.unlock_vault(Secret(VAULT_PASSWORD)), "Vault cannot be reached")
+    journaled(world, proc, "effect.outcome", error.code)
+    nothing_lost(world, proc)
+
+
+def test_the_federation_endpoint_refuses_the_sign_in(world: World) -> None:
+    proc = world.drive(world.declare(), State.ACTIVE)
+    world.federation.fail_next = 400
+    error = raised(lambda: proc.open_console(TARGETS[0]))
+    assert error.code == "federation.refused"
+    journaled(world, proc, "effect.outcome", "federation.refused")
+    assert world.browser.opened == []
     nothing_lost(world, proc)

@@ -1,0 +1,69 @@
+"""Fault matrix — what may degrade without stopping the procedure (SPEC §3, §4, §5.3, §12):
+a notification retried, the activity source and the alarm check failing, the Vault token's
+revocation failing. Each is journaled and the incident still closes with nothing lost."""
+
+from __future__ import annotations
+
+import pytest
+from botocore.awsrequest import AWSResponse
+
+from breakglass_gui.core.incident import State
+from tests.fakes.world import World
+from tests.faults.matrix import once
+
+
+def _kinds(world: World, incident: str, kind: str) -> list[dict[str, object]]:
+    return [e.payload for e in world.journal.entries(incident) if e.kind == kind]
+
+
+def test_sns_failing_once_is_retried_with_backoff(world: World) -> None:
+    proc = world.drive(world.declare(), State.MFA_VERIFIED)
+    world.faults.fail["sns.Publish"] = 1
+    world.drive(proc)
+    assert proc.state is State.CLOSED
+    assert _kinds(world, proc.id, "notification.sent")[0]["attempts"] == 2
+    assert _kinds(world, proc.id, "notification.failed") == []
+
+
+def test_the_activity_source_failing_is_journaled_and_polling_goes_on(world: World) -> None:
+    proc = world.drive(world.declare(), State.ACTIVE)
+    world.faults.fail["cloudwatch-logs.FilterLogEvents"] = 1
+    assert proc.activity.poll() == []
+    errors = _kinds(world, proc.id, "activity.source_error")
+    assert "cannot be reached" in errors[0]["errors"][0]  # type: ignore[index]
+    world.drive(proc)
+    assert proc.state is State.CLOSED and world.journal.verify().ok
+
+
+def _alarm_history(params: dict[str, object]) -> tuple[AWSResponse, dict[str, object]]:
+    """moto has no DescribeAlarmHistory: AWS's answer for an alarm that fired."""
+    item = {"AlarmName": params["AlarmName"], "HistorySummary": "Alarm updated from OK to ALARM"}
+    return AWSResponse("https://monitoring", 200, {}, None), {"AlarmHistoryItems": [item]}
+
+
+@pytest.mark.parametrize("down", [False, True])
+def test_the_alarm_check_failing_is_recorded_as_not_checked(world: World, down: bool) -> None:
+    proc = world.drive(world.declare(), State.ENDING)
+    world.faults.answers["cloudwatch.DescribeAlarmHistory"] = _alarm_history
+    if down:
+        world.faults.fail["cloudwatch.DescribeAlarmHistory"] = 1
+    world.drive(proc)
+    assert proc.state is State.CLOSED
+    check = proc.incident.done_effects["check.alarms"]["evidence"]
+    if down:
+        assert check["checked"] is False and "cannot be reached" in check["error"]
+    else:  # the control: with CloudWatch up, the same check finds the alarms fired
+        assert check["checked"] is True and check["all_fired"] is True
+
+
+def test_the_vault_token_revocation_failing_is_retried_before_closing(world: World) -> None:
+    proc = world.drive(world.declare(), State.MFA_VERIFIED)
+    world.vault.faults["/v1/auth/token/revoke-self"] = once("unreachable")
+    world.drive(proc)
+    assert proc.state is State.CLOSED
+    revocations = [
+        r for r in _kinds(world, proc.id, "effect.outcome") if r["key"] == "vault.revoke_token"
+    ]
+    assert [r["ok"] for r in revocations] == [False, True]
+    assert revocations[0]["code"] == "vault.unreachable"
+    assert not world.vault.tokens
