@@ -126,12 +126,12 @@ class DrillGate:
         if target:  # JSON protocol (CloudTrail, CloudWatch Logs...)
             error = {"__type": "ServiceUnavailableException", "message": "Service unavailable."}
             return 503, json.dumps(error).encode(), "application/x-amz-json-1.1"
-        body = (  # query protocol (STS, IAM, SNS): AWS's XML error shape
+        xml = (  # query protocol (STS, IAM, SNS): AWS's XML error shape
             "<ErrorResponse><Error><Type>Receiver</Type><Code>ServiceUnavailable</Code>"
             "<Message>Service is unavailable.</Message></Error>"
             f"<RequestId>{uuid.uuid4()}</RequestId></ErrorResponse>"
         )
-        return 503, body.encode(), "text/xml"
+        return 503, xml.encode(), "text/xml"
 
     def _sts(self, body: bytes) -> tuple[int, bytes, str] | None:
         form = {k: v[0] for k, v in parse_qs(body.decode("utf-8", "replace")).items()}

@@ -196,9 +196,20 @@ class World:
         factory = ClientFactory(
             hooks=[("before-call", self.faults), ("provide-client-params", self.faults.remember)]
         )
-        # Ahead of moto's own before-send handler, which would answer first otherwise.
-        emitter = factory._botocore_session().get_component("event_emitter")
-        emitter.register_first("before-send", self.faults.send)
+        # The throttling hook goes ahead of moto's own before-send handler, which would answer
+        # first otherwise; registered when the botocore session is made (after every hook a
+        # test adds to `factory.hooks`).
+        make_session = factory._botocore_session
+
+        def session_with_throttling() -> Any:
+            fresh = factory._session is None
+            session = make_session()
+            if fresh:
+                emitter = session.get_component("event_emitter")
+                emitter.register_first("before-send", self.faults.send)
+            return session
+
+        factory._botocore_session = session_with_throttling  # type: ignore[method-assign]
         return Deps(
             config=self.config,
             journal=self.journal,
