@@ -1,0 +1,132 @@
+"""The app's procedure, headless, in a child process of the crash matrix (SPEC §6, §14).
+
+Reads one JSON line on stdin: how to reach the drill world that the test process hosts (its
+config, endpoints and the drill's seeds — through the pipe, never a file), the journal path,
+and either `kill_at` (run a drill and SIGKILL this process right after that journal entry is
+durably written) or `recover` (a relaunch: find the unfinished incident, resume it, print when
+recovery began, and drive it to CLOSED).
+
+The kill hook wraps this process's Journal: the product has no test hook of its own.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import signal
+import sys
+import time
+from pathlib import Path
+from typing import Any
+
+
+def main() -> int:
+    from breakglass_gui.core import totp
+    from breakglass_gui.core.clock import SystemClock
+    from breakglass_gui.core.config import parse_config
+    from breakglass_gui.core.journal import Journal
+    from breakglass_gui.core.procedure import Procedure
+    from breakglass_gui.core.secret import Secret
+    from breakglass_gui.drill.environment import DrillSecrets, drill_deps
+
+    world: dict[str, Any] = json.loads(sys.stdin.readline())
+    if world.get("kill_at"):
+        _arm(Journal, world["kill_at"])
+    secrets = DrillSecrets()
+    for approver, seed in world["approver_seeds"].items():
+        secrets.set(approver, Secret(seed))
+    config = parse_config(world["config_data"], drill=True)
+    journal = Journal(Path(world["journal"]), SystemClock())
+    deps = drill_deps(
+        config,
+        journal,
+        endpoint=world["endpoint"],
+        federation_url=world["federation_url"],
+        approver_secrets=secrets,
+    )
+    mfa_seed = Secret(world["mfa_seed"])
+    if world.get("recover"):
+        assert journal.verify().ok, journal.verify().describe()
+        (incident,) = journal.unfinished_incidents()
+        proc = Procedure.resume(deps, incident)
+        print(json.dumps({"recovery_began_at": time.time(), "state": proc.state.value}))
+        sys.stdout.flush()
+        if proc.state.value == "ACTIVE":
+            proc.end_session()  # the recovery screen leads into revoke-and-rotate
+        offset = 30  # a relaunch uses the next MFA step: the first run used the previous one
+    else:
+        proc = Procedure.declare(
+            deps,
+            emergency_type="Outage of Active Directory",
+            justification="Crash matrix: Active Directory is down, payments failing.",
+            operator="drill-operator",
+            duration_seconds=3600,
+            reference="CRASH-1",
+        )
+        offset = -30
+    _drive(proc, world, lambda: totp.code_at(mfa_seed, time.time() + offset))
+    print(json.dumps({"final": proc.state.value, "incident": proc.id}), flush=True)
+    proc.shutdown()
+    journal.close()
+    return 0
+
+
+def _drive(proc: Any, world: dict[str, Any], mfa_code: Any) -> None:
+    from breakglass_gui.core import totp
+    from breakglass_gui.core.secret import Secret
+
+    for _ in range(40):
+        if proc.incident.finished:
+            return
+        need = proc.needs()
+        if need == "approvals":
+            signed = {a["role"] for a in proc.incident.approvals}
+            role, who = (
+                ("primary", "drill-ciso")
+                if "primary" not in signed
+                else (
+                    "secondary",
+                    "drill-cfo",
+                )
+            )
+            code = totp.code_at(Secret(world["approver_seeds"][who]), time.time())
+            proc.approve(role, who, code)
+        elif need == "vault":
+            proc.unlock_vault(Secret(world["vault_password"]))
+        elif need == "mfa":
+            proc.verify_mfa(mfa_code())
+        elif need == "accounts":
+            proc.activate(tuple(world["targets"]))
+        elif need == "sessions":
+            for account, purpose in proc.missing_sessions():
+                proc.assume(account, purpose)
+        elif need == "active":
+            proc.end_session()
+        elif need == "revoke":
+            proc.revoke_and_rotate()
+        elif need == "review":
+            proc.write_review(Path(world["journal"]).parent / "review", findings="crash matrix")
+        elif need == "close":
+            proc.close()
+    raise AssertionError(f"stuck in {proc.state}")
+
+
+def _arm(journal_class: Any, kill_at: dict[str, Any]) -> None:
+    """SIGKILL this process right after the matching entry is durably in the journal."""
+    original = journal_class._write  # under append and append_or_hold, after the commit
+    seen = {"n": 0}
+
+    def write(self: Any, incident: str | None, kind: str, payload: dict[str, Any], ts: str) -> Any:
+        entry = original(self, incident, kind, payload, ts)
+        wanted = kill_at.get("payload", {})
+        if kind == kill_at["kind"] and all(payload.get(k) == v for k, v in wanted.items()):
+            seen["n"] += 1
+            if seen["n"] == kill_at.get("nth", 1):
+                os.kill(os.getpid(), signal.SIGKILL)
+        return entry
+
+    journal_class._write = write
+
+
+if __name__ == "__main__":
+    sys.exit(main())
