@@ -39,11 +39,16 @@ def build(options: AppOptions) -> tuple[Controller, MainWindow]:
     return ctl, window
 
 
+def clear_on_quit(app: QApplication, ctl: Controller) -> None:
+    """A console URL we copied does not outlive the app (SPEC §12)."""
+    app.aboutToQuit.connect(ctl.clipboard.clear)
+
+
 def run(options: AppOptions) -> int:
     app = application()
     ctl, window = build(options)
     restore = install_crash_hook(ctl.reporter)
-    app.aboutToQuit.connect(ctl.clipboard.clear)
+    clear_on_quit(app, ctl)
     window.show()
     QTimer.singleShot(0, ctl.start)
     try:
