@@ -22,6 +22,7 @@ from urllib.parse import parse_qs
 from breakglass_gui.drill.mfa import MfaDevices
 
 _SCOPE = re.compile(r"Credential=(?P<key>[^/]+)/\d{8}/(?P<region>[^/]+)/(?P<service>[^/]+)/")
+_STS_SECRET = re.compile(rb"<(?:SecretAccessKey|SessionToken)>([^<]+)</")
 LOOKUP_TARGET = "com.amazonaws.cloudtrail.v20131101.CloudTrail_20131101.LookupEvents"
 ALARM_HISTORY_TARGET = "GraniteServiceVersion20100801.DescribeAlarmHistory"
 PAGE = 50
@@ -72,6 +73,7 @@ class DrillGate:
         self._lookup = lookup
         self.delay_seconds = 0.0  # tests slow the endpoints down (GUI heartbeat, §13)
         self.outages: set[str] = set()  # "sns:Publish"...: answered 503, as AWS does when down
+        self.issued: set[str] = set()  # STS secret keys and session tokens handed out (scans)
         self.requests = 0
         self._lock = threading.Lock()
 
@@ -102,6 +104,8 @@ class DrillGate:
                 json.dumps(result, default=_epoch_seconds).encode(),
                 "application/x-amz-json-1.0",
             )
+        if answer is None and scope and scope.group("service") == "sts":
+            return self._remember_credentials(environ, start_response)
         if answer is None:
             return self._app(environ, start_response)
         status, payload, content_type = answer
@@ -111,6 +115,14 @@ class DrillGate:
             [("Content-Type", content_type), ("Content-Length", str(len(payload)))],
         )
         return [payload]
+
+    def _remember_credentials(self, environ: dict[str, Any], start_response: Any) -> Any:
+        """moto's STS answer, passed on unchanged; the drill notes the secrets it carried so a
+        scan of the workstation can look for every one of them (SPEC §14)."""
+        body = b"".join(self._app(environ, start_response))
+        with self._lock:
+            self.issued.update(m.decode() for m in _STS_SECRET.findall(body))
+        return [body]
 
     def _outage(
         self, service: str, environ: dict[str, Any], body: bytes

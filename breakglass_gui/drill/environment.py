@@ -303,6 +303,37 @@ class DrillEnvironment:
         )
         return len(records)
 
+    def secret_values(self) -> set[str]:
+        """Every secret this drill world created or handed out: the Vault password, unseal
+        shares, tokens and every version of the credential records; the MFA and approver
+        seeds; the STS keys and tokens; the IAM users' current keys and passwords; the
+        federation sign-in tokens. Tests scan the workstation for each of them (SPEC §14)."""
+        values = {self.vault_password.reveal(), *self.vault.unseal_keys, *self.vault.issued}
+        for versions in self.vault.kv.values():
+            for version in versions:
+                values.update(
+                    str(version.data[k])
+                    for k in ("secret_access_key", "console_password")
+                    if k in version.data
+                )
+        values.update(self.devices.seed(serial) for serial in self.serials.values())
+        assert self.config is not None
+        for approver in self.config.approvers:
+            seed = self.approver_secrets.get(approver.id)
+            if seed is not None:
+                values.add(seed.reveal())
+        if self.gate is not None:
+            values |= self.gate.issued
+        values |= set(self.federation.tokens)
+        from moto.iam.models import iam_backends
+
+        for backend in list(iam_backends.get(IAM_ACCOUNT, {}).values()):
+            for user in backend.users.values():
+                values.update(k.secret_access_key for k in user.access_keys)
+                if user.password:
+                    values.add(user.password)
+        return {v for v in values if v}
+
     def mfa_code(self, user: str = USERS[0]) -> str:
         return self.devices.code(self.serials[user])
 

@@ -104,6 +104,7 @@ def _commands(env: DrillEnvironment) -> dict[str, Callable[..., Any]]:
     return {
         "slow_down": env.slow_down,
         "outage": env.outage,
+        "secret_values": lambda: sorted(env.secret_values()),
         "simulate_activity": env.simulate_activity,
         "use_mfa_code": lambda user, code: env.devices.accept(env.serials[user], code),
     }
@@ -328,6 +329,10 @@ class RemoteDrill:
 
     def outage(self, operation: str, down: bool = True) -> None:
         self._call("outage", operation, down)
+
+    def secret_values(self) -> set[str]:
+        """Every secret the drill world created or handed out (for workstation scans)."""
+        return set(self._call("secret_values"))
 
     def simulate_activity(
         self, incident: str, operator: str, user: str, accounts: list[str], since: float
