@@ -56,6 +56,9 @@ MIN_SESSION = 900
 MAX_ROLE_SESSION = 43_200
 
 
+_BARE_KEY = re.compile(r"[A-Za-z0-9_-]{1,64}")
+
+
 class _Problems:
     def __init__(self) -> None:
         self.items: list[str] = []
@@ -77,7 +80,10 @@ class _Table:
             problems.add(path, f"must be a table, not {_kind(data)}")
 
     def key(self, name: str) -> str:
-        return f"{self.path}.{name}" if self.path else name
+        # A key from the file is shown as TOML would write it: bare if it can be, else quoted
+        # and escaped (a hostile key cannot put control characters on the screen).
+        shown = name if _BARE_KEY.fullmatch(name) else _quote(name)
+        return f"{self.path}.{shown}" if self.path else shown
 
     def get(
         self, name: str, kind: type[T], default: T | None = None, *, required: bool = False

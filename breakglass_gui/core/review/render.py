@@ -20,6 +20,10 @@ def md_escape(value: object) -> str:
     return text.replace("\r", " ").replace("\n", "<br>")
 
 
+def _no_control(value: object) -> object:
+    return _CONTROL.sub("\ufffd", value) if isinstance(value, str) else value
+
+
 def _environment(autoescape: bool) -> Any:
     import jinja2
 
@@ -29,6 +33,7 @@ def _environment(autoescape: bool) -> Any:
         undefined=jinja2.StrictUndefined,
         trim_blocks=True,
         lstrip_blocks=True,
+        finalize=_no_control,  # a terminal escape or NUL from CloudTrail shows as U+FFFD
     )
     env.filters["md"] = md_escape
     env.filters["json"] = lambda v: json.dumps(v, indent=2, sort_keys=True, ensure_ascii=False)
