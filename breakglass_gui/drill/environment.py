@@ -44,11 +44,21 @@ VAULT_USER = "breakglass"
 ADMIN_KEY = ("drill-admin", "drill-admin-secret")  # moto accepts any key for the admin side
 
 
-def drill_config_data(vault_address: str) -> dict[str, Any]:
-    members = [
-        {"id": MEMBERS[0], "name": "payments-prod", "environment": "prod"},
-        {"id": MEMBERS[1], "name": "payments-test", "environment": "test"},
-        {"id": MEMBERS[2], "name": "data-lake", "environment": "prod"},
+def member_ids(count: int) -> tuple[str, ...]:
+    """The drill's member accounts: the three named ones, then more for scale benchmarks."""
+    extra = tuple(f"2100000{n:05d}" for n in range(len(MEMBERS) + 1, count + 1))
+    return (MEMBERS + extra)[:count]
+
+
+def drill_config_data(vault_address: str, members: int = len(MEMBERS)) -> dict[str, Any]:
+    names = ("payments-prod", "payments-test", "data-lake")
+    accounts = [
+        {
+            "id": account,
+            "name": names[i] if i < len(names) else f"member-{i + 1:02d}",
+            "environment": "test" if i == 1 else "prod",
+        }
+        for i, account in enumerate(member_ids(members))
     ]
     return {
         "organisation": {
@@ -84,7 +94,7 @@ def drill_config_data(vault_address: str) -> dict[str, Any]:
             "default_user": USERS[0],
             "timeout_seconds": 5,
         },
-        "accounts": [{"id": IAM_ACCOUNT, "name": "tmpl-iam", "environment": "shared"}, *members],
+        "accounts": [{"id": IAM_ACCOUNT, "name": "tmpl-iam", "environment": "shared"}, *accounts],
         "session": {"mfa_mode": "session", "max_duration": 3600, "default_duration": 3600},
         "monitoring": {
             "log_group_account": IAM_ACCOUNT,
@@ -123,6 +133,7 @@ class _Servers:
 @dataclass
 class DrillEnvironment:
     sealed: bool = False
+    members: int = len(MEMBERS)  # member accounts (the 25-account revocation benchmark)
     vault_password: Secret = field(default_factory=lambda: Secret(secrets.token_urlsafe(18)))
     devices: MfaDevices = field(default_factory=MfaDevices)
     approver_secrets: DrillSecrets = field(default_factory=DrillSecrets)
@@ -144,7 +155,7 @@ class DrillEnvironment:
         vault = VaultService(users={VAULT_USER: self.vault_password.reveal()})
         self._servers.vault = vault
         address = vault.serve()
-        self.config_data = drill_config_data(address)
+        self.config_data = drill_config_data(address, self.members)
         self.config = parse_config(self.config_data, drill=True)
         admin = self.admin = admin_sessions(self.endpoint)
         Provisioner(build_blueprint(self.config), admin).apply()

@@ -6,6 +6,9 @@ never leaves access open silently (SPEC §3, §6)."""
 
 from __future__ import annotations
 
+import importlib
+from typing import cast
+
 from PySide6.QtCore import Qt
 from PySide6.QtGui import QAction, QCloseEvent, QKeySequence
 from PySide6.QtWidgets import (
@@ -20,35 +23,46 @@ from PySide6.QtWidgets import (
 
 from breakglass_gui.core.incident import BEFORE_ACTIVE, State
 from breakglass_gui.ui.controller import Controller
-from breakglass_gui.ui.pages.accounts import AccountsPage
-from breakglass_gui.ui.pages.approvals import ApprovalsPage
 from breakglass_gui.ui.pages.base import Page
-from breakglass_gui.ui.pages.done import DonePage
-from breakglass_gui.ui.pages.emergency import EmergencyPage
-from breakglass_gui.ui.pages.ending import EndingPage
-from breakglass_gui.ui.pages.mfa import MfaPage
-from breakglass_gui.ui.pages.recovery import RecoveryPage
-from breakglass_gui.ui.pages.review import ReviewPage
-from breakglass_gui.ui.pages.session import SessionPage
-from breakglass_gui.ui.pages.startup import FirstRunPage, StartupPage
-from breakglass_gui.ui.pages.vault import VaultPage
 from breakglass_gui.ui.widgets.banner import NoticeBar, drill_banner
 from breakglass_gui.ui.widgets.page_stack import PageStack
 
-PAGES: tuple[type[Page], ...] = (
-    StartupPage,
-    FirstRunPage,
-    RecoveryPage,
-    EmergencyPage,
-    ApprovalsPage,
-    VaultPage,
-    MfaPage,
-    AccountsPage,
-    SessionPage,
-    EndingPage,
-    ReviewPage,
-    DonePage,
-)
+# Every page, by name: "module:Class" under ui/pages. A page is imported and built the first
+# time it is shown (or asked for), so the cold start imports and builds only the first ones
+# (SPEC §13: first wizard page painted in 0.35 s).
+PAGES: dict[str, str] = {
+    "startup": "startup:StartupPage",
+    "first_run": "startup:FirstRunPage",
+    "recovery": "recovery:RecoveryPage",
+    "emergency": "emergency:EmergencyPage",
+    "approvals": "approvals:ApprovalsPage",
+    "vault": "vault:VaultPage",
+    "mfa": "mfa:MfaPage",
+    "accounts": "accounts:AccountsPage",
+    "session": "session:SessionPage",
+    "ending": "ending:EndingPage",
+    "review": "review:ReviewPage",
+    "done": "done:DonePage",
+}
+
+
+class Pages(dict[str, Page]):
+    """The window's pages, each built on first use and kept (a dict that fills itself)."""
+
+    def __init__(self, ctl: Controller, stack: PageStack) -> None:
+        super().__init__()
+        self._ctl = ctl
+        self._stack = stack
+
+    def __missing__(self, name: str) -> Page:
+        module, cls = PAGES[name].split(":")
+        page_type = getattr(importlib.import_module(f"breakglass_gui.ui.pages.{module}"), cls)
+        page = cast(Page, page_type(self._ctl))
+        self._stack.add_page(page)
+        self[name] = page
+        return page
+
+
 STEPS = (
     ("emergency", "1  Emergency"),
     ("approvals", "2  Approvals"),
@@ -88,11 +102,8 @@ class MainWindow(QMainWindow):
         row.addWidget(self.stack, 1)
         outer.addLayout(row, 1)
         self.setCentralWidget(central)
-        self.pages: dict[str, Page] = {}
-        for page_type in PAGES:
-            page = page_type(ctl)
-            self.pages[page.name] = page
-            self.stack.add_page(page)
+        self.pages = Pages(ctl, self.stack)
+        self.pages["startup"]
         self.state_label = QLabel()
         self.state_label.setMinimumWidth(360)
         self.statusBar().addPermanentWidget(self.state_label)

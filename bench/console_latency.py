@@ -1,0 +1,131 @@
+#!/usr/bin/env python3
+"""SPEC §13: from the operator's last input to the console URL handed to the browser, the app
+adds at most 50 ms of its own work to the network round trips (AssumeRole, getSigninToken).
+
+Against the drill, an ACTIVE incident re-issues a role session and opens the console, as the
+session window's Re-issue and Open console do. Every network exchange is timed where it
+happens (botocore's before-send → response-received, and the federation fetch); the app's own
+work (journaling with fsync included) is the total minus that. A re-issued session is also
+announced on SNS (§5.3), so the path has three exchanges: AssumeRole, Publish, getSigninToken.
+Prints one JSON line with the medians over the runs.
+"""
+
+from __future__ import annotations
+
+import json
+import statistics
+import sys
+import tempfile
+import time
+from pathlib import Path
+from typing import Any
+
+sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
+
+RUNS = 15
+ROUND_TRIPS = 3  # AssumeRole, SNS Publish (the session notice), getSigninToken
+
+
+class NetworkClock:
+    """Time spent waiting on the network, summed over every exchange."""
+
+    def __init__(self) -> None:
+        self.total = 0.0
+        self.exchanges = 0
+        self._started: float | None = None
+
+    def before_send(self, **kwargs: Any) -> None:
+        self._started = time.perf_counter()
+
+    def received(self, **kwargs: Any) -> None:
+        if self._started is not None:
+            self.total += time.perf_counter() - self._started
+            self.exchanges += 1
+            self._started = None
+
+    def fetch(self, inner: Any) -> Any:
+        def timed(url: str, timeout: float) -> bytes:
+            started = time.perf_counter()
+            try:
+                return bytes(inner(url, timeout))
+            finally:
+                self.total += time.perf_counter() - started
+                self.exchanges += 1
+
+        return timed
+
+
+class HandOff:
+    def __init__(self) -> None:
+        self.at = 0.0
+
+    def open(self, url: Any) -> None:
+        self.at = time.perf_counter()
+        url.wipe()
+
+
+def main() -> int:
+    from breakglass_gui.core.aws import console
+    from breakglass_gui.core.clock import SystemClock
+    from breakglass_gui.core.incident import EmergencyType
+    from breakglass_gui.core.journal import Journal
+    from breakglass_gui.core.procedure import Procedure
+    from breakglass_gui.drill.environment import MEMBERS, REGION, DrillEnvironment
+
+    network = NetworkClock()
+    env = DrillEnvironment().start()
+    local: list[float] = []
+    totals: list[float] = []
+    try:
+        with tempfile.TemporaryDirectory() as folder:
+            journal = Journal(Path(folder) / "journal.sqlite3", SystemClock())
+            browser = HandOff()
+            deps = env.deps(journal, browser=browser)
+            deps.console = console.ConsoleSignIn(
+                console.FederationEndpoint("aws", REGION, override=env.federation.url),
+                fetch=network.fetch(console._https_fetch),
+            )
+            deps.aws.hooks += [
+                ("before-send", network.before_send),
+                ("response-received", network.received),
+            ]
+            proc = Procedure.declare(
+                deps,
+                emergency_type=EmergencyType.AD_OUTAGE.value,
+                operator="drill-operator",
+                duration_seconds=3600,
+                reference="BENCH",
+                justification="Benchmark: time from the last input to the console URL.",
+            )
+            proc.approve("primary", "drill-ciso", env.approver_code("drill-ciso"))
+            proc.approve("secondary", "drill-cfo", env.approver_code("drill-cfo"))
+            proc.unlock_vault(env.vault_credential())
+            proc.verify_mfa(env.mfa_code())
+            proc.activate(MEMBERS[:1])
+            for _ in range(RUNS):
+                network.total, network.exchanges = 0.0, 0
+                started = time.perf_counter()
+                proc.reissue(MEMBERS[0])  # AssumeRole
+                proc.open_console(MEMBERS[0])  # getSigninToken, then the browser
+                total = browser.at - started
+                assert network.exchanges == ROUND_TRIPS, network.exchanges
+                totals.append(total)
+                local.append(total - network.total)
+            proc.shutdown()
+            journal.close()
+    finally:
+        env.stop()
+    print(
+        json.dumps(
+            {
+                "local_ms": statistics.median(local) * 1000,
+                "total_ms": statistics.median(totals) * 1000,
+                "round_trips": ROUND_TRIPS,
+            }
+        )
+    )
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
