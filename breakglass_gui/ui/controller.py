@@ -8,6 +8,7 @@ target); activity polling runs on its own queue so the live panel never waits fo
 from __future__ import annotations
 
 import gc
+import importlib
 import logging
 import time
 from collections.abc import Callable
@@ -53,6 +54,7 @@ class Controller(QObject):
     changed = Signal()  # incident, state or world changed (status bar, sidebar)
     notice = Signal(str, str)  # level ("info", "warn", "error"), text
     ready = Signal()  # the world is up (drill started or config loaded)
+    warmed_up = Signal()  # heavy modules, AWS models and the page modules are loaded
 
     def __init__(self, options: AppOptions, parent: QObject | None = None) -> None:
         super().__init__(parent)
@@ -69,7 +71,7 @@ class Controller(QObject):
         self.journal_problem = ""
         self.start_error = ""
         self.activated_at = 0.0
-        self.warmed = False  # the warm-up (imports, AWS models) has finished
+        self.warmed = False  # the warm-up is over and the window has built every page
         self.clipboard = SecretClipboard(parent=self)
 
     # ----- the world --------------------------------------------------------------------------
@@ -178,7 +180,7 @@ class Controller(QObject):
         self.background.run(self._warm_up, self._warmed)
 
     def _warmed(self, outcome: Outcome) -> None:
-        self.warmed = True
+        self.warmed_up.emit()
 
     def _warm_up(self) -> None:
         """While the operator reads the first page: import and load what the procedure will
@@ -187,6 +189,10 @@ class Controller(QObject):
 
         import breakglass_gui.core.procedure
         import breakglass_gui.core.review.render  # noqa: F401
+        from breakglass_gui.ui.pages import PAGES
+
+        for entry in PAGES.values():  # built later on the GUI thread, imported here
+            importlib.import_module("breakglass_gui.ui.pages." + entry.split(":")[0])
 
         assert self.deps is not None
         region = self.deps.config.organisation.region
