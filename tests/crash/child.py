@@ -53,7 +53,7 @@ def main() -> int:
         sys.stdout.flush()
         if proc.state.value == "ACTIVE":
             proc.end_session()  # the recovery screen leads into revoke-and-rotate
-        offset = 30  # a relaunch uses the next MFA step: the first run used the previous one
+        offset = 30  # a relaunch uses the next MFA step: the first run used the current one
     else:
         proc = Procedure.declare(
             deps,
@@ -63,7 +63,7 @@ def main() -> int:
             duration_seconds=3600,
             reference="CRASH-1",
         )
-        offset = -30
+        offset = 0  # the current step (the previous one could leave the window at a boundary)
     _drive(proc, world, lambda: totp.code_at(mfa_seed, time.time() + offset))
     print(json.dumps({"final": proc.state.value, "incident": proc.id}), flush=True)
     proc.shutdown()
