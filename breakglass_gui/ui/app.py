@@ -7,13 +7,17 @@ from __future__ import annotations
 import sys
 
 from PySide6.QtCore import QTimer
+from PySide6.QtGui import QIcon
 from PySide6.QtWidgets import QApplication
 
+from breakglass_gui.core.resources import resource_path
 from breakglass_gui.ui.context import AppOptions
 from breakglass_gui.ui.controller import Controller
 from breakglass_gui.ui.dialogs.crash import show_crash
 from breakglass_gui.ui.errors import install_crash_hook
 from breakglass_gui.ui.window import MainWindow
+
+DESKTOP_NAME = "breakglass"  # packaging/breakglass.desktop: the entry the window belongs to
 
 
 def application() -> QApplication:
@@ -27,7 +31,8 @@ def application() -> QApplication:
     app = QApplication(sys.argv[:1])
     app.setApplicationName("Break Glass")
     app.setOrganizationName("breakglass")
-    app.setDesktopFileName("breakglass")
+    app.setDesktopFileName(DESKTOP_NAME)
+    app.setWindowIcon(QIcon(str(resource_path("icons", "breakglass.svg"))))
     return app
 
 
