@@ -1,7 +1,13 @@
 #!/usr/bin/env python3
 """Regenerate docs/screenshots/*.png: every page of a GUI drill at 1280×800, offscreen.
 
-    .venv/bin/python scripts/screenshots.py
+    .venv/bin/python scripts/screenshots.py                       # docs/screenshots
+    .venv/bin/python scripts/screenshots.py --dark --scale 2 --out DIR
+
+Every picture is also audited (breakglass_gui/ui/audit.py): text cut by its widget, text
+widgets overlapping, inputs without an accessible name. Problems are printed as LAYOUT lines
+and the exit status is 1; tests/ui/test_screens.py runs this in light and dark palettes at
+100 % and 200 % scale.
 
 Drives the real widgets through a drill with a sealed Vault (so the unseal sub-step shows),
 then relaunches over an unfinished incident for the recovery screen. The drill's secrets in
@@ -21,7 +27,46 @@ os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
 OUT = ROOT / "docs" / "screenshots"
 
 
+def dark_desktop(app: object) -> None:
+    """What a dark desktop theme hands Qt: the Fusion style with a dark palette."""
+    from PySide6.QtGui import QColor, QPalette
+
+    roles = QPalette.ColorRole
+    colours = {
+        roles.Window: "#2b2b2b",
+        roles.WindowText: "#e6e6e6",
+        roles.Base: "#1f1f1f",
+        roles.AlternateBase: "#2f2f2f",
+        roles.Text: "#e6e6e6",
+        roles.Button: "#353535",
+        roles.ButtonText: "#e6e6e6",
+        roles.Highlight: "#2a82da",
+        roles.HighlightedText: "#ffffff",
+        roles.PlaceholderText: "#9a9a9a",
+        roles.ToolTipBase: "#353535",
+        roles.ToolTipText: "#e6e6e6",
+        roles.Link: "#8ab4f8",
+    }
+    palette = QPalette()
+    for role, value in colours.items():
+        palette.setColor(role, QColor(value))
+    app.setStyle("Fusion")  # type: ignore[attr-defined]
+    app.setPalette(palette)  # type: ignore[attr-defined]
+
+
 def main() -> int:
+    import argparse
+
+    parser = argparse.ArgumentParser()
+    parser.add_argument("--dark", action="store_true", help="a dark desktop palette")
+    parser.add_argument("--scale", default="1", help="device pixel ratio (QT_SCALE_FACTOR)")
+    parser.add_argument("--out", type=Path, default=OUT, help="where the pictures go")
+    args = parser.parse_args()
+    os.environ["QT_SCALE_FACTOR"] = args.scale  # before the QApplication exists
+    return shoot(args.out, dark=args.dark)
+
+
+def shoot(OUT: Path, *, dark: bool) -> int:  # noqa: N803 - the module default, overridden
     from breakglass_gui.drill.environment import MEMBERS
     from breakglass_gui.ui.app import application, build
     from breakglass_gui.ui.context import AppOptions
@@ -30,7 +75,10 @@ def main() -> int:
     from breakglass_gui.ui.drill_driver import GuiDriver, ScriptedPrompts
 
     app = application()
+    if dark:
+        dark_desktop(app)
     OUT.mkdir(parents=True, exist_ok=True)
+    problems: list[str] = []
     scratch = Path(tempfile.mkdtemp(prefix="breakglass-shots-"))
 
     def launch(data: Path = scratch, **kwargs: object) -> GuiDriver:
@@ -45,10 +93,14 @@ def main() -> int:
     def shot(driver: GuiDriver, name: str, widget: object = None) -> None:
         from PySide6.QtTest import QTest
 
+        from breakglass_gui.ui.audit import text_problems
+
         QTest.qWait(150)  # let pending layout and paint events run before the grab
         target = widget or driver.window
         target.grab().save(str(OUT / f"{name}.png"))  # type: ignore[attr-defined]
-        print(f"docs/screenshots/{name}.png")
+        print(f"{OUT.name}/{name}.png")
+        for problem in text_problems(target):  # type: ignore[arg-type]
+            problems.append(f"{name}: {problem}")
 
     def close(driver: GuiDriver) -> None:
         done: list[bool] = []
@@ -131,7 +183,9 @@ def main() -> int:
     shot(again, "13-recovery")
     close(again)
     app.quit()
-    return 0
+    for problem in problems:
+        print(f"LAYOUT {problem}")
+    return 1 if problems else 0
 
 
 if __name__ == "__main__":

@@ -6,7 +6,7 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING, Any
 
-from PySide6.QtGui import QBrush, QColor
+from PySide6.QtGui import QBrush
 from PySide6.QtWidgets import (
     QAbstractItemView,
     QDialog,
@@ -21,6 +21,7 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
+from breakglass_gui.ui import theme
 from breakglass_gui.ui.errors import operator_message
 from breakglass_gui.ui.workers import Outcome
 
@@ -107,7 +108,7 @@ class ReadinessDialog(QDialog):
         self.table.setRowCount(len(checks))
         for row, check in enumerate(checks):
             mark = QTableWidgetItem("PASS" if check.ok else "FAIL")
-            mark.setForeground(QBrush(QColor(27, 127, 59) if check.ok else QColor(176, 0, 32)))
+            mark.setForeground(QBrush(theme.colour("ok" if check.ok else "error")))
             self.table.setItem(row, 0, mark)
             for column, text in enumerate((check.name, check.account, check.reason, check.fix), 1):
                 self.table.setItem(row, column, QTableWidgetItem(text))

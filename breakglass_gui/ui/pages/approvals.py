@@ -20,7 +20,8 @@ from PySide6.QtWidgets import (
 
 from breakglass_gui.core.errors import BreakGlassError
 from breakglass_gui.core.secret import Secret
-from breakglass_gui.ui.pages.base import ERROR_STYLE, NOTE_STYLE, Page, wrapped
+from breakglass_gui.ui import theme
+from breakglass_gui.ui.pages.base import NOTE_STYLE, Page, wrapped
 
 if TYPE_CHECKING:
     from breakglass_gui.core.incident import Request
@@ -75,7 +76,7 @@ class SignOff(QGroupBox):
         self.code = QLineEdit()
         self.code.setEchoMode(QLineEdit.EchoMode.Password)
         self.code.setValidator(QRegularExpressionValidator(CODE, self.code))
-        self.code.setPlaceholderText("6-digit code from the approver's authenticator")
+        self.code.setPlaceholderText("6-digit code")
         page.add_field(form, f"{role}.code", "&Code" if role == "primary" else "C&ode", self.code)
         row = QHBoxLayout()
         self.status = QLabel("Not signed yet.")
@@ -137,10 +138,10 @@ class ApprovalsPage(Page):
             done = signed.get(role)
             if done:
                 signoff.status.setText(f"Signed by {done['approver']} at {done.get('at', '')}.")
-                signoff.status.setStyleSheet("color: #1b7f3b; font-weight: bold;")
+                signoff.status.setStyleSheet(theme.style("ok", bold=True))
             else:
                 signoff.status.setText("Not signed yet." if eligible else "No eligible approver.")
-                signoff.status.setStyleSheet("" if eligible else ERROR_STYLE)
+                signoff.status.setStyleSheet("" if eligible else theme.style("error"))
             signoff.setEnabled(done is None)
             names = ", ".join(a.name for a in eligible) or "nobody in the roster"
             lines.append(f"{ROLES[role][0]}: {names}.")

@@ -18,11 +18,11 @@ from PySide6.QtWidgets import (
 )
 
 from breakglass_gui.core.errors import BreakGlassError
+from breakglass_gui.ui import theme
 
 if TYPE_CHECKING:
     from breakglass_gui.ui.controller import Controller
 
-ERROR_STYLE = "color: #b00020;"
 NOTE_STYLE = "color: palette(placeholder-text);"
 
 
@@ -57,7 +57,7 @@ class Page(QWidget):
         outer.addWidget(self.intro_label)
         self.body = QVBoxLayout()
         outer.addLayout(self.body, 1)
-        self.error = wrapped(style=ERROR_STYLE)
+        self.error = wrapped(style=theme.style("error"))
         self.error.setObjectName("page-error")
         self.error.setAccessibleName("Error")
         self.error.hide()
@@ -108,7 +108,7 @@ class Page(QWidget):
         column.addWidget(widget)
         if note:
             column.addWidget(wrapped(note, NOTE_STYLE))
-        error = wrapped(style=ERROR_STYLE)
+        error = wrapped(style=theme.style("error"))
         error.setObjectName(f"{name}-error")
         error.hide()
         column.addWidget(error)

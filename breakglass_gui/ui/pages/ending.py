@@ -6,9 +6,10 @@ from __future__ import annotations
 from typing import TYPE_CHECKING
 
 from PySide6.QtCore import QObject, Signal
-from PySide6.QtGui import QBrush, QColor
+from PySide6.QtGui import QBrush
 from PySide6.QtWidgets import QHeaderView, QTreeWidget, QTreeWidgetItem
 
+from breakglass_gui.ui import theme
 from breakglass_gui.ui.pages.base import Page
 
 if TYPE_CHECKING:
@@ -16,11 +17,7 @@ if TYPE_CHECKING:
     from breakglass_gui.ui.controller import Controller
 
 STATUS_TEXT = {"pending": "waiting", "running": "running…", "done": "done", "failed": "FAILED"}
-STATUS_COLOUR = {
-    "done": QColor(27, 127, 59),
-    "failed": QColor(176, 0, 32),
-    "running": QColor(154, 91, 0),
-}
+STATUS_TONE: dict[str, theme.Tone] = {"done": "ok", "failed": "error", "running": "warn"}
 
 
 def step_label(key: str, config: Config) -> str:
@@ -90,7 +87,8 @@ class EndingPage(Page):
             self.items[key] = item
         item.setText(1, STATUS_TEXT.get(status, status))
         item.setText(2, detail)
-        colour = STATUS_COLOUR.get(status)
+        tone = STATUS_TONE.get(status)
+        colour = theme.colour(tone) if tone else None
         item.setForeground(1, QBrush(colour) if colour is not None else QBrush())
         return item
 

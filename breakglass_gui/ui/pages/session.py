@@ -16,7 +16,8 @@ from PySide6.QtWidgets import (
 )
 
 from breakglass_gui.core.errors import BreakGlassError
-from breakglass_gui.ui.pages.base import ERROR_STYLE, Page, wrapped
+from breakglass_gui.ui import theme
+from breakglass_gui.ui.pages.base import Page, wrapped
 from breakglass_gui.ui.widgets.activity_panel import ActivityPanel
 from breakglass_gui.ui.workers import Outcome
 
@@ -25,7 +26,6 @@ if TYPE_CHECKING:
     from breakglass_gui.ui.controller import Controller
 
 WARN_AT = (600, 120)  # seconds left: warnings at 10 and 2 minutes (SPEC §3)
-WARN_STYLE = "color: #9a5b00; font-weight: bold;"
 
 
 def countdown(seconds: float) -> str:
@@ -82,7 +82,7 @@ class SessionPage(Page):
 
     def __init__(self, ctl: Controller) -> None:
         super().__init__(ctl)
-        self.degraded = wrapped(style=ERROR_STYLE + " font-weight: bold;")
+        self.degraded = wrapped(style=theme.style("error", bold=True))
         self.degraded.setObjectName("degraded-banner")
         self.degraded.hide()
         self.body.addWidget(self.degraded)
@@ -150,12 +150,14 @@ class SessionPage(Page):
             session = p.sessions.get(account)
             if session is None:
                 row.left.setText("no session: Re-issue")
-                row.left.setStyleSheet(ERROR_STYLE)
+                row.left.setStyleSheet(theme.style("error"))
                 continue
             left = session.expires - now
             row.left.setText(countdown(left))
             level = sum(1 for mark in WARN_AT if left <= mark)
-            row.left.setStyleSheet("" if level == 0 else WARN_STYLE if level == 1 else ERROR_STYLE)
+            row.left.setStyleSheet(
+                "" if level == 0 else theme.style("warn" if level == 1 else "error", bold=True)
+            )
             if level > row.warned and left > 0 and row.purpose == "target":
                 row.warned = level
                 minutes = WARN_AT[level - 1] // 60

@@ -11,6 +11,8 @@ from PySide6.QtCore import Qt, QTimer
 from PySide6.QtGui import QFontDatabase
 from PySide6.QtWidgets import QFormLayout, QGroupBox, QLabel, QVBoxLayout, QWidget
 
+from breakglass_gui.ui import theme
+
 if TYPE_CHECKING:
     from breakglass_gui.drill.remote import RemoteDrill
 
@@ -28,7 +30,7 @@ class DrillPanel(QWidget):
         self.setObjectName("drill-panel")
         layout = QVBoxLayout(self)
         title = QLabel("DRILL PANEL — simulated secrets")
-        title.setStyleSheet("font-weight: bold; color: #9a5b00;")
+        title.setStyleSheet(theme.style("warn", bold=True))
         layout.addWidget(title)
         mono = QFontDatabase.systemFont(QFontDatabase.SystemFont.FixedFont)
         mono.setPointSizeF(mono.pointSizeF() * 1.2)
@@ -45,6 +47,8 @@ class DrillPanel(QWidget):
         for heading, rows in groups:
             box = QGroupBox(heading)
             form = QFormLayout(box)
+            # The dock is narrow: a caption that does not fit beside its value goes above it.
+            form.setRowWrapPolicy(QFormLayout.RowWrapPolicy.WrapLongRows)
             for key, caption in rows:
                 value = QLabel()
                 value.setFont(mono)
