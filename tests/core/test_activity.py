@@ -22,6 +22,7 @@ from breakglass_gui.core.aws.sources import (
 )
 from breakglass_gui.core.clock import ManualClock
 from breakglass_gui.core.secret import Secret
+from tests.fakes.aws_answers import lookup_page
 
 INCIDENT = "BG-20270101-ABCD"
 ROLE = "a-tmpl-prod-rol-break-glass"
@@ -152,18 +153,6 @@ def test_a_huge_record_is_refused() -> None:
         parse_record("x" * 300_000)
 
 
-def _lookup_page(events: list[dict[str, Any]], token: str | None) -> dict[str, Any]:
-    page: dict[str, Any] = {
-        "Events": [
-            {"EventId": e["eventID"], "EventName": e["eventName"], "CloudTrailEvent": json.dumps(e)}
-            for e in events
-        ]
-    }
-    if token:
-        page["NextToken"] = token
-    return page
-
-
 def _cloudtrail() -> Any:
     return ClientFactory().client(
         "cloudtrail", AwsCredentials("AKIDEXAMPLE", Secret("x" * 40)), "eu-central-1"
@@ -183,15 +172,15 @@ def test_lookup_events_follows_every_page_and_filters_client_side() -> None:
             "EndTime": ANY,
             "MaxResults": 50,
         }
-        stub.add_response("lookup_events", _lookup_page([record(eventID="1")], "p2"), expected)
+        stub.add_response("lookup_events", lookup_page([record(eventID="1")], "p2"), expected)
         stub.add_response(
             "lookup_events",
-            _lookup_page([record(eventID="2"), record(eventID="x", session="someone")], "p3"),
+            lookup_page([record(eventID="2"), record(eventID="x", session="someone")], "p3"),
             {**expected, "NextToken": "p2"},
         )
         stub.add_response(
             "lookup_events",
-            _lookup_page([record(eventID="3")], None),
+            lookup_page([record(eventID="3")], None),
             {**expected, "NextToken": "p3"},
         )
         events = source.poll()
@@ -208,7 +197,7 @@ def test_lookup_events_requeries_with_an_overlap_so_late_events_are_caught() -> 
     starts: list[datetime] = []
     with Stubber(client) as stub:
         for _ in range(2):
-            stub.add_response("lookup_events", _lookup_page([record(eventID="1")], None))
+            stub.add_response("lookup_events", lookup_page([record(eventID="1")], None))
         client.meta.events.register(
             "provide-client-params.cloudtrail.LookupEvents",
             lambda params, **kw: starts.append(params["StartTime"]),

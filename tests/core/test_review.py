@@ -15,6 +15,7 @@ from breakglass_gui.core.incident import State
 from breakglass_gui.core.review.data import build_review
 from breakglass_gui.core.review.export import atomic_write
 from breakglass_gui.core.review.render import md_escape, render_html, render_markdown
+from tests.fakes.aws_answers import hook_answer
 from tests.fakes.world import World
 
 EVIL = "<script>alert(1)</script>"
@@ -22,8 +23,6 @@ EVIL = "<script>alert(1)</script>"
 
 def alarm_history(params: dict[str, Any]) -> Any:
     """moto lacks DescribeAlarmHistory: answer as CloudWatch does (one alarm fired)."""
-    from botocore.awsrequest import AWSResponse
-
     name = params["AlarmName"]
     fired = "user-login" in name
     items = (
@@ -37,7 +36,7 @@ def alarm_history(params: dict[str, Any]) -> Any:
         if fired
         else []
     )
-    return AWSResponse("https://monitoring", 200, {}, None), {"AlarmHistoryItems": items}
+    return hook_answer({"AlarmHistoryItems": items})
 
 
 @pytest.fixture

@@ -8,9 +8,9 @@ import json
 from typing import Any
 
 import boto3
-from botocore.awsrequest import AWSResponse
 from botocore.response import StreamingBody
 
+from tests.fakes.aws_answers import hook_answer
 from tests.fakes.world import IAM_ACCOUNT, REGION, World
 
 LAMBDA = f"arn:aws:lambda:{REGION}:{IAM_ACCOUNT}:function:break-glass-rotation"
@@ -30,7 +30,7 @@ def lambda_response(payload: dict[str, Any], function_error: str | None = None) 
     }
     if function_error:
         parsed["FunctionError"] = function_error
-    return AWSResponse("https://lambda", 200, {}, None), parsed
+    return hook_answer(parsed)
 
 
 def rotating_lambda(world: World, seen: list[dict[str, Any]]) -> Any:

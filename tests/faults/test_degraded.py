@@ -4,10 +4,12 @@ revocation failing. Each is journaled and the incident still closes with nothing
 
 from __future__ import annotations
 
+from typing import Any
+
 import pytest
-from botocore.awsrequest import AWSResponse
 
 from breakglass_gui.core.incident import State
+from tests.fakes.aws_answers import hook_answer
 from tests.fakes.world import World
 from tests.faults.matrix import once
 
@@ -35,10 +37,10 @@ def test_the_activity_source_failing_is_journaled_and_polling_goes_on(world: Wor
     assert proc.state is State.CLOSED and world.journal.verify().ok
 
 
-def _alarm_history(params: dict[str, object]) -> tuple[AWSResponse, dict[str, object]]:
+def _alarm_history(params: dict[str, Any]) -> Any:
     """moto has no DescribeAlarmHistory: AWS's answer for an alarm that fired."""
     item = {"AlarmName": params["AlarmName"], "HistorySummary": "Alarm updated from OK to ALARM"}
-    return AWSResponse("https://monitoring", 200, {}, None), {"AlarmHistoryItems": [item]}
+    return hook_answer({"AlarmHistoryItems": [item]})
 
 
 @pytest.mark.parametrize("down", [False, True])

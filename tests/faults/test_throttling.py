@@ -9,10 +9,8 @@ CloudTrail's 2 requests per second per account and region.
 
 from __future__ import annotations
 
-import json
 from typing import Any
 
-from botocore.awsrequest import AWSResponse
 from botocore.exceptions import ClientError
 from botocore.stub import Stubber
 
@@ -21,6 +19,7 @@ from breakglass_gui.core.aws.sources import Buckets, LookupEventsSource, Scope
 from breakglass_gui.core.clock import ManualClock
 from breakglass_gui.core.incident import State
 from breakglass_gui.core.secret import Secret
+from tests.fakes.aws_answers import hook_answer, lookup_page
 from tests.fakes.world import ROLE, TARGETS, World
 from tests.faults.matrix import journaled, nothing_lost, raised
 
@@ -68,23 +67,6 @@ def _records(incident: str, ids: range) -> list[dict[str, Any]]:
     ]
 
 
-def _page(records: list[dict[str, Any]], token: str | None) -> dict[str, Any]:
-    page: dict[str, Any] = {
-        "Events": [
-            {"EventId": r["eventID"], "EventName": r["eventName"], "CloudTrailEvent": json.dumps(r)}
-            for r in records
-        ]
-    }
-    if token:
-        page["NextToken"] = token
-    return page
-
-
-def _answer(parsed: dict[str, Any]) -> tuple[AWSResponse, dict[str, Any]]:
-    """What a before-call hook returns in place of the HTTP exchange."""
-    return AWSResponse("https://cloudtrail", 200, {}, None), parsed
-
-
 def test_cloudtrail_throttling_mid_pagination_loses_no_page(make_world: Any) -> None:
     world: World = make_world(monitoring__lookup_events=True)
     proc = world.drive(world.declare(), State.MFA_VERIFIED)
@@ -97,8 +79,8 @@ def test_cloudtrail_throttling_mid_pagination_loses_no_page(make_world: Any) -> 
         if calls["n"] == 2:  # the second page of the first poll is refused
             raise _throttled("LookupEvents")
         if params.get("NextToken") == "p2":
-            return _answer(_page(_records(proc.id, range(50, 80)), None))
-        return _answer(_page(_records(proc.id, range(50)), "p2"))
+            return hook_answer(lookup_page(_records(proc.id, range(50, 80)), None))
+        return hook_answer(lookup_page(_records(proc.id, range(50)), "p2"))
 
     world.faults.answers["cloudtrail.LookupEvents"] = lookup
     assert proc.activity.poll() == []
@@ -136,7 +118,7 @@ def test_lookup_events_stays_under_1_5_requests_per_second_over_60_s_with_no_pag
         for i in range(120):
             token = f"t{i}" if i % 4 != 3 else None
             stub.add_response(
-                "lookup_events", _page(_records(scope.incident_id, range(i, i + 1)), token)
+                "lookup_events", lookup_page(_records(scope.incident_id, range(i, i + 1)), token)
             )
         seen: set[str] = set()
         while clock.now() < 1_800_000_060.0:
