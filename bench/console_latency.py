@@ -70,6 +70,7 @@ def main() -> int:
     from breakglass_gui.core.incident import EmergencyType
     from breakglass_gui.core.journal import Journal
     from breakglass_gui.core.procedure import Procedure
+    from breakglass_gui.drill.autopilot import to_access
     from breakglass_gui.drill.environment import MEMBERS, REGION, DrillEnvironment
 
     network = NetworkClock()
@@ -97,10 +98,7 @@ def main() -> int:
                 reference="BENCH",
                 justification="Benchmark: time from the last input to the console URL.",
             )
-            proc.approve("primary", "drill-ciso", env.approver_code("drill-ciso"))
-            proc.approve("secondary", "drill-cfo", env.approver_code("drill-cfo"))
-            proc.unlock_vault(env.vault_credential())
-            proc.verify_mfa(env.mfa_code())
+            to_access(env, proc)
             proc.activate(MEMBERS[:1])
             for _ in range(RUNS):
                 network.total, network.exchanges = 0.0, 0

@@ -26,6 +26,7 @@ def revoke_and_rotate_seconds(members: int) -> float:
     from breakglass_gui.core.incident import EmergencyType, State
     from breakglass_gui.core.journal import Journal
     from breakglass_gui.core.procedure import Procedure
+    from breakglass_gui.drill.autopilot import to_access
     from breakglass_gui.drill.environment import DrillEnvironment, member_ids
 
     env = DrillEnvironment(members=members).start()
@@ -40,10 +41,7 @@ def revoke_and_rotate_seconds(members: int) -> float:
                 reference="BENCH",
                 justification="Benchmark: revoke and rotate across many accounts.",
             )
-            proc.approve("primary", "drill-ciso", env.approver_code("drill-ciso"))
-            proc.approve("secondary", "drill-cfo", env.approver_code("drill-cfo"))
-            proc.unlock_vault(env.vault_credential())
-            proc.verify_mfa(env.mfa_code())
+            to_access(env, proc)
             proc.activate(member_ids(members))
             proc.end_session()
             assert env.gate is not None
