@@ -122,6 +122,22 @@ class DrillSecrets:
         self._values[approver_id] = secret
 
 
+class DrillCodes:
+    """What the people of a drill would type: shared by the in-process and the child world."""
+
+    approver_secrets: DrillSecrets
+    vault_password: Secret
+
+    def approver_code(self, approver: str) -> str:
+        secret = self.approver_secrets.get(approver)
+        assert secret is not None
+        return totp.code_at(secret, time.time())
+
+    def vault_credential(self) -> Secret:
+        """A fresh copy of the drill's Vault password (the app wipes what it is given)."""
+        return Secret(self.vault_password.reveal())
+
+
 @dataclass
 class _Servers:
     moto: Any = None
@@ -131,7 +147,7 @@ class _Servers:
 
 
 @dataclass
-class DrillEnvironment:
+class DrillEnvironment(DrillCodes):
     sealed: bool = False
     members: int = len(MEMBERS)  # member accounts (the 25-account revocation benchmark)
     vault_password: Secret = field(default_factory=lambda: Secret(secrets.token_urlsafe(18)))
@@ -347,15 +363,6 @@ class DrillEnvironment:
 
     def mfa_code(self, user: str = USERS[0]) -> str:
         return self.devices.code(self.serials[user])
-
-    def approver_code(self, approver: str) -> str:
-        secret = self.approver_secrets.get(approver)
-        assert secret is not None
-        return totp.code_at(secret, time.time())
-
-    def vault_credential(self) -> Secret:
-        """A fresh copy of the drill's Vault password (the app wipes what it is given)."""
-        return Secret(self.vault_password.reveal())
 
     def unseal_shares(self) -> list[Secret]:
         return [Secret(k) for k in self.vault.unseal_keys[: self.vault.threshold]]

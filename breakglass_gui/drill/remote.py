@@ -42,6 +42,7 @@ from breakglass_gui.core.journal import Journal
 from breakglass_gui.core.secret import Secret
 from breakglass_gui.drill.environment import (
     USERS,
+    DrillCodes,
     DrillEnvironment,
     DrillSecrets,
     admin_sessions,
@@ -149,7 +150,7 @@ def serve(conn: Connection, sealed: bool) -> None:
 # ----- the app's side -------------------------------------------------------------------------
 
 
-class RemoteDrill:
+class RemoteDrill(DrillCodes):
     """The drill world as the app sees it: the same questions as `DrillEnvironment`."""
 
     def __init__(self, *, sealed: bool = False) -> None:
@@ -310,14 +311,6 @@ class RemoteDrill:
     def mfa_code(self, user: str = USERS[0], at: float | None = None) -> str:
         seed = Secret(self.world.mfa_seeds[self.serials[user]])
         return totp.code_at(seed, time.time() if at is None else at)
-
-    def approver_code(self, approver: str) -> str:
-        secret = self.approver_secrets.get(approver)
-        assert secret is not None
-        return totp.code_at(secret, time.time())
-
-    def vault_credential(self) -> Secret:
-        return Secret(self.vault_password.reveal())
 
     def unseal_shares(self) -> list[Secret]:
         return [Secret(k) for k in self.unseal_keys[: self.threshold]]
