@@ -1,14 +1,26 @@
-# Shared by scripts/drill and scripts/test: a project-local virtual environment with what is
-# needed installed (idempotent; a second run only checks).
+# Shared by scripts/drill, scripts/test and scripts/package: a project-local virtual environment
+# with what is needed installed (idempotent; a second run only checks).
 set -eu
 cd "$(dirname "$0")/.."
 PYTHON="${PYTHON:-python3}"
 if [ ! -x .venv/bin/python ]; then
     "$PYTHON" -m venv .venv
 fi
-extras="${BOOTSTRAP_EXTRAS:?set BOOTSTRAP_EXTRAS to app or test}"
+extras="${BOOTSTRAP_EXTRAS:?set BOOTSTRAP_EXTRAS to app, package or test}"
 stamp=".venv/.installed-$extras"
-if [ ! -f "$stamp" ] || [ pyproject.toml -nt "$stamp" ]; then
+# What a wider install already covers: test includes package (pyinstaller), both include app.
+case "$extras" in
+    app) covered_by="app package test" ;;
+    package) covered_by="package test" ;;
+    *) covered_by="$extras" ;;
+esac
+installed=""
+for wider in $covered_by; do
+    if [ -f ".venv/.installed-$wider" ] && [ ! pyproject.toml -nt ".venv/.installed-$wider" ]; then
+        installed="$wider"
+    fi
+done
+if [ -z "$installed" ]; then
     .venv/bin/python -m pip install --quiet --upgrade pip
     if [ "$extras" = "app" ]; then
         .venv/bin/python -m pip install --quiet -e .
