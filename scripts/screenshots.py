@@ -5,9 +5,10 @@
     .venv/bin/python scripts/screenshots.py --dark --scale 2 --out DIR
 
 Every picture is also audited (breakglass_gui/ui/audit.py): text cut by its widget, text
-widgets overlapping, inputs without an accessible name. Problems are printed as LAYOUT lines
-and the exit status is 1; tests/ui/test_screens.py runs this in light and dark palettes at
-100 % and 200 % scale.
+widgets overlapping, inputs without an accessible name, a Tab order that does not follow the
+page, controls without a unique Alt+letter. Problems are printed as LAYOUT lines (an exception
+in a slot as a CRASH line) and the exit status is 1; tests/ui/test_screens.py runs this in
+light and dark palettes at 100 % and 200 % scale.
 
 Drives the real widgets through a drill with a sealed Vault (so the unseal sub-step shows),
 then relaunches over an unfinished incident for the recovery screen. The drill's secrets in
@@ -75,6 +76,14 @@ def shoot(OUT: Path, *, dark: bool) -> int:  # noqa: N803 - the module default, 
     from breakglass_gui.ui.drill_driver import GuiDriver, ScriptedPrompts
 
     app = application()
+    crashes: list[str] = []
+
+    def hook(kind: type[BaseException], error: BaseException, tb: object) -> None:
+        """An exception in a slot is printed by Qt and the run goes on: count it as a failure."""
+        crashes.append(f"{kind.__name__}: {error}")
+        sys.__excepthook__(kind, error, tb)  # type: ignore[arg-type]
+
+    sys.excepthook = hook
     if dark:
         dark_desktop(app)
     OUT.mkdir(parents=True, exist_ok=True)
@@ -93,13 +102,13 @@ def shoot(OUT: Path, *, dark: bool) -> int:  # noqa: N803 - the module default, 
     def shot(driver: GuiDriver, name: str, widget: object = None) -> None:
         from PySide6.QtTest import QTest
 
-        from breakglass_gui.ui.audit import text_problems
+        from breakglass_gui.ui.audit import keyboard_problems, text_problems
 
         QTest.qWait(150)  # let pending layout and paint events run before the grab
         target = widget or driver.window
         target.grab().save(str(OUT / f"{name}.png"))  # type: ignore[attr-defined]
         print(f"{OUT.name}/{name}.png")
-        for problem in text_problems(target):  # type: ignore[arg-type]
+        for problem in text_problems(target) + keyboard_problems(target):  # type: ignore[arg-type]
             problems.append(f"{name}: {problem}")
 
     def close(driver: GuiDriver) -> None:
@@ -185,7 +194,9 @@ def shoot(OUT: Path, *, dark: bool) -> int:  # noqa: N803 - the module default, 
     app.quit()
     for problem in problems:
         print(f"LAYOUT {problem}")
-    return 1 if problems else 0
+    for crash in crashes:
+        print(f"CRASH {crash}")
+    return 1 if problems or crashes else 0
 
 
 if __name__ == "__main__":

@@ -1,10 +1,14 @@
-"""A layout audit for the screenshot check (issue 6 / SPEC §15): visible text that does not fit
-its widget, and text widgets that overlap. Used by scripts/screenshots.py --check, which
-tests/ui/test_screens.py runs in light and dark palettes, at 100 % and 200 % scale."""
+"""An audit of what the operator sees and how a keyboard gets through it (issue 6 / SPEC §15):
+visible text that does not fit its widget, text widgets that overlap, inputs a screen reader
+cannot name, a Tab order that does not follow the page, and controls without a mnemonic (or
+two sharing one). scripts/screenshots.py runs it on every picture; tests/ui/test_screens.py runs
+that in light and dark palettes, at 100 % and 200 % scale."""
 
 from __future__ import annotations
 
-from PySide6.QtCore import QRect, Qt
+from itertools import pairwise
+
+from PySide6.QtCore import QPoint, QRect, Qt
 from PySide6.QtWidgets import (
     QAbstractButton,
     QAbstractScrollArea,
@@ -14,6 +18,7 @@ from PySide6.QtWidgets import (
     QLabel,
     QLineEdit,
     QListWidget,
+    QMenuBar,
     QPlainTextEdit,
     QPushButton,
     QRadioButton,
@@ -122,3 +127,165 @@ def text_problems(root: QWidget) -> list[str]:
                     f"{second.objectName() or _text(second)[:20]!r}"
                 )
     return problems
+
+
+# ----- keyboard --------------------------------------------------------------------------------
+
+
+def _box(widget: QWidget, root: QWidget) -> QRect:
+    return QRect(widget.mapTo(root, QPoint(0, 0)), widget.size())
+
+
+def _name(widget: QWidget) -> str:
+    text = _text(widget)
+    return widget.objectName() or (repr(text[:30]) if text else type(widget).__name__)
+
+
+def _deepest_proxy(widget: QWidget) -> QWidget | None:
+    proxy = widget.focusProxy()
+    while proxy is not None and proxy.focusProxy() is not None:
+        proxy = proxy.focusProxy()
+    return proxy
+
+
+def _lands_on(widget: QWidget, root: QWidget) -> QWidget | None:
+    """Where the focus goes when Tab moves forward onto `widget`, as Qt decides it: a widget
+    with a focus proxy hands it on (unless it is a part of that proxy, like a spin box's line
+    edit); hidden, disabled and no-Tab widgets are passed over."""
+    proxy = _deepest_proxy(widget)
+    if proxy is not None and proxy.isAncestorOf(widget):
+        return None
+    target = proxy or widget
+    if not (root.isAncestorOf(widget) and widget.isVisibleTo(root) and widget.isEnabled()):
+        return None
+    if not target.isEnabled() or not target.focusPolicy() & Qt.FocusPolicy.TabFocus:
+        return None
+    return target
+
+
+def _after(current: QWidget, root: QWidget) -> QWidget | None:
+    """The widget Tab moves to from `current`: the next one in the chain that takes it."""
+    test = current.nextInFocusChain()
+    while test is not None and test is not current:
+        target = _lands_on(test, root)
+        if target is not None:
+            return target
+        test = test.nextInFocusChain()
+    return None
+
+
+def focus_chain(root: QWidget) -> list[QWidget]:
+    """Where Tab goes under `root`, press after press, from the first widget that takes focus
+    until it comes back to one it has already visited."""
+    first = _after(root, root)
+    chain: list[QWidget] = []
+    current = first
+    while current is not None and current not in chain:
+        chain.append(current)
+        current = _after(current, root)
+    return chain
+
+
+def _tab_stops(root: QWidget) -> list[QWidget]:
+    stops = (_lands_on(widget, root) for widget in root.findChildren(QWidget))
+    return list(dict.fromkeys(stop for stop in stops if stop is not None))
+
+
+def _order_problems(chain: list[QWidget], root: QWidget) -> list[str]:
+    problems = []
+    for first, second in pairwise(chain):
+        a, b = _box(first, root), _box(second, root)
+        same_column = b.left() < a.right() and a.left() < b.right()
+        same_row = b.top() < a.bottom() and a.top() < b.bottom()
+        back_up = b.bottom() < a.top() and (same_column or b.right() <= a.left())
+        back_left = same_row and b.right() <= a.left()
+        if back_up or back_left:
+            where = "up" if back_up else "left"
+            problems.append(f"Tab goes back {where} from {_name(first)} to {_name(second)}")
+    return problems
+
+
+def tab_order_problems(root: QWidget) -> list[str]:
+    """Tab must read the page as a person does: down a column, left to right along a row, then
+    on to the next column. A step back up the same column, or back left along the same row or
+    across to an earlier column, is reported. Tab goes round in a circle, so the circle is read
+    from the widget where it reads best: the one wrap from the end back to the start is free."""
+    chain = focus_chain(root)
+    problems = [
+        f"Tab never reaches {_name(stop)}" for stop in _tab_stops(root) if stop not in chain
+    ]
+    if chain and _after(chain[-1], root) is not chain[0]:
+        back = _after(chain[-1], root)
+        assert back is not None
+        problems.append(
+            f"Tab is caught in a loop: from {_name(chain[-1])} it goes back to {_name(back)}"
+        )
+        return problems + _order_problems(chain, root)
+    rounds = [_order_problems(chain[i:] + chain[:i], root) for i in range(len(chain))]
+    return problems + min(rounds, key=len, default=[])
+
+
+def mnemonic(text: str) -> str | None:
+    """The Alt+letter of a Qt text ('&&' is a literal ampersand), lower case; None if none."""
+    index = 0
+    while (index := text.find("&", index)) != -1 and index + 1 < len(text):
+        if text[index + 1] != "&":
+            return text[index + 1].lower()
+        index += 2
+    return None
+
+
+def _takes_focus(widget: QWidget) -> bool:
+    """Alt+letter on a caption does what QLabel does: nothing when its buddy's own focus policy
+    is NoFocus (even if a proxy would take it), else focus to the buddy or its proxy — which
+    must be a control that accepts it, not a container that silently swallows the key."""
+    if widget.focusPolicy() == Qt.FocusPolicy.NoFocus:
+        return False
+    target = _deepest_proxy(widget) or widget
+    return bool(target.focusPolicy() & Qt.FocusPolicy.TabFocus)
+
+
+def _menu_mnemonics(root: QWidget) -> dict[str, str]:
+    keys: dict[str, str] = {}
+    for bar in root.findChildren(QMenuBar):
+        for action in bar.actions():
+            key = mnemonic(action.text())
+            if key:
+                keys[key] = f"menu {action.text().replace('&', '')!r}"
+    return keys
+
+
+def mnemonic_problems(root: QWidget) -> list[str]:
+    """Every visible button and every field caption carries an Alt+letter, and no two of them
+    (nor a menu of the menu bar) share one: a shared letter only moves the focus between them."""
+    problems = []
+    taken = _menu_mnemonics(root)
+    controls: list[tuple[QWidget, str]] = []
+    for widget in root.findChildren(QWidget):
+        if not widget.isVisibleTo(root) or widget.objectName().startswith("qt_"):
+            continue
+        if widget.property("repeated"):
+            continue  # one per row of a list (Open console per account): reached by Tab
+        if isinstance(widget, QAbstractButton) and widget.text().strip():
+            if widget.focusPolicy() & Qt.FocusPolicy.TabFocus:
+                controls.append((widget, widget.text()))
+        elif isinstance(widget, QLabel) and (buddy := widget.buddy()) is not None:
+            if not buddy.isVisibleTo(root):
+                continue
+            if _takes_focus(buddy):
+                controls.append((widget, widget.text()))
+            elif mnemonic(widget.text()):
+                problems.append(f"{_name(widget)}: its Alt+letter leads to no control")
+    for widget, text in controls:
+        key = mnemonic(text)
+        if key is None:
+            problems.append(f"{_name(widget)} has no mnemonic (Alt+letter)")
+        elif key in taken:
+            problems.append(f"{_name(widget)} and {taken[key]} share Alt+{key.upper()}")
+        else:
+            taken[key] = _name(widget)
+    return problems
+
+
+def keyboard_problems(root: QWidget) -> list[str]:
+    return tab_order_problems(root) + mnemonic_problems(root)

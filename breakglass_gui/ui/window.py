@@ -25,6 +25,7 @@ from breakglass_gui.core.incident import BEFORE_ACTIVE, State
 from breakglass_gui.ui.controller import Controller
 from breakglass_gui.ui.pages import PAGES
 from breakglass_gui.ui.pages.base import Page
+from breakglass_gui.ui.tab_order import chain_order, follow
 from breakglass_gui.ui.widgets.banner import NoticeBar, drill_banner
 from breakglass_gui.ui.widgets.page_stack import PageStack
 
@@ -111,7 +112,7 @@ class MainWindow(QMainWindow):
         quit_action.setShortcut(QKeySequence.StandardKey.Quit)
         quit_action.triggered.connect(self.close)
         incident.addAction(quit_action)
-        admin = self.menuBar().addMenu("&Administration")
+        admin = self.menuBar().addMenu("Ad&ministration")
         self.enrol_action = QAction("&Enrol an approver…", self)
         self.enrol_action.triggered.connect(self.enrol)
         admin.addAction(self.enrol_action)
@@ -144,7 +145,19 @@ class MainWindow(QMainWindow):
         self.current.leave()
         self.stack.setCurrentWidget(page)
         page.enter()
+        self._order_tabs(page)
         self._update_steps(name)
+
+    def _order_tabs(self, page: Page) -> None:
+        """Tab reads the window as the eye does: the notice, the page, then the drill panel.
+        Pages are built after the drill panel (and the session page adds its rows when shown),
+        so the order is set from the layouts each time a page is shown."""
+        dock = self.drill_dock.widget() if self.drill_dock is not None else None
+        follow(
+            chain_order(self.notices)
+            + chain_order(page)
+            + (chain_order(dock) if dock is not None else [])
+        )
 
     def _update_steps(self, name: str) -> None:
         direct = self.ctl.deps is not None and self.ctl.config.session.mfa_mode == "direct"
@@ -194,6 +207,7 @@ class MainWindow(QMainWindow):
             self.addDockWidget(Qt.DockWidgetArea.RightDockWidgetArea, dock)
             dock.show()
             self.drill_dock = dock
+            self._order_tabs(self.current)
         if self.ctl.journal_problem:
             self.notices.show_notice("error", f"Journal check failed: {self.ctl.journal_problem}")
 

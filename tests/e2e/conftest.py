@@ -17,13 +17,20 @@ from breakglass_gui.ui.drill_driver import GuiDriver, ScriptedPrompts
 def gui(qtbot, tmp_path: Path) -> Iterator[Callable[..., GuiDriver]]:
     made: list[GuiDriver] = []
 
-    def make(*, sealed: bool = False, data_dir: Path | None = None) -> GuiDriver:
+    def make(
+        *,
+        sealed: bool = False,
+        data_dir: Path | None = None,
+        before_start: Callable[[GuiDriver], None] | None = None,
+    ) -> GuiDriver:
         prompts = ScriptedPrompts(tmp_path / "reviews")
         options = AppOptions(
             drill=True, sealed=sealed, prompts=prompts, data_dir=data_dir or tmp_path / "data"
         )
         ctl, window = build(options)
         window.show()
+        if before_start is not None:
+            before_start(GuiDriver(ctl, window, qtbot.waitUntil))
         ctl.start()
         driver = GuiDriver(ctl, window, qtbot.waitUntil)
         made.append(driver)

@@ -20,6 +20,7 @@ from PySide6.QtWidgets import (
 )
 
 from breakglass_gui.core.errors import BreakGlassError
+from breakglass_gui.ui.tab_order import chain_order, follow
 
 if TYPE_CHECKING:
     from breakglass_gui.core.enrolment import PendingEnrolment
@@ -77,7 +78,7 @@ class EnrolmentDialog(QDialog):
         self.code = QLineEdit()
         self.code.setEchoMode(QLineEdit.EchoMode.Password)
         self.code.setAccessibleName("Confirmation code")
-        code_caption = QLabel("Confirmation &code")
+        code_caption = QLabel("Confirmation co&de")
         code_caption.setBuddy(self.code)
         code_form.addRow(code_caption, self.code)
         layout.addLayout(code_form)
@@ -91,8 +92,10 @@ class EnrolmentDialog(QDialog):
         )
         self.confirm.clicked.connect(self._confirm)
         self.confirm.setEnabled(False)
+        buttons.button(QDialogButtonBox.StandardButton.Close).setText("&Close")
         buttons.rejected.connect(self.reject)
         layout.addWidget(buttons)
+        follow(chain_order(self))  # the button box's own order, not creation order
 
     def _enrolment(self) -> object:
         from breakglass_gui.core.enrolment import Enrolment

@@ -12,9 +12,11 @@ from PySide6.QtWidgets import (
     QDialog,
     QDialogButtonBox,
     QFormLayout,
+    QHBoxLayout,
     QHeaderView,
     QLabel,
     QLineEdit,
+    QProgressBar,
     QTableWidget,
     QTableWidgetItem,
     QVBoxLayout,
@@ -23,6 +25,7 @@ from PySide6.QtWidgets import (
 
 from breakglass_gui.ui import theme
 from breakglass_gui.ui.errors import operator_message
+from breakglass_gui.ui.tab_order import chain_order, follow
 from breakglass_gui.ui.workers import Outcome
 
 if TYPE_CHECKING:
@@ -58,16 +61,25 @@ class ReadinessDialog(QDialog):
         header.setSectionResizeMode(QHeaderView.ResizeMode.ResizeToContents)
         header.setStretchLastSection(True)
         layout.addWidget(self.table, 1)
+        status = QHBoxLayout()
+        self.progress = QProgressBar()  # busy while the checks run (a few seconds per account)
+        self.progress.setRange(0, 0)
+        self.progress.setMaximumWidth(160)
+        self.progress.hide()
+        status.addWidget(self.progress)
         self.summary = QLabel()
         self.summary.setObjectName("readiness-summary")
         self.summary.setWordWrap(True)
-        layout.addWidget(self.summary)
+        status.addWidget(self.summary, 1)
+        layout.addLayout(status)
         buttons = QDialogButtonBox(QDialogButtonBox.StandardButton.Close)
         self.run_button = buttons.addButton("&Run checks", QDialogButtonBox.ButtonRole.ActionRole)
         self.run_button.clicked.connect(self.run_checks)
         self.run_button.setDefault(True)
+        buttons.button(QDialogButtonBox.StandardButton.Close).setText("&Close")
         buttons.rejected.connect(self.reject)
         layout.addWidget(buttons)
+        follow(chain_order(self))  # the button box's own order, not creation order
         self.running = False
 
     def run_checks(self) -> None:
@@ -75,6 +87,7 @@ class ReadinessDialog(QDialog):
             return
         self.running = True
         self.run_button.setEnabled(False)
+        self.progress.show()
         self.summary.setText("Checking AWS and Vault against the blueprint…")
         env, config, profile = self.ctl.drill, self.ctl.config, self.profile.text().strip() or None
 
@@ -99,6 +112,7 @@ class ReadinessDialog(QDialog):
 
     def _show(self, outcome: Outcome) -> None:
         self.running = False
+        self.progress.hide()
         self.run_button.setEnabled(True)
         if not outcome.ok:
             assert outcome.error is not None

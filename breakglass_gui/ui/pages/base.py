@@ -19,6 +19,7 @@ from PySide6.QtWidgets import (
 
 from breakglass_gui.core.errors import BreakGlassError
 from breakglass_gui.ui import theme
+from breakglass_gui.ui.tab_order import hand_focus_to, reading_order
 
 if TYPE_CHECKING:
     from breakglass_gui.ui.controller import Controller
@@ -99,6 +100,11 @@ class Page(QWidget):
         """A labelled field (mnemonic in `label`), its note and its error label beneath it."""
         caption = QLabel(label)
         caption.setBuddy(widget)
+        if not widget.focusPolicy() & Qt.FocusPolicy.TabFocus and widget.focusProxy() is None:
+            # A row of controls (a folder and its Choose… button): Alt+letter goes to the first.
+            controls = reading_order(widget)
+            if controls:
+                hand_focus_to(widget, controls[0])
         widget.setAccessibleName(label.replace("&", ""))
         widget.setObjectName(name)
         box = QWidget()

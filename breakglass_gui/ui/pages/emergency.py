@@ -51,7 +51,7 @@ class EmergencyPage(Page):
         self.add_field(form, "reference", "&Reference", self.reference)
         self.duration = QSpinBox()
         self.duration.setSuffix(" minutes")
-        self.add_field(form, "duration", "&Duration", self.duration)
+        self.add_field(form, "duration", "D&uration", self.duration)
         self.operator = QComboBox()
         self.add_field(form, "operator", "O&perator", self.operator)
         self.accounts = AccountPicker()
@@ -65,7 +65,7 @@ class EmergencyPage(Page):
             "only they can be opened later.",
         )
         self.body.addStretch(1)
-        self.declare = self.button("&Declare emergency", self._declare, primary=True)
+        self.declare = self.button("De&clare emergency", self._declare, primary=True)
         self._type_changed()
         self._count()
 

@@ -22,7 +22,7 @@ from breakglass_gui.ui.pages.base import NOTE_STYLE, Page, wrapped
 if TYPE_CHECKING:
     from breakglass_gui.ui.controller import Controller
 
-FORMATS = (("html", "&HTML"), ("md", "&Markdown"), ("json", "&JSON"), ("pdf", "&PDF"))
+FORMATS = (("html", "&HTML"), ("md", "Mar&kdown"), ("json", "&JSON"), ("pdf", "&PDF"))
 
 
 def pdf_renderer() -> dict[str, Any]:
@@ -54,7 +54,7 @@ class ReviewPage(Page):
         row = QHBoxLayout(where)
         row.setContentsMargins(0, 0, 0, 0)
         self.folder = QLineEdit()
-        choose = QPushButton("C&hoose…")
+        choose = QPushButton("Choo&se…")
         choose.clicked.connect(self._choose)
         row.addWidget(self.folder, 1)
         row.addWidget(choose)
@@ -70,7 +70,7 @@ class ReviewPage(Page):
             box_row.addWidget(box)
             self.formats[key] = box
         box_row.addStretch(1)
-        self.add_field(form, "formats", "Formats", boxes)
+        self.add_field(form, "formats", "F&ormats", boxes)
         self.preview = QTextBrowser()
         self.preview.setOpenLinks(False)
         self.preview.setOpenExternalLinks(False)

@@ -65,6 +65,8 @@ class SessionRow:
         button = QPushButton(text)
         button.setObjectName(f"{text.lower().replace(' ', '-')}-{self.account}")
         button.setAccessibleName(f"{text} for {self.account}")
+        # One per account row: Tab reaches it; an Alt+letter would repeat on every row.
+        button.setProperty("repeated", True)
         button.clicked.connect(lambda: slot(self.account))
         grid.addWidget(button, row, column)
         self.buttons.append(button)

@@ -19,7 +19,7 @@ CREDENTIAL_LABELS = {
     "userpass": "Vault &password",
     "ldap": "LDAP &password",
     "token": "Vault &token",
-    "approle": "AppRole &secret ID",
+    "approle": "AppRole s&ecret ID",
 }
 
 
@@ -56,7 +56,7 @@ class VaultPage(Page):
         self.add_field(
             login_form,
             "user",
-            "Break-glass &user",
+            "Break-&glass user",
             self.user,
             note="Two users exist; pick the other one if this one is unusable.",
         )

@@ -9,6 +9,7 @@ from PySide6.QtCore import Qt, Signal
 from PySide6.QtWidgets import QLineEdit, QListWidget, QListWidgetItem, QVBoxLayout, QWidget
 
 from breakglass_gui.core.config import Account
+from breakglass_gui.ui.tab_order import hand_focus_to
 
 
 class AccountPicker(QWidget):
@@ -28,7 +29,7 @@ class AccountPicker(QWidget):
         self.list.itemChanged.connect(lambda _item: self.changed.emit())
         layout.addWidget(self.search)
         layout.addWidget(self.list)
-        self.setFocusProxy(self.search)
+        hand_focus_to(self, self.search)
 
     def set_accounts(
         self,

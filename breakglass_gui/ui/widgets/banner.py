@@ -35,7 +35,7 @@ class NoticeBar(QWidget):
         self.text.setObjectName("notice")
         self.text.setWordWrap(True)
         self.text.setTextFormat(Qt.TextFormat.PlainText)
-        self.dismiss = QPushButton("Dismiss")
+        self.dismiss = QPushButton("&Dismiss")
         self.dismiss.clicked.connect(self.hide)
         row.addWidget(self.text, 1)
         row.addWidget(self.dismiss)

@@ -1,0 +1,78 @@
+"""The keyboard through a real drill (issue 6): on every page of the procedure, pressing Tab
+goes round the page's controls in the order the page reads, without getting stuck in a text
+box, and each field's Alt+letter puts the cursor in that field. Real key presses on the real
+window, not a reading of the focus chain (that is the screen audit's job)."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from PySide6.QtCore import Qt
+from PySide6.QtTest import QTest
+from PySide6.QtWidgets import QApplication, QLabel, QWidget
+
+from breakglass_gui.drill.environment import MEMBERS
+from breakglass_gui.ui.audit import mnemonic
+from breakglass_gui.ui.tab_order import reading_order
+
+
+def _tabbable(page: QWidget) -> list[QWidget]:
+    return [w for w in reading_order(page) if w.isVisible() and w.isEnabled()]
+
+
+def _tab_round(d: Any, page: QWidget) -> list[QWidget]:
+    """Focus the page's first control, press Tab until the focus is back there, and return the
+    controls of this page it went through, in order."""
+    controls = _tabbable(page)
+    start = controls[0]
+    start.setFocus(Qt.FocusReason.TabFocusReason)
+    d.wait(lambda: QApplication.focusWidget() is start, 5_000)
+    visited: list[QWidget] = []
+    for _ in range(200):
+        focused = QApplication.focusWidget()
+        if page.isAncestorOf(focused) and focused not in visited:
+            visited.append(focused)
+        QTest.keyClick(focused, Qt.Key.Key_Tab)
+        if QApplication.focusWidget() is start:
+            return visited
+    raise AssertionError(f"Tab never came back to the first control of {page.objectName()}")
+
+
+def _check_keyboard(d: Any, name: str) -> None:
+    page = d.wait_page(name)
+    d.window.activateWindow()
+    d.wait(lambda: QApplication.activeWindow() is d.window, 5_000)
+    assert _tab_round(d, page) == _tabbable(page), name
+    captions = [
+        c
+        for c in page.findChildren(QLabel)
+        if c.buddy() is not None and c.isVisible() and c.buddy().isEnabled()
+    ]
+    assert captions, name
+    for caption in captions:
+        key = mnemonic(caption.text())
+        assert key, f"{name}: {caption.text()!r} has no Alt+letter"
+        d.window.setFocus()
+        QTest.keyClick(d.window, key, Qt.KeyboardModifier.AltModifier)
+        buddy = caption.buddy()
+        target = buddy.focusProxy() or buddy
+        assert QApplication.focusWidget() is target, f"{name}: Alt+{key} ({caption.text()!r})"
+
+
+def test_tab_and_alt_letters_on_every_page_of_a_drill(gui) -> None:
+    d = gui()
+    _check_keyboard(d, "emergency")
+    d.declare()
+    _check_keyboard(d, "approvals")
+    d.approve("primary")
+    d.approve("secondary")
+    _check_keyboard(d, "vault")
+    d.unlock()
+    _check_keyboard(d, "mfa")
+    d.mfa()
+    _check_keyboard(d, "accounts")
+    d.choose_accounts(MEMBERS[:2])
+    _check_keyboard(d, "session")
+    d.end_session()
+    d.wait_rotated()
+    _check_keyboard(d, "review")
