@@ -11,6 +11,7 @@ from PySide6.QtGui import QIcon
 from PySide6.QtWidgets import QApplication
 
 from breakglass_gui.core.resources import resource_path
+from breakglass_gui.ui import theme
 from breakglass_gui.ui.context import AppOptions
 from breakglass_gui.ui.controller import Controller
 from breakglass_gui.ui.dialogs.crash import show_crash
@@ -38,6 +39,7 @@ def application() -> QApplication:
 
 def build(options: AppOptions) -> tuple[Controller, MainWindow]:
     """The controller and its window, not yet started (tests and the GUI driver use this)."""
+    theme.follow_palette()  # light ↔ dark while the app runs
     ctl = Controller(options)
     window = MainWindow(ctl)
     ctl.reporter.crash.connect(lambda message: show_crash(window, message))

@@ -6,7 +6,6 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING, Any
 
-from PySide6.QtGui import QBrush
 from PySide6.QtWidgets import (
     QAbstractItemView,
     QDialog,
@@ -122,7 +121,7 @@ class ReadinessDialog(QDialog):
         self.table.setRowCount(len(checks))
         for row, check in enumerate(checks):
             mark = QTableWidgetItem("PASS" if check.ok else "FAIL")
-            mark.setForeground(QBrush(theme.colour("ok" if check.ok else "error")))
+            theme.tint_item(mark, "ok" if check.ok else "error")
             self.table.setItem(row, 0, mark)
             for column, text in enumerate((check.name, check.account, check.reason, check.fix), 1):
                 self.table.setItem(row, column, QTableWidgetItem(text))

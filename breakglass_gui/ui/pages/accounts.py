@@ -7,7 +7,8 @@ from typing import TYPE_CHECKING, Any
 
 from breakglass_gui.core.errors import BreakGlassError
 from breakglass_gui.core.incident import State
-from breakglass_gui.ui.pages.base import NOTE_STYLE, Page, wrapped
+from breakglass_gui.ui import theme
+from breakglass_gui.ui.pages.base import Page, wrapped
 from breakglass_gui.ui.widgets.account_picker import AccountPicker
 
 if TYPE_CHECKING:
@@ -28,7 +29,7 @@ class AccountsPage(Page):
         self.picker = AccountPicker()
         self.add_field(form, "accounts", "&Accounts", self.picker)
         self.picker.list.setMaximumHeight(320)
-        self.service = wrapped(style=NOTE_STYLE)
+        self.service = theme.note(wrapped())
         self.body.addWidget(self.service)
         self.body.addStretch(1)
         self.back = self.button("&Back to the session", self._back)

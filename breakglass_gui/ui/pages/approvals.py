@@ -21,7 +21,7 @@ from PySide6.QtWidgets import (
 from breakglass_gui.core.errors import BreakGlassError
 from breakglass_gui.core.secret import Secret
 from breakglass_gui.ui import theme
-from breakglass_gui.ui.pages.base import NOTE_STYLE, Page, wrapped
+from breakglass_gui.ui.pages.base import Page, wrapped
 
 if TYPE_CHECKING:
     from breakglass_gui.core.incident import Request
@@ -63,7 +63,7 @@ class SignOff(QGroupBox):
         super().__init__(title)
         self.role = role
         layout = QVBoxLayout(self)
-        layout.addWidget(wrapped(rule, NOTE_STYLE))
+        layout.addWidget(theme.note(wrapped(rule)))
         form = QFormLayout()
         layout.addLayout(form)
         self.approver = QComboBox()
@@ -114,7 +114,7 @@ class ApprovalsPage(Page):
         for signoff in self.signoffs.values():
             row.addWidget(signoff)
         self.body.addLayout(row)
-        self.roster = wrapped(style=NOTE_STYLE)
+        self.roster = theme.note(wrapped())
         self.body.addWidget(self.roster)
         self.body.addStretch(1)
         self.abort_button = self.button("&Abort incident…", self._abort)
@@ -138,10 +138,10 @@ class ApprovalsPage(Page):
             done = signed.get(role)
             if done:
                 signoff.status.setText(f"Signed by {done['approver']} at {done.get('at', '')}.")
-                signoff.status.setStyleSheet(theme.style("ok", bold=True))
+                theme.tint(signoff.status, "ok", bold=True)
             else:
                 signoff.status.setText("Not signed yet." if eligible else "No eligible approver.")
-                signoff.status.setStyleSheet("" if eligible else theme.style("error"))
+                theme.tint(signoff.status, None if eligible else "error")
             signoff.setEnabled(done is None)
             names = ", ".join(a.name for a in eligible) or "nobody in the roster"
             lines.append(f"{ROLES[role][0]}: {names}.")

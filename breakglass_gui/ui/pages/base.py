@@ -24,15 +24,11 @@ from breakglass_gui.ui.tab_order import hand_focus_to, reading_order
 if TYPE_CHECKING:
     from breakglass_gui.ui.controller import Controller
 
-NOTE_STYLE = "color: palette(placeholder-text);"
 
-
-def wrapped(text: str = "", style: str = "") -> QLabel:
+def wrapped(text: str = "") -> QLabel:
     label = QLabel(text)
     label.setWordWrap(True)
     label.setTextFormat(Qt.TextFormat.PlainText)
-    if style:
-        label.setStyleSheet(style)
     return label
 
 
@@ -58,7 +54,7 @@ class Page(QWidget):
         outer.addWidget(self.intro_label)
         self.body = QVBoxLayout()
         outer.addLayout(self.body, 1)
-        self.error = wrapped(style=theme.style("error"))
+        self.error = theme.tint(wrapped(), "error")
         self.error.setObjectName("page-error")
         self.error.setAccessibleName("Error")
         self.error.hide()
@@ -113,8 +109,8 @@ class Page(QWidget):
         column.setSpacing(2)
         column.addWidget(widget)
         if note:
-            column.addWidget(wrapped(note, NOTE_STYLE))
-        error = wrapped(style=theme.style("error"))
+            column.addWidget(theme.note(wrapped(note)))
+        error = theme.tint(wrapped(), "error")
         error.setObjectName(f"{name}-error")
         error.hide()
         column.addWidget(error)

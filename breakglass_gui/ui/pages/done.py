@@ -4,7 +4,8 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING
 
-from breakglass_gui.ui.pages.base import NOTE_STYLE, Page, wrapped
+from breakglass_gui.ui import theme
+from breakglass_gui.ui.pages.base import Page, wrapped
 
 if TYPE_CHECKING:
     from breakglass_gui.ui.controller import Controller
@@ -20,7 +21,7 @@ class DonePage(Page):
         self.summary = wrapped()
         self.summary.setObjectName("done-summary")
         self.body.addWidget(self.summary)
-        self.verify_note = wrapped(style=NOTE_STYLE)
+        self.verify_note = theme.note(wrapped())
         self.body.addWidget(self.verify_note)
         self.body.addStretch(1)
         self.new = self.button("Start a &new incident", self._new, primary=True)

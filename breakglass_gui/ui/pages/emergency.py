@@ -8,7 +8,8 @@ from PySide6.QtWidgets import QComboBox, QLabel, QLineEdit, QPlainTextEdit, QSpi
 
 from breakglass_gui.core.emergency import MIN_JUSTIFICATION, emergency_problems
 from breakglass_gui.core.incident import EmergencyType
-from breakglass_gui.ui.pages.base import NOTE_STYLE, Page
+from breakglass_gui.ui import theme
+from breakglass_gui.ui.pages.base import Page
 from breakglass_gui.ui.widgets.account_picker import AccountPicker
 
 if TYPE_CHECKING:
@@ -44,7 +45,7 @@ class EmergencyPage(Page):
         self.justification.textChanged.connect(self._count)
         self.add_field(form, "justification", "&Justification", self.justification)
         self.counter = QLabel()
-        self.counter.setStyleSheet(NOTE_STYLE)
+        theme.note(self.counter)
         form.addRow("", self.counter)
         self.reference = QLineEdit()
         self.reference.setPlaceholderText("Optional: ticket or incident reference")

@@ -6,7 +6,6 @@ from __future__ import annotations
 from typing import TYPE_CHECKING
 
 from PySide6.QtCore import QObject, Signal
-from PySide6.QtGui import QBrush
 from PySide6.QtWidgets import QHeaderView, QTreeWidget, QTreeWidgetItem
 
 from breakglass_gui.ui import theme
@@ -87,9 +86,7 @@ class EndingPage(Page):
             self.items[key] = item
         item.setText(1, STATUS_TEXT.get(status, status))
         item.setText(2, detail)
-        tone = STATUS_TONE.get(status)
-        colour = theme.colour(tone) if tone else None
-        item.setForeground(1, QBrush(colour) if colour is not None else QBrush())
+        theme.tint_item(item, STATUS_TONE.get(status), column=1)
         return item
 
     def on_progress(self, key: str, status: str, detail: str) -> None:

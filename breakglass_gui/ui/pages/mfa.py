@@ -14,7 +14,8 @@ from PySide6.QtWidgets import QLineEdit
 
 from breakglass_gui.core.incident import State
 from breakglass_gui.core.secret import Secret
-from breakglass_gui.ui.pages.base import NOTE_STYLE, Page, wrapped
+from breakglass_gui.ui import theme
+from breakglass_gui.ui.pages.base import Page, wrapped
 
 if TYPE_CHECKING:
     from breakglass_gui.ui.controller import Controller
@@ -42,7 +43,7 @@ class MfaPage(Page):
         self.code.setMaxLength(7)
         self.code.returnPressed.connect(self._verify)
         self.add_field(form, "code", "MFA &code", self.code)
-        self.purpose = wrapped(style=NOTE_STYLE)
+        self.purpose = theme.note(wrapped())
         self.body.addWidget(self.purpose)
         self.body.addStretch(1)
         self.verify = self.button("&Verify code", self._verify, primary=True)

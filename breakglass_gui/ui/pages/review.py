@@ -17,7 +17,8 @@ from PySide6.QtWidgets import (
 )
 
 from breakglass_gui.core.incident import State
-from breakglass_gui.ui.pages.base import NOTE_STYLE, Page, wrapped
+from breakglass_gui.ui import theme
+from breakglass_gui.ui.pages.base import Page, wrapped
 
 if TYPE_CHECKING:
     from breakglass_gui.ui.controller import Controller
@@ -76,7 +77,7 @@ class ReviewPage(Page):
         self.preview.setOpenExternalLinks(False)
         self.preview.setAccessibleName("Review preview")
         self.body.addWidget(self.preview, 1)
-        self.written = wrapped(style=NOTE_STYLE)
+        self.written = theme.note(wrapped())
         self.written.setObjectName("review-written")
         self.body.addWidget(self.written)
         self.preview_button = self.button("Pre&view", self.refresh_preview)

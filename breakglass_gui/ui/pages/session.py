@@ -84,7 +84,7 @@ class SessionPage(Page):
 
     def __init__(self, ctl: Controller) -> None:
         super().__init__(ctl)
-        self.degraded = wrapped(style=theme.style("error", bold=True))
+        self.degraded = theme.tint(wrapped(), "error", bold=True)
         self.degraded.setObjectName("degraded-banner")
         self.degraded.hide()
         self.body.addWidget(self.degraded)
@@ -152,14 +152,12 @@ class SessionPage(Page):
             session = p.sessions.get(account)
             if session is None:
                 row.left.setText("no session: Re-issue")
-                row.left.setStyleSheet(theme.style("error"))
+                theme.tint(row.left, "error")
                 continue
             left = session.expires - now
             row.left.setText(countdown(left))
             level = sum(1 for mark in WARN_AT if left <= mark)
-            row.left.setStyleSheet(
-                "" if level == 0 else theme.style("warn" if level == 1 else "error", bold=True)
-            )
+            theme.tint(row.left, None if level == 0 else ("warn", "error")[level - 1], bold=True)
             if level > row.warned and left > 0 and row.purpose == "target":
                 row.warned = level
                 minutes = WARN_AT[level - 1] // 60

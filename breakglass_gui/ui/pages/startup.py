@@ -6,7 +6,8 @@ from typing import TYPE_CHECKING
 
 from PySide6.QtWidgets import QProgressBar
 
-from breakglass_gui.ui.pages.base import NOTE_STYLE, Page, wrapped
+from breakglass_gui.ui import theme
+from breakglass_gui.ui.pages.base import Page, wrapped
 
 if TYPE_CHECKING:
     from breakglass_gui.ui.controller import Controller
@@ -23,7 +24,7 @@ class StartupPage(Page):
         bar.setRange(0, 0)
         self.bar = bar
         self.body.addWidget(bar)
-        self.detail = wrapped(style=NOTE_STYLE)
+        self.detail = theme.note(wrapped())
         self.body.addWidget(self.detail)
         self.body.addStretch(1)
 
@@ -55,7 +56,7 @@ class FirstRunPage(Page):
 
     def __init__(self, ctl: Controller) -> None:
         super().__init__(ctl)
-        self.where = wrapped(style=NOTE_STYLE)
+        self.where = theme.note(wrapped())
         self.body.addWidget(self.where)
         self.body.addStretch(1)
         self.open_button = self.button("&Open a configuration file…", self._open)

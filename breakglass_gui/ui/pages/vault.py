@@ -9,7 +9,8 @@ from PySide6.QtWidgets import QComboBox, QGroupBox, QLabel, QLineEdit, QProgress
 
 from breakglass_gui.core.incident import State
 from breakglass_gui.core.secret import Secret
-from breakglass_gui.ui.pages.base import NOTE_STYLE, Page, wrapped
+from breakglass_gui.ui import theme
+from breakglass_gui.ui.pages.base import Page, wrapped
 
 if TYPE_CHECKING:
     from breakglass_gui.core.vault import SealStatus, VaultHealth
@@ -65,7 +66,7 @@ class VaultPage(Page):
         self.credential.returnPressed.connect(self._unlock)
         self.add_field(login_form, "credential", "Vault &password", self.credential)
         self.body.addWidget(self.login)
-        self.record = wrapped(style=NOTE_STYLE)
+        self.record = theme.note(wrapped())
         self.body.addWidget(self.record)
         self.body.addStretch(1)
         self.submit_share = self.button("Submit &share", self._submit_share)

@@ -30,7 +30,7 @@ class DrillPanel(QWidget):
         self.setObjectName("drill-panel")
         layout = QVBoxLayout(self)
         title = QLabel("DRILL PANEL — simulated secrets")
-        title.setStyleSheet(theme.style("warn", bold=True))
+        theme.tint(title, "warn", bold=True)
         layout.addWidget(title)
         mono = QFontDatabase.systemFont(QFontDatabase.SystemFont.FixedFont)
         mono.setPointSizeF(mono.pointSizeF() * 1.2)
