@@ -1,7 +1,8 @@
 """The keyboard through a real drill (issue 6): on every page of the procedure, pressing Tab
-goes round the page's controls in the order the page reads, without getting stuck in a text
-box, and each field's Alt+letter puts the cursor in that field. Real key presses on the real
-window, not a reading of the focus chain (that is the screen audit's job)."""
+goes round the page's controls in the order the page reads (Shift+Tab the other way round),
+without getting stuck in a text box, and each field's Alt+letter puts the cursor in that
+field. Real key presses on the real window, not a reading of the focus chain (that is the
+screen audit's job)."""
 
 from __future__ import annotations
 
@@ -20,19 +21,20 @@ def _tabbable(page: QWidget) -> list[QWidget]:
     return [w for w in reading_order(page) if w.isVisible() and w.isEnabled()]
 
 
-def _tab_round(d: Any, page: QWidget) -> list[QWidget]:
-    """Focus the page's first control, press Tab until the focus is back there, and return the
-    controls of this page it went through, in order."""
-    controls = _tabbable(page)
-    start = controls[0]
+def _tab_round(d: Any, page: QWidget, *, back: bool = False) -> list[QWidget]:
+    """Focus the page's first control, press Tab (Shift+Tab with `back`) until the focus is
+    back there, and return the controls of this page it went through, in order."""
+    start = _tabbable(page)[0]
     start.setFocus(Qt.FocusReason.TabFocusReason)
     d.wait(lambda: QApplication.focusWidget() is start, 5_000)
+    key = Qt.Key.Key_Backtab if back else Qt.Key.Key_Tab
+    modifier = Qt.KeyboardModifier.ShiftModifier if back else Qt.KeyboardModifier.NoModifier
     visited: list[QWidget] = []
     for _ in range(200):
         focused = QApplication.focusWidget()
         if page.isAncestorOf(focused) and focused not in visited:
             visited.append(focused)
-        QTest.keyClick(focused, Qt.Key.Key_Tab)
+        QTest.keyClick(focused, key, modifier)
         if QApplication.focusWidget() is start:
             return visited
     raise AssertionError(f"Tab never came back to the first control of {page.objectName()}")
@@ -42,7 +44,9 @@ def _check_keyboard(d: Any, name: str) -> None:
     page = d.wait_page(name)
     d.window.activateWindow()
     d.wait(lambda: QApplication.activeWindow() is d.window, 5_000)
-    assert _tab_round(d, page) == _tabbable(page), name
+    controls = _tabbable(page)
+    assert _tab_round(d, page) == controls, name
+    assert _tab_round(d, page, back=True) == controls[:1] + controls[:0:-1], name
     captions = [
         c
         for c in page.findChildren(QLabel)
