@@ -8,7 +8,14 @@ from collections.abc import Iterator
 
 import pytest
 from PySide6.QtGui import QColor, QGuiApplication, QPalette
-from PySide6.QtWidgets import QApplication, QLabel, QTableWidget, QTableWidgetItem, QTreeWidget
+from PySide6.QtWidgets import (
+    QApplication,
+    QLabel,
+    QTableWidget,
+    QTableWidgetItem,
+    QTreeWidget,
+    QTreeWidgetItem,
+)
 
 from breakglass_gui.ui import theme
 
@@ -70,7 +77,8 @@ def test_a_switch_to_dark_while_running_colours_labels_and_cells_again(qtbot, de
     theme.tint_item(cell, "error")
     tree = QTreeWidget()
     tree.setColumnCount(2)
-    theme.tint_item(step := tree.invisibleRootItem().__class__(["Rotate", "done"]), "ok", 1)
+    step = QTreeWidgetItem(["Rotate the access key", "done"])
+    theme.tint_item(step, "ok", column=1)
     tree.addTopLevelItem(step)
     for widget in (label, plain, table, tree):
         qtbot.addWidget(widget)
