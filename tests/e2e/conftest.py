@@ -22,10 +22,16 @@ def gui(qtbot, tmp_path: Path) -> Iterator[Callable[..., GuiDriver]]:
         sealed: bool = False,
         data_dir: Path | None = None,
         before_start: Callable[[GuiDriver], None] | None = None,
+        config_path: Path | None = None,
     ) -> GuiDriver:
+        """A drill; with `config_path`, the real mode with that configuration file instead."""
         prompts = ScriptedPrompts(tmp_path / "reviews")
         options = AppOptions(
-            drill=True, sealed=sealed, prompts=prompts, data_dir=data_dir or tmp_path / "data"
+            drill=config_path is None,
+            sealed=sealed,
+            prompts=prompts,
+            data_dir=data_dir or tmp_path / "data",
+            config_path=config_path,
         )
         ctl, window = build(options)
         window.show()

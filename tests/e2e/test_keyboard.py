@@ -6,6 +6,7 @@ screen audit's job)."""
 
 from __future__ import annotations
 
+from pathlib import Path
 from typing import Any
 
 from PySide6.QtCore import Qt
@@ -13,7 +14,7 @@ from PySide6.QtTest import QTest
 from PySide6.QtWidgets import QApplication, QLabel, QWidget
 
 from breakglass_gui.drill.environment import MEMBERS
-from breakglass_gui.ui.audit import mnemonic
+from breakglass_gui.ui.audit import mnemonic, mnemonic_problems
 from breakglass_gui.ui.tab_order import reading_order
 
 
@@ -42,6 +43,9 @@ def _tab_round(d: Any, page: QWidget, *, back: bool = False) -> list[QWidget]:
 
 def _check_keyboard(d: Any, name: str) -> None:
     page = d.wait_page(name)
+    # The notice bar and the menus are on every page: their letters must clash with none.
+    d.ctl.notice.emit("warn", "A notice, so that its Dismiss button is on screen too.")
+    assert mnemonic_problems(d.window) == [], name
     d.window.activateWindow()
     d.wait(lambda: QApplication.activeWindow() is d.window, 5_000)
     controls = _tabbable(page)
@@ -80,3 +84,11 @@ def test_tab_and_alt_letters_on_every_page_of_a_drill(gui) -> None:
     d.end_session()
     d.wait_rotated()
     _check_keyboard(d, "review")
+
+
+def test_the_first_run_screen_and_a_notice_share_no_letter(gui, tmp_path: Path) -> None:
+    d = gui(config_path=tmp_path / "missing.toml")
+    d.wait(lambda: d.current.name == "first_run")
+    d.ctl.notice.emit("error", "Journal check failed: a notice on the very first screen.")
+    assert d.window.notices.isVisible()
+    assert mnemonic_problems(d.window) == []

@@ -60,7 +60,7 @@ class FirstRunPage(Page):
         self.body.addWidget(self.where)
         self.body.addStretch(1)
         self.open_button = self.button("&Open a configuration file…", self._open)
-        self.drill_button = self.button("Run a &drill", self.ctl.start_drill, primary=True)
+        self.drill_button = self.button("&Run a drill", self.ctl.start_drill, primary=True)
 
     def refresh(self) -> None:
         path = self.ctl.options.config_path
