@@ -9,29 +9,11 @@ from breakglass_gui.core.incident import EmergencyType
 MIN_JUSTIFICATION = 20
 
 
-def check_emergency(
-    config: Config,
-    *,
-    emergency_type: str,
-    other_text: str,
-    justification: str,
-    operator: str,
-    duration_seconds: int,
-    accounts: tuple[str, ...],
-) -> None:
-    """Raise ProcedureError naming the field (one problem) or listing them all (several)."""
-    problems = emergency_problems(
-        config,
-        emergency_type=emergency_type,
-        other_text=other_text,
-        justification=justification,
-        operator=operator,
-        duration_seconds=duration_seconds,
-        accounts=accounts,
-    )
+def refuse(problems: list[BreakGlassError]) -> None:
+    """Raise the one problem (it names its field), or all of them in one ProcedureError."""
+    if len(problems) == 1:
+        raise problems[0]
     if problems:
-        if len(problems) == 1:
-            raise problems[0]
         raise ProcedureError(" ".join(p.message for p in problems), code="procedure.invalid")
 
 

@@ -30,7 +30,7 @@ from breakglass_gui.core.aws.sts import (
 )
 from breakglass_gui.core.clock import utc_iso
 from breakglass_gui.core.deps import Deps
-from breakglass_gui.core.emergency import check_emergency
+from breakglass_gui.core.emergency import emergency_problems, refuse
 from breakglass_gui.core.errors import BreakGlassError, JournalError, ProcedureError
 from breakglass_gui.core.incident import (
     ALLOWED,
@@ -86,7 +86,7 @@ class Procedure:
         accounts: tuple[str, ...] = (),
     ) -> Procedure:
         """Validate the emergency page (SPEC §2.1) and journal the new incident."""
-        check_emergency(
+        problems = emergency_problems(
             deps.config,
             emergency_type=emergency_type,
             other_text=other_text,
@@ -95,6 +95,7 @@ class Procedure:
             duration_seconds=duration_seconds,
             accounts=accounts,
         )
+        refuse(problems)
         journal = deps.journal
         taken = {e.incident for e in journal.entries() if e.incident}
         incident_id = new_incident_id(deps.clock.now(), {t for t in taken if t})

@@ -68,6 +68,18 @@ def nothing_lost(world: World, proc: Procedure, *, end: bool = True) -> Procedur
     return resumed
 
 
+RECORD = "/v1/secret/data/breakglass/users"  # the break-glass users' record in Vault
+
+
+def on_writes(fault: str) -> Callable[[str], str | None]:
+    """A RecordedVault fault on every write (POST, PUT); reads go through."""
+
+    def fault_on_write(method: str = "GET") -> str | None:
+        return fault if method in ("POST", "PUT") else None
+
+    return fault_on_write
+
+
 def once(fault: str) -> Callable[[str], str | None]:
     """A RecordedVault fault that happens on the first matching request only."""
     calls = {"n": 0}

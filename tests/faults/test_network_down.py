@@ -11,7 +11,7 @@ import pytest
 from breakglass_gui.core.incident import State
 from breakglass_gui.core.secret import Secret
 from tests.fakes.world import TARGETS, VAULT_PASSWORD, World
-from tests.faults.matrix import journaled, nothing_lost, once, raised
+from tests.faults.matrix import RECORD, journaled, nothing_lost, on_writes, once, raised
 
 
 def test_during_get_session_token(world: World) -> None:
@@ -53,9 +53,7 @@ def test_during_put_role_policy(world: World) -> None:
 def test_during_the_vault_write_of_the_rotated_credentials(world: World) -> None:
     proc = world.drive(world.declare(), State.ACTIVE)
     proc.end_session()
-    world.vault.faults["/v1/secret/data/breakglass/users"] = lambda method: (
-        "unreachable" if method in ("POST", "PUT") else None
-    )
+    world.vault.faults[RECORD] = on_writes("unreachable")
     raised(proc.revoke_and_rotate, "did not complete", "Vault cannot be reached")
     journaled(world, proc, "effect.outcome", "vault.unreachable")
     world.vault.faults.clear()
@@ -92,7 +90,7 @@ def test_during_the_vault_login(world: World) -> None:
 
 def test_during_the_vault_read_of_the_record(world: World) -> None:
     proc = world.drive(world.declare(), State.APPROVED)
-    world.vault.faults["/v1/secret/data/breakglass/users"] = once("unreachable")
+    world.vault.faults[RECORD] = once("unreachable")
     error = raised(lambda: proc.unlock_vault(Secret(VAULT_PASSWORD)), "Vault cannot be reached")
     journaled(world, proc, "effect.outcome", error.code)
     nothing_lost(world, proc)

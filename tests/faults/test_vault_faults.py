@@ -10,7 +10,7 @@ from __future__ import annotations
 from breakglass_gui.core.incident import State
 from breakglass_gui.core.secret import Secret
 from tests.fakes.world import VAULT_PASSWORD, World
-from tests.faults.matrix import journaled, nothing_lost, once, raised
+from tests.faults.matrix import RECORD, journaled, nothing_lost, on_writes, once, raised
 
 
 def _unlock(proc, world: World):
@@ -40,7 +40,7 @@ def test_not_initialised(world: World) -> None:
 
 def test_permission_denied_on_the_record(world: World) -> None:
     proc = world.drive(world.declare(), State.APPROVED)
-    world.vault.faults["/v1/secret/data/breakglass/users"] = once("permission_denied")
+    world.vault.faults[RECORD] = once("permission_denied")
     error = raised(_unlock(proc, world), "policy")
     journaled(world, proc, "effect.outcome", error.code)
     assert proc.state is State.APPROVED
@@ -60,9 +60,7 @@ def test_token_expired_mid_incident(world: World) -> None:
 def test_check_and_set_conflict_on_the_rotation_write(world: World) -> None:
     proc = world.drive(world.declare(), State.ACTIVE)
     proc.end_session()
-    world.vault.faults["/v1/secret/data/breakglass/users"] = lambda method: (
-        "cas_mismatch" if method in ("POST", "PUT") else None
-    )
+    world.vault.faults[RECORD] = on_writes("cas_mismatch")
     raised(proc.revoke_and_rotate, "did not complete", "changed")
     journaled(world, proc, "effect.outcome", "vault.cas_conflict")
     world.vault.faults.clear()

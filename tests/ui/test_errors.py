@@ -11,6 +11,7 @@ from breakglass_gui.core.errors import VaultError
 from breakglass_gui.core.journal import Journal
 from breakglass_gui.ui.errors import ErrorReporter, install_crash_hook
 
+# Invented, shaped like a Vault service token so that the redaction filter must catch it.
 TOKEN = "hvs.CAESIJ3lGkN9xHfM2dQp0qWZr5v8yT7uS6oPbKcXwE1aLhYtGh4"
 
 
