@@ -6,7 +6,11 @@ CLI, process hardening, the QApplication, the window, the config loaded on a wor
 emergency page (the first wizard page). The clock starts before the interpreter is spawned and
 stops at that page's first paint event. Heavy modules must still be unloaded at that moment
 (they are imported on workers later), and the run says which ones were.
-Prints one JSON line: {"median_s": ..., "runs": [...], "heavy_loaded": [...]}.
+
+For scale, the same clock is run over a bare PySide6 process that paints one QWizard page
+(SPEC §13 cites ~0.12 s for it on its reference machine): the floor any Qt app starts from here.
+The app's modules are byte-compiled by scripts/bootstrap.sh, as pip or PyInstaller would.
+Prints one JSON line: {"median_s": ..., "runs": [...], "heavy_loaded": [...], "bare_median_s": ...}.
 """
 
 from __future__ import annotations
@@ -52,9 +56,52 @@ def child(spawned_at: float, config: str) -> None:
     sys.exit(cli.main(["--config", config]))
 
 
-def main() -> int:
+def bare_child(spawned_at: float) -> None:
+    """A bare PySide6 process: one QWizard with one page, to its first paint."""
+    from PySide6.QtCore import QEvent, QObject
+    from PySide6.QtWidgets import QApplication, QWizard, QWizardPage
+
+    app = QApplication(sys.argv[:1])
+    wizard = QWizard()
+    page = QWizardPage()
+    wizard.addPage(page)
+
+    class FirstPaint(QObject):
+        def eventFilter(self, watched: QObject, event: QEvent) -> bool:  # noqa: N802
+            if event.type() == QEvent.Type.Paint:
+                print(json.dumps({"s": time.time() - spawned_at, "heavy": []}), flush=True)
+                os._exit(0)
+            return False
+
+    watcher = FirstPaint(page)
+    page.installEventFilter(watcher)
+    wizard.show()
+    sys.exit(app.exec())
+
+
+def _first_paints(args: list[str], env: dict[str, str]) -> tuple[list[float], set[str]]:
     times: list[float] = []
     heavy: set[str] = set()
+    for _ in range(RUNS):
+        spawned_at = time.time()
+        result = subprocess.run(
+            [sys.executable, __file__, args[0], repr(spawned_at), *args[1:]],
+            capture_output=True,
+            text=True,
+            timeout=60,
+            env=env,
+            check=False,
+        )
+        lines = [line for line in result.stdout.splitlines() if line.startswith("{")]
+        if not lines:
+            raise SystemExit(f"no first paint:\n{result.stdout}{result.stderr}")
+        figure = json.loads(lines[-1])
+        times.append(figure["s"])
+        heavy.update(figure["heavy"])
+    return times, heavy
+
+
+def main() -> int:
     with tempfile.TemporaryDirectory() as scratch:
         env = {
             **os.environ,
@@ -68,23 +115,14 @@ def main() -> int:
             ),
         }
         config = str(ROOT / "resources" / "example-config.toml")
-        for _ in range(RUNS):
-            spawned_at = time.time()
-            result = subprocess.run(
-                [sys.executable, __file__, "--child", repr(spawned_at), config],
-                capture_output=True,
-                text=True,
-                timeout=60,
-                env=env,
-                check=False,
-            )
-            lines = [line for line in result.stdout.splitlines() if line.startswith("{")]
-            if not lines:
-                raise SystemExit(f"no first paint:\n{result.stdout}{result.stderr}")
-            figure = json.loads(lines[-1])
-            times.append(figure["s"])
-            heavy.update(figure["heavy"])
-    figures = {"median_s": statistics.median(times), "runs": times, "heavy_loaded": sorted(heavy)}
+        times, heavy = _first_paints(["--child", config], env)
+        bare, _ = _first_paints(["--bare"], env)
+    figures = {
+        "median_s": statistics.median(times),
+        "runs": times,
+        "heavy_loaded": sorted(heavy),
+        "bare_median_s": statistics.median(bare),
+    }
     print(json.dumps(figures))
     return 0
 
@@ -92,4 +130,6 @@ def main() -> int:
 if __name__ == "__main__":
     if sys.argv[1:2] == ["--child"]:
         child(float(sys.argv[2]), sys.argv[3])
+    if sys.argv[1:2] == ["--bare"]:
+        bare_child(float(sys.argv[2]))
     sys.exit(main())

@@ -8,6 +8,7 @@ a warning, is the mistake this tool exists not to make.
 from __future__ import annotations
 
 import logging
+import threading
 from dataclasses import dataclass
 from typing import Any, Protocol
 
@@ -23,6 +24,9 @@ SERVICE = "breakglass-approver-totp"
 
 
 class TotpSecretStore(Protocol):
+    def check(self) -> None:
+        """Raise EnrolmentError if approver secrets cannot be kept here."""
+
     def get(self, approver_id: str) -> Secret | None: ...
 
     def set(self, approver_id: str, secret: Secret) -> None: ...
@@ -52,19 +56,39 @@ def backend_refusal(backend: Any) -> str | None:
 
 
 class KeyringSecretStore:
-    """Approver secrets in the OS keyring via `keyring`; refuses unsafe backends on construction."""
+    """Approver secrets in the OS keyring via `keyring`; an unsafe backend is refused by `check`
+    and by every read and write.
+
+    Without an explicit backend, the OS one is found on first use, not on construction: finding
+    it imports keyring's backends and may ask D-Bus for the Secret Service, which must not hold
+    up the first page (SPEC §13). The app calls `check` on a worker once that page is up, so a
+    missing keyring is reported at start all the same (ui/controller.py)."""
 
     def __init__(self, backend: Any | None = None) -> None:
-        import keyring
+        self._backend = backend
+        self._lock = threading.Lock()
+        if backend is not None:
+            self.check()
 
-        self._backend = backend if backend is not None else keyring.get_keyring()
-        reason = backend_refusal(self._backend)
+    def check(self) -> None:
+        self._usable()
+
+    def _usable(self) -> Any:
+        with self._lock:
+            if self._backend is None:
+                import keyring
+
+                self._backend = keyring.get_keyring()
+            backend = self._backend
+        reason = backend_refusal(backend)
         if reason:
             raise EnrolmentError(f"Approver codes cannot be stored: {reason}.", code="keyring")
+        return backend
 
     def get(self, approver_id: str) -> Secret | None:
+        backend = self._usable()
         try:
-            value = self._backend.get_password(SERVICE, approver_id)
+            value = backend.get_password(SERVICE, approver_id)
         except Exception as exc:
             raise EnrolmentError(
                 f"The OS keyring could not be read: {exc}", code="keyring"
@@ -72,8 +96,9 @@ class KeyringSecretStore:
         return Secret(value) if value else None
 
     def set(self, approver_id: str, secret: Secret) -> None:
+        backend = self._usable()
         try:
-            self._backend.set_password(SERVICE, approver_id, secret.reveal())
+            backend.set_password(SERVICE, approver_id, secret.reveal())
         except Exception as exc:
             raise EnrolmentError(
                 f"The OS keyring refused the secret: {exc}", code="keyring"

@@ -32,7 +32,7 @@ if TYPE_CHECKING:
 
 log = logging.getLogger(__name__)
 
-SETTLE_AFTER_MS = 300  # the first page is painted; then the GC freeze and the warm-up
+SETTLE_AFTER_MS = 300  # the first page is painted; then the GC freeze, keyring check, warm-up
 WARM_SERVICES = ("sts", "iam", "sns", "logs", "cloudtrail", "cloudwatch", "lambda")
 PAGES_FOR_NEED = {
     "approvals": "approvals",
@@ -177,14 +177,27 @@ class Controller(QObject):
         gc.collect()
         gc.freeze()
         gc.set_threshold(20_000, 20, 20)  # fewer, smaller pauses for the young generations
+        assert self.deps is not None
+        self.background.run(self.deps.totp_secrets.check, self._secrets_checked)
         self.background.run(self._warm_up, self._warmed)
+
+    def _secrets_checked(self, outcome: Outcome) -> None:
+        """No usable OS keyring: said at start, not first at the approvers' sign-off (SPEC §2.2)."""
+        if not outcome.ok:
+            assert outcome.error is not None
+            message = self._message(outcome.error, "keyring")
+            consequence = "Approver sign-offs and enrolment cannot work until it is fixed."
+            self.notice.emit("error", f"{message} {consequence}")
 
     def _warmed(self, outcome: Outcome) -> None:
         self.warmed_up.emit()
 
     def _warm_up(self) -> None:
         """While the operator reads the first page: import and load what the procedure will
-        need (Vault client, AWS service models, review templates), off the GUI thread."""
+        need (Vault client, AWS service models, review templates, the federation endpoint's
+        HTTPS client), off the GUI thread."""
+        import urllib.request  # noqa: F401
+
         import hvac  # noqa: F401
 
         import breakglass_gui.core.procedure

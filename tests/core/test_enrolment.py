@@ -16,6 +16,7 @@ from breakglass_gui.core.config import parse_config
 from breakglass_gui.core.enrolment import Enrolment, KeyringSecretStore, backend_refusal
 from breakglass_gui.core.errors import EnrolmentError
 from breakglass_gui.core.journal import Journal
+from breakglass_gui.core.secret import Secret
 from tests.fakes.keyring_memory import MemoryStore
 from tests.fakes.world import config_data
 
@@ -99,3 +100,25 @@ def test_enrolment_shows_an_otpauth_uri_and_stores_only_after_a_correct_code(
     kinds = [e.kind for e in journal.entries()]
     assert kinds == ["approver.enrolled"]
     assert secret not in str(journal.entries()[0].payload)
+
+
+def test_the_os_keyring_is_found_on_first_use_and_refused_there(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    """Finding the backend is kept off the cold start (SPEC §13); refusing it is not lost."""
+    import keyring
+
+    looked_up: list[bool] = []
+
+    def get_keyring() -> Any:
+        looked_up.append(True)
+        return fail.Keyring()
+
+    monkeypatch.setattr(keyring, "get_keyring", get_keyring)
+    store = KeyringSecretStore()
+    assert looked_up == []
+    for use in (store.check, lambda: store.get("alice"), lambda: store.set("alice", Secret("x"))):
+        with pytest.raises(EnrolmentError, match="'fail' backend") as raised:
+            use()
+        assert raised.value.code == "keyring"
+    assert looked_up == [True]  # found once, refused every time

@@ -1,0 +1,67 @@
+"""Starting for real, with the shipped example configuration: the first page comes up before the
+OS keyring is even looked for (SPEC §13), and a missing keyring is said at once, in the notice
+bar and the journal, rather than first at the approvers' sign-off (SPEC §2.2)."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import keyring
+import pytest
+from keyring.backend import KeyringBackend
+from keyring.backends import fail
+
+from breakglass_gui.core.resources import resource_path
+
+EXAMPLE = resource_path("example-config.toml")
+
+
+class OsKeyring(KeyringBackend):
+    """Stands in for the Secret Service this headless machine does not have."""
+
+    priority = 1  # type: ignore[assignment]
+
+    def get_password(self, service: str, username: str) -> str | None:
+        return None
+
+    def set_password(self, service: str, username: str, password: str) -> None:
+        raise AssertionError("nothing is stored at start")
+
+    def delete_password(self, service: str, username: str) -> None:
+        raise AssertionError("nothing is deleted at start")
+
+
+def _start(gui: Any, monkeypatch: pytest.MonkeyPatch, backend: KeyringBackend) -> Any:
+    looked_up: list[KeyringBackend] = []
+
+    def get_keyring() -> KeyringBackend:
+        looked_up.append(backend)
+        return backend
+
+    monkeypatch.setattr(keyring, "get_keyring", get_keyring)
+    d = gui(config_path=EXAMPLE)
+    d.wait(lambda: d.current.name == "emergency")
+    assert looked_up == []  # the first page did not wait for the keyring
+    d.wait(lambda: d.ctl.warmed and d.ctl.background.pending == 0)  # keyring check delivered
+    assert looked_up == [backend]
+    return d
+
+
+def test_no_os_keyring_is_said_at_start_in_the_notice_bar_and_the_journal(
+    gui: Any, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    d = _start(gui, monkeypatch, fail.Keyring())
+    notices = d.window.notices
+    d.wait(notices.isVisible)
+    assert notices.level == "error"
+    assert "Approver codes cannot be stored: no OS keyring is available" in notices.text.text()
+    assert "sign-offs and enrolment cannot work" in notices.text.text()
+    errors = [e.payload for e in d.ctl.deps.journal.entries() if e.kind == "ui.error"]
+    assert [(e["context"], e["code"]) for e in errors] == [("keyring", "keyring")]
+    assert d.current.name == "emergency"  # the operator can still read and prepare
+
+
+def test_an_os_keyring_starts_without_a_notice(gui: Any, monkeypatch: pytest.MonkeyPatch) -> None:
+    d = _start(gui, monkeypatch, OsKeyring())
+    assert not d.window.notices.isVisible()
+    assert [e for e in d.ctl.deps.journal.entries() if e.kind == "ui.error"] == []
