@@ -31,10 +31,16 @@ HEAVY = ("boto3", "botocore", "hvac", "moto", "jinja2")
 
 def child(spawned_at: float, config: str) -> None:
     sys.path.insert(0, str(ROOT))
+    import gc
+
+    from breakglass_gui import cli
+
+    # The app module is imported here, before cli.main, to watch the window it builds: first
+    # what cli._gui does before it imports the UI.
+    gc.set_threshold(cli.START_GC_THRESHOLD)
     from PySide6.QtCore import QEvent, QObject
 
     import breakglass_gui.ui.app as app_module
-    from breakglass_gui import cli
 
     build = app_module.build
 

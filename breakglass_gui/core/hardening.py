@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import ctypes
-import ctypes.util
 import logging
 import sys
 
@@ -13,6 +12,12 @@ PR_SET_DUMPABLE = 4
 PR_GET_DUMPABLE = 3
 
 
+def _libc() -> ctypes.CDLL:
+    # The process's own symbols, libc's among them: no `ctypes.util.find_library`, which may run
+    # `ldconfig` or a compiler in a subprocess on the start-up path.
+    return ctypes.CDLL(None, use_errno=True)
+
+
 def disable_core_dumps() -> None:
     if sys.platform == "win32":
         return
@@ -20,15 +25,13 @@ def disable_core_dumps() -> None:
 
     resource.setrlimit(resource.RLIMIT_CORE, (0, 0))
     if sys.platform.startswith("linux"):
-        libc = ctypes.CDLL(ctypes.util.find_library("c") or "libc.so.6", use_errno=True)
-        libc.prctl(PR_SET_DUMPABLE, 0, 0, 0, 0)
+        _libc().prctl(PR_SET_DUMPABLE, 0, 0, 0, 0)
 
 
 def is_dumpable() -> bool:
     if not sys.platform.startswith("linux"):
         return False
-    libc = ctypes.CDLL(ctypes.util.find_library("c") or "libc.so.6", use_errno=True)
-    return bool(libc.prctl(PR_GET_DUMPABLE, 0, 0, 0, 0))
+    return bool(_libc().prctl(PR_GET_DUMPABLE, 0, 0, 0, 0))
 
 
 def harden_process() -> None:
