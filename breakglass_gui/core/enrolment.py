@@ -76,9 +76,15 @@ class KeyringSecretStore:
     def _usable(self) -> Any:
         with self._lock:
             if self._backend is None:
-                import keyring
+                try:
+                    import keyring
 
-                self._backend = keyring.get_keyring()
+                    self._backend = keyring.get_keyring()
+                except Exception as exc:  # a broken backend module or D-Bus: said, not a crash
+                    raise EnrolmentError(
+                        f"The OS keyring could not be opened: {type(exc).__name__}.",
+                        code="keyring",
+                    ) from None
             backend = self._backend
         reason = backend_refusal(backend)
         if reason:

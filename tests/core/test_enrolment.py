@@ -122,3 +122,17 @@ def test_the_os_keyring_is_found_on_first_use_and_refused_there(
             use()
         assert raised.value.code == "keyring"
     assert looked_up == [True]  # found once, refused every time
+
+
+def test_an_os_keyring_that_cannot_be_opened_is_said_in_plain_words(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    import keyring
+
+    def get_keyring() -> Any:
+        raise ConnectionError("org.freedesktop.DBus.Error.ServiceUnknown")
+
+    monkeypatch.setattr(keyring, "get_keyring", get_keyring)
+    with pytest.raises(EnrolmentError, match="could not be opened: ConnectionError") as raised:
+        KeyringSecretStore().check()
+    assert raised.value.code == "keyring"
