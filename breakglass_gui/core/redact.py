@@ -25,11 +25,15 @@ _PATTERNS: Final[tuple[re.Pattern[str], ...]] = (
     re.compile(r"(?<![A-Za-z0-9/+])[A-Za-z0-9/+]{40,99}(?![A-Za-z0-9/+=])"),
     # AWS XML responses (STS, IAM) as botocore logs them at DEBUG.
     re.compile(r"(<(?:SecretAccessKey|SessionToken|Password)>)[^<]*"),
-    # Anything labelled as a secret in key=value or JSON form.
+    # Anything labelled as a secret in key=value, JSON or Python-repr form. A quoted value is
+    # taken whole, to its closing quote (escapes honoured), whatever it holds: a generated IAM
+    # password may hold & } = and begin with one, a typed one anything. A quote never closed on the
+    # line (a truncated record) takes the rest of the line. An unquoted value (a URL or form
+    # body, where such characters are percent-encoded) ends at a space, quote, comma, } or &.
     re.compile(
         r"(?i)((?:secret_?access_?key|session_?token|aws_session_token|secret_id|password|"
-        r"client_token|x-vault-token|token_code|totp_secret|unseal_key|key)[\"']?\s*[=:]\s*[\"']?)"
-        r"[^\s\"',}&]+"
+        r"client_token|x-vault-token|token_code|totp_secret|unseal_key|key)[\"']?\s*[=:]\s*)"
+        r"(?:'(?:[^'\\\n]|\\.)*'|\"(?:[^\"\\\n]|\\.)*\"|['\"][^\n]*|[^\s\"',}&]+)"
     ),
 )
 

@@ -2,10 +2,16 @@
 
 from __future__ import annotations
 
+import json
 import logging
+import string
+from urllib.parse import urlencode
 
 import pytest
+from hypothesis import given
+from hypothesis import strategies as st
 
+from breakglass_gui.core.aws.rotate import PASSWORD_SYMBOLS
 from breakglass_gui.core.redact import RedactingFilter, redact
 
 SECRET_KEY = "wJalrXUtnFEMI/K7MDENG/bPxRfiCYEXAMPLEKEY"
@@ -46,3 +52,34 @@ def test_the_filter_redacts_arguments_and_tracebacks() -> None:
     RedactingFilter().filter(record)
     assert VAULT_TOKEN not in record.getMessage()
     assert record.exc_text and SECRET_KEY not in record.exc_text
+
+
+# What rotation generates (core/aws/rotate.py), and what a person might type besides.
+PASSWORDS = st.text(
+    alphabet=string.ascii_letters + string.digits + PASSWORD_SYMBOLS + "'\" ,\\:;<>?`~./",
+    min_size=1,
+    max_size=40,
+)
+
+
+@given(PASSWORDS)
+def test_a_password_is_redacted_whole_in_every_form_botocore_logs_it(password: str) -> None:
+    """botocore logs a request's parameters as a dict repr at DEBUG, and its form body; a
+    password is gone whole, not up to its first & or } (it once began with & and was logged)."""
+    params = {"UserName": "break-glass-user", "Password": password, "PasswordResetRequired": "no"}
+    logged = f"Making request with params: {{'body': {params!r}, 'url': 'https://iam'}}"
+    assert redact(logged) == (
+        "Making request with params: {'body': {'UserName': 'break-glass-user', "
+        "'Password': [REDACTED], 'PasswordResetRequired': 'no'}, 'url': 'https://iam'}"
+    )
+    body = urlencode({"Action": "UpdateLoginProfile", "Password": password, "UserName": "u"})
+    assert redact(body) == "Action=UpdateLoginProfile&Password=[REDACTED]&UserName=u"
+    document = json.dumps({"password": password, "user": "u"})
+    assert redact(document) == '{"password": [REDACTED], "user": "u"}'
+
+
+def test_a_quoted_secret_cut_off_at_the_end_of_a_record_is_redacted_to_the_end_of_line() -> (
+    None
+):
+    assert redact("params: {'Password': '&xoHi-j!|%3P") == "params: {'Password': [REDACTED]"
+    assert redact("'Password': 'a}b\nnext line") == "'Password': [REDACTED]\nnext line"

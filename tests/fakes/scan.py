@@ -7,10 +7,16 @@ from collections.abc import Iterable
 from pathlib import Path
 from urllib.parse import quote, quote_plus
 
+EDGE = 12  # a long secret's first and last characters are looked for on their own too
+
 
 def variants(secret: str) -> set[bytes]:
-    """The value as text, URL-encoded both ways, and base64 (a Basic header, a data URL)."""
+    """The value as text, URL-encoded both ways, and base64 (a Basic header, a data URL); and
+    a long one's first and last EDGE characters, so that a secret redacted only in part (up to
+    an & or a } inside it, or from some way in) is found as well."""
     forms = {secret, quote(secret, safe=""), quote_plus(secret)}
+    if len(secret) >= 2 * EDGE:
+        forms.update((secret[:EDGE], secret[-EDGE:]))
     encoded = {f.encode() for f in forms}
     encoded.add(base64.b64encode(secret.encode()).rstrip(b"="))
     return {f for f in encoded if len(f) >= 8}
