@@ -78,8 +78,6 @@ def test_a_password_is_redacted_whole_in_every_form_botocore_logs_it(password: s
     assert redact(document) == '{"password": [REDACTED], "user": "u"}'
 
 
-def test_a_quoted_secret_cut_off_at_the_end_of_a_record_is_redacted_to_the_end_of_line() -> (
-    None
-):
+def test_a_quoted_secret_cut_off_at_the_end_of_a_record_is_redacted_to_the_end_of_line() -> None:
     assert redact("params: {'Password': '&xoHi-j!|%3P") == "params: {'Password': [REDACTED]"
     assert redact("'Password': 'a}b\nnext line") == "'Password': [REDACTED]\nnext line"
