@@ -35,8 +35,8 @@ def child(spawned_at: float, config: str) -> None:
 
     from breakglass_gui import cli
 
-    # The app module is imported here, before cli.main, to watch the window it builds: first
-    # what cli._gui does before it imports the UI.
+    # cli._gui raises the collector's threshold before it imports the UI; this child imports
+    # the UI itself, before cli.main (to watch the window it builds), so it does that first.
     gc.set_threshold(cli.START_GC_THRESHOLD)
     from PySide6.QtCore import QEvent, QObject
 
