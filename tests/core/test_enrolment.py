@@ -8,7 +8,6 @@ from urllib.parse import parse_qs, urlsplit
 
 import pyotp
 import pytest
-from keyring.backend import KeyringBackend
 from keyring.backends import chainer, fail, null
 
 from breakglass_gui.core.clock import ManualClock
@@ -17,27 +16,8 @@ from breakglass_gui.core.enrolment import Enrolment, KeyringSecretStore, backend
 from breakglass_gui.core.errors import EnrolmentError
 from breakglass_gui.core.journal import Journal
 from breakglass_gui.core.secret import Secret
-from tests.fakes.keyring_memory import MemoryStore
+from tests.fakes.keyring_memory import MemoryStore, SecretServiceLike
 from tests.fakes.world import config_data
-
-
-class SecretServiceLike(KeyringBackend):
-    """Stands in for an OS store (Secret Service, Keychain, Credential Locker)."""
-
-    priority = 1  # type: ignore[assignment]
-
-    def __init__(self) -> None:
-        super().__init__()
-        self.items: dict[tuple[str, str], str] = {}
-
-    def get_password(self, service: str, username: str) -> str | None:
-        return self.items.get((service, username))
-
-    def set_password(self, service: str, username: str, password: str) -> None:
-        self.items[(service, username)] = password
-
-    def delete_password(self, service: str, username: str) -> None:
-        self.items.pop((service, username), None)
 
 
 class PlaintextKeyring(SecretServiceLike):

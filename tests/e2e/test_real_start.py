@@ -12,23 +12,9 @@ from keyring.backend import KeyringBackend
 from keyring.backends import fail
 
 from breakglass_gui.core.resources import resource_path
+from tests.fakes.keyring_memory import SecretServiceLike
 
 EXAMPLE = resource_path("example-config.toml")
-
-
-class OsKeyring(KeyringBackend):
-    """Stands in for the Secret Service this headless machine does not have."""
-
-    priority = 1  # type: ignore[assignment]
-
-    def get_password(self, service: str, username: str) -> str | None:
-        return None
-
-    def set_password(self, service: str, username: str, password: str) -> None:
-        raise AssertionError("nothing is stored at start")
-
-    def delete_password(self, service: str, username: str) -> None:
-        raise AssertionError("nothing is deleted at start")
 
 
 def _start(gui: Any, monkeypatch: pytest.MonkeyPatch, backend: KeyringBackend) -> Any:
@@ -62,6 +48,6 @@ def test_no_os_keyring_is_said_at_start_in_the_notice_bar_and_the_journal(
 
 
 def test_an_os_keyring_starts_without_a_notice(gui: Any, monkeypatch: pytest.MonkeyPatch) -> None:
-    d = _start(gui, monkeypatch, OsKeyring())
+    d = _start(gui, monkeypatch, SecretServiceLike())
     assert not d.window.notices.isVisible()
     assert [e for e in d.ctl.deps.journal.entries() if e.kind == "ui.error"] == []

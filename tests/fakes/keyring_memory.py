@@ -1,6 +1,9 @@
-"""An in-memory TOTP secret store standing in for the OS keyring in tests."""
+"""In-memory stand-ins for the OS keyring in tests: a TOTP secret store, and a `keyring`
+backend shaped like an OS store (Secret Service, Keychain, Credential Locker)."""
 
 from __future__ import annotations
+
+from keyring.backend import KeyringBackend
 
 from breakglass_gui.core.secret import Secret
 
@@ -18,3 +21,22 @@ class MemoryStore:
 
     def set(self, approver_id: str, secret: Secret) -> None:
         self.values[approver_id] = secret.reveal()
+
+
+class SecretServiceLike(KeyringBackend):
+    """A `keyring` backend standing in for an OS store, which this headless machine lacks."""
+
+    priority = 1  # type: ignore[assignment]
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.items: dict[tuple[str, str], str] = {}
+
+    def get_password(self, service: str, username: str) -> str | None:
+        return self.items.get((service, username))
+
+    def set_password(self, service: str, username: str, password: str) -> None:
+        self.items[(service, username)] = password
+
+    def delete_password(self, service: str, username: str) -> None:
+        self.items.pop((service, username), None)
