@@ -72,7 +72,9 @@ def test_a_benchmark_script_that_fails_is_broken_with_its_last_words(
 ) -> None:
     failed = run.Benchmark("heartbeat", _script_failed, 50.0)
     assert run.main(["--quick"], [failed]) == 1
-    assert "bench/gui_heartbeat.py exited 3: Traceback ... / KeyError: 'x'" in capsys.readouterr().out
+    assert (
+        "bench/gui_heartbeat.py exited 3: Traceback ... / KeyError: 'x'" in capsys.readouterr().out
+    )
 
 
 def test_a_benchmark_that_exits_with_a_reason_is_broken(
