@@ -98,3 +98,72 @@ def test_gone(pid):
     assert len(events) >= 8
 """
     assert timing_assertions(waits) == []
+
+
+# Calls that check an outcome themselves: pytest's raises/fail/warns, pytest-qt's waits (they
+# fail the test when the condition never holds) and qtmodeltester.check.
+CHECKING_CALLS = {"raises", "fail", "warns", "waitUntil", "waitSignal", "waitSignals"}
+
+
+def _called_names(node: ast.AST) -> set[str]:
+    names = set()
+    for call in ast.walk(node):
+        if isinstance(call, ast.Call):
+            func = call.func
+            names.add(func.attr if isinstance(func, ast.Attribute) else getattr(func, "id", ""))
+    return names
+
+
+def _checks_directly(node: ast.AST) -> bool:
+    if any(isinstance(inner, ast.Assert) for inner in ast.walk(node)):
+        return True
+    for call in ast.walk(node):
+        if isinstance(call, ast.Call) and isinstance(call.func, ast.Attribute):
+            owner = call.func.value
+            if call.func.attr == "check" and getattr(owner, "id", "") == "qtmodeltester":
+                return True
+    return bool(_called_names(node) & CHECKING_CALLS)
+
+
+def unchecked_tests(sources: dict[str, str]) -> list[str]:
+    """Test functions that neither assert nor expect an exception, directly or through a helper
+    defined in the suite (helpers are matched by name across the given sources)."""
+    functions: dict[str, list[ast.FunctionDef]] = {}
+    tests: list[tuple[str, ast.FunctionDef]] = []
+    for where, source in sources.items():
+        for node in ast.walk(ast.parse(source)):
+            if isinstance(node, ast.FunctionDef):
+                functions.setdefault(node.name, []).append(node)
+                if node.name.startswith("test_"):
+                    tests.append((where, node))
+    checking: set[str] = {n for n, defs in functions.items() if any(map(_checks_directly, defs))}
+    changed = True
+    while changed:  # helpers that call checking helpers check too
+        changed = False
+        for name, defs in functions.items():
+            if name not in checking and any(_called_names(d) & checking for d in defs):
+                checking.add(name)
+                changed = True
+    return [f"{where}::{test.name}" for where, test in tests if test.name not in checking]
+
+
+def test_every_test_checks_an_outcome() -> None:
+    sources = {
+        str(path.relative_to(TESTS.parent)): path.read_text(encoding="utf-8")
+        for path in sorted(TESTS.rglob("*.py"))
+    }
+    assert unchecked_tests(sources) == []
+
+
+def test_the_check_scan_finds_a_test_that_only_runs_code() -> None:
+    sources = {
+        "helpers.py": "def nothing_lost(world):\n    assert world.ok\n",
+        "test_a.py": (
+            "def test_runs_only(proc):\n    proc.approve('primary')\n\n"
+            "def test_through_a_helper(world):\n    nothing_lost(world)\n\n"
+            "def test_expects(proc):\n    with pytest.raises(ApprovalError):\n"
+            "        proc.approve('x')\n\n"
+            "def test_waits(qtbot, page):\n    qtbot.waitUntil(page.isVisible)\n"
+        ),
+    }
+    assert unchecked_tests(sources) == ["test_a.py::test_runs_only"]

@@ -203,11 +203,7 @@ class Ending:
             done = revoke.revoke_role_sessions(iam, self.config.role.name, cutoff)
             done["check"] = revoke.verify_role_revocation(iam, self.config.role.name, cutoff)
             done["account"] = account
-            if not done["check"]["verified"]:
-                raise ProcedureError(
-                    f"The revocation policy in {account} did not read back.", code="ending.verify"
-                )
-            return done
+            return _read_back_or_refuse(done, f"The revocation policy in {account}")
 
         if self._step(key, run):
             self.p.forget_session(account)
@@ -217,7 +213,7 @@ class Ending:
         cutoff = self._now()
         done = revoke.revoke_user_sessions(iam, self.user, cutoff)
         done["check"] = revoke.verify_user_revocation(iam, self.user, cutoff)
-        return done
+        return _read_back_or_refuse(done, f"The revocation policy on {self.user}")
 
     def _rotate(self) -> dict[str, Any]:
         p = self.p
@@ -294,3 +290,13 @@ def _parse(stamp: str) -> float | None:
         return datetime.fromisoformat(stamp.replace("Z", "+00:00")).timestamp()
     except ValueError:
         return None
+
+
+def _read_back_or_refuse(done: dict[str, Any], what: str) -> dict[str, Any]:
+    """A revocation counts only once its policy has read back (SPEC §4.4): an unverified step
+    fails, is journaled as failed and stays to be retried."""
+    if not done["check"]["verified"]:
+        raise ProcedureError(
+            f"{what} did not read back: {done['check']['how']}.", code="ending.verify"
+        )
+    return done

@@ -1,0 +1,66 @@
+"""Revoke-and-rotate refuses to count a revocation it could not read back (SPEC §4.4): the role
+sessions in each account and the IAM user's MFA sessions alike. The incident stays ENDING with
+the step to retry, and a retry once IAM answers right finishes it."""
+
+from __future__ import annotations
+
+import json
+from typing import Any
+
+import pytest
+
+from breakglass_gui.core.errors import ProcedureError
+from breakglass_gui.core.incident import State
+from tests.fakes.aws_answers import hook_answer
+from tests.fakes.world import TARGETS, World
+
+OLD_CUTOFF = "2001-01-01T00:00:00Z"
+
+
+def _stale_revocation(params: dict[str, Any]) -> Any:
+    """IAM answering with an older revocation left in place (its cut-off long past)."""
+    document = {
+        "Version": "2012-10-17",
+        "Statement": [
+            {
+                "Effect": "Deny",
+                "Action": ["*"],
+                "Resource": ["*"],
+                "Condition": {"DateLessThan": {"aws:TokenIssueTime": OLD_CUTOFF}},
+            }
+        ],
+    }
+    return hook_answer({**params, "PolicyDocument": json.dumps(document)})
+
+
+@pytest.mark.parametrize(
+    ("operation", "step"),
+    [
+        ("iam.GetUserPolicy", "revoke.user:break-glass-user-1"),
+        ("iam.GetRolePolicy", f"revoke.role:{TARGETS[0]}"),
+    ],
+)
+def test_a_revocation_that_does_not_read_back_is_not_done(
+    world: World, operation: str, step: str
+) -> None:
+    proc = world.drive(world.declare(), State.ACTIVE)
+    proc.end_session()
+    world.faults.answers[operation] = _stale_revocation
+    with pytest.raises(ProcedureError) as raised:
+        proc.revoke_and_rotate()
+    assert raised.value.code == "ending.incomplete"
+    assert step in raised.value.message and "did not read back" in raised.value.message
+    assert OLD_CUTOFF in raised.value.message
+    assert proc.state is State.ENDING  # never REVOKED on an unverified revocation
+    assert not proc.incident.done(step)
+    outcomes = [
+        e.payload
+        for e in world.journal.entries(proc.id)
+        if e.kind == "effect.outcome" and e.payload.get("key") == step
+    ]
+    assert outcomes and outcomes[-1]["code"] == "ending.verify", outcomes
+
+    del world.faults.answers[operation]
+    world.drive(proc, State.ROTATED)
+    assert proc.state is State.ROTATED
+    assert proc.incident.done(step)
