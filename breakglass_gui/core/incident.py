@@ -52,7 +52,7 @@ class EmergencyType(StrEnum):
     OTHER = "Other"
 
 
-INCIDENT_ID = re.compile(r"^BG-\d{8}-[A-Z0-9]{4}$")
+INCIDENT_ID = re.compile(r"^BG-\d{8}-[A-Z0-9]{4}$", re.ASCII)
 _ID_ALPHABET = "ABCDEFGHJKLMNPQRSTUVWXYZ23456789"  # no 0/O, 1/I: read aloud over a phone bridge
 
 

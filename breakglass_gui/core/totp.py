@@ -10,7 +10,7 @@ import pyotp
 from breakglass_gui.core.secret import Secret
 
 STEP_SECONDS = 30
-CODE = re.compile(r"^\d{6}$")
+CODE = re.compile(r"^\d{6}$", re.ASCII)
 
 
 def step_at(epoch: float) -> int:

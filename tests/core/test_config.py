@@ -121,3 +121,32 @@ def test_a_file_that_is_not_toml_gives_one_clear_problem(tmp_path: Path) -> None
 def test_a_missing_file_is_reported(tmp_path: Path) -> None:
     with pytest.raises(ConfigError, match="cannot be read"):
         load_config(tmp_path / "absent.toml")
+
+
+@pytest.mark.parametrize(
+    ("where", "value"),
+    [
+        (("accounts", 1, "id"), "٢٢٢٢٢٢٢٢٢٢٢٢"),  # Arabic-Indic digits: \d in Unicode mode
+        (("accounts", 1, "id"), "２２２２２２２２２２２２"),  # fullwidth digits
+        (("accounts", 1, "id"), "222222222222\n"),
+        (("organisation", None, "iam_account_id"), "12345678901٢"),
+        (("role", None, "name"), "rôle-break-glass"),  # \w in Unicode mode
+        (("organisation", None, "region"), "eu-central-١"),
+    ],
+)
+def test_ids_and_names_outside_what_aws_accepts_are_refused(
+    where: tuple[str, int | None, str], value: str
+) -> None:
+    """AWS takes ASCII digits and letters only; a look-alike must not reach an ARN."""
+    data = config_data()
+    section, index, key = where
+    (data[section] if index is None else data[section][index])[key] = value
+    (problem,) = problems(data)
+    assert key in problem and "is not a" in problem
+
+
+def test_an_sms_subscription_takes_ascii_digits_only() -> None:
+    data = config_data()
+    data["notifications"]["subscriptions"] = ["sms:+٤٩١٥١٢٣٤٥٦٧"]
+    (problem,) = problems(data)
+    assert problem.startswith("notifications.subscriptions[0]")

@@ -35,19 +35,24 @@ from breakglass_gui.core.errors import ConfigError
 
 T = TypeVar("T")
 
-ACCOUNT_ID = re.compile(r"^\d{12}$")
-REGION = re.compile(r"^[a-z]{2}(-gov|-iso[a-z]?)?-[a-z]+-\d$")
-ROLE_NAME = re.compile(r"^[\w+=,.@-]{1,64}$")
-IAM_USER_NAME = re.compile(r"^[\w+=,.@-]{1,64}$")
-ROSTER_ID = re.compile(r"^[A-Za-z0-9][A-Za-z0-9._@+=,-]{1,63}$")  # also valid as SourceIdentity
-EMAIL = re.compile(r"^[^@\s]+@[^@\s]+\.[^@\s]+$")
-LOG_GROUP = re.compile(r"^[\w#./-]{1,512}$")
-SNS_ARN = re.compile(r"^arn:(aws|aws-us-gov|aws-cn):sns:[a-z0-9-]+:\d{12}:[\w-]{1,256}$")
+# re.ASCII: in Python's default (Unicode) mode \d and \w accept every script's digits and
+# letters ("١٢٣٤٥٦٧٨٩٠١٢" is twelve \d), which AWS refuses in ids, names and ARNs.
+ACCOUNT_ID = re.compile(r"^\d{12}$", re.ASCII)
+REGION = re.compile(r"^[a-z]{2}(-gov|-iso[a-z]?)?-[a-z]+-\d$", re.ASCII)
+ROLE_NAME = re.compile(r"^[\w+=,.@-]{1,64}$", re.ASCII)
+IAM_USER_NAME = re.compile(r"^[\w+=,.@-]{1,64}$", re.ASCII)
+ROSTER_ID = re.compile(
+    r"^[A-Za-z0-9][A-Za-z0-9._@+=,-]{1,63}$", re.ASCII
+)  # also valid as SourceIdentity
+EMAIL = re.compile(r"^[^@\s]+@[^@\s]+\.[^@\s]+$")  # Unicode \s: no-break spaces refused too
+LOG_GROUP = re.compile(r"^[\w#./-]{1,512}$", re.ASCII)
+SNS_ARN = re.compile(r"^arn:(aws|aws-us-gov|aws-cn):sns:[a-z0-9-]+:\d{12}:[\w-]{1,256}$", re.ASCII)
 LAMBDA_REF = re.compile(
-    r"^(arn:(aws|aws-us-gov|aws-cn):lambda:[a-z0-9-]+:\d{12}:function:)?[\w-]{1,64}(:[\w-]+)?$"
+    r"^(arn:(aws|aws-us-gov|aws-cn):lambda:[a-z0-9-]+:\d{12}:function:)?[\w-]{1,64}(:[\w-]+)?$",
+    re.ASCII,
 )
-TRAIL_NAME = re.compile(r"^[A-Za-z0-9][\w.-]{2,127}$")
-SUBSCRIPTION = re.compile(r"^(email:[^@\s]+@[^@\s]+\.[^@\s]+|sms:\+\d{6,15}|https://\S+)$")
+TRAIL_NAME = re.compile(r"^[A-Za-z0-9][\w.-]{2,127}$", re.ASCII)
+SUBSCRIPTION = re.compile(r"^(email:[^@\s]+@[^@\s]+\.[^@\s]+|sms:\+[0-9]{6,15}|https://\S+)$")
 PARTITIONS = ("aws", "aws-us-gov", "aws-cn")
 PARTITION_OF_REGION = {"us-gov": "aws-us-gov", "cn": "aws-cn"}
 
@@ -56,7 +61,7 @@ MIN_SESSION = 900
 MAX_ROLE_SESSION = 43_200
 
 
-_BARE_KEY = re.compile(r"[A-Za-z0-9_-]{1,64}")
+_BARE_KEY = re.compile(r"[A-Za-z0-9_-]{1,64}", re.ASCII)
 
 
 class _Problems:
