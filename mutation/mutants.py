@@ -173,10 +173,31 @@ class _DropUAdd(ast.NodeTransformer):
         return node.operand if isinstance(node.op, ast.UAdd) else node
 
 
-def mutants(module: str, source: str) -> Iterator[Mutant]:
+def _lines_of(tree: ast.Module, functions: set[str]) -> set[int]:
+    """The lines of the named functions (`name` or `Class.name`)."""
+    lines: set[int] = set()
+    for node in ast.walk(tree):
+        if isinstance(node, ast.ClassDef):
+            named = [(f"{node.name}.{f.name}", f) for f in node.body if hasattr(f, "name")]
+        elif isinstance(node, ast.Module):
+            named = [(f.name, f) for f in node.body if hasattr(f, "name")]
+        else:
+            continue
+        for name, function in named:
+            if name in functions and isinstance(function, ast.FunctionDef):
+                lines.update(range(function.lineno, (function.end_lineno or 0) + 1))
+    return lines
+
+
+def mutants(module: str, source: str, functions: set[str] | None = None) -> Iterator[Mutant]:
+    """Every mutant of the module, or only of the named functions in it."""
     tree = ast.parse(source)
     original = ast.unparse(tree)
+    nodes = list(ast.walk(tree))
+    lines = _lines_of(tree, functions) if functions else None
     for path, change in list(_changes(tree)):
+        if lines is not None and getattr(nodes[path[0]], "lineno", 0) not in lines:
+            continue
         mutated = copy.deepcopy(tree)
         line, what = _apply(mutated, path[0], change)
         mutated = ast.fix_missing_locations(_DropUAdd().visit(mutated))

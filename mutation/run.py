@@ -32,6 +32,7 @@ from concurrent.futures import ThreadPoolExecutor
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import Any
 
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
@@ -45,6 +46,7 @@ COPIED = ("breakglass_gui", "tests", "resources", "scripts", "main.py", "pyproje
 @dataclass
 class Result:
     module: str
+    label: str
     tried: int = 0
     killed: int = 0
     survivors: list[Mutant] = field(default_factory=list)
@@ -122,9 +124,11 @@ def load_allowlist(path: Path) -> dict[str, str]:
 
 
 def run_module(
-    module: str, tests: list[str], pool: queue.Queue[Worker], jobs: int, allow: dict[str, str]
+    target: dict[str, Any], pool: queue.Queue[Worker], jobs: int, allow: dict[str, str]
 ) -> Result:
-    result = Result(module)
+    module, tests = target["module"], target["tests"]
+    functions = set(target["functions"]) if "functions" in target else None
+    result = Result(module, module + (f" ({', '.join(sorted(functions))})" if functions else ""))
     worker = pool.get()
     started = time.monotonic()
     try:
@@ -134,7 +138,7 @@ def run_module(
     if baseline != 0:
         raise SystemExit(f"{module}: its tests fail before any mutation ({tests})")
     limit = 3 * (time.monotonic() - started) + 10
-    found = list(mutants(module, (ROOT / module).read_text(encoding="utf-8")))
+    found = list(mutants(module, (ROOT / module).read_text(encoding="utf-8"), functions))
     lock = threading.Lock()
 
     def one(mutant: Mutant) -> None:
@@ -172,7 +176,7 @@ def report(results: list[Result], stale: list[str]) -> str:
     for r in results:
         mark = "" if r.rate >= TARGET else " **below target**"
         lines.append(
-            f"| `{r.module}` | {r.tried} | {r.killed} | {len(r.allowed)} | "
+            f"| `{r.label}` | {r.tried} | {r.killed} | {len(r.allowed)} | "
             f"{len(r.survivors)} | {r.rate:.0%}{mark} |"
         )
     for r in results:
@@ -205,7 +209,7 @@ def main() -> int:
         parser.error("no such module in mutation/targets.toml")
     allow = load_allowlist(ROOT / "mutation" / "allowlist.toml")
     with workers(args.jobs) as pool:
-        results = [run_module(t["module"], t["tests"], pool, args.jobs, allow) for t in chosen]
+        results = [run_module(target, pool, args.jobs, allow) for target in chosen]
     matched = {m.key for r in results for m, _ in r.allowed}
     modules = {t["module"] for t in chosen}
     stale = [k for k in allow if k.split(":")[0] in modules and k not in matched]

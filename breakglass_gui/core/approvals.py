@@ -166,6 +166,18 @@ class ApprovalDesk:
                 code="approval.self",
                 field="approver",
             )
+        # Before the role rule: one person never signs twice, whatever role each of their roster
+        # ids holds (the same id, or a second id with the same e-mail).
+        if other:
+            other_person = self._config.approver(str(other["approver"]))
+            if other["approver"] == approver.id or (
+                other_person and other_person.email.lower() == approver.email.lower()
+            ):
+                raise ApprovalError(
+                    "One person cannot sign both approvals.",
+                    code="approval.same_person",
+                    field="approver",
+                )
         if approver.role != role:
             raise ApprovalError(
                 f"{approver.name} is a {approver.role} approver and cannot sign as {role}.",
@@ -179,14 +191,4 @@ class ApprovalDesk:
                 code="approval.infra",
                 field="approver",
             )
-        if other:
-            other_person = self._config.approver(str(other["approver"]))
-            if other["approver"] == approver.id or (
-                other_person and other_person.email.lower() == approver.email.lower()
-            ):
-                raise ApprovalError(
-                    "One person cannot sign both approvals.",
-                    code="approval.same_person",
-                    field="approver",
-                )
         return approver
