@@ -106,7 +106,6 @@ def verify_entries(
     expected = first_seq
     for index, raw in enumerate(entries):
         seq = raw.get("seq")
-        where = seq if isinstance(seq, int) else expected
         if seq != expected:
             return Verification(
                 False,
@@ -120,13 +119,13 @@ def verify_entries(
         try:
             computed = chain_hash(prev, body)
         except (TypeError, ValueError):
-            return Verification(False, index, prev, where, "the entry is not valid journal data")
+            return Verification(False, index, prev, seq, "the entry is not valid journal data")
         if computed != raw.get("hash"):
             return Verification(
                 False,
                 index,
                 prev,
-                where,
+                seq,
                 "its content does not match its hash (edited or reordered)",
             )
         prev = computed

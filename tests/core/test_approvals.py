@@ -212,6 +212,14 @@ def test_exactly_three_wrong_codes_lock_out_and_the_lockout_is_journaled(desk: A
     assert raised.value.code == "approval.locked"
     assert "locked out for 5 minutes after 3 wrong codes" in raised.value.message
     assert d.seconds_locked("ciso") == 300
+    with pytest.raises(ApprovalError) as raised:
+        d.sign(REQUEST, "primary", "ciso", code("ciso", clock.now()), None)
+    assert "try again in 5 min 00 s" in raised.value.message
+    clock.advance(61)
+    with pytest.raises(ApprovalError) as raised:
+        d.sign(REQUEST, "primary", "ciso", code("ciso", clock.now()), None)
+    assert "try again in 3 min 59 s" in raised.value.message
+    clock.advance(-61)
     (entry,) = [e for e in journal.entries(REQUEST.incident_id) if e.kind == "approver.locked_out"]
     assert entry.payload == {"approver": "ciso", "until": utc_iso(clock.now() + 300)}
     assert journal.approver_state("ciso") == (-1, 0, clock.now() + 300)  # no step used yet

@@ -143,6 +143,7 @@ def test_a_table_row_with_a_payload_that_is_not_json_is_reported() -> None:
     rows[1] = (*rows[1][:4], "{not json", rows[1][5])
     result = verify_table(rows, (3, "x"))
     assert (result.ok, result.first_bad_seq) == (False, 2)
+    assert "does not match its hash" in result.reason  # the entry, not the head, is reported
 
 
 def _review(tmp_path: Path, entries: list[Any], **journal: Any) -> Path:
@@ -168,6 +169,21 @@ def test_a_review_with_an_edited_entry_reports_it(tmp_path: Path) -> None:
     entries[0]["kind"] = "forged"
     result = verify_file(_review(tmp_path, entries, final_hash=final))
     assert (result.ok, result.first_bad_seq) == (False, 1)
+    assert "does not match its hash" in result.reason  # the entry, not the final hash
+
+
+def test_a_review_with_no_entries_verifies_only_against_its_anchor(tmp_path: Path) -> None:
+    assert verify_file(_review(tmp_path, [], final_hash=GENESIS)).ok
+    result = verify_file(_review(tmp_path, [], final_hash="a" * 64))
+    assert (result.ok, result.first_bad_seq, result.count) == (False, 1, 0)
+
+
+def test_a_review_whose_first_entry_has_no_seq_is_reported_at_entry_1(tmp_path: Path) -> None:
+    entries = chain(2)
+    del entries[0]["seq"]
+    result = verify_file(_review(tmp_path, entries, final_hash=entries[-1]["hash"]))
+    assert (result.ok, result.first_bad_seq) == (False, 1)
+    assert "entry 1 is missing" in result.reason
 
 
 def test_a_review_whose_entries_start_later_checks_from_its_anchor(tmp_path: Path) -> None:
@@ -191,8 +207,9 @@ def test_a_review_whose_entries_start_later_checks_from_its_anchor(tmp_path: Pat
 )
 def test_a_malformed_review_is_not_verified(tmp_path: Path, entries: list[Any]) -> None:
     result = verify_file(_review(tmp_path, entries, final_hash=GENESIS))
-    assert result.ok is False
-    assert "malformed" in result.reason
+    assert (result.ok, result.count, result.first_bad_seq) == (False, 0, 0)
+    assert result.head_hash == GENESIS
+    assert result.reason == "the review's journal section is malformed"
 
 
 @pytest.mark.parametrize(
@@ -220,8 +237,9 @@ def test_a_file_that_is_neither_is_refused(tmp_path: Path) -> None:
     binary.write_bytes(b"\xff\xfe\x00garbage")
     with pytest.raises(UnreadableFileError, match="neither"):
         verify_file(binary)
-    with pytest.raises(UnreadableFileError, match="cannot be read"):
+    with pytest.raises(UnreadableFileError) as raised:
         verify_file(tmp_path / "missing.sqlite3")
+    assert str(raised.value).endswith("missing.sqlite3: cannot be read (No such file or directory)")
 
 
 def test_a_database_that_is_not_a_journal_is_refused_not_verified(tmp_path: Path) -> None:
@@ -254,3 +272,33 @@ def test_a_journal_database_is_verified_with_its_head(tmp_path: Path) -> None:
     conn.close()
     result = verify_file(path)
     assert (result.ok, result.first_bad_seq) == (False, 3)
+
+
+def test_the_journal_head_is_its_last_entry_and_genesis_when_empty(tmp_path: Path) -> None:
+    from breakglass_gui.core.clock import ManualClock
+    from breakglass_gui.core.journal import Journal
+
+    journal = Journal(tmp_path / "journal.sqlite3", ManualClock())
+    assert journal.head() == (0, GENESIS)
+    last = journal.append("BG-20300101-ABCD", "test.entry", {"n": 1})
+    last = journal.append("BG-20300101-ABCD", "test.entry", {"n": 2})
+    assert journal.head() == (2, last.hash)
+    journal.close()
+
+
+def test_a_journal_that_cannot_be_read_is_not_verified(tmp_path: Path) -> None:
+    from breakglass_gui.core.clock import ManualClock
+    from breakglass_gui.core.journal import Journal
+
+    path = tmp_path / "journal.sqlite3"
+    journal = Journal(path, ManualClock())
+    journal.append("BG-20300101-ABCD", "test.entry", {"n": 1})
+    other = sqlite3.connect(path)
+    other.execute("DROP TABLE entries")
+    other.commit()
+    other.close()
+    result = journal.verify()
+    assert (result.ok, result.count, result.first_bad_seq) == (False, 0, 0)
+    assert result.head_hash == GENESIS
+    assert result.reason.startswith("the journal cannot be read: ")
+    journal.close()

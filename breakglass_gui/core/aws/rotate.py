@@ -88,6 +88,16 @@ class DirectRotation:
         record = self._effect(
             "vault.read_record", {"user": user}, lambda: self._vault.read_record(user)
         )
+        held = [record]  # every record's secrets are wiped on the way out, failure or not
+        try:
+            return self._rotate(user, incident_id, record, held)
+        finally:
+            for each in held:
+                each.wipe()
+
+    def _rotate(
+        self, user: str, incident_id: str, record: BreakGlassRecord, held: list[BreakGlassRecord]
+    ) -> dict[str, Any]:
         keys = access_keys(self._iam, user)
         if record.rotated_for != incident_id:
             if record.access_key_id not in keys:
@@ -105,6 +115,7 @@ class DirectRotation:
                     partial(self._delete_key, user, orphan),
                 )
             record = self._store_new_credentials(user, incident_id, record)
+            held.append(record)
         self._effect(
             "iam.update_login_profile",
             {"user": user},
@@ -121,14 +132,12 @@ class DirectRotation:
                 {"user": user, "key": old, "why": "rotated"},
                 partial(self._delete_key, user, old),
             )
-        evidence = {
+        return {
             "path": "direct",
             "user": user,
             "new_access_key_id": record.access_key_id,
             "vault_version": record.version,
         }
-        record.wipe()
-        return evidence
 
     def _delete_key(self, user: str, key: str) -> Any:
         return _aws(lambda: self._iam.delete_access_key(UserName=user, AccessKeyId=key))
@@ -181,6 +190,7 @@ class DirectRotation:
                 )
             except Exception:
                 log.warning("could not delete unstored key %s", credentials.access_key_id)
+            credentials.secret_access_key.wipe()
             raise
         return replace(new_record, version=version)
 
