@@ -307,3 +307,12 @@ def test_who_may_sign_each_role(desk: Any) -> None:
     assert [a.id for a in eligible(d._config, "primary", "jdoe")] == ["ciso"]
     assert [a.id for a in eligible(d._config, "secondary", "jdoe")] == ["cfo", "ciso-deputy"]
     assert [a.id for a in eligible(d._config, "primary", "nobody")] == ["ciso", "selfie"]
+
+
+def test_a_granted_approval_cannot_be_altered(desk: Any) -> None:
+    import dataclasses
+
+    d, clock, _ = desk
+    approval = d.sign(REQUEST, "primary", "ciso", code("ciso", clock.now()), None)
+    with pytest.raises(dataclasses.FrozenInstanceError):
+        approval.digest = "0" * 64  # type: ignore[misc]

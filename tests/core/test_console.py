@@ -162,3 +162,106 @@ def test_a_browser_command_that_cannot_start_says_so() -> None:
 
     with pytest.raises(FederationError, match="use Copy URL instead"):
         CommandBrowser(("no-such-browser", "{url}"), runner=missing).open(Secret("https://x"))
+
+
+def test_session_duration_is_clamped_to_what_the_console_accepts() -> None:
+    fetch = Recorder()
+    sign_in = ConsoleSignIn(FederationEndpoint("aws", "eu-west-1"), fetch)
+    asked = [899, 900, 43_200, 43_201, 50_000]
+    for seconds in asked:
+        sign_in.signin_token(ROLE_CREDS, session_duration=seconds)
+    sent = [parse_qs(urlsplit(u).query)["SessionDuration"][0] for u in fetch.urls]
+    assert sent == ["900", "900", "43200", "43200", "43200"]
+
+
+def test_the_default_endpoint_is_the_global_one() -> None:
+    endpoint = FederationEndpoint("aws", "eu-west-1")
+    assert endpoint.regional is False
+    assert endpoint.federation_url == "https://signin.aws.amazon.com/federation"
+
+
+def test_an_endpoint_cannot_be_redirected_once_made() -> None:
+    import dataclasses
+
+    endpoint = FederationEndpoint("aws", "eu-west-1")
+    with pytest.raises(dataclasses.FrozenInstanceError):
+        endpoint.override = "http://attacker.example"  # type: ignore[misc]
+
+
+def test_a_stand_in_serves_the_same_paths_under_its_own_base() -> None:
+    endpoint = FederationEndpoint("aws", "eu-west-1", override="http://127.0.0.1:8443/")
+    assert endpoint.federation_url == "http://127.0.0.1:8443/federation"
+    assert endpoint.logout_url == "http://127.0.0.1:8443/oauth?Action=logout"
+
+
+def test_logout_first_carries_the_whole_login_url_percent_encoded() -> None:
+    sign_in = ConsoleSignIn(FederationEndpoint("aws", "eu-west-1"), Recorder())
+    plain = sign_in.login_url(Secret("tok-123"), logout_first=False).reveal()
+    wrapped = sign_in.login_url(Secret("tok-123"), logout_first=True).reveal()
+    from urllib.parse import quote
+
+    assert wrapped == (
+        "https://signin.aws.amazon.com/oauth?Action=logout&redirect_uri=" + quote(plain, safe="")
+    )
+    assert "&" not in wrapped.split("redirect_uri=", 1)[1]  # nothing leaks into the outer query
+
+
+def test_the_signin_token_is_wiped_once_the_url_is_made() -> None:
+    token = Secret("tok-123")
+    ConsoleSignIn(FederationEndpoint("aws", "eu-west-1"), Recorder()).login_url(
+        token, logout_first=False
+    )
+    assert token.wiped
+
+
+def test_the_system_browser_is_asked_for_a_new_window_and_a_refusal_is_said(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    import webbrowser
+
+    from breakglass_gui.core.aws.console import SystemBrowser
+
+    opened: list[tuple[str, int]] = []
+    monkeypatch.setattr(webbrowser, "open", lambda url, new=0: opened.append((url, new)) or True)
+    SystemBrowser().open(Secret("https://signin/x"))
+    assert opened == [("https://signin/x", 1)]
+    monkeypatch.setattr(webbrowser, "open", lambda url, new=0: False)
+    with pytest.raises(FederationError) as raised:
+        SystemBrowser().open(Secret("https://signin/x"))
+    assert raised.value.code == "browser.none"
+
+
+def test_a_browser_command_without_the_url_placeholder_is_refused() -> None:
+    with pytest.raises(ValueError, match=r'must contain "\{url\}"'):
+        CommandBrowser(("firefox", "--private-window"))
+
+
+def test_the_https_fetch_reads_at_most_64_kib_and_names_itself() -> None:
+    import threading
+    from http.server import BaseHTTPRequestHandler, HTTPServer
+
+    from breakglass_gui.core.aws.console import _https_fetch
+
+    agents: list[str] = []
+
+    class Big(BaseHTTPRequestHandler):
+        def do_GET(self) -> None:
+            agents.append(self.headers.get("User-Agent", ""))
+            self.send_response(200)
+            self.end_headers()
+            self.wfile.write(b"x" * 100_000)
+
+        def log_message(self, format: str, *args: Any) -> None:
+            return
+
+    server = HTTPServer(("127.0.0.1", 0), Big)
+    thread = threading.Thread(target=server.serve_forever, kwargs={"poll_interval": 0.02})
+    thread.start()
+    try:
+        body = _https_fetch(f"http://127.0.0.1:{server.server_address[1]}/federation", 5)
+    finally:
+        server.shutdown()
+        server.server_close()
+        thread.join()
+    assert len(body) == 64 * 1024
+    assert agents == ["breakglass-gui"]
