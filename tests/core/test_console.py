@@ -160,8 +160,13 @@ def test_a_browser_command_that_cannot_start_says_so() -> None:
     def missing(args: Any) -> None:
         raise FileNotFoundError(2, "No such file or directory")
 
-    with pytest.raises(FederationError, match="use Copy URL instead"):
+    with pytest.raises(FederationError) as raised:
         CommandBrowser(("no-such-browser", "{url}"), runner=missing).open(Secret("https://x"))
+    assert raised.value.code == "browser.command"
+    assert raised.value.message == (
+        "The browser command no-such-browser could not be started (No such file or directory); "
+        "use Copy URL instead."
+    )
 
 
 def test_session_duration_is_clamped_to_what_the_console_accepts() -> None:
@@ -265,3 +270,23 @@ def test_the_https_fetch_reads_at_most_64_kib_and_names_itself() -> None:
         thread.join()
     assert len(body) == 64 * 1024
     assert agents == ["breakglass-gui"]
+
+
+def test_the_browser_command_runs_in_its_own_session(tmp_path: Any) -> None:
+    """The browser outlives the app and gets none of its terminal's signals (Ctrl+C)."""
+    import os
+    import time
+    import warnings
+
+    out = tmp_path / "sid"
+    script = f'echo "$(ps -o sid= -p $$) $$" > {out}.tmp && mv {out}.tmp {out}'
+    with warnings.catch_warnings():
+        # The launcher lets the browser run on: Popen warns that its process still runs.
+        warnings.simplefilter("ignore", ResourceWarning)
+        CommandBrowser(("/bin/sh", "-c", script, "{url}")).open(Secret("https://signin/x"))
+    deadline = time.monotonic() + 10
+    while not out.exists() and time.monotonic() < deadline:
+        time.sleep(0.02)
+    sid, pid = out.read_text().split()
+    assert sid == pid  # a session leader: start_new_session
+    assert int(sid) != os.getsid(0)

@@ -172,6 +172,8 @@ def test_the_direct_path_stores_the_new_key_before_anything_old_is_touched() -> 
     assert effects.details[-2] == {"user": USER, "key": "AKIAOLD0000000000001"}
     assert effects.details[-1]["why"] == "rotated"
     assert all(r.secret_access_key.wiped for r in vault.given)  # nothing kept in memory
+    written, _ = vault.written[0]
+    assert written.secret_access_key.wiped and written.console_password.wiped
 
 
 def test_a_vault_key_that_is_not_on_the_user_stops_before_any_change() -> None:
@@ -310,6 +312,14 @@ def test_generated_passwords_have_every_class_iam_policies_ask_for() -> None:
             + rotate.PASSWORD_SYMBOLS
         )
     assert len(rotate.generate_password(4).reveal()) == 4
+
+
+def test_a_candidate_password_missing_a_class_is_drawn_again(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    drawn = iter("abcD" + "aB1!")  # no digit nor symbol, then all four classes
+    monkeypatch.setattr(rotate.secrets, "choice", lambda alphabet: next(drawn))
+    assert rotate.generate_password(4).reveal() == "aB1!"
 
 
 # ----- the Lambda path -------------------------------------------------------------------
@@ -452,6 +462,32 @@ def test_a_lambda_answer_that_is_not_json_is_kept_short_and_plain() -> None:
 
     rotation, _ = _lambda_rotation(iam, vault, FakeLambda(answer))
     assert rotation.run(USER, INCIDENT)["lambda_status"] == "ok"
+
+
+@pytest.mark.parametrize(
+    "answer",
+    [
+        pytest.param({"StatusCode": 200}, id="no payload"),
+        pytest.param({"StatusCode": 200, "Payload": io.BytesIO(b"")}, id="empty payload"),
+        pytest.param({"StatusCode": 200, "Payload": io.BytesIO(b"[1, 2]")}, id="a JSON list"),
+    ],
+)
+def test_a_lambda_answer_without_a_status_object_is_still_checked_by_its_outcome(
+    answer: dict[str, Any],
+) -> None:
+    iam = FakeIam({"AKIAOLD0000000000001": "Active"})
+    vault = FakeVault(_record())
+
+    def rotate_and_answer(payload: dict[str, Any]) -> dict[str, Any]:
+        _rotating(iam, vault).answer(payload)
+        return answer
+
+    rotation, _ = _lambda_rotation(iam, vault, FakeLambda(rotate_and_answer))
+    evidence = rotation.run(USER, INCIDENT)
+    assert (evidence["lambda_status"], evidence["new_access_key_id"]) == (
+        "ok",
+        "AKIANEW0000000000001",
+    )
 
 
 def test_a_lambda_that_times_out_says_it_may_still_be_running() -> None:

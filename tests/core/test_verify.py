@@ -203,6 +203,7 @@ def test_a_review_whose_entries_start_later_checks_from_its_anchor(tmp_path: Pat
     [
         pytest.param(["not an entry"], id="a string"),
         pytest.param([{"seq": 1}, 7], id="a number among entries"),
+        pytest.param([7, {"seq": 1}], id="a number first"),
     ],
 )
 def test_a_malformed_review_is_not_verified(tmp_path: Path, entries: list[Any]) -> None:

@@ -303,9 +303,9 @@ class LambdaRotation:
             raise classify(exc) from None
         body = response["Payload"].read() if hasattr(response.get("Payload"), "read") else b""
         try:
-            parsed = json.loads(body) if body else {}
-        except ValueError:
-            parsed = {"raw": body[:200].decode("utf-8", "replace")}
+            parsed = json.loads(body)
+        except ValueError:  # empty or not JSON: nothing in it is used (nor kept: not ours)
+            parsed = {}
         if response.get("FunctionError") or int(response.get("StatusCode", 0)) >= 300:
             detail = parsed.get("errorMessage", "") if isinstance(parsed, dict) else ""
             raise AwsError(
