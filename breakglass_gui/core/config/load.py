@@ -269,6 +269,10 @@ def _vault(t: _Table, *, drill: bool) -> VaultConfig | None:
     if default_user and default_user not in users:
         t.problems.add(t.key("default_user"), f"{_quote(default_user)} is not in vault.users")
     timeout = t.get("timeout_seconds", int, 10)
+    assert timeout is not None  # a default is given: a wrong type falls back to it
+    if not 1 <= timeout <= 300:
+        t.problems.add(t.key("timeout_seconds"), f"{timeout} is outside 1–300 seconds")
+        timeout = 10
     config = VaultConfig(
         address=cast(str, address),
         auth_method=cast(Any, method),
@@ -281,7 +285,7 @@ def _vault(t: _Table, *, drill: bool) -> VaultConfig | None:
         kv_path_prefix=t.text("kv_path_prefix", "breakglass/users") or "breakglass/users",
         users=users,
         default_user=default_user or "",
-        timeout_seconds=float(timeout or 10),
+        timeout_seconds=float(timeout),
     )
     t.finish()
     return config if address and method else None
@@ -381,7 +385,8 @@ def _monitoring(t: _Table) -> MonitoringConfig:
     group = t.text("log_group", DEFAULT_LOG_GROUP, pattern=LOG_GROUP, what="a log group name")
     account = t.text("log_group_account", "", pattern=ACCOUNT_ID, what="a 12-digit AWS account id")
     region = t.text("region", "", pattern=REGION, what="an AWS region name")
-    interval = t.get("poll_interval_seconds", int, 15) or 15
+    interval = t.get("poll_interval_seconds", int, 15)
+    assert interval is not None  # a default is given: a wrong type falls back to it
     if not 5 <= interval <= 300:
         t.problems.add(t.key("poll_interval_seconds"), f"{interval} is outside 5–300 seconds")
     config = MonitoringConfig(
@@ -426,7 +431,8 @@ def _provisioning(t: _Table) -> ProvisioningConfig:
 
 def _rotation(t: _Table) -> RotationConfig:
     function = t.text("lambda_function", pattern=LAMBDA_REF, what="a Lambda function name or ARN")
-    timeout = t.get("lambda_timeout_seconds", int, 60) or 60
+    timeout = t.get("lambda_timeout_seconds", int, 60)
+    assert timeout is not None  # a default is given: a wrong type falls back to it
     if not 1 <= timeout <= 900:
         t.problems.add(t.key("lambda_timeout_seconds"), f"{timeout} is outside 1–900 seconds")
     t.finish()

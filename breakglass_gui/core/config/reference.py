@@ -49,7 +49,7 @@ DOCS: dict[str, str] = {
     "vault.kv_path_prefix": "Records are read at <kv_mount>/data/<prefix>/<IAM user name>.",
     "vault.users": "The break-glass IAM users with a record in Vault.",
     "vault.default_user": "The user the procedure uses unless the operator picks the other one.",
-    "vault.timeout_seconds": "Timeout of every Vault request.",
+    "vault.timeout_seconds": "Timeout of every Vault request, 1–300 seconds.",
     "accounts": "The AWS accounts an operator may choose (one table per account).",
     "accounts.id": "Account ID (12 digits).",
     "accounts.name": "Name shown in the account picker and the review.",
