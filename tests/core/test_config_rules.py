@@ -184,6 +184,13 @@ REFUSED: list[tuple[list[tuple[str, Any]], list[str]]] = [
         ],
     ),
     ([("vault.default_user", "other")], ['vault.default_user: "other" is not in vault.users']),
+    (
+        [("vault.users", []), ("vault.default_user", DEL)],
+        ["vault.users: must name at least one break-glass IAM user"],
+    ),
+    ([("operators.0.id", DEL)], ["operators[0].id: is required", NONE_REQUIRED]),
+    ([("operators.0.email", DEL)], ["operators[0].email: is required", NONE_REQUIRED]),
+    ([("accounts.0.id", DEL)], ["accounts[0].id: is required"]),
     ([("vault.timeout_seconds", 0)], ["vault.timeout_seconds: 0 is outside 1–300 seconds"]),
     ([("vault.timeout_seconds", 301)], ["vault.timeout_seconds: 301 is outside 1–300 seconds"]),
     (
@@ -422,3 +429,110 @@ def test_a_document_that_is_not_a_table_is_refused() -> None:
     with pytest.raises(ConfigError) as raised:
         parse_config([])  # type: ignore[arg-type]
     assert raised.value.problems[0] == ": must be a table, not an array"
+
+
+SECTIONS = [
+    "organisation",
+    "operators.0",
+    "approvers.0",
+    "vault",
+    "accounts.0",
+    "role",
+    "session",
+    "monitoring",
+    "notifications",
+    "rotation",
+    "provisioning",
+]
+
+
+@pytest.mark.parametrize("section", SECTIONS)
+def test_an_unknown_key_is_refused_in_every_section(section: str) -> None:
+    data = config_data()
+    table: Any = data
+    for key in section.split("."):
+        table = table[int(key)] if key.isdigit() else table.setdefault(key, {})
+    table["colour"] = "red"
+    shown = section.replace(".0", "[0]")
+    with pytest.raises(ConfigError) as raised:
+        parse_config(data)
+    assert raised.value.problems == [f"{shown}.colour: unknown key (check the spelling)"]
+
+
+def test_a_hostile_or_long_value_is_shown_quoted_escaped_and_shortened() -> None:
+    data = config_data()
+    data["vault"]["bad\x1b[2Jkey"] = 1
+    data["role"]["name"] = "r" * 100
+    found = problems_of(data)
+    assert found == [
+        'vault."bad\\x1b[2Jkey": unknown key (check the spelling)',
+        'role.name: "' + "r" * 77 + '..." is not a valid IAM role name',
+    ]
+    assert problems([("role.name", "r" * 80)]) == [
+        'role.name: "' + "r" * 80 + '" is not a valid IAM role name'
+    ]
+
+
+def problems_of(data: dict[str, Any]) -> list[str]:
+    with pytest.raises(ConfigError) as raised:
+        parse_config(data)
+    return raised.value.problems
+
+
+def test_values_that_differ_from_the_defaults_are_kept() -> None:
+    config = parse_config(
+        edited(
+            [
+                ("vault.kv_mount", "kv"),
+                ("vault.kv_path_prefix", "bg/users"),
+                ("vault.namespace", "ops"),
+                ("vault.auth_mount", "userpass-bg"),
+                ("vault.timeout_seconds", 30),
+                ("role.name", "break-glass-admin"),
+                ("session.mfa_mode", "direct"),
+                ("session.logout_first", False),
+                ("session.regional_signin", True),
+                ("monitoring.log_group", "bg-trail"),
+                ("monitoring.log_group_account", "222222222222"),
+                ("monitoring.region", "eu-west-1"),
+                ("monitoring.trail_name", "org-trail"),
+                ("monitoring.live_tail", False),
+                ("monitoring.filter_log_events", False),
+                ("monitoring.lookup_events", True),
+                ("monitoring.alarm_names", ["a1"]),
+                ("accounts.1.environment", "staging"),
+                ("rotation", {"lambda_function": "rotate-bg", "lambda_timeout_seconds": 120}),
+                ("provisioning", {"member_role": "BreakGlassDeployer"}),
+            ]
+        )
+    )
+    vault = config.vault
+    assert (vault.kv_mount, vault.kv_path_prefix, vault.namespace, vault.auth_mount) == (
+        "kv",
+        "bg/users",
+        "ops",
+        "userpass-bg",
+    )
+    assert vault.timeout_seconds == 30.0
+    assert config.role.name == "break-glass-admin"
+    assert config.session.mfa_mode == "direct"
+    assert (config.session.logout_first, config.session.regional_signin) == (False, True)
+    m = config.monitoring
+    assert (m.log_group, m.log_group_account, m.region, m.trail_name) == (
+        "bg-trail",
+        "222222222222",
+        "eu-west-1",
+        "org-trail",
+    )
+    assert (m.live_tail, m.filter_log_events, m.lookup_events, m.alarm_names) == (
+        False,
+        False,
+        True,
+        ("a1",),
+    )
+    assert config.accounts[1].environment == "staging"
+    assert (config.rotation.lambda_function, config.rotation.lambda_timeout_seconds) == (
+        "rotate-bg",
+        120,
+    )
+    assert config.provisioning.member_role == "BreakGlassDeployer"

@@ -263,6 +263,8 @@ def _vault(t: _Table, *, drill: bool) -> VaultConfig | None:
     for i, user in enumerate(users):
         if not IAM_USER_NAME.fullmatch(user):
             t.problems.add(f"{t.key('users')}[{i}]", f"{_quote(user)} is not a valid IAM user name")
+    if not users:
+        t.problems.add(t.key("users"), "must name at least one break-glass IAM user")
     if len(set(users)) != len(users):
         t.problems.add(t.key("users"), "lists the same user twice")
     default_user = t.text("default_user", users[0] if users else None)
