@@ -120,9 +120,36 @@ def _trust_anyone(env: DrillEnvironment) -> None:
     )
 
 
+def _seed_user_policy(env: DrillEnvironment) -> None:
+    """The seed's user policy as written: sts:AssumeRole alone. AWS then refuses every
+    cross-account session the procedure asks for (it sets a source identity and session tags)."""
+    env.admin.client("iam", IAM_ACCOUNT).put_user_policy(  # type: ignore[union-attr]
+        UserName="break-glass-user",
+        PolicyName="a-tmpl-prod-pol-break-glass-assume",
+        PolicyDocument=json.dumps(
+            {
+                "Version": "2012-10-17",
+                "Statement": [
+                    {
+                        "Effect": "Allow",
+                        "Action": "sts:AssumeRole",
+                        "Resource": ["arn:aws:iam::*:role/a-tmpl-prod-rol-break-glass"],
+                    }
+                ],
+            }
+        ),
+    )
+
+
 @pytest.mark.parametrize(
     ("break_it", "row", "account", "reason"),
     [
+        (
+            _seed_user_policy,
+            "user break-glass-user assume-only policy",
+            IAM_ACCOUNT,
+            "does not allow sts:SetSourceIdentity, sts:TagSession: a cross-account AssumeRole",
+        ),
         (_delete_role, f"role {ROLE}", MEMBERS[1], "role missing in account"),
         (
             _drop_mfa_condition,
@@ -220,3 +247,24 @@ def test_provision_apply_twice_the_second_reports_no_changes(
     assert "change(s) applied" in applied
     assert again.strip() == "no changes: AWS matches the blueprint"
     assert plan_after.strip() == "no changes: AWS matches the blueprint"
+
+
+def test_the_rendered_users_and_roles_allow_what_a_cross_account_session_needs(
+    tmp_path: Path,
+) -> None:
+    """The users' policy and the roles' trust policy both allow AssumeRole, SetSourceIdentity and
+    TagSession (IAM User Guide, "Pass session tags in AWS STS": both sides must allow them)."""
+    config = str(resource_path("example-config.toml"))
+    assert main(["--config", config, "render-cfn", "--out", str(tmp_path)]) == 0
+    three = ["sts:AssumeRole", "sts:SetSourceIdentity", "sts:TagSession"]
+    iam = json.loads((tmp_path / "iam-account.json").read_text())
+    users = [r for r in iam["Resources"].values() if r["Type"] == "AWS::IAM::User"]
+    assert len(users) == 2
+    for user in users:
+        (policy,) = user["Properties"]["Policies"]
+        (statement,) = policy["PolicyDocument"]["Statement"]
+        assert statement["Action"] == three
+    member = json.loads((tmp_path / "member-role-stackset.json").read_text())
+    roles = [r for r in member["Resources"].values() if r["Type"] == "AWS::IAM::Role"]
+    (trust,) = roles[0]["Properties"]["AssumeRolePolicyDocument"]["Statement"]
+    assert trust["Action"] == three

@@ -4,6 +4,8 @@ moto accepts any MFA code and has no CloudTrail LookupEvents. In front of it sit
 - an STS check: a `TokenCode` must be the simulated device's current code (±1 step) and a step
   is accepted once per device; otherwise the error AWS returns ("MultiFactorAuthentication
   failed with invalid MFA one time pass code.", or "unable to validate" for an unknown serial);
+- the caller's own policy on AssumeRole: sts:SetSourceIdentity and sts:TagSession must be
+  allowed there too (drill/caller_policy.py);
 - CloudTrail `LookupEvents`, answered from the activity simulator's records for the calling
   account, with AWS's pagination.
 """
@@ -19,10 +21,12 @@ from collections.abc import Callable
 from typing import Any
 from urllib.parse import parse_qs
 
+from breakglass_gui.drill.caller_policy import refused_action
 from breakglass_gui.drill.mfa import MfaDevices
 
 _SCOPE = re.compile(r"Credential=(?P<key>[^/]+)/\d{8}/(?P<region>[^/]+)/(?P<service>[^/]+)/")
 _STS_SECRET = re.compile(rb"<(?:SecretAccessKey|SessionToken)>([^<]+)</")
+_STS_KEY = re.compile(rb"<AccessKeyId>([^<]+)</")
 LOOKUP_TARGET = "com.amazonaws.cloudtrail.v20131101.CloudTrail_20131101.LookupEvents"
 ALARM_HISTORY_TARGET = "GraniteServiceVersion20100801.DescribeAlarmHistory"
 PAGE = 50
@@ -74,6 +78,7 @@ class DrillGate:
         self.delay_seconds = 0.0  # tests slow the endpoints down (GUI heartbeat, §13)
         self.outages: set[str] = set()  # "sns:Publish"...: answered 503, as AWS does when down
         self.issued: set[str] = set()  # STS secret keys and session tokens handed out (scans)
+        self.sessions: dict[str, str] = {}  # an MFA session's access key → its user's key
         self.requests = 0
         self._lock = threading.Lock()
 
@@ -92,7 +97,7 @@ class DrillGate:
         if answer is not None:
             pass
         elif scope and scope.group("service") == "sts":
-            answer = self._sts(body)
+            answer = self._sts(body, scope.group("key"))
         elif environ.get("HTTP_X_AMZ_TARGET") == LOOKUP_TARGET and scope:
             request = json.loads(body or b"{}")
             result = self._lookup(account_of(scope.group("key")), request)
@@ -105,7 +110,7 @@ class DrillGate:
                 "application/x-amz-json-1.0",
             )
         if answer is None and scope and scope.group("service") == "sts":
-            return self._remember_credentials(environ, start_response)
+            return self._remember_credentials(environ, start_response, scope.group("key"))
         if answer is None:
             return self._app(environ, start_response)
         status, payload, content_type = answer
@@ -116,12 +121,18 @@ class DrillGate:
         )
         return [payload]
 
-    def _remember_credentials(self, environ: dict[str, Any], start_response: Any) -> Any:
+    def _remember_credentials(
+        self, environ: dict[str, Any], start_response: Any, caller: str
+    ) -> Any:
         """moto's STS answer, passed on unchanged; the drill notes the secrets it carried so a
-        scan of the workstation can look for every one of them (SPEC §14)."""
+        scan of the workstation can look for every one of them (SPEC §14), and whose MFA
+        session a new key is (the caller-policy check follows it back to the user)."""
         body = b"".join(self._app(environ, start_response))
         with self._lock:
             self.issued.update(m.decode() for m in _STS_SECRET.findall(body))
+            if b"<GetSessionTokenResult>" in body:
+                for key in _STS_KEY.findall(body):
+                    self.sessions[key.decode()] = self.sessions.get(caller, caller)
         return [body]
 
     def _outage(
@@ -145,8 +156,19 @@ class DrillGate:
         )
         return 503, xml.encode(), "text/xml"
 
-    def _sts(self, body: bytes) -> tuple[int, bytes, str] | None:
+    def _sts(self, body: bytes, caller: str) -> tuple[int, bytes, str] | None:
         form = {k: v[0] for k, v in parse_qs(body.decode("utf-8", "replace")).items()}
+        if form.get("Action") == "AssumeRole":
+            with self._lock:
+                user_key = self.sessions.get(caller, caller)
+            refused = refused_action(form, user_key)
+            if refused is not None:  # checked before the code, which is then not spent
+                arn, action = refused
+                return _sts_error(
+                    "AccessDenied",
+                    f"User: {arn} is not authorized to perform: {action} on resource: "
+                    f"{form.get('RoleArn', '')}",
+                )
         code = form.get("TokenCode")
         if form.get("Action") not in ("GetSessionToken", "AssumeRole") or code is None:
             return None

@@ -125,6 +125,26 @@ def _client_error(code: str, message: str, operation: str = "GetSessionToken") -
             "aws.trust_denied",
             "trust policy",
         ),
+        (
+            _client_error(
+                "AccessDenied",
+                "User: arn:aws:iam::1:user/bg is not authorized to perform: "
+                "sts:TagSession on resource: arn:aws:iam::2:role/r",
+                "AssumeRole",
+            ),
+            "aws.tags_denied",
+            "user's own policy, or the role's trust policy",
+        ),
+        (
+            _client_error(
+                "AccessDenied",
+                "User: arn:aws:iam::1:user/bg is not authorized to perform: "
+                "sts:SetSourceIdentity on resource: arn:aws:iam::2:role/r",
+                "AssumeRole",
+            ),
+            "aws.tags_denied",
+            "sts:SetSourceIdentity and sts:TagSession",
+        ),
         (_client_error("Throttling", "Rate exceeded"), "aws.throttled", "throttling"),
         (
             EndpointConnectionError(endpoint_url="https://sts.amazonaws.com"),

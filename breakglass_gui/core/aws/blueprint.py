@@ -168,6 +168,10 @@ def _subscription(item: str) -> tuple[str, str]:
     return protocol, endpoint
 
 
+# What the procedure's AssumeRole needs, in the users' policy and in the role's trust policy.
+ASSUME_ACTIONS = ("sts:AssumeRole", "sts:SetSourceIdentity", "sts:TagSession")
+
+
 def build_blueprint(config: Config) -> Blueprint:
     org = config.organisation
     partition = org.partition
@@ -180,7 +184,12 @@ def build_blueprint(config: Config) -> Blueprint:
                 "Statement": [
                     {
                         "Effect": "Allow",
-                        "Action": "sts:AssumeRole",
+                        # A cross-account AssumeRole that sets a source identity and session tags
+                        # needs all three in the caller's own policy as well as in the role's trust
+                        # policy (IAM User Guide, "Pass session tags in AWS STS" → "Permissions
+                        # required to add session tags"; "Monitor and control actions taken with
+                        # assumed roles" → "Permissions required to set source identity").
+                        "Action": list(ASSUME_ACTIONS),
                         "Resource": [f"arn:{partition}:iam::*:role/{role_name}"],
                     }
                 ],
@@ -205,7 +214,7 @@ def build_blueprint(config: Config) -> Blueprint:
             {
                 "Effect": "Allow",
                 "Principal": {"AWS": [u.arn(partition, org.iam_account_id) for u in users]},
-                "Action": ["sts:AssumeRole", "sts:SetSourceIdentity", "sts:TagSession"],
+                "Action": list(ASSUME_ACTIONS),
                 "Condition": {"Bool": {"aws:MultiFactorAuthPresent": "true"}},
             }
         ],

@@ -13,6 +13,11 @@ MESSAGES: dict[str, str] = {
     "trust_denied": "AWS refused to let the break-glass user assume the role: the role's trust "
     "policy does not allow it (wrong principal, missing MFA condition, or "
     "sts:SetSourceIdentity/sts:TagSession not allowed). Run the readiness check.",
+    # The same refusal comes from either side of a cross-account AssumeRole: the caller's
+    # identity policy and the role's trust policy must both allow these actions.
+    "tags_denied": "AWS refused to set the session's source identity or tags: the break-glass "
+    "user's own policy, or the role's trust policy, does not allow sts:SetSourceIdentity and "
+    "sts:TagSession (both are needed for a cross-account session). Run the readiness check.",
     "access_denied": "AWS denied the request (AccessDenied).",
     "throttled": "AWS is throttling requests. Wait a few seconds and retry.",
     "network": "AWS cannot be reached (network failure or timeout). Check the connection and "
@@ -81,6 +86,8 @@ def classify(exc: BaseException, *, carries_code: bool = False) -> AwsError:
         if code == "SignatureDoesNotMatch" and "expired" in lowered:
             return aws_error("clock_skew", message)
         if code in ("AccessDenied", "AccessDeniedException"):
+            if "sts:setsourceidentity" in lowered or "sts:tagsession" in lowered:
+                return aws_error("tags_denied", message)
             if "sts:assumerole" in lowered or "not authorized to perform: sts:" in lowered:
                 return aws_error("trust_denied", message)
             return aws_error("access_denied", message)

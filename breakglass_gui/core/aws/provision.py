@@ -111,7 +111,7 @@ class Provisioner:
                         self.bp.iam_account,
                         f"iam user {name} policy {ASSUME_POLICY_NAME}",
                         "create" if current is None else "update",
-                        "sts:AssumeRole on the break-glass role only (seed)",
+                        "assume the break-glass role, with source identity and session tags",
                         partial(
                             iam.put_user_policy,
                             UserName=name,

@@ -13,6 +13,7 @@ from typing import Any
 
 from breakglass_gui.core.aws.blueprint import (
     ADMIN_POLICY_NAME,
+    ASSUME_ACTIONS,
     ASSUME_POLICY_NAME,
     Blueprint,
     RoleSpec,
@@ -141,8 +142,20 @@ class Readiness:
             return Check(
                 check, account, False, f"inline policy {ASSUME_POLICY_NAME} missing", PROVISION_FIX
             )
+        missing = sorted(set(ASSUME_ACTIONS) - _allowed_actions(current["PolicyDocument"]))
+        if missing:
+            return Check(
+                check,
+                account,
+                False,
+                f"does not allow {', '.join(missing)}: a cross-account AssumeRole that sets a "
+                "source identity and session tags needs them in the user's own policy",
+                PROVISION_FIX,
+            )
         if canonical_policy(current["PolicyDocument"]) != canonical_policy(wanted):
-            return Check(check, account, False, "the policy differs from the seed's", PROVISION_FIX)
+            return Check(
+                check, account, False, "the policy differs from the blueprint", PROVISION_FIX
+            )
         attached = iam.list_attached_user_policies(UserName=name)["AttachedPolicies"]
         others = [
             p
@@ -156,7 +169,7 @@ class Readiness:
                 account,
                 False,
                 f"other policies grant more: {', '.join(extra)}",
-                "detach them: the user may only call sts:AssumeRole",
+                "detach them: the user may only assume the break-glass role",
             )
         return Check(check, account, True)
 
@@ -259,13 +272,7 @@ class Readiness:
                     "MFA condition absent from the trust policy",
                     PROVISION_FIX,
                 )
-        actions = {
-            a
-            for s in _statements(document)
-            if s.get("Effect") == "Allow"
-            for a in _as_list(s.get("Action"))
-        }
-        missing = {"sts:AssumeRole", "sts:SetSourceIdentity", "sts:TagSession"} - actions
+        missing = set(ASSUME_ACTIONS) - _allowed_actions(document)
         if missing:
             return Check(
                 name,
@@ -468,3 +475,13 @@ def vault_checks(
         return checks
 
     return probe
+
+
+def _allowed_actions(document: Any) -> set[str]:
+    """The actions a policy's Allow statements name (as written: no wildcard expansion)."""
+    return {
+        a
+        for s in _statements(policy_document(document))
+        if s.get("Effect") == "Allow"
+        for a in _as_list(s.get("Action"))
+    }
