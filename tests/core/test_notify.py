@@ -37,3 +37,21 @@ def test_persistent_failure_degrades_with_the_reason() -> None:
     assert outcome["sent"] is False and outcome["attempts"] == 4
     assert notifier.degraded
     assert "cannot be reached" in outcome["error"]
+
+
+def test_the_subject_is_what_sns_accepts_under_100_characters_without_control_characters() -> None:
+    """SNS Publish: "less than 100 characters long", no line breaks or control characters; a
+    subject carrying account names (config strings) could otherwise lose the notification."""
+    from breakglass_gui.core.aws.notify import SUBJECT_MAX, sns_subject
+
+    assert SUBJECT_MAX == 99
+    assert sns_subject("x" * 99) == "x" * 99
+    assert sns_subject("x" * 100) == "x" * 96 + "..."
+    assert len(sns_subject("BG-20300101-ABCD " + "payments-prod, " * 20)) == 99
+    assert sns_subject("line one\nline two\r\tend") == "line one line two end"
+    assert sns_subject("evil\u202egnp.exe\x00\x1b[2J") == "evil gnp.exe [2J"
+    assert sns_subject("Zahlungen\u00a0Konto") == "Zahlungen Konto"
+    sns = FlakySns(failures=0)
+    Notifier("arn:aws:sns:eu-west-1:1:t", lambda: sns, ManualClock(0)).publish("a\nb" * 60, {})
+    (sent,) = sns.published
+    assert len(sent["Subject"]) == 99 and "\n" not in sent["Subject"]

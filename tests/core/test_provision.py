@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Iterator
+from typing import Any
 
 import boto3
 import pytest
@@ -86,3 +87,52 @@ def test_drift_is_planned_as_an_update(provisioner: Provisioner) -> None:
     assert [(c.account, c.action) for c in plan] == [(TARGETS[1], "update")]
     provisioner.apply()
     assert provisioner.plan() == []
+
+
+def _cloudtrail_error(code: str) -> Exception:
+    from botocore.exceptions import ClientError
+
+    return ClientError({"Error": {"Code": code, "Message": "not valid"}}, "CreateTrail")
+
+
+def test_creating_the_trail_waits_while_a_new_role_propagates() -> None:
+    from breakglass_gui.core.aws.provision import PROPAGATION_WAITS, while_iam_propagates
+
+    answers: list[Any] = [
+        _cloudtrail_error("InvalidCloudWatchLogsRoleArnException"),
+        _cloudtrail_error("InsufficientS3BucketPolicyException"),
+        {"Name": "trail"},
+    ]
+    slept: list[float] = []
+
+    def call() -> Any:
+        answer = answers.pop(0)
+        if isinstance(answer, Exception):
+            raise answer
+        return answer
+
+    assert while_iam_propagates(call, slept.append) == {"Name": "trail"}
+    assert slept == [2.0, 4.0]
+    assert PROPAGATION_WAITS == (2.0, 4.0, 8.0, 16.0)
+
+
+def test_other_trail_errors_and_a_role_that_never_propagates_are_raised() -> None:
+    from botocore.exceptions import ClientError
+
+    from breakglass_gui.core.aws.provision import while_iam_propagates
+
+    slept: list[float] = []
+
+    def refused() -> Any:
+        raise _cloudtrail_error("TrailAlreadyExistsException")
+
+    with pytest.raises(ClientError):
+        while_iam_propagates(refused, slept.append)
+    assert slept == []
+
+    def never() -> Any:
+        raise _cloudtrail_error("InvalidCloudWatchLogsRoleArnException")
+
+    with pytest.raises(ClientError):
+        while_iam_propagates(never, slept.append)
+    assert slept == [2.0, 4.0, 8.0, 16.0]

@@ -247,3 +247,18 @@ def test_role_session_duration_is_capped_by_role_and_by_chaining() -> None:
     assert chained_duration(7200, 43200, chained=False) == 7200
     assert chained_duration(7200, 3600, chained=False) == 3600
     assert chained_duration(600, 3600, chained=False) == 900
+
+
+def test_an_unvalidated_device_may_be_out_of_sync_and_the_message_says_so() -> None:
+    from breakglass_gui.core.aws.errors import classify
+
+    error = classify(
+        _client_error(
+            "AccessDenied",
+            "MultiFactorAuthentication failed, unable to validate MFA code.  Please verify your "
+            "MFA serial number is valid and associated with this user.",
+            "GetSessionToken",
+        )
+    )
+    assert error.code == "aws.mfa.not_associated"
+    assert "out of sync with AWS" in error.message and "resynchronise it in IAM" in error.message

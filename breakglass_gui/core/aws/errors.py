@@ -7,9 +7,12 @@ from breakglass_gui.core.errors import AwsError
 MESSAGES: dict[str, str] = {
     "mfa.invalid_code": "AWS rejected the MFA code. Wait for the device to show a new code "
     "and enter that one (a code is never sent twice).",
-    "mfa.not_associated": "AWS could not validate the MFA device: the serial number in Vault "
-    "is not the device associated with this IAM user. Check the record's "
-    "mfa_serial, or use the other break-glass user.",
+    # AWS says "unable to validate" both for a serial that is not this user's device and for a
+    # device whose clock has drifted out of the window AWS accepts.
+    "mfa.not_associated": "AWS could not validate the MFA device: either the serial number in "
+    "Vault is not the device associated with this IAM user, or the device is out of sync with "
+    "AWS (an administrator can resynchronise it in IAM). Check the record's mfa_serial, or use "
+    "the other break-glass user.",
     "trust_denied": "AWS refused to let the break-glass user assume the role: the role's trust "
     "policy does not allow it (wrong principal, missing MFA condition, or "
     "sts:SetSourceIdentity/sts:TagSession not allowed). Run the readiness check.",

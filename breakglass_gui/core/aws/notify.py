@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import json
 import logging
+import unicodedata
 from collections.abc import Callable
 from typing import Any
 
@@ -44,7 +45,7 @@ class Notifier:
             try:
                 client = self._client()
                 response = client.publish(
-                    TopicArn=self.topic_arn, Subject=subject[:100], Message=body
+                    TopicArn=self.topic_arn, Subject=sns_subject(subject), Message=body
                 )
                 self.degraded = False
                 return {
@@ -60,3 +61,16 @@ class Notifier:
                 self._clock.sleep(wait)
         self.degraded = True
         return {"sent": False, "error": self.last_error, "attempts": attempts}
+
+
+SUBJECT_MAX = 99
+
+
+def sns_subject(text: str) -> str:
+    """A subject SNS accepts: "UTF-8 text with no line breaks or control characters, and less
+    than 100 characters long" (SNS API reference, Publish, Subject; botocore's service model
+    carries the same sentence). Anything else is refused with InvalidParameter, and the
+    notification would be lost to a detail of its title."""
+    plain = "".join(" " if unicodedata.category(c)[0] in "CZ" and c != " " else c for c in text)
+    plain = " ".join(plain.split())
+    return plain if len(plain) <= SUBJECT_MAX else plain[: SUBJECT_MAX - 3] + "..."

@@ -12,10 +12,11 @@ both for its simulated users); readiness checks that they are in place.
 from __future__ import annotations
 
 import json
+import time
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from functools import partial
-from typing import Any, Protocol
+from typing import Any, Protocol, TypeVar
 
 from breakglass_gui.core.aws.blueprint import (
     ADMIN_POLICY_NAME,
@@ -278,13 +279,15 @@ class Provisioner:
                     f"trail {m.trail_name}",
                     "create",
                     f"multi-region, delivering to {m.log_group}",
-                    lambda: cloudtrail.create_trail(
-                        Name=m.trail_name,
-                        S3BucketName=m.trail_bucket,
-                        IsMultiRegionTrail=True,
-                        IncludeGlobalServiceEvents=True,
-                        CloudWatchLogsLogGroupArn=group_arn,
-                        CloudWatchLogsRoleArn=role_arn,
+                    lambda: while_iam_propagates(
+                        lambda: cloudtrail.create_trail(
+                            Name=m.trail_name,
+                            S3BucketName=m.trail_bucket,
+                            IsMultiRegionTrail=True,
+                            IncludeGlobalServiceEvents=True,
+                            CloudWatchLogsLogGroupArn=group_arn,
+                            CloudWatchLogsRoleArn=role_arn,
+                        )
                     ),
                 )
             )
@@ -297,10 +300,12 @@ class Provisioner:
                         f"trail {m.trail_name}",
                         "update",
                         f"deliver to {m.log_group}",
-                        lambda: cloudtrail.update_trail(
-                            Name=m.trail_name,
-                            CloudWatchLogsLogGroupArn=group_arn,
-                            CloudWatchLogsRoleArn=role_arn,
+                        lambda: while_iam_propagates(
+                            lambda: cloudtrail.update_trail(
+                                Name=m.trail_name,
+                                CloudWatchLogsLogGroupArn=group_arn,
+                                CloudWatchLogsRoleArn=role_arn,
+                            )
                         ),
                     )
                 )
@@ -414,3 +419,31 @@ def _create_trail_role(iam: Any, m: Any, partition: str) -> None:
         PolicyName="deliver-to-log-group",
         PolicyDocument=json.dumps(trail_logs_policy(m.log_group_arn(partition) + ":log-stream:*")),
     )
+
+
+# A role or bucket policy made a moment ago is not yet visible to CloudTrail everywhere: until it
+# has propagated, CreateTrail and UpdateTrail answer InvalidCloudWatchLogsRoleArnException ("the
+# provided role is not valid") or InsufficientS3BucketPolicyException (CloudTrail API reference,
+# CreateTrail, Errors). Those two are retried with growing waits; any other error is not.
+T = TypeVar("T")
+PROPAGATION_ERRORS = (
+    "InvalidCloudWatchLogsRoleArnException",
+    "InsufficientS3BucketPolicyException",
+)
+PROPAGATION_WAITS = (2.0, 4.0, 8.0, 16.0)
+
+
+def while_iam_propagates(
+    call: Callable[[], T],
+    sleep: Callable[[float], None] = time.sleep,
+    waits: tuple[float, ...] = PROPAGATION_WAITS,
+) -> T:
+    for wait in (*waits, None):
+        try:
+            return call()
+        except Exception as exc:
+            code = getattr(exc, "response", {}).get("Error", {}).get("Code")
+            if wait is None or code not in PROPAGATION_ERRORS:
+                raise
+            sleep(wait)
+    raise AssertionError("unreachable: the last attempt returns or raises")
