@@ -8,10 +8,10 @@ With several palettes, every screen is shown and pictured in each of them in tur
 follows a palette change while it runs), in DIR/<palette>/. Every picture is also audited
 (breakglass_gui/ui/audit.py): text cut by its widget, text widgets overlapping, inputs without
 an accessible name, a Tab order that does not follow the page, controls without a unique
-Alt+letter. Problems are printed as LAYOUT lines (an exception
-in a slot as a CRASH line) and the exit status is 1; tests/ui/test_screens.py runs this in
-light and dark palettes at 100 % and 200 % scale (one drill per scale: the scale must be set
-before Qt starts, a palette can change at any time).
+Alt+letter. Problems are printed as LAYOUT lines (an exception in a slot as a CRASH line) and
+the exit status is 1; tests/ui/test_screens.py runs this in light and dark palettes at 100 %
+and 200 % scale (one drill per scale: the scale must be set before Qt starts, a palette can
+change at any time).
 
 Drives the real widgets through a drill with a sealed Vault (so the unseal sub-step shows),
 then relaunches over an unfinished incident for the recovery screen. The drill's secrets in
