@@ -38,7 +38,7 @@ class Recorder:
             "aws",
             "eu-central-1",
             False,
-            "https://signin.aws.amazon.com/federation",
+            "https://us-east-1.signin.aws.amazon.com/federation",
             "https://eu-central-1.console.aws.amazon.com/console/home?region=eu-central-1",
         ),
         (
@@ -103,7 +103,7 @@ def test_logout_first_wraps_the_login_url() -> None:
         .reveal()
     )
     parts = urlsplit(url)
-    assert (parts.netloc, parts.path) == ("signin.aws.amazon.com", "/oauth")
+    assert (parts.netloc, parts.path) == ("us-east-1.signin.aws.amazon.com", "/oauth")
     inner = parse_qs(parts.query)["redirect_uri"][0]
     assert parse_qs(urlsplit(inner).query)["Action"] == ["login"]
 
@@ -179,10 +179,12 @@ def test_session_duration_is_clamped_to_what_the_console_accepts() -> None:
     assert sent == ["900", "900", "43200", "43200", "43200"]
 
 
-def test_the_default_endpoint_is_the_global_one() -> None:
+def test_the_default_endpoint_is_us_east_1_whose_logout_redirect_works() -> None:
     endpoint = FederationEndpoint("aws", "eu-west-1")
     assert endpoint.regional is False
-    assert endpoint.federation_url == "https://signin.aws.amazon.com/federation"
+    assert endpoint.federation_url == "https://us-east-1.signin.aws.amazon.com/federation"
+    assert endpoint.logout_url == "https://us-east-1.signin.aws.amazon.com/oauth?Action=logout"
+    assert endpoint.logout_honoured
 
 
 def test_an_endpoint_cannot_be_redirected_once_made() -> None:
@@ -206,7 +208,8 @@ def test_logout_first_carries_the_whole_login_url_percent_encoded() -> None:
     from urllib.parse import quote
 
     assert wrapped == (
-        "https://signin.aws.amazon.com/oauth?Action=logout&redirect_uri=" + quote(plain, safe="")
+        "https://us-east-1.signin.aws.amazon.com/oauth?Action=logout&redirect_uri="
+        + quote(plain, safe="")
     )
     assert "&" not in wrapped.split("redirect_uri=", 1)[1]  # nothing leaks into the outer query
 
@@ -290,3 +293,37 @@ def test_the_browser_command_runs_in_its_own_session(tmp_path: Any) -> None:
     sid, pid = out.read_text().split()
     assert sid == pid  # a session leader: start_new_session
     assert int(sid) != os.getsid(0)
+
+
+@pytest.mark.parametrize(
+    ("partition", "region", "regional", "host", "honoured"),
+    [
+        ("aws", "eu-west-1", False, "us-east-1.signin.aws.amazon.com", True),
+        ("aws", "us-east-1", True, "us-east-1.signin.aws.amazon.com", True),
+        ("aws", "eu-west-1", True, "eu-west-1.signin.aws.amazon.com", False),
+        ("aws-us-gov", "us-gov-west-1", False, "signin.amazonaws-us-gov.com", False),
+        ("aws-cn", "cn-north-1", False, "signin.amazonaws.cn", False),
+    ],
+)
+def test_get_signin_token_login_and_logout_share_one_host_and_logout_first_only_where_honoured(
+    partition: str, region: str, regional: bool, host: str, honoured: bool
+) -> None:
+    """AWS honours the logout redirect only at us-east-1.signin.aws.amazon.com: elsewhere the
+    operator would land on a sign-out page, not in the console, so logout-first is dropped."""
+    fetch = Recorder()
+    endpoint = FederationEndpoint(partition, region, regional)
+    url = (
+        ConsoleSignIn(endpoint, fetch)
+        .console_url(ROLE_CREDS, session_duration=None, logout_first=True)
+        .reveal()
+    )
+    assert urlsplit(fetch.urls[0]).netloc == host
+    assert endpoint.logout_honoured is honoured
+    parts = urlsplit(url)
+    assert parts.netloc == host
+    if honoured:
+        assert parts.path == "/oauth" and parse_qs(parts.query)["Action"] == ["logout"]
+        inner = urlsplit(parse_qs(parts.query)["redirect_uri"][0])
+        assert (inner.netloc, inner.path) == (host, "/federation")
+    else:
+        assert parts.path == "/federation" and parse_qs(parts.query)["Action"] == ["login"]

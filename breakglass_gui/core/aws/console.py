@@ -46,19 +46,32 @@ class FederationEndpoint:
     override: str | None = None  # a stand-in's base URL (drill, tests); https only in production
 
     @property
+    def host(self) -> str:
+        """The sign-in host for getSigninToken, login and logout alike. In the `aws` partition
+        that is us-east-1's (or the configured region's, with regional sign-in): AWS honours
+        the logout redirect only at us-east-1.signin.aws.amazon.com."""
+        if self.partition == "aws":
+            region = self.region if self.regional else "us-east-1"
+            return f"{region}.{SIGNIN_HOSTS['aws']}"
+        return SIGNIN_HOSTS[self.partition]
+
+    @property
+    def logout_honoured(self) -> bool:
+        """Whether logout-first can work here: not in GovCloud or China, nor at a regional
+        sign-in host other than us-east-1's (the stand-in of a drill plays us-east-1)."""
+        return bool(self.override) or self.host == f"us-east-1.{SIGNIN_HOSTS['aws']}"
+
+    @property
     def federation_url(self) -> str:
         if self.override:
             return self.override.rstrip("/") + "/federation"
-        host = SIGNIN_HOSTS[self.partition]
-        if self.regional and self.partition == "aws":
-            host = f"{self.region}.{host}"
-        return f"https://{host}/federation"
+        return f"https://{self.host}/federation"
 
     @property
     def logout_url(self) -> str:
         if self.override:
             return self.override.rstrip("/") + "/oauth?Action=logout"
-        return f"https://{SIGNIN_HOSTS[self.partition]}/oauth?Action=logout"
+        return f"https://{self.host}/oauth?Action=logout"
 
     def destination(self) -> str:
         host = CONSOLE_HOSTS[self.partition]
@@ -144,7 +157,7 @@ class ConsoleSignIn:
         }
         url = self._endpoint.federation_url + "?" + urllib.parse.urlencode(params)
         token.wipe()
-        if logout_first:
+        if logout_first and self._endpoint.logout_honoured:
             url = self._endpoint.logout_url + "&redirect_uri=" + urllib.parse.quote(url, safe="")
         return Secret(url)
 

@@ -72,8 +72,13 @@ DOCS: dict[str, str] = {
         'Browser to open the console with, e.g. ["firefox", "--private-window", "{url}"];'
         " empty: the desktop's default browser."
     ),
-    "session.logout_first": "Sign out of any console session in that browser before signing in.",
-    "session.regional_signin": "Use the regional sign-in endpoint of `organisation.region`.",
+    "session.logout_first": "Sign out of any console session in that browser before signing in. "
+    "Only where AWS honours the logout redirect: in the `aws` partition at "
+    "us-east-1.signin.aws.amazon.com; off in GovCloud and China and with a regional sign-in "
+    "host other than us-east-1.",
+    "session.regional_signin": "Sign in through `organisation.region`'s sign-in host instead of "
+    "us-east-1's (`aws` partition only; logout-first is then off unless that region is "
+    "us-east-1).",
     "monitoring": "Where the session's CloudTrail activity is read (SPEC §3).",
     "monitoring.log_group": "The CloudWatch Logs group the trail delivers to.",
     "monitoring.log_group_account": "Account holding the log group; empty: the IAM account.",
