@@ -1,9 +1,9 @@
 #!/usr/bin/env python3
 """Every performance target of SPEC §13, each figure printed beside its target.
 
-    python bench/run.py            # full: 5 runs each, medians (worst run where "never");
-                                   # exit 1 if a target is missed or a benchmark breaks
-    python bench/run.py --quick    # CI: 1 run each; exit 1 only if a benchmark breaks
+python bench/run.py            # full: 5 runs each, medians (worst run where "never");
+                               # exit 1 if a target is missed or a benchmark breaks
+python bench/run.py --quick    # CI: 1 run each; exit 1 only if a benchmark breaks
 """
 
 from __future__ import annotations
