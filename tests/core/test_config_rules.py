@@ -47,12 +47,16 @@ def edited(edits: list[tuple[str, Any]]) -> dict[str, Any]:
     return data
 
 
-def problems(edits: list[tuple[str, Any]], *, drill: bool = False) -> list[str]:
+def problems_in(data: dict[str, Any], *, drill: bool = False) -> list[str]:
     try:
-        parse_config(edited(edits), drill=drill)
+        parse_config(data, drill=drill)
     except ConfigError as error:
         return error.problems
     return []
+
+
+def problems(edits: list[tuple[str, Any]], *, drill: bool = False) -> list[str]:
+    return problems_in(edited(edits), drill=drill)
 
 
 REFUSED: list[tuple[list[tuple[str, Any]], list[str]]] = [
@@ -454,16 +458,14 @@ def test_an_unknown_key_is_refused_in_every_section(section: str) -> None:
         table = table[int(key)] if key.isdigit() else table.setdefault(key, {})
     table["colour"] = "red"
     shown = section.replace(".0", "[0]")
-    with pytest.raises(ConfigError) as raised:
-        parse_config(data)
-    assert raised.value.problems == [f"{shown}.colour: unknown key (check the spelling)"]
+    assert problems_in(data) == [f"{shown}.colour: unknown key (check the spelling)"]
 
 
 def test_a_hostile_or_long_value_is_shown_quoted_escaped_and_shortened() -> None:
     data = config_data()
     data["vault"]["bad\x1b[2Jkey"] = 1
     data["role"]["name"] = "r" * 100
-    found = problems_of(data)
+    found = problems_in(data)
     assert found == [
         'vault."bad\\x1b[2Jkey": unknown key (check the spelling)',
         'role.name: "' + "r" * 77 + '..." is not a valid IAM role name',
@@ -471,12 +473,6 @@ def test_a_hostile_or_long_value_is_shown_quoted_escaped_and_shortened() -> None
     assert problems([("role.name", "r" * 80)]) == [
         'role.name: "' + "r" * 80 + '" is not a valid IAM role name'
     ]
-
-
-def problems_of(data: dict[str, Any]) -> list[str]:
-    with pytest.raises(ConfigError) as raised:
-        parse_config(data)
-    return raised.value.problems
 
 
 def test_values_that_differ_from_the_defaults_are_kept() -> None:

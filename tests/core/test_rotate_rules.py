@@ -21,6 +21,8 @@ from breakglass_gui.core.errors import AwsError
 from breakglass_gui.core.secret import Secret
 from breakglass_gui.core.vault import BreakGlassRecord
 
+# Every AKIA… id below is invented for the fakes: 20 characters like a real one, never sent
+# anywhere and never written by the app.
 USER = "break-glass-user"
 INCIDENT = "BG-20300101-ABCD"
 

@@ -14,13 +14,13 @@ from __future__ import annotations
 from collections.abc import Iterator
 from pathlib import Path
 
-import boto3
 import pytest
 
 from breakglass_gui.core.clock import SystemClock
 from breakglass_gui.core.journal import Journal
-from breakglass_gui.drill.environment import IAM_ACCOUNT, REGION, DrillEnvironment
+from breakglass_gui.drill.environment import IAM_ACCOUNT, DrillEnvironment
 from tests.crash.harness import KILL_POINTS, json_lines, run_child
+from tests.fakes.drill_clients import user_client
 
 
 @pytest.fixture
@@ -51,13 +51,7 @@ def _assert_revoked_and_rotated(env: DrillEnvironment, journal: Journal, inciden
         if k["Status"] == "Active"
     ]
     assert active == [record["access_key_id"]]
-    sts = boto3.client(
-        "sts",
-        endpoint_url=env.endpoint,
-        region_name=REGION,
-        aws_access_key_id=record["access_key_id"],
-        aws_secret_access_key=record["secret_access_key"],
-    )
+    sts = user_client(env, "sts", user)  # the key Vault holds, which must work
     assert sts.get_caller_identity()["Arn"].endswith(f":user/{user}")
 
 

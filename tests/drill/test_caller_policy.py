@@ -17,6 +17,7 @@ from botocore.exceptions import ClientError
 from breakglass_gui.core.aws.errors import classify
 from breakglass_gui.drill.caller_policy import required_actions
 from breakglass_gui.drill.environment import IAM_ACCOUNT, MEMBERS, REGION, DrillEnvironment
+from tests.fakes.drill_clients import user_client
 
 ROLE_ARN = f"arn:aws:iam::{MEMBERS[0]}:role/a-tmpl-prod-rol-break-glass"
 TAGS = [{"Key": "incident", "Value": "BG-20300101-ABCD"}]
@@ -32,14 +33,7 @@ def drill() -> Iterator[DrillEnvironment]:
 def _mfa_session(env: DrillEnvironment) -> Any:
     assert env.config is not None
     user = env.config.vault.default_user
-    record = env.vault.current(env.config.vault.kv_path(user))  # type: ignore[union-attr]
-    sts = boto3.client(
-        "sts",
-        endpoint_url=env.endpoint,
-        region_name=REGION,
-        aws_access_key_id=record["access_key_id"],
-        aws_secret_access_key=record["secret_access_key"],
-    )
+    sts = user_client(env, "sts", user)
     code = env.mfa_code(user)
     creds = sts.get_session_token(SerialNumber=env.serials[user], TokenCode=code)["Credentials"]
     return boto3.client(

@@ -10,6 +10,7 @@ import pytest
 from botocore.exceptions import ClientError
 
 from breakglass_gui.drill.environment import IAM_ACCOUNT, MEMBERS, REGION, USERS, DrillEnvironment
+from tests.fakes.drill_clients import user_client
 
 
 @pytest.fixture(scope="module")
@@ -21,14 +22,7 @@ def env() -> Iterator[DrillEnvironment]:
 
 def _user_sts(env: DrillEnvironment) -> tuple[object, str]:
     record = env.vault.current(f"breakglass/users/{USERS[0]}")
-    client = boto3.client(
-        "sts",
-        endpoint_url=env.endpoint,
-        region_name=REGION,
-        aws_access_key_id=record["access_key_id"],
-        aws_secret_access_key=record["secret_access_key"],
-    )
-    return client, record["mfa_serial"]
+    return user_client(env, "sts", USERS[0]), record["mfa_serial"]
 
 
 def test_the_drill_sts_rejects_a_wrong_code_with_awss_error(env: DrillEnvironment) -> None:

@@ -442,8 +442,7 @@ def while_iam_propagates(
         try:
             return call()
         except Exception as exc:
-            code = getattr(exc, "response", {}).get("Error", {}).get("Code")
-            if wait is None or code not in PROPAGATION_ERRORS:
+            if wait is None or _code(exc) not in PROPAGATION_ERRORS:
                 raise
             sleep(wait)
     raise AssertionError("unreachable: the last attempt returns or raises")

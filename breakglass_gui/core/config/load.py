@@ -9,9 +9,9 @@ from __future__ import annotations
 import ipaddress
 import re
 import tomllib
-from collections.abc import Iterable, Sequence
+from collections.abc import Sequence
 from pathlib import Path
-from typing import Any, TypeVar, cast
+from typing import Any, cast
 from urllib.parse import urlsplit
 
 from breakglass_gui.core.config.model import (
@@ -31,9 +31,8 @@ from breakglass_gui.core.config.model import (
     SessionConfig,
     VaultConfig,
 )
+from breakglass_gui.core.config.table import Problems, Table, quote
 from breakglass_gui.core.errors import ConfigError
-
-T = TypeVar("T")
 
 # re.ASCII: in Python's default (Unicode) mode \d and \w accept every script's digits and
 # letters ("١٢٣٤٥٦٧٨٩٠١٢" is twelve \d), which AWS refuses in ids, names and ARNs.
@@ -61,140 +60,7 @@ MIN_SESSION = 900
 MAX_ROLE_SESSION = 43_200
 
 
-_BARE_KEY = re.compile(r"[A-Za-z0-9_-]{1,64}", re.ASCII)
-
-
-class _Problems:
-    def __init__(self) -> None:
-        self.items: list[str] = []
-
-    def add(self, path: str, text: str) -> None:
-        self.items.append(f"{path}: {text}")
-
-
-class _Table:
-    """Typed access to one TOML table; every key read is marked, the rest are unknown keys."""
-
-    def __init__(self, data: Any, path: str, problems: _Problems) -> None:
-        self.path = path
-        self.problems = problems
-        self.ok = isinstance(data, dict)
-        self.data: dict[str, Any] = data if isinstance(data, dict) else {}
-        self.seen: set[str] = set()
-        if not self.ok:
-            problems.add(path, f"must be a table, not {_kind(data)}")
-
-    def key(self, name: str) -> str:
-        # A key from the file is shown as TOML would write it: bare if it can be, else quoted
-        # and escaped (a hostile key cannot put control characters on the screen).
-        shown = name if _BARE_KEY.fullmatch(name) else _quote(name)
-        return f"{self.path}.{shown}" if self.path else shown
-
-    def get(
-        self, name: str, kind: type[T], default: T | None = None, *, required: bool = False
-    ) -> T | None:
-        self.seen.add(name)
-        if name not in self.data:
-            if required and self.ok:
-                self.problems.add(self.key(name), "is required")
-            return default
-        value = self.data[name]
-        if (kind is int and isinstance(value, bool)) or not isinstance(value, kind):
-            self.problems.add(self.key(name), f"must be {_kind_name(kind)}, not {_kind(value)}")
-            return default
-        return value
-
-    def text(
-        self,
-        name: str,
-        default: str | None = None,
-        *,
-        required: bool = False,
-        pattern: re.Pattern[str] | None = None,
-        what: str = "",
-    ) -> str | None:
-        value = self.get(name, str, default, required=required)
-        if value is None:
-            return None
-        if name in self.data and not value.strip():
-            self.problems.add(self.key(name), "must not be empty")
-            return None
-        if pattern is not None and name in self.data and not pattern.fullmatch(value):
-            self.problems.add(self.key(name), f"{_quote(value)} is not {what}")
-            return None
-        return value
-
-    def choice(self, name: str, choices: Iterable[str], default: str | None = None) -> str | None:
-        options = tuple(choices)
-        value = self.get(name, str, default, required=default is None)
-        if value is not None and value not in options:
-            self.problems.add(self.key(name), f"{_quote(value)} is not one of {', '.join(options)}")
-            return None
-        return value
-
-    def duration(self, name: str, default: int, low: int, high: int) -> int:
-        value = self.get(name, int, default)
-        assert value is not None
-        if not low <= value <= high:
-            self.problems.add(
-                self.key(name), f"{value} seconds is outside the AWS limits {low}–{high} seconds"
-            )
-            return default
-        return value
-
-    def strings(self, name: str, default: tuple[str, ...] = ()) -> tuple[str, ...]:
-        value = self.get(name, list, None)
-        if value is None:
-            return default
-        if not all(isinstance(v, str) and v for v in value):
-            self.problems.add(self.key(name), "must be a list of non-empty strings")
-            return default
-        return tuple(value)
-
-    def tables(self, name: str) -> list[_Table]:
-        self.seen.add(name)
-        value = self.data.get(name, [])
-        if not isinstance(value, list):
-            self.problems.add(self.key(name), f"must be an array of tables, not {_kind(value)}")
-            return []
-        return [
-            _Table(item, f"{self.key(name)}[{i}]", self.problems) for i, item in enumerate(value)
-        ]
-
-    def table(self, name: str, *, required: bool = False) -> _Table:
-        self.seen.add(name)
-        if name not in self.data and required and self.ok:
-            self.problems.add(self.key(name), "section is required")
-        return _Table(self.data.get(name, {}), self.key(name), self.problems)
-
-    def finish(self) -> None:
-        for name in sorted(set(self.data) - self.seen):
-            self.problems.add(self.key(name), "unknown key (check the spelling)")
-
-
-def _kind(value: object) -> str:
-    return {
-        bool: "a boolean",
-        int: "an integer",
-        float: "a number",
-        str: "a string",
-        list: "an array",
-        dict: "a table",
-    }.get(type(value), type(value).__name__)
-
-
-def _kind_name(kind: type) -> str:
-    return {bool: "true or false", int: "an integer", str: "a string", list: "an array"}.get(
-        kind, kind.__name__
-    )
-
-
-def _quote(value: str) -> str:
-    shown = value if len(value) <= 80 else value[:77] + "..."
-    return '"' + shown.encode("unicode_escape").decode("ascii").replace('"', '\\"') + '"'
-
-
-def _organisation(t: _Table) -> Organisation | None:
+def _organisation(t: Table) -> Organisation | None:
     name = t.text("name", required=True)
     iam = t.text(
         "iam_account_id", required=True, pattern=ACCOUNT_ID, what="a 12-digit AWS account id"
@@ -211,7 +77,7 @@ def _organisation(t: _Table) -> Organisation | None:
     return Organisation(cast(str, name), cast(str, iam), cast(Any, partition), cast(str, region))
 
 
-def _person(t: _Table) -> tuple[str | None, str | None, str | None]:
+def _person(t: Table) -> tuple[str | None, str | None, str | None]:
     pid = t.text(
         "id", required=True, pattern=ROSTER_ID, what="a valid id (letters, digits, ._@+=,-)"
     )
@@ -220,7 +86,7 @@ def _person(t: _Table) -> tuple[str | None, str | None, str | None]:
     return pid, name, email
 
 
-def _operators(root: _Table) -> list[Operator]:
+def _operators(root: Table) -> list[Operator]:
     out = []
     for t in root.tables("operators"):
         pid, name, email = _person(t)
@@ -230,7 +96,7 @@ def _operators(root: _Table) -> list[Operator]:
     return out
 
 
-def _approvers(root: _Table) -> list[Approver]:
+def _approvers(root: Table) -> list[Approver]:
     out = []
     for t in root.tables("approvers"):
         pid, name, email = _person(t)
@@ -242,7 +108,7 @@ def _approvers(root: _Table) -> list[Approver]:
     return out
 
 
-def _vault(t: _Table, *, drill: bool) -> VaultConfig | None:
+def _vault(t: Table, *, drill: bool) -> VaultConfig | None:
     address = t.text("address", required=True)
     if address is not None:
         problem = vault_address_problem(address, drill=drill)
@@ -252,7 +118,7 @@ def _vault(t: _Table, *, drill: bool) -> VaultConfig | None:
     method = t.choice("auth_method", ("userpass", "token", "approle", "ldap"))
     ca_bundle = t.text("ca_bundle")
     if ca_bundle and not Path(ca_bundle).expanduser().is_file():
-        t.problems.add(t.key("ca_bundle"), f"{_quote(ca_bundle)} is not a readable file")
+        t.problems.add(t.key("ca_bundle"), f"{quote(ca_bundle)} is not a readable file")
     username = t.text("username")
     role_id = t.text("role_id")
     if method in ("userpass", "ldap") and not username:
@@ -262,14 +128,14 @@ def _vault(t: _Table, *, drill: bool) -> VaultConfig | None:
     users = t.strings("users", ("break-glass-user", "break-glass-user-2"))
     for i, user in enumerate(users):
         if not IAM_USER_NAME.fullmatch(user):
-            t.problems.add(f"{t.key('users')}[{i}]", f"{_quote(user)} is not a valid IAM user name")
+            t.problems.add(f"{t.key('users')}[{i}]", f"{quote(user)} is not a valid IAM user name")
     if not users:
         t.problems.add(t.key("users"), "must name at least one break-glass IAM user")
     if len(set(users)) != len(users):
         t.problems.add(t.key("users"), "lists the same user twice")
     default_user = t.text("default_user", users[0] if users else None)
     if default_user and default_user not in users:
-        t.problems.add(t.key("default_user"), f"{_quote(default_user)} is not in vault.users")
+        t.problems.add(t.key("default_user"), f"{quote(default_user)} is not in vault.users")
     timeout = t.get("timeout_seconds", int, 10)
     assert timeout is not None  # a default is given: a wrong type falls back to it
     if not 1 <= timeout <= 300:
@@ -305,10 +171,10 @@ def vault_address_problem(address: str, *, drill: bool) -> str | None:
         if drill and _is_loopback(parts.hostname):
             return None
         return (
-            f"{_quote(address)} uses plain HTTP; Vault must be reached over HTTPS "
+            f"{quote(address)} uses plain HTTP; Vault must be reached over HTTPS "
             "(plain HTTP is accepted only for a loopback address in drill mode)"
         )
-    return f"{_quote(address)} is not an https:// URL"
+    return f"{quote(address)} is not an https:// URL"
 
 
 def _is_loopback(host: str) -> bool:
@@ -320,7 +186,7 @@ def _is_loopback(host: str) -> bool:
         return False
 
 
-def _accounts(root: _Table) -> list[Account]:
+def _accounts(root: Table) -> list[Account]:
     out = []
     for t in root.tables("accounts"):
         aid = t.text("id", required=True, pattern=ACCOUNT_ID, what="a 12-digit AWS account id")
@@ -337,14 +203,14 @@ def _accounts(root: _Table) -> list[Account]:
     return out
 
 
-def _role(t: _Table) -> RoleConfig:
+def _role(t: Table) -> RoleConfig:
     name = t.text("name", DEFAULT_ROLE_NAME, pattern=ROLE_NAME, what="a valid IAM role name")
     max_duration = t.duration("max_session_duration", 3600, 3600, MAX_ROLE_SESSION)
     t.finish()
     return RoleConfig(name or DEFAULT_ROLE_NAME, max_duration)
 
 
-def _session(t: _Table, role: RoleConfig) -> SessionConfig:
+def _session(t: Table, role: RoleConfig) -> SessionConfig:
     mode = t.choice("mfa_mode", ("session", "direct"), "session") or "session"
     max_duration = t.duration("max_duration", 3600, MIN_SESSION, MAX_ROLE_SESSION)
     default = t.duration("default_duration", min(3600, max_duration), MIN_SESSION, MAX_ROLE_SESSION)
@@ -382,7 +248,7 @@ def _session(t: _Table, role: RoleConfig) -> SessionConfig:
     )
 
 
-def _monitoring(t: _Table) -> MonitoringConfig:
+def _monitoring(t: Table) -> MonitoringConfig:
     base = MonitoringConfig()
     group = t.text("log_group", DEFAULT_LOG_GROUP, pattern=LOG_GROUP, what="a log group name")
     account = t.text("log_group_account", "", pattern=ACCOUNT_ID, what="a 12-digit AWS account id")
@@ -407,20 +273,20 @@ def _monitoring(t: _Table) -> MonitoringConfig:
     return config
 
 
-def _notifications(t: _Table) -> NotificationConfig | None:
+def _notifications(t: Table) -> NotificationConfig | None:
     arn = t.text("sns_topic_arn", required=True, pattern=SNS_ARN, what="an SNS topic ARN")
     subscriptions = t.strings("subscriptions")
     for i, item in enumerate(subscriptions):
         if not SUBSCRIPTION.fullmatch(item):
             t.problems.add(
                 f"{t.key('subscriptions')}[{i}]",
-                f'{_quote(item)} is not "email:<address>", "sms:<+number>" or an https:// URL',
+                f'{quote(item)} is not "email:<address>", "sms:<+number>" or an https:// URL',
             )
     t.finish()
     return NotificationConfig(arn, subscriptions) if arn else None
 
 
-def _provisioning(t: _Table) -> ProvisioningConfig:
+def _provisioning(t: Table) -> ProvisioningConfig:
     role = t.text(
         "member_role",
         "OrganizationAccountAccessRole",
@@ -431,7 +297,7 @@ def _provisioning(t: _Table) -> ProvisioningConfig:
     return ProvisioningConfig(role or "OrganizationAccountAccessRole")
 
 
-def _rotation(t: _Table) -> RotationConfig:
+def _rotation(t: Table) -> RotationConfig:
     function = t.text("lambda_function", pattern=LAMBDA_REF, what="a Lambda function name or ARN")
     timeout = t.get("lambda_timeout_seconds", int, 60)
     assert timeout is not None  # a default is given: a wrong type falls back to it
@@ -441,7 +307,7 @@ def _rotation(t: _Table) -> RotationConfig:
     return RotationConfig(function, timeout)
 
 
-def _roster(config_ops: list[Operator], approvers: list[Approver], problems: _Problems) -> None:
+def _roster(config_ops: list[Operator], approvers: list[Approver], problems: Problems) -> None:
     if not config_ops:
         problems.add("operators", "at least one operator is required")
     primaries = [a for a in approvers if a.role == "primary"]
@@ -473,8 +339,8 @@ def _roster(config_ops: list[Operator], approvers: list[Approver], problems: _Pr
 
 def parse_config(data: dict[str, Any], *, drill: bool = False) -> Config:
     """Validate parsed TOML and build the model; raises ConfigError listing every problem."""
-    problems = _Problems()
-    root = _Table(data, "", problems)
+    problems = Problems()
+    root = Table(data, "", problems)
     organisation = _organisation(root.table("organisation", required=True))
     operators = _operators(root)
     approvers = _approvers(root)
