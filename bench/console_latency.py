@@ -73,7 +73,7 @@ def main() -> int:
     from breakglass_gui.drill.autopilot import to_access
     from breakglass_gui.drill.environment import MEMBERS, REGION, DrillEnvironment
 
-    network = NetworkClock()
+    wire = NetworkClock()
     env = DrillEnvironment().start()
     local: list[float] = []
     totals: list[float] = []
@@ -84,11 +84,11 @@ def main() -> int:
             deps = env.deps(journal, browser=browser)
             deps.console = console.ConsoleSignIn(
                 console.FederationEndpoint("aws", REGION, override=env.federation.url),
-                fetch=network.fetch(console._https_fetch),
+                fetch=wire.fetch(deps.network.fetch),
             )
             deps.aws.hooks += [
-                ("before-send", network.before_send),
-                ("response-received", network.received),
+                ("before-send", wire.before_send),
+                ("response-received", wire.received),
             ]
             proc = Procedure.declare(
                 deps,
@@ -101,14 +101,14 @@ def main() -> int:
             to_access(env, proc)
             proc.activate(MEMBERS[:1])
             for _ in range(RUNS):
-                network.total, network.exchanges = 0.0, 0
+                wire.total, wire.exchanges = 0.0, 0
                 started = time.perf_counter()
                 proc.reissue(MEMBERS[0])  # AssumeRole
                 proc.open_console(MEMBERS[0])  # getSigninToken, then the browser
                 total = browser.at - started
-                assert network.exchanges == ROUND_TRIPS, network.exchanges
+                assert wire.exchanges == ROUND_TRIPS, wire.exchanges
                 totals.append(total)
-                local.append(total - network.total)
+                local.append(total - wire.total)
             proc.shutdown()
             journal.close()
     finally:

@@ -36,14 +36,17 @@ def audit(config: Any, profile: str | None, credential: Any | None = None) -> li
     """The §9 readiness table against live AWS (also the GUI's readiness view)."""
     from breakglass_gui.core.aws.blueprint import build_blueprint
     from breakglass_gui.core.aws.readiness import Readiness, vault_checks
+    from breakglass_gui.core.network import Network
     from breakglass_gui.core.vault import VaultGateway
 
-    probe = vault_checks(VaultGateway(config.vault), config.vault.users, credential)
+    gateway = VaultGateway(config.vault, network=Network.of(config.network))
+    probe = vault_checks(gateway, config.vault.users, credential)
     return Readiness(build_blueprint(config), _sessions(config, profile), probe).run()
 
 
 def _sessions(config: Any, profile: str | None) -> Any:
     from breakglass_gui.core.aws.admin import ProfileSessions
+    from breakglass_gui.core.network import Network
 
     return ProfileSessions.from_profile(
         profile,
@@ -51,6 +54,7 @@ def _sessions(config: Any, profile: str | None) -> Any:
         member_role=config.provisioning.member_role,
         partition=config.organisation.partition,
         region=config.organisation.region,
+        network=Network.of(config.network),  # a profile's ca_bundle or proxy never applies
     )
 
 
@@ -106,7 +110,7 @@ def _readiness_drill() -> int:
     with DrillEnvironment() as env:
         assert env.config is not None and env.admin is not None
         probe = vault_checks(
-            VaultGateway(env.config.vault, drill=True),
+            VaultGateway(env.config.vault),
             env.config.vault.users,
             env.vault_credential(),
         )

@@ -78,16 +78,16 @@ def _config(args: argparse.Namespace) -> object:
     """The configuration for admin commands; a problem raises ConfigError (printed, exit 2)."""
     from breakglass_gui.core.config import load_config
 
-    return load_config(args.config or default_config_path(), drill=args.drill)
+    return load_config(args.config or default_config_path())
 
 
-def _check_config(path: Path | None, drill: bool) -> int:
+def _check_config(path: Path | None) -> int:
     from breakglass_gui.core.config import load_config
     from breakglass_gui.core.errors import ConfigError
 
     target = path or default_config_path()
     try:
-        config = load_config(target, drill=drill)
+        config = load_config(target)
     except ConfigError as exc:
         for problem in exc.problems:
             print(problem, file=sys.stderr)
@@ -126,7 +126,7 @@ def main(argv: Sequence[str] | None = None) -> int:
 
     harden_process()
     if args.command == "check-config":
-        return _check_config(args.path or args.config, args.drill)
+        return _check_config(args.path or args.config)
     if args.command == "verify":
         return _verify(args.file)
     if args.command in ("readiness", "render-cfn", "provision"):

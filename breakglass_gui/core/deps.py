@@ -17,6 +17,7 @@ from breakglass_gui.core.clock import Clock
 from breakglass_gui.core.config import Config
 from breakglass_gui.core.enrolment import KeyringSecretStore, TotpSecretStore
 from breakglass_gui.core.journal import Journal
+from breakglass_gui.core.network import Network
 from breakglass_gui.core.vault import VaultGateway
 
 
@@ -30,6 +31,7 @@ class Deps:
     totp_secrets: TotpSecretStore
     console: ConsoleSignIn
     browser: BrowserLauncher = field(default_factory=SystemBrowser)
+    network: Network = field(default_factory=Network)
     drill: bool = False
     notify_backoff: tuple[float, ...] = (1.0, 2.0, 4.0)
 
@@ -38,6 +40,7 @@ def production_deps(config: Config, journal: Journal, clock: Clock) -> Deps:
     """The real world: AWS through botocore, Vault over HTTPS, approver secrets in the OS
     keyring, the configured browser command (or the desktop's default browser)."""
     organisation = config.organisation
+    network = Network.of(config.network)
     browser: BrowserLauncher = (
         CommandBrowser(config.session.browser_command)
         if config.session.browser_command
@@ -47,15 +50,17 @@ def production_deps(config: Config, journal: Journal, clock: Clock) -> Deps:
         config=config,
         journal=journal,
         clock=clock,
-        aws=ClientFactory(),
-        vault=lambda: VaultGateway(config.vault),
+        aws=ClientFactory(network=network),
+        vault=lambda: VaultGateway(config.vault, network=network),
         totp_secrets=KeyringSecretStore(),
         console=ConsoleSignIn(
             FederationEndpoint(
                 organisation.partition,
                 organisation.region,
                 regional=config.session.regional_signin,
-            )
+            ),
+            fetch=network.fetch,
         ),
         browser=browser,
+        network=network,
     )

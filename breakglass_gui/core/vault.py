@@ -1,9 +1,11 @@
 """HashiCorp Vault for the break-glass procedure (SPEC §2.3, §8), through hvac.
 
-HTTPS with certificate verification only; plain HTTP only to a loopback address in a drill.
-`VAULT_SKIP_VERIFY` is refused, and no ambient token (`VAULT_TOKEN`, `~/.vault-token`) is ever
-picked up: the token comes from the login this incident performs, lives in memory and is
-revoked at the end. Every Vault failure becomes a VaultError with an operator message.
+HTTPS with certificate verification only, drills included.
+`VAULT_SKIP_VERIFY` is refused, and no other `VAULT_*`/`BAO_*` variable has any effect: the
+address, CA and namespace come from the config, no ambient token (`VAULT_TOKEN`,
+`~/.vault-token`) is ever picked up — the token comes from the login this incident performs,
+lives in memory and is revoked at the end — and the HTTP session ignores proxy, netrc and CA
+variables (core/network.py). Every Vault failure becomes a VaultError with an operator message.
 """
 
 from __future__ import annotations
@@ -17,6 +19,7 @@ from typing import TYPE_CHECKING, Any, Literal, TypeVar
 from breakglass_gui.core.config import VaultConfig
 from breakglass_gui.core.config.load import vault_address_problem
 from breakglass_gui.core.errors import VaultError
+from breakglass_gui.core.network import Network
 from breakglass_gui.core.secret import Secret
 
 if TYPE_CHECKING:
@@ -178,8 +181,8 @@ class VaultGateway:
         self,
         config: VaultConfig,
         *,
-        drill: bool = False,
         session: requests.Session | None = None,
+        network: Network | None = None,
     ) -> None:
         if os.environ.get("VAULT_SKIP_VERIFY", "").strip().lower() not in ("", "0", "false"):
             raise VaultError(
@@ -187,11 +190,12 @@ class VaultGateway:
                 "without verifying its certificate; unset it and configure vault.ca_bundle.",
                 code="vault.skip_verify",
             )
-        problem = vault_address_problem(config.address, drill=drill)
+        problem = vault_address_problem(config.address)
         if problem:
             raise VaultError(f"vault.address: {problem}", code="vault.address")
         self._config = config
         self._session = session
+        self._network = network or Network()
         self._client: hvac.Client | None = None
         self._token: Secret | None = None
 
@@ -199,16 +203,15 @@ class VaultGateway:
     def client(self) -> hvac.Client:
         if self._client is None:
             import hvac
-            import requests
 
-            session = self._session or requests.Session()
-            session.trust_env = (
-                False  # no proxy, netrc or CA settings picked up from the environment
-            )
+            ca_file = self._config.ca_bundle or self._network.ca_file
+            session = self._session or self._network.requests_session(ca_file)
+            session.trust_env = False  # no proxy, netrc or CA variables from the environment
+            session.proxies = {}  # Vault is reached directly (core/network.py)
             self._client = hvac.Client(
-                url=self._config.address,
+                url=self._config.address,  # never VAULT_ADDR
                 token="",  # never VAULT_TOKEN or ~/.vault-token
-                verify=self._config.ca_bundle or True,
+                verify=ca_file,
                 timeout=int(self._config.timeout_seconds),
                 namespace=self._config.namespace or None,
                 session=session,

@@ -8,13 +8,15 @@ import http.client
 import urllib.parse
 
 from breakglass_gui.core.errors import FederationError
+from breakglass_gui.core.network import Network
 from breakglass_gui.core.secret import Secret
 
 MAX_HOPS = 4
 
 
 class StandInBrowser:
-    def __init__(self, timeout: float = 10.0) -> None:
+    def __init__(self, network: Network, timeout: float = 10.0) -> None:
+        self.network = network  # the drill CA: the stand-in speaks HTTPS like the real endpoint
         self.timeout = timeout
         self.opened = 0
 
@@ -36,7 +38,9 @@ class StandInBrowser:
         self.opened += 1
 
     def _get(self, parts: urllib.parse.SplitResult) -> tuple[int, str]:
-        connection = http.client.HTTPConnection("127.0.0.1", parts.port, timeout=self.timeout)
+        connection = http.client.HTTPSConnection(
+            "127.0.0.1", parts.port, timeout=self.timeout, context=self.network.ssl_context()
+        )
         try:
             connection.request("GET", f"{parts.path}?{parts.query}")
             response = connection.getresponse()

@@ -27,6 +27,7 @@ from breakglass_gui.core.clock import Clock, SystemClock
 from breakglass_gui.core.config import Config, parse_config
 from breakglass_gui.core.deps import Deps
 from breakglass_gui.core.journal import Journal
+from breakglass_gui.core.network import Network
 from breakglass_gui.core.secret import Secret
 from breakglass_gui.core.vault import VaultGateway
 from breakglass_gui.drill.activity import ActivitySimulator
@@ -35,6 +36,7 @@ from breakglass_gui.drill.aws_server import DrillGate
 from breakglass_gui.drill.federation import FederationStandIn
 from breakglass_gui.drill.mfa import MfaDevices, new_seed
 from breakglass_gui.drill.serving import serve_in_thread
+from breakglass_gui.drill.tls import DrillTls
 from breakglass_gui.drill.vault_service import VaultService
 
 IAM_ACCOUNT = "123456789012"  # moto's default account: the drill's TMPL_IAM account
@@ -51,7 +53,10 @@ def member_ids(count: int) -> tuple[str, ...]:
     return (MEMBERS + extra)[:count]
 
 
-def drill_config_data(vault_address: str, members: int = len(MEMBERS)) -> dict[str, Any]:
+def drill_config_data(
+    vault_address: str, ca_file: str | None = None, members: int = len(MEMBERS)
+) -> dict[str, Any]:
+    """The drill's configuration; `ca_file` (the drill CA) becomes the only trust anchor."""
     names = ("payments-prod", "payments-test", "data-lake")
     accounts = [
         {
@@ -61,7 +66,7 @@ def drill_config_data(vault_address: str, members: int = len(MEMBERS)) -> dict[s
         }
         for i, account in enumerate(member_ids(members))
     ]
-    return {
+    data: dict[str, Any] = {
         "organisation": {
             "name": "Drill Corp",
             "iam_account_id": IAM_ACCOUNT,
@@ -108,6 +113,10 @@ def drill_config_data(vault_address: str, members: int = len(MEMBERS)) -> dict[s
             "subscriptions": ["email:secops@drill.invalid"],
         },
     }
+    if ca_file:  # the drill trusts its own CA and nothing else (drill/tls.py)
+        data["vault"]["ca_bundle"] = ca_file
+        data["network"] = {"ca_bundle": ca_file}
+    return data
 
 
 class DrillSecrets:
@@ -148,6 +157,7 @@ class _Servers:
     moto_thread: threading.Thread | None = None
     vault: VaultService | None = None
     federation: FederationStandIn | None = None
+    tls: DrillTls | None = None
 
 
 @dataclass
@@ -171,13 +181,14 @@ class DrillEnvironment(DrillCodes):
 
     def start(self) -> DrillEnvironment:
         started = time.perf_counter()
-        self._start_moto()
+        tls = self._servers.tls = DrillTls.create()
+        self._start_moto(tls)
         vault = VaultService(users={VAULT_USER: self.vault_password.reveal()})
         self._servers.vault = vault
-        address = vault.serve()
-        self.config_data = drill_config_data(address, self.members)
-        self.config = parse_config(self.config_data, drill=True)
-        admin = self.admin = admin_sessions(self.endpoint)
+        address = vault.serve(tls.server_context)
+        self.config_data = drill_config_data(address, str(tls.ca_file), self.members)
+        self.config = parse_config(self.config_data)
+        admin = self.admin = admin_sessions(self.endpoint, self.ca_file)
         Provisioner(build_blueprint(self.config), admin).apply()
         self._create_users(admin, vault)
         for approver in self.config.approvers:
@@ -185,7 +196,7 @@ class DrillEnvironment(DrillCodes):
         self.simulator = ActivitySimulator(
             admin.client("logs", IAM_ACCOUNT), self.config.monitoring.log_group, REGION
         )
-        self._servers.federation = FederationStandIn().start()
+        self._servers.federation = FederationStandIn(tls=tls.server_context).start()
         if self.sealed:
             vault.sealed = True
         self.timings["environment start"] = time.perf_counter() - started
@@ -202,6 +213,8 @@ class DrillEnvironment(DrillCodes):
             servers.moto.server_close()
         if servers.moto_thread is not None:
             servers.moto_thread.join(timeout=5)
+        if servers.tls is not None:
+            servers.tls.remove()
         self._servers = _Servers()
 
     def __enter__(self) -> DrillEnvironment:
@@ -210,7 +223,13 @@ class DrillEnvironment(DrillCodes):
     def __exit__(self, *exc: object) -> None:
         self.stop()
 
-    def _start_moto(self) -> None:
+    @property
+    def ca_file(self) -> str:
+        """The drill CA's certificate: the one trust anchor of a drill (drill/tls.py)."""
+        assert self._servers.tls is not None, "the drill is not started"
+        return str(self._servers.tls.ca_file)
+
+    def _start_moto(self, tls: DrillTls) -> None:
         from moto.moto_server.werkzeug_app import (
             DomainDispatcherApplication,
             MotoRequestHandler,
@@ -236,11 +255,18 @@ class DrillEnvironment(DrillCodes):
             def log_request(self, *args: Any, **kwargs: Any) -> None:
                 return  # request lines are not worth a terminal full of noise in a drill
 
-        server = make_server("127.0.0.1", 0, self.gate, threaded=True, request_handler=Quiet)
+        server = make_server(
+            "127.0.0.1",
+            0,
+            self.gate,
+            threaded=True,
+            request_handler=Quiet,
+            ssl_context=tls.server_context,
+        )
         thread = serve_in_thread(server, "drill-aws")
         self._servers.moto, self._servers.moto_thread = server, thread
         host, port = server.server_address[:2]
-        self.endpoint = f"http://{host!s}:{port}"
+        self.endpoint = f"https://{host!s}:{port}"
 
     def _alarm_history(self, request: dict[str, Any]) -> dict[str, Any]:
         assert self.config is not None
@@ -383,7 +409,7 @@ class DrillEnvironment(DrillCodes):
         )
 
 
-def admin_sessions(endpoint: str) -> ProfileSessions:
+def admin_sessions(endpoint: str, ca_file: str) -> ProfileSessions:
     """The drill's administrator: provisioning, the readiness audit, the activity simulator."""
     return ProfileSessions.from_profile(
         None,
@@ -393,6 +419,7 @@ def admin_sessions(endpoint: str) -> ProfileSessions:
         region=REGION,
         endpoint_url=endpoint,
         credentials=ADMIN_KEY,
+        network=Network(ca_bundle=ca_file),
     )
 
 
@@ -407,9 +434,10 @@ def drill_deps(
     browser: Any = None,
 ) -> Deps:
     """The procedure's dependencies pointed at a drill world (in this process or another)."""
-    factory = ClientFactory(endpoint_url=endpoint, max_attempts=2)
+    network = Network.of(config.network)
+    factory = ClientFactory(endpoint_url=endpoint, max_attempts=2, network=network)
     vault_factory: Callable[[], VaultGateway] = lambda: VaultGateway(  # noqa: E731
-        config.vault, drill=True
+        config.vault, network=network
     )
     deps = Deps(
         config=config,
@@ -418,7 +446,10 @@ def drill_deps(
         aws=factory,
         vault=vault_factory,
         totp_secrets=approver_secrets,
-        console=ConsoleSignIn(FederationEndpoint("aws", REGION, override=federation_url)),
+        console=ConsoleSignIn(
+            FederationEndpoint("aws", REGION, override=federation_url), fetch=network.fetch
+        ),
+        network=network,
         drill=True,
         notify_backoff=(0.2, 0.4),
     )

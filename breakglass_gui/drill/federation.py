@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import json
 import secrets
+import ssl
 import threading
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from typing import Any
@@ -18,7 +19,9 @@ from breakglass_gui.drill.serving import serve_in_thread
 
 
 class FederationStandIn:
-    def __init__(self, host: str = "127.0.0.1", port: int = 0) -> None:
+    def __init__(
+        self, host: str = "127.0.0.1", port: int = 0, tls: ssl.SSLContext | None = None
+    ) -> None:
         self.tokens: dict[str, dict[str, Any]] = {}
         self.requests: list[str] = []
         self.fail_next: int | None = None  # HTTP status to answer once, e.g. 400
@@ -34,12 +37,16 @@ class FederationStandIn:
 
         self._server = ThreadingHTTPServer((host, port), Handler)
         self._server.daemon_threads = True
+        self._scheme = "http"
+        if tls is not None:
+            self._server.socket = tls.wrap_socket(self._server.socket, server_side=True)
+            self._scheme = "https"
         self._thread: threading.Thread | None = None
 
     @property
     def url(self) -> str:
         host, port = self._server.server_address[:2]
-        return f"http://{host!s}:{port}"
+        return f"{self._scheme}://{host!s}:{port}"
 
     def start(self) -> FederationStandIn:
         self._thread = serve_in_thread(self._server, "federation")

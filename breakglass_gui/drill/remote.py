@@ -192,7 +192,7 @@ class RemoteDrill(DrillCodes):
             self.stop()
             raise
         self._world = world
-        self.config = parse_config(world.config_data, drill=True)
+        self.config = parse_config(world.config_data)
         for approver, seed in world.approver_seeds.items():
             self.approver_secrets.set(approver, Secret(seed))
         self.vault_password = Secret(world.vault_password)
@@ -293,7 +293,8 @@ class RemoteDrill(DrillCodes):
     def admin(self) -> ProfileSessions:
         """The drill administrator's AWS sessions (the readiness view audits with them)."""
         if self._admin is None:
-            self._admin = admin_sessions(self.world.endpoint)
+            assert self.config is not None and self.config.network.ca_bundle
+            self._admin = admin_sessions(self.world.endpoint, self.config.network.ca_bundle)
         return self._admin
 
     @property

@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import json
 import secrets
+import ssl
 import threading
 import time
 import uuid
@@ -77,13 +78,18 @@ class VaultService:
 
     # ----- serving --------------------------------------------------------------------------
 
-    def serve(self) -> str:
+    def serve(self, tls: ssl.SSLContext | None = None) -> str:
         self._server = make_server(
-            "127.0.0.1", 0, self.wsgi, threaded=True, request_handler=_QuietHandler
+            "127.0.0.1",
+            0,
+            self.wsgi,
+            threaded=True,
+            request_handler=_QuietHandler,
+            ssl_context=tls,
         )
         self._thread = serve_in_thread(self._server, "drill-vault")
         host, port = self._server.server_address[:2]
-        return f"http://{host!s}:{port}"
+        return f"{'https' if tls else 'http'}://{host!s}:{port}"
 
     def stop(self) -> None:
         if self._server is not None:

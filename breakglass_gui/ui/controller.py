@@ -120,7 +120,8 @@ class Controller(QObject):
         except BaseException:
             env.stop()
             raise
-        deps = env.deps(journal, browser=self.options.browser or StandInBrowser())
+        deps = env.deps(journal)
+        deps.browser = self.options.browser or StandInBrowser(deps.network)
         return {"env": env, "deps": deps, **self._inspect(deps)}
 
     def _start_real(self, path: Path) -> dict[str, Any]:
@@ -208,6 +209,7 @@ class Controller(QObject):
             importlib.import_module("breakglass_gui.ui.pages." + entry.split(":")[0])
 
         assert self.deps is not None
+        self.deps.network.ssl_context()  # the trust anchors, parsed once before the first call
         region = self.deps.config.organisation.region
         self.deps.aws.warm_up(WARM_SERVICES, region)
 

@@ -14,9 +14,9 @@ from breakglass_gui.core.resources import resource_path
 from tests.fakes.world import config_data
 
 
-def problems(data: dict[str, Any], *, drill: bool = False) -> list[str]:
+def problems(data: dict[str, Any]) -> list[str]:
     with pytest.raises(ConfigError) as raised:
-        parse_config(data, drill=drill)
+        parse_config(data)
     return raised.value.problems
 
 
@@ -61,13 +61,12 @@ def test_unknown_keys_are_errors_not_ignored() -> None:
     ]
 
 
-def test_vault_must_be_https_and_plain_http_only_for_loopback_in_a_drill() -> None:
+def test_vault_must_be_https_everywhere() -> None:
     data = config_data()
     data["vault"]["address"] = "http://127.0.0.1:8200"
     assert "plain HTTP" in problems(data)[0]
-    assert parse_config(data, drill=True).vault.address == "http://127.0.0.1:8200"
     data["vault"]["address"] = "http://vault.internal:8200"
-    assert "plain HTTP" in problems(data, drill=True)[0]
+    assert "plain HTTP" in problems(data)[0]
 
 
 def test_the_roster_needs_a_primary_and_an_uninvolved_secondary() -> None:

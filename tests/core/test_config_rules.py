@@ -38,7 +38,7 @@ def edited(edits: list[tuple[str, Any]]) -> dict[str, Any]:
         *parents, last = path.split(".")
         target: Any = data
         for key in parents:
-            target = target[int(key)] if key.isdigit() else target[key]
+            target = target[int(key)] if key.isdigit() else target.setdefault(key, {})
         index: Any = int(last) if last.isdigit() else last
         if value is DEL:
             del target[index]
@@ -47,16 +47,16 @@ def edited(edits: list[tuple[str, Any]]) -> dict[str, Any]:
     return data
 
 
-def problems_in(data: dict[str, Any], *, drill: bool = False) -> list[str]:
+def problems_in(data: dict[str, Any]) -> list[str]:
     try:
-        parse_config(data, drill=drill)
+        parse_config(data)
     except ConfigError as error:
         return error.problems
     return []
 
 
-def problems(edits: list[tuple[str, Any]], *, drill: bool = False) -> list[str]:
-    return problems_in(edited(edits), drill=drill)
+def problems(edits: list[tuple[str, Any]]) -> list[str]:
+    return problems_in(edited(edits))
 
 
 REFUSED: list[tuple[list[tuple[str, Any]], list[str]]] = [
@@ -141,7 +141,7 @@ REFUSED: list[tuple[list[tuple[str, Any]], list[str]]] = [
         [("vault.address", "http://127.0.0.1:8200")],
         [
             'vault.address: "http://127.0.0.1:8200" uses plain HTTP; Vault must be reached over '
-            "HTTPS (plain HTTP is accepted only for a loopback address in drill mode)"
+            "HTTPS"
         ],
     ),
     (
@@ -360,12 +360,42 @@ def test_values_at_the_edges_of_each_rule_are_accepted(edits: list[tuple[str, An
     assert problems(edits) == []
 
 
-def test_plain_http_vault_is_accepted_for_loopback_in_a_drill_only() -> None:
+def test_plain_http_vault_is_refused_even_on_loopback() -> None:
+    """The drill's Vault speaks HTTPS too (drill/tls.py): no address is exempt."""
     for address in ("http://127.0.0.1:8200", "http://localhost:8200", "http://[::1]:8200"):
-        assert problems([("vault.address", address)], drill=True) == []
-        assert problems([("vault.address", address)]) != []
-    assert problems([("vault.address", "http://vault.example.com")], drill=True) != []
-    assert problems([("vault.address", "http://10.0.0.1")], drill=True) != []
+        assert "plain HTTP" in problems([("vault.address", address)])[0]
+    assert problems([("vault.address", "https://127.0.0.1:8200")]) == []
+
+
+@pytest.mark.parametrize(
+    ("proxy", "expected"),
+    [
+        ("http://proxy.corp:3128", None),
+        ("https://proxy.corp:8443/", None),
+        ("proxy.corp:3128", "is not an http://host:port or https://host:port proxy URL"),
+        ("socks5://proxy.corp:1080", "is not an http://host:port or https://host:port proxy"),
+        ("http://proxy.corp", "is not an http://host:port or https://host:port proxy URL"),
+        ("http://user:pw@proxy.corp:3128", "proxy credentials do not belong in the config"),
+        ("http://proxy.corp:3128/path", "has a path"),
+        ("http://proxy.corp:99999", "is not a proxy URL"),
+    ],
+)
+def test_the_network_proxy_is_a_bare_scheme_host_port(proxy: str, expected: str | None) -> None:
+    found = problems([("network.https_proxy", proxy)])
+    if expected is None:
+        assert found == []
+    else:
+        assert len(found) == 1 and found[0].startswith("network.https_proxy: ")
+        assert expected in found[0]
+
+
+def test_the_network_ca_bundle_must_be_a_file(tmp_path) -> None:
+    found = problems([("network.ca_bundle", str(tmp_path / "missing.pem"))])
+    assert len(found) == 1 and found[0].startswith('network.ca_bundle: "/')
+    assert found[0].endswith('" is not a readable file')
+    pem = tmp_path / "ca.pem"
+    pem.write_text("-----BEGIN CERTIFICATE-----\n")
+    assert problems([("network.ca_bundle", str(pem))]) == []
 
 
 def test_a_readable_ca_bundle_is_accepted_and_expanded(tmp_path: Path) -> None:

@@ -244,37 +244,6 @@ def test_a_browser_command_without_the_url_placeholder_is_refused() -> None:
         CommandBrowser(("firefox", "--private-window"))
 
 
-def test_the_https_fetch_reads_at_most_64_kib_and_names_itself() -> None:
-    import threading
-    from http.server import BaseHTTPRequestHandler, HTTPServer
-
-    from breakglass_gui.core.aws.console import _https_fetch
-
-    agents: list[str] = []
-
-    class Big(BaseHTTPRequestHandler):
-        def do_GET(self) -> None:
-            agents.append(self.headers.get("User-Agent", ""))
-            self.send_response(200)
-            self.end_headers()
-            self.wfile.write(b"x" * 100_000)
-
-        def log_message(self, format: str, *args: Any) -> None:
-            return
-
-    server = HTTPServer(("127.0.0.1", 0), Big)
-    thread = threading.Thread(target=server.serve_forever, kwargs={"poll_interval": 0.02})
-    thread.start()
-    try:
-        body = _https_fetch(f"http://127.0.0.1:{server.server_address[1]}/federation", 5)
-    finally:
-        server.shutdown()
-        server.server_close()
-        thread.join()
-    assert len(body) == 64 * 1024
-    assert agents == ["breakglass-gui"]
-
-
 def test_the_browser_command_runs_in_its_own_session(tmp_path: Any) -> None:
     """The browser outlives the app and gets none of its terminal's signals (Ctrl+C)."""
     import os

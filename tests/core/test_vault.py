@@ -33,8 +33,7 @@ def gateway(vault: RecordedVault, **overrides: Any) -> VaultGateway:
         "default_user": "bg1",
     }
     fields.update(overrides)
-    drill = fields.pop("drill", False)
-    return VaultGateway(VaultConfig(**fields), drill=drill, session=vault.session())
+    return VaultGateway(VaultConfig(**fields), session=vault.session())
 
 
 @pytest.fixture
@@ -176,12 +175,12 @@ def test_an_incomplete_record_is_reported(vault: RecordedVault) -> None:
     assert "access_key_id" in raised.value.message
 
 
-def test_plain_http_is_refused_except_loopback_in_a_drill(vault: RecordedVault) -> None:
+def test_plain_http_is_refused_even_on_loopback(vault: RecordedVault) -> None:
     with pytest.raises(VaultError, match="plain HTTP"):
         gateway(vault, address="http://vault.example.com")
     with pytest.raises(VaultError, match="plain HTTP"):
         gateway(vault, address="http://127.0.0.1:8200")
-    gateway(vault, address="http://127.0.0.1:8200", drill=True).health()
+    gateway(vault, address="https://127.0.0.1:8200").health()
 
 
 def test_vault_skip_verify_is_refused(

@@ -35,7 +35,7 @@ def main() -> int:
     secrets = DrillSecrets()
     for approver, seed in world["approver_seeds"].items():
         secrets.set(approver, Secret(seed))
-    config = parse_config(world["config_data"], drill=True)
+    config = parse_config(world["config_data"])
     journal = Journal(Path(world["journal"]), SystemClock())
     deps = drill_deps(
         config,

@@ -111,19 +111,6 @@ def test_the_autopilot_with_a_sealed_vault_unseals_it(home: Path) -> None:
     assert "unseal Vault" in out.getvalue()
 
 
-def test_the_cli_runs_the_autopilot_and_reports_failure_by_exit_status(home: Path) -> None:
-    result = subprocess.run(
-        [sys.executable, str(ROOT / "main.py"), "drill", "--autopilot", "--out", str(home / "cli")],
-        check=False,
-        capture_output=True,
-        text=True,
-        timeout=120,
-    )
-    assert result.returncode == 0, result.stdout + result.stderr
-    assert "DRILL PASSED" in result.stdout
-    assert result.stderr == ""
-
-
 def test_a_failing_step_is_named_and_the_exit_status_is_1(
     home: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:

@@ -39,6 +39,7 @@ def _mfa_session(env: DrillEnvironment) -> Any:
     return boto3.client(
         "sts",
         endpoint_url=env.endpoint,
+        verify=env.ca_file,
         region_name=REGION,
         aws_access_key_id=creds["AccessKeyId"],
         aws_secret_access_key=creds["SecretAccessKey"],

@@ -72,6 +72,7 @@ def test_lookup_events_answers_per_account_with_pagination(env: DrillEnvironment
     admin = boto3.client(
         "sts",
         endpoint_url=env.endpoint,
+        verify=env.ca_file,
         region_name=REGION,
         aws_access_key_id="a",
         aws_secret_access_key="b",
@@ -83,6 +84,7 @@ def test_lookup_events_answers_per_account_with_pagination(env: DrillEnvironment
     trail = boto3.client(
         "cloudtrail",
         endpoint_url=env.endpoint,
+        verify=env.ca_file,
         region_name=REGION,
         aws_access_key_id=creds["AccessKeyId"],
         aws_secret_access_key=creds["SecretAccessKey"],

@@ -45,7 +45,7 @@ def test_the_world_runs_in_another_process_and_answers_like_the_in_process_one(
     assert drill.config is not None and drill.config.vault.users == USERS
     seed = drill.approver_secrets.get("drill-ciso")
     assert seed is not None and drill.approver_code("drill-ciso") == totp.code_at(seed, time.time())
-    vault = hvac.Client(url=drill.config.vault.address)
+    vault = hvac.Client(url=drill.config.vault.address, verify=drill.config.vault.ca_bundle)
     assert vault.sys.read_seal_status()["sealed"] is True
     assert len(drill.unseal_shares()) == drill.threshold == 3
 
@@ -65,7 +65,7 @@ def test_someone_else_using_a_code_first_is_seen_by_the_drill_sts(drill: RemoteD
 
 def test_unsealing_is_reported_back_for_the_drill_panel(drill: RemoteDrill) -> None:
     assert drill.config is not None
-    vault = hvac.Client(url=drill.config.vault.address)
+    vault = hvac.Client(url=drill.config.vault.address, verify=drill.config.vault.ca_bundle)
     for share in drill.unseal_shares():
         vault.sys.submit_unseal_key(share.reveal())
     deadline = time.monotonic() + 5

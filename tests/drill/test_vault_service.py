@@ -6,6 +6,7 @@ endpoint (status codes, the response envelope, field names), not what the servic
 
 from __future__ import annotations
 
+import atexit
 from collections.abc import Iterator
 
 import hvac
@@ -13,26 +14,30 @@ import hvac.exceptions
 import pytest
 import requests
 
+from breakglass_gui.drill.tls import DrillTls
 from breakglass_gui.drill.vault_service import VaultService
 
 PASSWORD = "drill-password-123"
+TLS = DrillTls.create()  # one CA for the module
+atexit.register(TLS.remove)
+CA = str(TLS.ca_file)
 
 
 @pytest.fixture
 def vault() -> Iterator[tuple[VaultService, str]]:
     service = VaultService(users={"breakglass": PASSWORD}, shares=5, threshold=3, sealed=True)
-    address = service.serve()
+    address = service.serve(TLS.server_context)
     yield service, address
     service.stop()
 
 
 def _client(address: str, token: str = "") -> hvac.Client:
-    return hvac.Client(url=address, token=token)
+    return hvac.Client(url=address, token=token, verify=CA)
 
 
 def test_sys_health_codes_and_fields(vault: tuple[VaultService, str]) -> None:
     service, address = vault
-    sealed = requests.get(f"{address}/v1/sys/health", timeout=5)
+    sealed = requests.get(f"{address}/v1/sys/health", timeout=5, verify=CA)
     assert sealed.status_code == 503  # documented: 503 if sealed
     assert {
         "initialized",
@@ -43,7 +48,7 @@ def test_sys_health_codes_and_fields(vault: tuple[VaultService, str]) -> None:
         "cluster_name",
     } <= set(sealed.json())
     service.sealed = False
-    assert requests.get(f"{address}/v1/sys/health", timeout=5).status_code == 200
+    assert requests.get(f"{address}/v1/sys/health", timeout=5, verify=CA).status_code == 200
     assert _client(address).sys.read_health_status(method="GET")["sealed"] is False
 
 
@@ -152,8 +157,8 @@ def test_the_app_gateway_runs_its_whole_vault_conversation(
             username="breakglass",
             users=("bg",),
             default_user="bg",
+            ca_bundle=CA,
         ),
-        drill=True,
     )
     assert gateway.health().sealed
     for key in service.unseal_keys[:3]:

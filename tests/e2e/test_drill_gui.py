@@ -62,7 +62,7 @@ def test_a_complete_drill_through_the_real_widgets(gui, tmp_path: Path) -> None:
     assert d.ctl.deps.browser.opened == 1  # the drill browser reached the console redirect
     d.copy_url(MEMBERS[1])
     data = QGuiApplication.clipboard().mimeData()
-    assert data.text().startswith("http://127.0.0.1:")
+    assert data.text().startswith("https://127.0.0.1:")
     assert all(data.hasFormat(mime) for mime in HINTS if "windows" not in mime)
     assert d.ctl.clipboard.holds_ours
 

@@ -18,6 +18,7 @@ def user_client(env: DrillEnvironment, service: str, user: str | None = None) ->
     return boto3.client(
         service,
         endpoint_url=env.endpoint,
+        verify=env.ca_file,
         region_name=REGION,
         aws_access_key_id=record["access_key_id"],
         aws_secret_access_key=record["secret_access_key"],

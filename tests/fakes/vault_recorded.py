@@ -60,7 +60,7 @@ class RecordedVault(BaseAdapter):
     def session(self) -> requests.Session:
         session = requests.Session()
         session.mount("https://vault.test", self)
-        session.mount("http://127.0.0.1", self)
+        session.mount("https://127.0.0.1", self)
         return session
 
     def current(self, user: str) -> dict[str, Any]:

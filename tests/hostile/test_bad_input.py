@@ -98,7 +98,7 @@ def test_any_value_anywhere_in_a_valid_config_gives_a_config_or_its_problems(
         holder = holder[step]
     holder[path[-1]] = value
     try:
-        assert isinstance(parse_config(data, drill=True), Config)
+        assert isinstance(parse_config(data), Config)
     except ConfigError as error:
         _check_problems(error)
 
@@ -108,7 +108,7 @@ def test_any_value_anywhere_in_a_valid_config_gives_a_config_or_its_problems(
 def test_unknown_sections_and_keys_are_named_safely(extra: dict[str, Any]) -> None:
     data = {**_valid(), **{f"x{k}": v for k, v in extra.items()}}
     try:
-        parse_config(data, drill=True)
+        parse_config(data)
     except ConfigError as error:
         _check_problems(error)
 

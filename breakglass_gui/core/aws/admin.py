@@ -2,12 +2,17 @@
 
 These come from a normal boto3 profile (SPEC §9: "read-only credentials from a normal boto3
 profile" for readiness); member accounts are reached by assuming the configured member role.
+A named profile is the one thing taken from the AWS config files on purpose; where the traffic
+goes and whom it trusts still come from `[network]` (core/network.py). With explicit keys (the
+drill's administrator) nothing at all is read from the environment or a file.
 """
 
 from __future__ import annotations
 
 import threading
 from typing import Any
+
+from breakglass_gui.core.network import Network
 
 
 class ProfileSessions:
@@ -20,8 +25,13 @@ class ProfileSessions:
         partition: str,
         region: str,
         endpoint_url: str | None = None,
+        network: Network | None = None,
     ) -> None:
+        from botocore.config import Config
+
         self._session = session
+        self._network = network or Network()
+        self._config = Config(proxies=self._network.proxies())
         self._home = home_account
         self._member_role = member_role
         self._partition = partition
@@ -42,14 +52,18 @@ class ProfileSessions:
         region: str,
         endpoint_url: str | None = None,
         credentials: tuple[str, str] | None = None,
+        network: Network | None = None,
     ) -> ProfileSessions:
         import boto3
+
+        from breakglass_gui.core.aws.clients import sealed_botocore_session
 
         if credentials is not None:
             session = boto3.session.Session(
                 aws_access_key_id=credentials[0],
                 aws_secret_access_key=credentials[1],
                 region_name=region,
+                botocore_session=sealed_botocore_session(),
             )
         else:
             session = boto3.session.Session(profile_name=profile, region_name=region)
@@ -60,6 +74,7 @@ class ProfileSessions:
             partition=partition,
             region=region,
             endpoint_url=endpoint_url,
+            network=network,
         )
 
     def _credentials(self, account: str) -> dict[str, str]:
@@ -69,7 +84,11 @@ class ProfileSessions:
         with self._lock:
             if account not in self._members:
                 sts = self._session.client(
-                    "sts", endpoint_url=self._endpoint, region_name=self._region
+                    "sts",
+                    endpoint_url=self._endpoint,
+                    region_name=self._region,
+                    verify=self._network.ca_file,
+                    config=self._config,
                 )
                 creds = sts.assume_role(
                     RoleArn=f"arn:{self._partition}:iam::{account}:role/{self._member_role}",
@@ -89,6 +108,11 @@ class ProfileSessions:
             credentials = self._credentials(account)
             with self._lock:
                 self._clients[key] = self._session.client(
-                    service, region_name=key[2], endpoint_url=self._endpoint, **credentials
+                    service,
+                    region_name=key[2],
+                    endpoint_url=self._endpoint,
+                    verify=self._network.ca_file,
+                    config=self._config,
+                    **credentials,
                 )
         return self._clients[key]

@@ -3,6 +3,15 @@
 Credentials are always explicit and in memory: no shared credentials or config file is read
 (`~/.aws/*` is pointed at the null device), nothing is ever written. Tests and the drill swap
 endpoints here and nowhere else.
+
+The process environment has no say (SPEC §12): botocore reads some forty `AWS_*` variables —
+`AWS_ENDPOINT_URL*` (where requests go), `AWS_CA_BUNDLE` (whom TLS trusts), `AWS_DATA_PATH`
+(service models: an attacker's model can rename hosts), `AWS_PROFILE`, `AWS_CONFIG_FILE` (whose
+`credential_process` botocore would run), `AWS_USE_FIPS_ENDPOINT`, `AWS_MAX_ATTEMPTS` (a retried
+MFA code)... Every one of them is pinned to a constant in the session's config store, proxies
+and trust anchors come from `Network` (the config file), and credentials are always passed
+explicitly so the credential chain (environment keys, shared files, `credential_process`,
+instance metadata) is never consulted.
 """
 
 from __future__ import annotations
@@ -12,6 +21,7 @@ import threading
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
+from breakglass_gui.core.network import Network
 from breakglass_gui.core.secret import Secret
 
 if TYPE_CHECKING:
@@ -52,14 +62,11 @@ class ClientFactory:
     _session: Any = field(default=None, repr=False)
     _lock: threading.Lock = field(default_factory=threading.Lock, repr=False)
     hooks: list[tuple[str, Any]] = field(default_factory=list, repr=False)
+    network: Network = field(default_factory=Network)
 
     def _botocore_session(self) -> botocore.session.Session:
         if self._session is None:
-            import botocore.session
-
-            session = botocore.session.Session()
-            session.set_config_variable("config_file", os.devnull)
-            session.set_config_variable("credentials_file", os.devnull)
+            session = sealed_botocore_session()
             for event, handler in self.hooks:
                 session.register(event, handler)
             self._session = session
@@ -89,6 +96,7 @@ class ClientFactory:
             read_timeout=read_timeout or self.read_timeout,
             retries={"total_max_attempts": self.max_attempts if retries else 1, "mode": "standard"},
             user_agent_extra="breakglass-gui",
+            proxies=self.network.proxies(),
         )
         with self._lock:  # botocore sessions are not thread-safe for client creation
             return self._botocore_session().create_client(
@@ -101,4 +109,44 @@ class ClientFactory:
                     credentials.session_token.reveal() if credentials.session_token else None
                 ),
                 config=config,
+                verify=self.network.ca_file,
             )
+
+
+# Values that differ from botocore's defaults: no files, no profile, no configured endpoints.
+_PINNED: dict[str, Any] = {
+    "config_file": os.devnull,
+    "credentials_file": os.devnull,
+    "profile": None,
+    "ignore_configured_endpoint_urls": True,
+    "region": None,  # always passed per client
+    "ca_bundle": None,  # `verify=` is always passed, from Network
+    "data_path": None,  # only the models shipped with botocore
+}
+
+
+def sealed_botocore_session() -> botocore.session.Session:
+    """A botocore session on which the environment and the AWS files have no influence."""
+    import botocore.session
+
+    session = botocore.session.Session()
+    session.register_component("config_store", _sealed_config_store(session))
+    return session
+
+
+def _sealed_config_store(session: botocore.session.Session) -> Any:
+    """A config store in which every variable botocore knows is a constant: its default, or
+    the value in _PINNED. No provider in it reads the environment or a file."""
+    from botocore.configprovider import (
+        ConfigValueStore,
+        ConstantProvider,
+        create_botocore_default_config_mapping,
+    )
+
+    names = set(create_botocore_default_config_mapping(session)) | set(session.session_var_map)
+    values: dict[str, Any] = {}
+    for name in names:
+        spec = session.session_var_map.get(name)
+        values[name] = spec[2] if spec is not None else None
+    values.update(_PINNED)
+    return ConfigValueStore(mapping={name: ConstantProvider(v) for name, v in values.items()})

@@ -20,6 +20,7 @@ from typing import Protocol
 
 from breakglass_gui.core.aws.clients import AwsCredentials
 from breakglass_gui.core.errors import FederationError
+from breakglass_gui.core.network import Network
 from breakglass_gui.core.secret import Secret
 
 log = logging.getLogger(__name__)
@@ -83,26 +84,16 @@ class FederationEndpoint:
 Fetch = Callable[[str, float], bytes]
 
 
-def _https_fetch(url: str, timeout: float) -> bytes:
-    # Imported here: urllib.request brings http.client, ssl and email (~15 ms), which the cold
-    # start does not need (SPEC §13); the warm-up imports it before the first console URL.
-    import urllib.request
-
-    request = urllib.request.Request(url, headers={"User-Agent": "breakglass-gui"})  # noqa: S310
-    with urllib.request.urlopen(request, timeout=timeout) as response:  # noqa: S310 - https or stand-in
-        return bytes(response.read(64 * 1024))
-
-
 class ConsoleSignIn:
     def __init__(
         self,
         endpoint: FederationEndpoint,
-        fetch: Fetch = _https_fetch,
+        fetch: Fetch | None = None,
         issuer: str = "breakglass-gui",
         timeout: float = 10.0,
     ) -> None:
         self._endpoint = endpoint
-        self._fetch = fetch
+        self._fetch = fetch or Network().fetch  # certifi, no proxy: production passes its own
         self._issuer = issuer
         self._timeout = timeout
 

@@ -6,7 +6,6 @@ emergency tool. Problems read like `accounts[2].id: "12345" is not a 12-digit AW
 
 from __future__ import annotations
 
-import ipaddress
 import re
 import tomllib
 from collections.abc import Sequence
@@ -22,6 +21,7 @@ from breakglass_gui.core.config.model import (
     Approver,
     Config,
     MonitoringConfig,
+    NetworkConfig,
     NotificationConfig,
     Operator,
     Organisation,
@@ -108,17 +108,15 @@ def _approvers(root: Table) -> list[Approver]:
     return out
 
 
-def _vault(t: Table, *, drill: bool) -> VaultConfig | None:
+def _vault(t: Table) -> VaultConfig | None:
     address = t.text("address", required=True)
     if address is not None:
-        problem = vault_address_problem(address, drill=drill)
+        problem = vault_address_problem(address)
         if problem:
             t.problems.add(t.key("address"), problem)
             address = None
     method = t.choice("auth_method", ("userpass", "token", "approle", "ldap"))
-    ca_bundle = t.text("ca_bundle")
-    if ca_bundle and not Path(ca_bundle).expanduser().is_file():
-        t.problems.add(t.key("ca_bundle"), f"{quote(ca_bundle)} is not a readable file")
+    ca_bundle = _pem_file(t, "ca_bundle")
     username = t.text("username")
     role_id = t.text("role_id")
     if method in ("userpass", "ldap") and not username:
@@ -144,7 +142,7 @@ def _vault(t: Table, *, drill: bool) -> VaultConfig | None:
     config = VaultConfig(
         address=cast(str, address),
         auth_method=cast(Any, method),
-        ca_bundle=str(Path(ca_bundle).expanduser()) if ca_bundle else None,
+        ca_bundle=ca_bundle,
         namespace=t.text("namespace"),
         auth_mount=t.text("auth_mount"),
         username=username,
@@ -159,31 +157,18 @@ def _vault(t: Table, *, drill: bool) -> VaultConfig | None:
     return config if address and method else None
 
 
-def vault_address_problem(address: str, *, drill: bool) -> str | None:
+def vault_address_problem(address: str) -> str | None:
     """Why this Vault address is refused, or None.
 
-    HTTPS only; plain HTTP only to a loopback address in a drill.
+    HTTPS only, drills included: the drill's Vault serves HTTPS with the drill's own CA
+    (drill/tls.py), so no mode of the app ever sends a token or an unseal share in clear.
     """
     parts = urlsplit(address)
     if parts.scheme == "https" and parts.hostname:
         return None
     if parts.scheme == "http" and parts.hostname:
-        if drill and _is_loopback(parts.hostname):
-            return None
-        return (
-            f"{quote(address)} uses plain HTTP; Vault must be reached over HTTPS "
-            "(plain HTTP is accepted only for a loopback address in drill mode)"
-        )
+        return f"{quote(address)} uses plain HTTP; Vault must be reached over HTTPS"
     return f"{quote(address)} is not an https:// URL"
-
-
-def _is_loopback(host: str) -> bool:
-    if host == "localhost":
-        return True
-    try:
-        return ipaddress.ip_address(host).is_loopback
-    except ValueError:
-        return False
 
 
 def _accounts(root: Table) -> list[Account]:
@@ -307,6 +292,45 @@ def _rotation(t: Table) -> RotationConfig:
     return RotationConfig(function, timeout)
 
 
+def _network(t: Table) -> NetworkConfig:
+    proxy = t.text("https_proxy")
+    if proxy:
+        problem = proxy_problem(proxy)
+        if problem:
+            t.problems.add(t.key("https_proxy"), problem)
+            proxy = None
+    ca_bundle = _pem_file(t, "ca_bundle")
+    t.finish()
+    return NetworkConfig(https_proxy=proxy or None, ca_bundle=ca_bundle)
+
+
+def proxy_problem(proxy: str) -> str | None:
+    """Why this proxy URL is refused, or None."""
+    try:
+        parts = urlsplit(proxy)
+        port = parts.port
+    except ValueError:
+        return f"{quote(proxy)} is not a proxy URL"
+    if parts.scheme not in ("http", "https") or not parts.hostname or port is None:
+        return f"{quote(proxy)} is not an http://host:port or https://host:port proxy URL"
+    if parts.username or parts.password:
+        return "proxy credentials do not belong in the config file; it is not a secret store"
+    if parts.path not in ("", "/") or parts.query or parts.fragment:
+        return f"{quote(proxy)} has a path; a proxy URL is scheme://host:port only"
+    return None
+
+
+def _pem_file(t: Table, key: str) -> str | None:
+    value = t.text(key)
+    if not value:
+        return None
+    path = Path(value).expanduser()
+    if not path.is_file():
+        t.problems.add(t.key(key), f"{quote(value)} is not a readable file")
+        return None
+    return str(path)
+
+
 def _roster(config_ops: list[Operator], approvers: list[Approver], problems: Problems) -> None:
     if not config_ops:
         problems.add("operators", "at least one operator is required")
@@ -337,14 +361,14 @@ def _roster(config_ops: list[Operator], approvers: list[Approver], problems: Pro
             seen.setdefault(person.id, section)
 
 
-def parse_config(data: dict[str, Any], *, drill: bool = False) -> Config:
+def parse_config(data: dict[str, Any]) -> Config:
     """Validate parsed TOML and build the model; raises ConfigError listing every problem."""
     problems = Problems()
     root = Table(data, "", problems)
     organisation = _organisation(root.table("organisation", required=True))
     operators = _operators(root)
     approvers = _approvers(root)
-    vault = _vault(root.table("vault", required=True), drill=drill)
+    vault = _vault(root.table("vault", required=True))
     accounts = _accounts(root)
     role = _role(root.table("role"))
     session = _session(root.table("session"), role)
@@ -352,6 +376,7 @@ def parse_config(data: dict[str, Any], *, drill: bool = False) -> Config:
     notifications = _notifications(root.table("notifications", required=True))
     rotation = _rotation(root.table("rotation"))
     provisioning = _provisioning(root.table("provisioning"))
+    network = _network(root.table("network"))
     root.finish()
     _roster(operators, approvers, problems)
     if problems.items or organisation is None or vault is None or notifications is None:
@@ -368,10 +393,11 @@ def parse_config(data: dict[str, Any], *, drill: bool = False) -> Config:
         monitoring=monitoring,
         rotation=rotation,
         provisioning=provisioning,
+        network=network,
     )
 
 
-def load_config(path: Path, *, drill: bool = False) -> Config:
+def load_config(path: Path) -> Config:
     """Read and validate a TOML file; every failure is a ConfigError with readable problems."""
     try:
         raw = path.read_bytes()
@@ -383,4 +409,4 @@ def load_config(path: Path, *, drill: bool = False) -> Config:
         raise ConfigError([f"{path}: is not UTF-8 text"]) from None
     except tomllib.TOMLDecodeError as exc:
         raise ConfigError([f"{path}: is not valid TOML ({exc})"]) from None
-    return parse_config(data, drill=drill)
+    return parse_config(data)

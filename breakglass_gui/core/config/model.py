@@ -131,6 +131,14 @@ class ProvisioningConfig:
 
 
 @dataclass(frozen=True)
+class NetworkConfig:
+    """The only source of a proxy and of TLS trust anchors (SPEC §12; core/network.py)."""
+
+    https_proxy: str | None = None
+    ca_bundle: str | None = None
+
+
+@dataclass(frozen=True)
 class Config:
     organisation: Organisation
     operators: tuple[Operator, ...]
@@ -143,6 +151,7 @@ class Config:
     monitoring: MonitoringConfig = field(default_factory=MonitoringConfig)
     rotation: RotationConfig = field(default_factory=RotationConfig)
     provisioning: ProvisioningConfig = field(default_factory=ProvisioningConfig)
+    network: NetworkConfig = field(default_factory=NetworkConfig)
 
     def operator(self, operator_id: str) -> Operator | None:
         return next((o for o in self.operators if o.id == operator_id), None)

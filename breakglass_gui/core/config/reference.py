@@ -36,7 +36,7 @@ DOCS: dict[str, str] = {
         "Whether this person works on the AWS infrastructure; a secondary approver must not."
     ),
     "vault": "HashiCorp Vault, where the break-glass credentials live (SPEC §2.3, §8).",
-    "vault.address": "Vault's URL; HTTPS only (plain HTTP is refused except a drill's loopback).",
+    "vault.address": "Vault's URL; HTTPS only (drills included).",
     "vault.auth_method": (
         "`userpass`, `token`, `approle` or `ldap`. LDAP may be down in an AD outage."
     ),
@@ -94,6 +94,13 @@ DOCS: dict[str, str] = {
     "rotation.lambda_timeout_seconds": "How long the app waits for the Lambda.",
     "provisioning": "How `provision` and `readiness` reach member accounts.",
     "provisioning.member_role": "Role assumed in member accounts from the IAM account's profile.",
+    "network": "How the app reaches AWS. The only source of a proxy and of trust anchors: "
+    "`HTTPS_PROXY`, `ALL_PROXY`, `AWS_CA_BUNDLE`, `REQUESTS_CA_BUNDLE`, `SSL_CERT_FILE` and "
+    "the like are ignored (SPEC §12).",
+    "network.https_proxy": "Proxy for AWS API and federation requests, `http://host:port` or "
+    "`https://host:port` (no credentials in the URL); absent: direct. Vault is always direct.",
+    "network.ca_bundle": "PEM file of the CAs trusted for AWS and federation (and for Vault when "
+    "`vault.ca_bundle` is absent); absent: the certifi bundle shipped with the app.",
 }
 
 

@@ -98,7 +98,7 @@ class ReadinessDialog(QDialog):
 
                 assert env.admin is not None
                 probe = vault_checks(
-                    VaultGateway(config.vault, drill=True),
+                    VaultGateway(config.vault),
                     config.vault.users,
                     env.vault_credential(),
                 )
