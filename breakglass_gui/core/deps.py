@@ -6,13 +6,8 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 
 from breakglass_gui.core.aws.clients import ClientFactory
-from breakglass_gui.core.aws.console import (
-    BrowserLauncher,
-    CommandBrowser,
-    ConsoleSignIn,
-    FederationEndpoint,
-    SystemBrowser,
-)
+from breakglass_gui.core.aws.console import ConsoleSignIn, FederationEndpoint
+from breakglass_gui.core.browser import BrowserLauncher, CommandBrowser, SystemBrowser
 from breakglass_gui.core.clock import Clock
 from breakglass_gui.core.config import Config
 from breakglass_gui.core.enrolment import KeyringSecretStore, TotpSecretStore

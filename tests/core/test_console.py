@@ -4,14 +4,12 @@ from __future__ import annotations
 
 import json
 import urllib.error
-from typing import Any
 from urllib.parse import parse_qs, urlsplit
 
 import pytest
 
 from breakglass_gui.core.aws.clients import AwsCredentials
 from breakglass_gui.core.aws.console import (
-    CommandBrowser,
     ConsoleSignIn,
     FederationEndpoint,
 )
@@ -149,26 +147,6 @@ def test_long_term_keys_cannot_sign_in() -> None:
         )
 
 
-def test_the_browser_command_gets_the_url_as_one_argument_never_through_a_shell() -> None:
-    runs: list[list[str]] = []
-    browser = CommandBrowser(("firefox", "--private-window", "{url}"), runner=runs.append)
-    browser.open(Secret("https://signin/?a=1&b=$(rm -rf /)"))
-    assert runs == [["firefox", "--private-window", "https://signin/?a=1&b=$(rm -rf /)"]]
-
-
-def test_a_browser_command_that_cannot_start_says_so() -> None:
-    def missing(args: Any) -> None:
-        raise FileNotFoundError(2, "No such file or directory")
-
-    with pytest.raises(FederationError) as raised:
-        CommandBrowser(("no-such-browser", "{url}"), runner=missing).open(Secret("https://x"))
-    assert raised.value.code == "browser.command"
-    assert raised.value.message == (
-        "The browser command no-such-browser could not be started (No such file or directory); "
-        "use Copy URL instead."
-    )
-
-
 def test_session_duration_is_clamped_to_what_the_console_accepts() -> None:
     fetch = Recorder()
     sign_in = ConsoleSignIn(FederationEndpoint("aws", "eu-west-1"), fetch)
@@ -220,48 +198,6 @@ def test_the_signin_token_is_wiped_once_the_url_is_made() -> None:
         token, logout_first=False
     )
     assert token.wiped
-
-
-def test_the_system_browser_is_asked_for_a_new_window_and_a_refusal_is_said(
-    monkeypatch: pytest.MonkeyPatch,
-) -> None:
-    import webbrowser
-
-    from breakglass_gui.core.aws.console import SystemBrowser
-
-    opened: list[tuple[str, int]] = []
-    monkeypatch.setattr(webbrowser, "open", lambda url, new=0: opened.append((url, new)) or True)
-    SystemBrowser().open(Secret("https://signin/x"))
-    assert opened == [("https://signin/x", 1)]
-    monkeypatch.setattr(webbrowser, "open", lambda url, new=0: False)
-    with pytest.raises(FederationError) as raised:
-        SystemBrowser().open(Secret("https://signin/x"))
-    assert raised.value.code == "browser.none"
-
-
-def test_a_browser_command_without_the_url_placeholder_is_refused() -> None:
-    with pytest.raises(ValueError, match=r'must contain "\{url\}"'):
-        CommandBrowser(("firefox", "--private-window"))
-
-
-def test_the_browser_command_runs_in_its_own_session(tmp_path: Any) -> None:
-    """The browser outlives the app and gets none of its terminal's signals (Ctrl+C)."""
-    import os
-    import time
-    import warnings
-
-    out = tmp_path / "sid"
-    script = f'echo "$(ps -o sid= -p $$) $$" > {out}.tmp && mv {out}.tmp {out}'
-    with warnings.catch_warnings():
-        # The launcher lets the browser run on: Popen warns that its process still runs.
-        warnings.simplefilter("ignore", ResourceWarning)
-        CommandBrowser(("/bin/sh", "-c", script, "{url}")).open(Secret("https://signin/x"))
-    deadline = time.monotonic() + 10
-    while not out.exists() and time.monotonic() < deadline:
-        time.sleep(0.02)
-    sid, pid = out.read_text().split()
-    assert sid == pid  # a session leader: start_new_session
-    assert int(sid) != os.getsid(0)
 
 
 @pytest.mark.parametrize(

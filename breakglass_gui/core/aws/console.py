@@ -1,7 +1,8 @@
 """The federated console sign-in URL (SPEC §3): getSigninToken, then login.
 
 The URL is a bearer secret for the session's lifetime: it is returned as a Secret, handed to
-the browser launcher and never logged or written. `SessionDuration` is sent only where AWS
+the browser launcher (core/browser.py: through a 0600 redirect page, never in argv) and never
+logged. `SessionDuration` is sent only where AWS
 accepts it: credentials from an AssumeRole that was not itself made with temporary
 credentials. Chained sessions (mfa_mode = session) get the console's default instead.
 """
@@ -10,13 +11,10 @@ from __future__ import annotations
 
 import json
 import logging
-import shlex
-import subprocess
 import urllib.error
 import urllib.parse
 from collections.abc import Callable
 from dataclasses import dataclass
-from typing import Protocol
 
 from breakglass_gui.core.aws.clients import AwsCredentials
 from breakglass_gui.core.errors import FederationError
@@ -159,48 +157,3 @@ class ConsoleSignIn:
             self.signin_token(credentials, session_duration=session_duration),
             logout_first=logout_first,
         )
-
-
-class BrowserLauncher(Protocol):
-    def open(self, url: Secret) -> None: ...
-
-
-class SystemBrowser:
-    """The desktop's default browser via `webbrowser` (no shell involved)."""
-
-    def open(self, url: Secret) -> None:
-        import webbrowser
-
-        if not webbrowser.open(url.reveal(), new=1):
-            raise FederationError(
-                "No web browser could be started; use Copy URL instead.", code="browser.none"
-            )
-
-
-class CommandBrowser:
-    """A configured command, e.g. `["firefox", "--private-window", "{url}"]`; never a shell."""
-
-    def __init__(self, argv: tuple[str, ...], runner: Callable[[list[str]], object] | None = None):
-        if "{url}" not in argv:
-            raise ValueError('browser_command must contain "{url}"')
-        self._argv = argv
-        self._run = runner or (
-            lambda args: subprocess.Popen(  # noqa: S603 - argv, no shell
-                args,
-                stdin=subprocess.DEVNULL,
-                stdout=subprocess.DEVNULL,
-                stderr=subprocess.DEVNULL,
-                start_new_session=True,
-            )
-        )
-
-    def open(self, url: Secret) -> None:
-        args = [url.reveal() if part == "{url}" else part for part in self._argv]
-        try:
-            self._run(args)
-        except OSError as exc:
-            raise FederationError(
-                f"The browser command {shlex.quote(self._argv[0])} could not be started "
-                f"({exc.strerror}); use Copy URL instead.",
-                code="browser.command",
-            ) from None

@@ -70,7 +70,8 @@ DOCS: dict[str, str] = {
     "session.default_duration": "Duration proposed on the emergency page, in seconds.",
     "session.browser_command": (
         'Browser to open the console with, e.g. ["firefox", "--private-window", "{url}"];'
-        " empty: the desktop's default browser."
+        " empty: the desktop's default browser. `{url}` becomes the `file://` URL of a private"
+        " redirect page, never the sign-in URL (which would be readable in the process list)."
     ),
     "session.logout_first": "Sign out of any console session in that browser before signing in. "
     "Only where AWS honours the logout redirect: in the `aws` partition at "
