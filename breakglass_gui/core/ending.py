@@ -24,6 +24,7 @@ from typing import TYPE_CHECKING, Any
 from breakglass_gui.core.aws import revoke
 from breakglass_gui.core.aws.errors import classify
 from breakglass_gui.core.aws.rotate import DirectRotation, LambdaRotation, verify_user
+from breakglass_gui.core.aws.server_time import revocation_cutoff
 from breakglass_gui.core.errors import BreakGlassError, ProcedureError
 from breakglass_gui.core.incident import State
 
@@ -194,15 +195,21 @@ class Ending:
     def _now(self) -> float:
         return self.p.deps.clock.now()
 
+    def _cutoff(self) -> dict[str, Any]:
+        """max(local clock, AWS's clock) + a margin (core/aws/server_time.py)."""
+        return revocation_cutoff(self._now(), self.p.deps.aws.server_time)
+
     def _revoke_account(self, account: str) -> None:
         key = f"revoke.role:{account}"
 
         def run() -> dict[str, Any]:
             iam = self.p._client("iam", account)
-            cutoff = self._now()
+            basis = self._cutoff()
+            cutoff = float(basis["cutoff"])
             done = revoke.revoke_role_sessions(iam, self.config.role.name, cutoff)
             done["check"] = revoke.verify_role_revocation(iam, self.config.role.name, cutoff)
             done["account"] = account
+            done["cutoff_basis"] = basis
             return _read_back_or_refuse(done, f"The revocation policy in {account}")
 
         if self._step(key, run):
@@ -210,9 +217,11 @@ class Ending:
 
     def _revoke_user(self) -> dict[str, Any]:
         iam = self.p._client("iam", self.iam_account)
-        cutoff = self._now()
+        basis = self._cutoff()
+        cutoff = float(basis["cutoff"])
         done = revoke.revoke_user_sessions(iam, self.user, cutoff)
         done["check"] = revoke.verify_user_revocation(iam, self.user, cutoff)
+        done["cutoff_basis"] = basis
         return _read_back_or_refuse(done, f"The revocation policy on {self.user}")
 
     def _rotate(self) -> dict[str, Any]:

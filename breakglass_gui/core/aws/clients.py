@@ -21,6 +21,7 @@ import threading
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
+from breakglass_gui.core.aws.server_time import ServerTime
 from breakglass_gui.core.network import Network
 from breakglass_gui.core.secret import Secret
 
@@ -63,10 +64,12 @@ class ClientFactory:
     _lock: threading.Lock = field(default_factory=threading.Lock, repr=False)
     hooks: list[tuple[str, Any]] = field(default_factory=list, repr=False)
     network: Network = field(default_factory=Network)
+    server_time: ServerTime = field(default_factory=ServerTime)  # from every Date header
 
     def _botocore_session(self) -> botocore.session.Session:
         if self._session is None:
             session = sealed_botocore_session()
+            session.register("response-received", self.server_time.response_received)
             for event, handler in self.hooks:
                 session.register(event, handler)
             self._session = session

@@ -3,7 +3,8 @@
 An inline policy `AWSRevokeOlderSessions` denies everything to any temporary credentials issued
 before the cut-off. Long-term access keys carry no `aws:TokenIssueTime`, so the same document on
 the IAM user kills its MFA sessions without touching its keys. Each call is idempotent: putting
-the policy again only moves the cut-off later.
+the policy again only moves the cut-off later. The cut-off is AWS's time, not the workstation's:
+max(local clock, AWS's `Date`) + a margin (server_time.py), so a clock set back spares no one.
 """
 
 from __future__ import annotations
