@@ -62,14 +62,24 @@ def _parser() -> argparse.ArgumentParser:
     mode.add_argument("--plan", action="store_true", help="show what would change")
     mode.add_argument("--apply", action="store_true", help="make the changes")
     provision.add_argument("--profile", help="boto3 profile with admin rights (IAM account)")
-    drill = commands.add_parser("drill", help="run a drill against the embedded environment")
+    drill = commands.add_parser(
+        "drill",
+        help="run a drill against the embedded environment (--autopilot --out DIR), "
+        "or serve the drill world alone (serve)",
+    )
+    drill.add_argument(
+        "action",
+        nargs="?",
+        choices=["serve"],
+        help="serve: start the drill world alone, print its endpoints and CA as one JSON line, "
+        "run until SIGINT/SIGTERM",
+    )
     drill.add_argument(
         "--autopilot",
         action="store_true",
-        required=True,
         help="run the whole procedure headless, with no human input",
     )
-    drill.add_argument("--out", type=Path, required=True, help="where the review and journal go")
+    drill.add_argument("--out", type=Path, help="where the review and journal go")
     drill.add_argument("--sealed", action="store_true", help="start with Vault sealed")
     return parser
 
@@ -114,6 +124,20 @@ def _verify(file: Path) -> int:
     return EXIT_FAILED
 
 
+def _drill(args: argparse.Namespace) -> int:
+    if args.action == "serve":
+        if args.autopilot or args.out:
+            _parser().error("drill serve takes no --autopilot or --out")
+        from breakglass_gui.drill.serve import serve
+
+        return serve(sys.stdout, sealed=args.sealed)
+    if not (args.autopilot and args.out):
+        _parser().error("drill needs --autopilot --out DIR, or serve")
+    from breakglass_gui.drill.autopilot import run_autopilot
+
+    return int(run_autopilot(args.out, sealed=args.sealed))
+
+
 def main(argv: Sequence[str] | None = None) -> int:
     raw = list(sys.argv[1:] if argv is None else argv)
     if raw[:1] == ["--drill-world"]:  # the GUI drill's server process, in the packaged app
@@ -134,9 +158,7 @@ def main(argv: Sequence[str] | None = None) -> int:
 
         return admin_cli.run(args, lambda: _config(args))
     if args.command == "drill":
-        from breakglass_gui.drill.autopilot import run_autopilot
-
-        return run_autopilot(args.out, sealed=args.sealed)
+        return _drill(args)
     return _gui(args)
 
 

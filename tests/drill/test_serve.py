@@ -1,0 +1,88 @@
+"""`main.py drill serve` (SPEC §10): the drill world alone, over HTTPS with its own CA, until
+SIGINT or SIGTERM — and then nothing is left: no process, no port, no CA directory."""
+
+from __future__ import annotations
+
+import json
+import signal
+import socket
+import subprocess
+import sys
+from pathlib import Path
+from urllib.parse import urlsplit
+
+import boto3
+import pytest
+import requests
+
+ROOT = Path(__file__).resolve().parents[2]
+
+
+def _ports_closed(urls: list[str]) -> bool:
+    for url in urls:
+        parts = urlsplit(url)
+        with socket.socket() as probe:
+            probe.settimeout(1)
+            if probe.connect_ex((parts.hostname or "", parts.port or 0)) == 0:
+                return False
+    return True
+
+
+@pytest.mark.parametrize("stop", [signal.SIGTERM, signal.SIGINT], ids=["SIGTERM", "SIGINT"])
+def test_drill_serve_prints_its_https_endpoints_and_leaves_nothing_behind(
+    stop: signal.Signals,
+) -> None:
+    child = subprocess.Popen(
+        [sys.executable, str(ROOT / "main.py"), "drill", "serve"],
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
+    )
+    try:
+        assert child.stdout is not None
+        world = json.loads(child.stdout.readline())
+        urls = [world["aws_endpoint"], world["vault_address"], world["federation_url"]]
+        assert all(u.startswith("https://127.0.0.1:") for u in urls)
+        ca = world["ca_file"]
+        assert Path(ca).read_text().startswith("-----BEGIN CERTIFICATE-----")
+
+        keys = world["drill_credentials"]
+        sts = boto3.client(
+            "sts",
+            endpoint_url=world["aws_endpoint"],
+            region_name=world["region"],
+            aws_access_key_id=keys["aws_access_key_id"],
+            aws_secret_access_key=keys["aws_secret_access_key"],
+            verify=ca,
+        )
+        assert sts.get_caller_identity()["Account"] == world["iam_account"]
+        health = requests.get(world["vault_address"] + "/v1/sys/health", verify=ca, timeout=5)
+        assert health.json()["initialized"] is True
+        with pytest.raises(requests.exceptions.SSLError):  # only that CA vouches for it
+            requests.get(world["vault_address"] + "/v1/sys/health", timeout=5)
+
+        child.send_signal(stop)
+        assert child.wait(timeout=30) == 0
+        assert child.stdout.read() == ""  # one JSON line, nothing else
+        assert child.stderr is not None and child.stderr.read() == ""
+        assert _ports_closed(urls)
+        assert not Path(ca).parent.exists()
+    finally:
+        if child.poll() is None:
+            child.kill()
+            child.wait()
+        for stream in (child.stdout, child.stderr):
+            if stream is not None:
+                stream.close()
+
+
+@pytest.mark.parametrize(
+    "argv",
+    [["drill"], ["drill", "--autopilot"], ["drill", "serve", "--out", "x"], ["drill", "nope"]],
+)
+def test_a_drill_command_missing_its_parts_is_a_usage_error(argv: list[str]) -> None:
+    from breakglass_gui import cli
+
+    with pytest.raises(SystemExit) as raised:
+        cli.main(argv)
+    assert raised.value.code == 2
