@@ -9,6 +9,7 @@ from collections.abc import Callable
 from typing import Any
 
 from breakglass_gui.core.errors import BreakGlassError, ConfigError
+from breakglass_gui.core.text import visible
 
 EXIT_OK, EXIT_FAILED, EXIT_USAGE = 0, 1, 2
 
@@ -25,10 +26,10 @@ def run(args: argparse.Namespace, load: Callable[[], Any]) -> int:
         return _readiness(config, args)
     except ConfigError as exc:
         for problem in exc.problems:
-            print(problem, file=sys.stderr)
+            print(visible(problem), file=sys.stderr)
         return EXIT_USAGE
     except BreakGlassError as exc:
-        print(exc.message, file=sys.stderr)
+        print(visible(exc.message), file=sys.stderr)  # may quote AWS or Vault
         return EXIT_FAILED
 
 

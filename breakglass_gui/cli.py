@@ -14,6 +14,7 @@ from collections.abc import Sequence
 from pathlib import Path
 
 from breakglass_gui import __version__
+from breakglass_gui.core.text import visible
 
 EXIT_OK = 0
 EXIT_FAILED = 1
@@ -22,7 +23,7 @@ EXIT_USAGE = 2
 
 class _Parser(argparse.ArgumentParser):
     def error(self, message: str) -> None:  # type: ignore[override]
-        print(f"{self.prog}: {message} (see --help)", file=sys.stderr)
+        print(visible(f"{self.prog}: {message} (see --help)"), file=sys.stderr)
         raise SystemExit(EXIT_USAGE)
 
 
@@ -100,7 +101,7 @@ def _check_config(path: Path | None) -> int:
         config = load_config(target)
     except ConfigError as exc:
         for problem in exc.problems:
-            print(problem, file=sys.stderr)
+            print(visible(problem), file=sys.stderr)
         return EXIT_USAGE
     print(
         f"{target}: valid ({len(config.accounts)} accounts, {len(config.operators)} operators, "
@@ -115,12 +116,12 @@ def _verify(file: Path) -> int:
     try:
         result = verify_file(file)
     except UnreadableFileError as exc:
-        print(str(exc), file=sys.stderr)
+        print(visible(exc), file=sys.stderr)
         return EXIT_USAGE
     if result.ok:
-        print(f"{file}: {result.describe()}")
+        print(visible(f"{file}: {result.describe()}"))
         return EXIT_OK
-    print(f"{file}: {result.describe()}", file=sys.stderr)
+    print(visible(f"{file}: {result.describe()}"), file=sys.stderr)
     return EXIT_FAILED
 
 
@@ -177,7 +178,7 @@ def _gui(args: argparse.Namespace) -> int:
         from breakglass_gui.ui.app import run
         from breakglass_gui.ui.context import AppOptions
     except ImportError as exc:  # e.g. Qt's system libraries missing on a server
-        print(f"breakglass: the desktop application cannot start: {exc}", file=sys.stderr)
+        print(visible(f"breakglass: the desktop application cannot start: {exc}"), file=sys.stderr)
         return EXIT_USAGE
     options = AppOptions(
         config_path=args.config or default_config_path(), drill=args.drill, sealed=args.sealed

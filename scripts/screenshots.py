@@ -131,7 +131,7 @@ def shoot(OUT: Path, *, palettes: tuple[str, ...]) -> int:  # noqa: N803 - the m
     def shot(driver: GuiDriver, name: str, widget: object = None) -> None:
         from PySide6.QtTest import QTest
 
-        from breakglass_gui.ui.audit import keyboard_problems, text_problems
+        from breakglass_gui.ui.audit import keyboard_problems, markup_problems, text_problems
 
         target = widget or driver.window
         for palette in palettes:
@@ -142,6 +142,7 @@ def shoot(OUT: Path, *, palettes: tuple[str, ...]) -> int:  # noqa: N803 - the m
             target.grab().save(str(picture))  # type: ignore[attr-defined]
             print(picture.relative_to(OUT.parent))
             found = text_problems(target) + keyboard_problems(target)  # type: ignore[arg-type]
+            found += markup_problems(target)  # type: ignore[arg-type]
             problems.extend(f"{name} ({palette}): {problem}" for problem in found)
 
     def close(driver: GuiDriver) -> None:

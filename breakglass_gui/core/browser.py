@@ -133,7 +133,7 @@ def _ours_and_closed(path: Path) -> bool:
         return False
     return (
         stat.S_ISDIR(info.st_mode)
-        and info.st_uid == os.getuid()
+        and info.st_uid == getattr(os, "getuid", lambda: info.st_uid)()
         and not info.st_mode & (stat.S_IRWXG | stat.S_IRWXO)
     )
 

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import logging
 import re
-from typing import Final
+from typing import Any, Final
 
 REDACTED: Final = "[REDACTED]"
 
@@ -48,26 +48,55 @@ def redact(text: str) -> str:
     return text
 
 
+def _redact_record(record: logging.LogRecord) -> None:
+    """Format the record's message, redact it, and freeze the result into the record."""
+    record.msg = redact(record.getMessage())
+    record.args = None
+    if record.exc_info and not record.exc_text:
+        record.exc_text = redact(logging.Formatter().formatException(record.exc_info))
+        record.exc_info = None
+    elif record.exc_text:
+        record.exc_text = redact(record.exc_text)
+    if record.stack_info:
+        record.stack_info = redact(record.stack_info)
+
+
 class RedactingFilter(logging.Filter):
-    """Formats the record's message, redacts it, and freezes the result into the record."""
+    """The redaction as a handler filter (for a handler given records made elsewhere)."""
 
     def filter(self, record: logging.LogRecord) -> bool:
-        message = record.getMessage()
-        record.msg = redact(message)
-        record.args = None
-        if record.exc_info and not record.exc_text:
-            record.exc_text = redact(logging.Formatter().formatException(record.exc_info))
-            record.exc_info = None
-        elif record.exc_text:
-            record.exc_text = redact(record.exc_text)
+        _redact_record(record)
         return True
 
 
-def install(logger: logging.Logger | None = None) -> RedactingFilter:
-    """Attach the filter to every handler of `logger` (root by default) and to the logger itself."""
-    target = logger or logging.getLogger()
-    flt = RedactingFilter()
-    target.addFilter(flt)
-    for handler in target.handlers:
-        handler.addFilter(flt)
-    return flt
+class Redaction:
+    """Every log record made in this process is redacted *as it is made*.
+
+    A filter on the root logger sees only records logged on the root itself, and a filter on
+    its handlers misses any handler added later, on any logger (a library's own, one with
+    `propagate = False`). The record factory is the one point every record passes through,
+    whatever the logger or handler, so the redaction is installed there.
+    """
+
+    def __init__(self) -> None:
+        self._previous = logging.getLogRecordFactory()
+        previous = self._previous
+
+        def factory(*args: Any, **kwargs: Any) -> logging.LogRecord:
+            record = previous(*args, **kwargs)
+            _redact_record(record)
+            return record
+
+        factory.redaction = self  # type: ignore[attr-defined]
+        self._factory = factory
+        logging.setLogRecordFactory(factory)
+
+    def uninstall(self) -> None:
+        if logging.getLogRecordFactory() is self._factory:
+            logging.setLogRecordFactory(self._previous)
+
+
+def install() -> Redaction:
+    """Redact every log record of the process from now on (SPEC §12); idempotent."""
+    existing = getattr(logging.getLogRecordFactory(), "redaction", None)
+    return existing if isinstance(existing, Redaction) else Redaction()

@@ -8,7 +8,9 @@ each step's time and exits non-zero if any step fails.
 from __future__ import annotations
 
 import io
+import os
 import shutil
+import stat
 import sys
 import tempfile
 import time
@@ -22,6 +24,8 @@ from breakglass_gui.core.errors import BreakGlassError
 from breakglass_gui.core.incident import EmergencyType, State
 from breakglass_gui.core.journal import Journal
 from breakglass_gui.core.procedure import Procedure
+from breakglass_gui.core.review.export import atomic_write
+from breakglass_gui.core.text import visible
 from breakglass_gui.core.verify import verify_file
 from breakglass_gui.drill.environment import MEMBERS, DrillEnvironment
 
@@ -113,6 +117,26 @@ def _ending(proc: Procedure, t: Timings, out_dir: Path) -> list[Path]:
     return written
 
 
+def out_dir_problem(out_dir: Path) -> str | None:
+    """Why `--out` is refused, or None (it is then a directory of ours, created if need be).
+
+    A symbolic link at `--out` (or a directory of someone else's) would let whoever planted it
+    choose where the journal and the review land; files inside are written by rename, which
+    never follows a link (core/review/export.py `atomic_write`)."""
+    if out_dir.is_symlink():
+        return f"--out {out_dir} is a symbolic link; give the real directory"
+    try:
+        out_dir.mkdir(parents=True, exist_ok=True, mode=0o700)
+        info = os.lstat(out_dir)
+    except OSError as exc:
+        return f"--out {out_dir} cannot be created ({exc.strerror or exc})"
+    if not stat.S_ISDIR(info.st_mode):
+        return f"--out {out_dir} is not a directory"
+    if hasattr(os, "getuid") and info.st_uid != os.getuid():
+        return f"--out {out_dir} belongs to another user"
+    return None
+
+
 def run_autopilot(
     out_dir: Path,
     *,
@@ -125,7 +149,10 @@ def run_autopilot(
     `observe` (tests) sees the environment and the incident before the environment stops.
     """
     stream = out or sys.stdout
-    out_dir.mkdir(parents=True, exist_ok=True, mode=0o700)
+    refusal = out_dir_problem(out_dir)
+    if refusal:
+        print(f"DRILL REFUSED: {visible(refusal)}", file=sys.stderr)
+        return 2
     t = Timings(stream)
     started = time.perf_counter()
     print("DRILL — autopilot (simulated AWS, Vault and MFA on 127.0.0.1)", file=stream)
@@ -151,8 +178,7 @@ def run_autopilot(
             observe(env, proc)
         journal.close()
         copy = out_dir / "journal.sqlite3"
-        shutil.copyfile(workdir / "journal.sqlite3", copy)
-        copy.chmod(0o600)
+        atomic_write(copy, (workdir / "journal.sqlite3").read_bytes())  # never through a link
         result = verify_file(copy)
         if not result.ok or proc.state is not State.CLOSED:
             raise StepFailedError("verify journal", result.describe())

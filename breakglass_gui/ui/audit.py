@@ -129,6 +129,26 @@ def text_problems(root: QWidget) -> list[str]:
     return problems
 
 
+# ----- untrusted text ----------------------------------------------------------------------------
+
+RICH_BY_DESIGN = frozenset({"request-summary"})  # built with ui/text.py escaped(), every value
+
+
+def markup_problems(root: QWidget) -> list[str]:
+    """Labels that would render their text as markup (SPEC §12): Qt's default AutoText takes
+    anything that looks like HTML for HTML. Only the views in RICH_BY_DESIGN may be rich."""
+    problems = []
+    for label in root.findChildren(QLabel):
+        fmt = label.textFormat()
+        if fmt == Qt.TextFormat.PlainText or (label.pixmap() is not None and not label.text()):
+            continue
+        if fmt == Qt.TextFormat.RichText and label.objectName() in RICH_BY_DESIGN:
+            continue
+        name = label.objectName() or repr(label.text()[:30])
+        problems.append(f"label {name} takes its text for markup ({fmt.name})")
+    return problems
+
+
 # ----- keyboard --------------------------------------------------------------------------------
 
 

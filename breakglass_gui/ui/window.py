@@ -14,7 +14,6 @@ from PySide6.QtGui import QAction, QCloseEvent, QKeySequence
 from PySide6.QtWidgets import (
     QDockWidget,
     QHBoxLayout,
-    QLabel,
     QListWidget,
     QMainWindow,
     QVBoxLayout,
@@ -26,6 +25,7 @@ from breakglass_gui.ui.controller import Controller
 from breakglass_gui.ui.pages import PAGES
 from breakglass_gui.ui.pages.base import Page
 from breakglass_gui.ui.tab_order import chain_order, follow
+from breakglass_gui.ui.text import plain_label
 from breakglass_gui.ui.widgets.banner import NoticeBar, drill_banner
 from breakglass_gui.ui.widgets.page_stack import PageStack
 
@@ -88,7 +88,7 @@ class MainWindow(QMainWindow):
         self.setCentralWidget(central)
         self.pages = Pages(ctl, self.stack)
         self.pages["startup"]
-        self.state_label = QLabel()
+        self.state_label = plain_label()
         self.state_label.setMinimumWidth(360)
         self.statusBar().addPermanentWidget(self.state_label)
         self.drill_dock: QDockWidget | None = None

@@ -81,3 +81,41 @@ def test_a_password_is_redacted_whole_in_every_form_botocore_logs_it(password: s
 def test_a_quoted_secret_cut_off_at_the_end_of_a_record_is_redacted_to_the_end_of_line() -> None:
     assert redact("params: {'Password': '&xoHi-j!|%3P") == "params: {'Password': [REDACTED]"
     assert redact("'Password': 'a}b\nnext line") == "'Password': [REDACTED]\nnext line"
+
+
+def test_every_record_is_redacted_whatever_logger_or_handler_added_later() -> None:
+    """The attacker's first try: a handler the app did not set up (a library's own, on a
+    logger that does not propagate to the root), added after the redaction was installed."""
+    import io
+
+    from breakglass_gui.core import redact as module
+
+    secret = "wJalrXUtnFEMI/K7MDENG/bPxRfiCYEXAMPLEKEY"
+    stream = io.StringIO()
+    late = logging.StreamHandler(stream)
+    late.setFormatter(logging.Formatter("%(message)s %(exc_text)s"))
+    library = logging.getLogger("some.library")
+    library.propagate = False
+    library.setLevel(logging.DEBUG)
+    before = logging.getLogRecordFactory()  # another test's main() may have installed it
+    if isinstance(getattr(before, "redaction", None), module.Redaction):
+        before.redaction.uninstall()  # type: ignore[attr-defined]
+    base = logging.getLogRecordFactory()
+    redaction = module.install()
+    assert module.install() is redaction  # installing twice changes nothing
+    library.addHandler(late)
+    try:
+        library.warning("secret_access_key=%s", secret)
+        try:
+            raise RuntimeError(f"token_code={secret}")
+        except RuntimeError:
+            library.exception("failed")
+        library.warning("stack", stack_info=True, extra={"x": 1})
+    finally:
+        library.removeHandler(late)
+        redaction.uninstall()
+        restored = logging.getLogRecordFactory()
+        logging.setLogRecordFactory(before)
+    written = stream.getvalue()
+    assert secret not in written and written.count("[REDACTED]") >= 2
+    assert restored is base  # uninstalled cleanly

@@ -57,7 +57,19 @@ def test_hostile_text_is_escaped_in_markdown(review: dict[str, Any]) -> None:
     markdown = render_markdown(review)
     assert "<script>" not in markdown
     assert md_escape("a|b*c_`<x>`\n") == "a\\|b\\*c\\_\\`&lt;x&gt;\\`<br>"
-    assert md_escape("\x1b[31m") == "\ufffd\\[31m"
+    # the escape's own backslash is escaped for Markdown: it renders as \x1b[31m
+    assert md_escape("\x1b[31m") == "\\\\x1b\\[31m"
+    assert md_escape("a\u202eb") == "a\\\\u202eb"
+
+
+def test_bidi_overrides_and_controls_are_visible_in_every_review_format(
+    review: dict[str, Any],
+) -> None:
+    hostile = "payments-prod\u202edorp-tset\x1b[2J"
+    review = {**review, "findings": hostile}
+    for text in (render_html(review), render_markdown(review)):
+        assert "\u202e" not in text and "\x1b" not in text
+        assert "\\u202e" in text and "\\x1b" in text
 
 
 def test_the_review_carries_what_the_seed_asks_for(review: dict[str, Any]) -> None:

@@ -28,7 +28,7 @@ def test_an_autopilot_drill_writes_no_secret(
     scratch: Path, caplog: pytest.LogCaptureFixture
 ) -> None:
     caplog.set_level(logging.DEBUG)  # botocore's wire logging included, at its most verbose
-    redaction = redact.install()  # what main() does first (harden_process): handlers redact
+    redaction = redact.install()  # what main() does first (harden_process): records redacted
     secrets: set[str] = set()
 
     def collect(env: Any, proc: Any) -> None:
@@ -38,7 +38,7 @@ def test_an_autopilot_drill_writes_no_secret(
     try:
         assert run_autopilot(scratch / "out", out=out, observe=collect) == 0
     finally:
-        logging.getLogger().removeFilter(redaction)
+        redaction.uninstall()
     assert len(secrets) >= 12, "the inventory must hold the drill's secrets"
     assert any((scratch / "out").iterdir())  # the review was written there
     logged = caplog.text.encode()  # the records as the handler formatted them, after filters

@@ -94,11 +94,21 @@ def test_the_proxy_filters_and_follows_new_rows() -> None:
     assert not proxy.mapFromSource(QModelIndex()).isValid()
 
 
-@pytest.mark.parametrize("hostile", ["<script>alert(1)</script>", "\x1b[31mred", "a" * 600])
-def test_hostile_values_are_shown_as_plain_text(hostile: str) -> None:
+@pytest.mark.parametrize(
+    ("hostile", "shown"),
+    [
+        ("<script>alert(1)</script>", "<script>alert(1)</script>"),  # a cell is plain text
+        ("\x1b[31mred", "\\x1b[31mred"),  # a terminal escape, visible
+        ("prod\u202edorp", "prod\\u202edorp"),  # a bidi override cannot reorder the cell
+        ("a" * 600, "a" * 512),
+    ],
+)
+def test_hostile_values_are_shown_as_plain_visible_text(hostile: str, shown: str) -> None:
     model = ActivityTableModel()
     model.add_events([event(1, requestParameters={"bucketName": hostile})])
-    assert model.index(0, 4).data() == hostile[:512]
+    assert model.index(0, 4).data() == shown
+    tip = model.index(0, 4).data(Qt.ItemDataRole.ToolTipRole)
+    assert tip.startswith("<qt>") and "<script>" not in tip and "\u202e" not in tip
 
 
 def test_the_filtered_proxy_stays_consistent_while_events_stream_in(qtmodeltester: Any) -> None:

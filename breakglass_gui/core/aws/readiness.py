@@ -21,6 +21,7 @@ from breakglass_gui.core.aws.blueprint import (
     policy_document,
 )
 from breakglass_gui.core.aws.provision import AdminSessions
+from breakglass_gui.core.text import visible
 
 PROVISION_FIX = "run `main.py provision --apply` (or deploy the CloudFormation templates)"
 
@@ -405,12 +406,14 @@ class Readiness:
 
 def render_table(checks: list[Check]) -> str:
     """The pass/fail table the CLI prints (the GUI shows the same rows)."""
-    width = max((len(c.name) for c in checks), default=10)
+    width = max((len(visible(c.name)) for c in checks), default=10)
     lines = [f"{'':4}  {'CHECK':<{width}}  {'ACCOUNT':<12}  REASON → FIX"]
-    for c in checks:
+    for c in checks:  # reasons quote AWS and Vault: no escape sequence reaches the terminal
         mark = "PASS" if c.ok else "FAIL"
         detail = "" if c.ok else f"{c.reason} → {c.fix}" if c.fix else c.reason
-        lines.append(f"{mark:4}  {c.name:<{width}}  {c.account:<12}  {detail}")
+        lines.append(
+            f"{mark:4}  {visible(c.name):<{width}}  {visible(c.account):<12}  {visible(detail)}"
+        )
     failed = sum(1 for c in checks if not c.ok)
     lines.append(f"{len(checks) - failed} passed, {failed} failed")
     return "\n".join(lines)

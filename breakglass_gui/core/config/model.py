@@ -5,6 +5,8 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from typing import Literal
 
+from breakglass_gui.core.text import visible
+
 Partition = Literal["aws", "aws-us-gov", "aws-cn"]
 ApproverRole = Literal["primary", "secondary"]
 AuthMethod = Literal["userpass", "token", "approle", "ldap"]
@@ -183,4 +185,4 @@ class Config:
 
     def account_label(self, account_id: str) -> str:
         account = self.account(account_id)
-        return f"{account.name} ({account_id})" if account else account_id
+        return f"{visible(account.name)} ({account_id})" if account else account_id

@@ -10,8 +10,10 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from breakglass_gui.core.errors import ReviewError
+from breakglass_gui.core.incident import INCIDENT_ID
 from breakglass_gui.core.review.data import build_review
 from breakglass_gui.core.review.render import render_html, render_json, render_markdown
+from breakglass_gui.core.text import visible
 
 if TYPE_CHECKING:
     from breakglass_gui.core.procedure import Procedure
@@ -24,7 +26,11 @@ RENDERERS: dict[str, tuple[str, Callable[[dict[str, Any]], str]]] = {
 
 
 def atomic_write(path: Path, data: bytes) -> None:
-    """All or nothing: a crash or a full disk never leaves a partial file under `path`."""
+    """All or nothing: a crash or a full disk never leaves a partial file under `path`.
+
+    Links are never followed: the data goes to a new file (`mkstemp`: O_EXCL, 0600) that is
+    renamed over `path`, and a rename replaces a symbolic link planted at `path` instead of
+    writing through it."""
     path.parent.mkdir(parents=True, exist_ok=True, mode=0o700)
     fd, temp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent)
     try:
@@ -60,6 +66,13 @@ def export_review(
 ) -> list[Path]:
     """Write each format atomically. `extra` adds renderers the core cannot own, e.g. the PDF
     writer, which needs Qt (name → (suffix, review → bytes))."""
+    if not INCIDENT_ID.fullmatch(procedure.id):
+        # The id names the files: a journal edited to hold "../../x" must not choose a path.
+        raise ReviewError(
+            f"The incident id {visible(procedure.id)[:40]} is not of the form BG-YYYYMMDD-XXXX; "
+            "no review file is named after it.",
+            code="review.incident_id",
+        )
     review = build_review(procedure)
     directory = Path(out_dir)
     stem = f"{procedure.id}-review" + ("-DRILL" if review["drill"] else "")

@@ -7,21 +7,21 @@ import re
 from typing import Any
 
 from breakglass_gui.core.resources import resource_path
+from breakglass_gui.core.text import visible
 
 _MD_SPECIAL = re.compile(r"([\\`*_{}\[\]()#+\-.!|>~])")
-_CONTROL = re.compile(r"[\x00-\x08\x0b-\x1f\x7f]")
 
 
 def md_escape(value: object) -> str:
     """Escape for Markdown *and* for the HTML a Markdown renderer passes through."""
-    text = _CONTROL.sub("\ufffd", "" if value is None else str(value))
+    text = visible(value, multiline=True)
     text = text.replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;")
     text = _MD_SPECIAL.sub(r"\\\1", text)
     return text.replace("\r", " ").replace("\n", "<br>")
 
 
 def _no_control(value: object) -> object:
-    return _CONTROL.sub("\ufffd", value) if isinstance(value, str) else value
+    return visible(value, multiline=True) if isinstance(value, str) else value
 
 
 def _environment(autoescape: bool) -> Any:
@@ -33,7 +33,7 @@ def _environment(autoescape: bool) -> Any:
         undefined=jinja2.StrictUndefined,
         trim_blocks=True,
         lstrip_blocks=True,
-        finalize=_no_control,  # a terminal escape or NUL from CloudTrail shows as U+FFFD
+        finalize=_no_control,  # a terminal escape or bidi override shows as \x1b, \u202e
     )
     env.filters["md"] = md_escape
     env.filters["json"] = lambda v: json.dumps(v, indent=2, sort_keys=True, ensure_ascii=False)

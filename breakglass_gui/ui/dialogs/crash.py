@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from PySide6.QtCore import Qt
 from PySide6.QtWidgets import QMessageBox, QWidget
 
 
@@ -10,6 +11,7 @@ def show_crash(parent: QWidget, message: str) -> QMessageBox:
         QMessageBox.Icon.Critical, "Break Glass — unexpected error", message, parent=parent
     )
     box.setObjectName("crash-dialog")
+    box.setTextFormat(Qt.TextFormat.PlainText)
     box.setInformativeText(
         "The error was recorded in the journal without any secret. You can keep working; if "
         "a step keeps failing, restart Break Glass and the recovery screen continues."

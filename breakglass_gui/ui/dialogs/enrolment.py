@@ -12,7 +12,6 @@ from PySide6.QtWidgets import (
     QDialog,
     QDialogButtonBox,
     QFormLayout,
-    QLabel,
     QLineEdit,
     QPushButton,
     QVBoxLayout,
@@ -21,6 +20,7 @@ from PySide6.QtWidgets import (
 
 from breakglass_gui.core.errors import BreakGlassError
 from breakglass_gui.ui.tab_order import chain_order, follow
+from breakglass_gui.ui.text import plain_label
 
 if TYPE_CHECKING:
     from breakglass_gui.core.enrolment import PendingEnrolment
@@ -47,7 +47,7 @@ class EnrolmentDialog(QDialog):
         self.setWindowTitle("Enrol an approver")
         self.pending: PendingEnrolment | None = None
         layout = QVBoxLayout(self)
-        intro = QLabel(
+        intro = plain_label(
             "The approver scans the QR code with their authenticator app (or types the URI), "
             "then enters the code it shows. The secret is stored in this workstation's OS "
             "keyring only after that code is correct."
@@ -59,14 +59,14 @@ class EnrolmentDialog(QDialog):
         self.approver.setAccessibleName("Approver")
         for approver in ctl.config.approvers:
             self.approver.addItem(f"{approver.name} ({approver.role})", approver.id)
-        caption = QLabel("&Approver")
+        caption = plain_label("&Approver")
         caption.setBuddy(self.approver)
         form.addRow(caption, self.approver)
         self.start = QPushButton("&Generate a new secret")
         self.start.clicked.connect(self._start)
         form.addRow("", self.start)
         layout.addLayout(form)
-        self.qr = QLabel()
+        self.qr = plain_label()
         self.qr.setObjectName("enrolment-qr")
         self.qr.setAlignment(Qt.AlignmentFlag.AlignCenter)
         layout.addWidget(self.qr)
@@ -78,11 +78,11 @@ class EnrolmentDialog(QDialog):
         self.code = QLineEdit()
         self.code.setEchoMode(QLineEdit.EchoMode.Password)
         self.code.setAccessibleName("Confirmation code")
-        code_caption = QLabel("Confirmation co&de")
+        code_caption = plain_label("Confirmation co&de")
         code_caption.setBuddy(self.code)
         code_form.addRow(code_caption, self.code)
         layout.addLayout(code_form)
-        self.message = QLabel()
+        self.message = plain_label()
         self.message.setObjectName("enrolment-message")
         self.message.setWordWrap(True)
         layout.addWidget(self.message)

@@ -13,7 +13,6 @@ from PySide6.QtWidgets import (
     QFormLayout,
     QHBoxLayout,
     QHeaderView,
-    QLabel,
     QLineEdit,
     QProgressBar,
     QTableWidget,
@@ -22,9 +21,11 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
+from breakglass_gui.core.text import visible
 from breakglass_gui.ui import theme
 from breakglass_gui.ui.errors import operator_message
 from breakglass_gui.ui.tab_order import chain_order, follow
+from breakglass_gui.ui.text import plain_label
 from breakglass_gui.ui.workers import Outcome
 
 if TYPE_CHECKING:
@@ -44,7 +45,7 @@ class ReadinessDialog(QDialog):
         self.profile = QLineEdit()
         self.profile.setPlaceholderText("default profile")
         self.profile.setAccessibleName("boto3 profile")
-        caption = QLabel("boto3 &profile (read-only, IAM account)")
+        caption = plain_label("boto3 &profile (read-only, IAM account)")
         caption.setBuddy(self.profile)
         form.addRow(caption, self.profile)
         if ctl.is_drill:
@@ -66,7 +67,7 @@ class ReadinessDialog(QDialog):
         self.progress.setMaximumWidth(160)
         self.progress.hide()
         status.addWidget(self.progress)
-        self.summary = QLabel()
+        self.summary = plain_label()
         self.summary.setObjectName("readiness-summary")
         self.summary.setWordWrap(True)
         status.addWidget(self.summary, 1)
@@ -124,6 +125,6 @@ class ReadinessDialog(QDialog):
             theme.tint_item(mark, "ok" if check.ok else "error")
             self.table.setItem(row, 0, mark)
             for column, text in enumerate((check.name, check.account, check.reason, check.fix), 1):
-                self.table.setItem(row, column, QTableWidgetItem(text))
+                self.table.setItem(row, column, QTableWidgetItem(visible(text)))
         failed = sum(1 for c in checks if not c.ok)
         self.summary.setText(f"{len(checks) - failed} passed, {failed} failed.")

@@ -25,6 +25,8 @@ from PySide6.QtCore import (
 from PySide6.QtGui import QBrush, QColor
 
 from breakglass_gui.core.aws.activity import ActivityEvent
+from breakglass_gui.core.text import visible
+from breakglass_gui.ui.text import tooltip
 
 COLUMNS = ("Time (UTC)", "Account", "Event source", "Event name", "Resource", "Source IP", "Error")
 EVENT_ROLE = Qt.ItemDataRole.UserRole + 1
@@ -36,14 +38,15 @@ Index = QModelIndex | QPersistentModelIndex
 
 
 def _cells(event: ActivityEvent) -> tuple[str, ...]:
+    """What a row shows: CloudTrail's strings with invisible characters made visible."""
     return (
         event.time_iso(),
         event.account,
-        event.source,
-        event.name,
-        event.resource,
-        event.source_ip,
-        event.error_code,
+        visible(event.source),
+        visible(event.name),
+        visible(event.resource),
+        visible(event.source_ip),
+        visible(event.error_code),
     )
 
 
@@ -74,8 +77,10 @@ class ActivityTableModel(QAbstractTableModel):
             return None
         row = index.row()
         event = self._events[row]
-        if role in (Qt.ItemDataRole.DisplayRole, Qt.ItemDataRole.ToolTipRole):
+        if role == Qt.ItemDataRole.DisplayRole:
             return _cells(event)[index.column()]
+        if role == Qt.ItemDataRole.ToolTipRole:  # Qt takes a tooltip for markup if it can
+            return tooltip(_cells(event)[index.column()])
         if role == EVENT_ROLE:
             return event
         if role == HIGH_RISK_ROLE:

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import html
 from typing import TYPE_CHECKING, Any
 
 from PySide6.QtCore import QRegularExpression, Qt
@@ -12,7 +11,6 @@ from PySide6.QtWidgets import (
     QFormLayout,
     QGroupBox,
     QHBoxLayout,
-    QLabel,
     QLineEdit,
     QPushButton,
     QVBoxLayout,
@@ -20,8 +18,10 @@ from PySide6.QtWidgets import (
 
 from breakglass_gui.core.errors import BreakGlassError
 from breakglass_gui.core.secret import Secret
+from breakglass_gui.core.text import visible
 from breakglass_gui.ui import theme
 from breakglass_gui.ui.pages.base import Page, wrapped
+from breakglass_gui.ui.text import escaped, plain_label
 
 if TYPE_CHECKING:
     from breakglass_gui.core.incident import Request
@@ -38,8 +38,9 @@ CODE = QRegularExpression(r"^\d{0,3} ?\d{0,3}$")
 
 
 def request_summary(request: Request) -> str:
-    """Rich text of what the approvers sign; every value escaped (config and operator input)."""
-    e = html.escape
+    """Rich text of what the approvers sign; every value escaped (config and operator input:
+    a bidi override in the justification must not reorder what the approvers read)."""
+    e = escaped
     rows = [
         ("Incident", request.incident_id),
         (
@@ -79,7 +80,7 @@ class SignOff(QGroupBox):
         self.code.setPlaceholderText("6-digit code")
         page.add_field(form, f"{role}.code", "&Code" if role == "primary" else "C&ode", self.code)
         row = QHBoxLayout()
-        self.status = QLabel("Not signed yet.")
+        self.status = plain_label("Not signed yet.")
         self.status.setTextFormat(Qt.TextFormat.PlainText)
         self.status.setWordWrap(True)
         self.sign = QPushButton("&Sign" if role == "primary" else "Si&gn")
@@ -102,7 +103,8 @@ class ApprovalsPage(Page):
 
     def __init__(self, ctl: Controller) -> None:
         super().__init__(ctl)
-        self.summary = QLabel()
+        self.summary = plain_label()
+        self.summary.setObjectName("request-summary")  # rich by design: every value escaped
         self.summary.setTextFormat(Qt.TextFormat.RichText)
         self.summary.setWordWrap(True)
         self.summary.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
@@ -132,7 +134,7 @@ class ApprovalsPage(Page):
             current = signoff.approver.currentData()
             signoff.approver.clear()
             for approver in eligible:
-                signoff.approver.addItem(f"{approver.name} ({approver.id})", approver.id)
+                signoff.approver.addItem(f"{visible(approver.name)} ({approver.id})", approver.id)
             if current is not None and signoff.approver.findData(current) >= 0:
                 signoff.approver.setCurrentIndex(signoff.approver.findData(current))
             done = signed.get(role)
@@ -143,10 +145,10 @@ class ApprovalsPage(Page):
                 signoff.status.setText("Not signed yet." if eligible else "No eligible approver.")
                 theme.tint(signoff.status, None if eligible else "error")
             signoff.setEnabled(done is None)
-            names = ", ".join(a.name for a in eligible) or "nobody in the roster"
+            names = ", ".join(visible(a.name) for a in eligible) or "nobody in the roster"
             lines.append(f"{ROLES[role][0]}: {names}.")
         lines.append(
-            f"The operator ({request.operator}) cannot sign; approvers flagged "
+            f"The operator ({visible(request.operator)}) cannot sign; approvers flagged "
             "aws_infrastructure cannot be the secondary."
         )
         self.roster.setText("Who may sign — " + " ".join(lines))

@@ -18,15 +18,17 @@ from PySide6.QtWidgets import (
 )
 
 from breakglass_gui.core.errors import BreakGlassError
+from breakglass_gui.core.text import visible
 from breakglass_gui.ui import theme
 from breakglass_gui.ui.tab_order import hand_focus_to, reading_order
+from breakglass_gui.ui.text import plain_label
 
 if TYPE_CHECKING:
     from breakglass_gui.ui.controller import Controller
 
 
 def wrapped(text: str = "") -> QLabel:
-    label = QLabel(text)
+    label = plain_label(text)
     label.setWordWrap(True)
     label.setTextFormat(Qt.TextFormat.PlainText)
     return label
@@ -43,7 +45,7 @@ class Page(QWidget):
         self.setObjectName(f"page-{self.name}")
         outer = QVBoxLayout(self)
         outer.setContentsMargins(24, 16, 24, 16)
-        heading = QLabel(self.title)
+        heading = plain_label(self.title)
         heading.setObjectName("heading")
         font = heading.font()
         font.setPointSizeF(font.pointSizeF() * 1.5)
@@ -63,7 +65,7 @@ class Page(QWidget):
         self.progress = QProgressBar()
         self.progress.setRange(0, 0)
         self.progress.setMaximumWidth(160)
-        self.busy_label = QLabel()
+        self.busy_label = plain_label()
         self.cancel = QPushButton("Cancel")
         self.cancel.clicked.connect(self._cancel)
         busy.addWidget(self.progress)
@@ -94,7 +96,7 @@ class Page(QWidget):
         self, form: QFormLayout, name: str, label: str, widget: QWidget, note: str = ""
     ) -> QWidget:
         """A labelled field (mnemonic in `label`), its note and its error label beneath it."""
-        caption = QLabel(label)
+        caption = plain_label(label)
         caption.setBuddy(widget)
         if not widget.focusPolicy() & Qt.FocusPolicy.TabFocus and widget.focusProxy() is None:
             # A row of controls (a folder and its Choose… button): Alt+letter goes to the first.
@@ -147,11 +149,11 @@ class Page(QWidget):
         field = error.field if isinstance(error, BreakGlassError) else None
         if field is not None and field in self._field_errors:
             label = self._field_errors[field]
-            label.setText(message)
+            label.setText(visible(message, multiline=True))
             label.show()
             self._field_widgets[field].setFocus()
             return
-        self.error.setText(message)
+        self.error.setText(visible(message, multiline=True))  # may quote Vault or AWS
         self.error.show()
 
     # ----- busy -------------------------------------------------------------------------------

@@ -4,12 +4,13 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING
 
-from PySide6.QtWidgets import QComboBox, QLabel, QLineEdit, QPlainTextEdit, QSpinBox
+from PySide6.QtWidgets import QComboBox, QLineEdit, QPlainTextEdit, QSpinBox
 
 from breakglass_gui.core.emergency import MIN_JUSTIFICATION, emergency_problems
 from breakglass_gui.core.incident import EmergencyType
 from breakglass_gui.ui import theme
 from breakglass_gui.ui.pages.base import Page
+from breakglass_gui.ui.text import plain_label
 from breakglass_gui.ui.widgets.account_picker import AccountPicker
 
 if TYPE_CHECKING:
@@ -44,7 +45,7 @@ class EmergencyPage(Page):
         self.justification.setFixedHeight(110)
         self.justification.textChanged.connect(self._count)
         self.add_field(form, "justification", "&Justification", self.justification)
-        self.counter = QLabel()
+        self.counter = plain_label()
         theme.note(self.counter)
         form.addRow("", self.counter)
         self.reference = QLineEdit()

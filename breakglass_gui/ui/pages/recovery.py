@@ -4,13 +4,13 @@ dismissed silently — quitting from here asks, and is journaled."""
 
 from __future__ import annotations
 
-import html
 from typing import TYPE_CHECKING
 
 from PySide6.QtWidgets import QTextBrowser
 
 from breakglass_gui.core.incident import BEFORE_ACTIVE, Incident, State
 from breakglass_gui.ui.pages.base import Page
+from breakglass_gui.ui.text import escaped
 
 if TYPE_CHECKING:
     from breakglass_gui.core.procedure import Procedure
@@ -44,7 +44,7 @@ class RecoveryPage(Page):
         self.incident = incident
         open_access = not (incident.state in BEFORE_ACTIVE and not incident.role_sessions_requested)
         request = incident.request
-        e = html.escape
+        e = escaped
         rows = [
             ("Incident", incident.id),
             ("State", incident.state.value),

@@ -9,7 +9,6 @@ from PySide6.QtCore import QObject, Qt, QTimer, Signal
 from PySide6.QtWidgets import (
     QGridLayout,
     QGroupBox,
-    QLabel,
     QPushButton,
     QSplitter,
     QVBoxLayout,
@@ -18,6 +17,7 @@ from PySide6.QtWidgets import (
 from breakglass_gui.core.errors import BreakGlassError
 from breakglass_gui.ui import theme
 from breakglass_gui.ui.pages.base import Page, wrapped
+from breakglass_gui.ui.text import plain_label
 from breakglass_gui.ui.widgets.activity_panel import ActivityPanel
 from breakglass_gui.ui.workers import Outcome
 
@@ -46,9 +46,9 @@ class SessionRow:
     def __init__(self, page: SessionPage, grid: QGridLayout, row: int, account: str, purpose: str):
         config = page.ctl.config
         self.account, self.purpose, self.warned = account, purpose, 0
-        name = QLabel(config.account_label(account))
-        kind = QLabel("your session" if purpose == "target" else f"service ({purpose})")
-        self.left = QLabel()
+        name = plain_label(config.account_label(account))
+        kind = plain_label("your session" if purpose == "target" else f"service ({purpose})")
+        self.left = plain_label()
         self.left.setObjectName(f"countdown-{account}")
         grid.addWidget(name, row, 0)
         grid.addWidget(kind, row, 1)

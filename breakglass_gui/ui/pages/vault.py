@@ -5,12 +5,13 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING, Any
 
-from PySide6.QtWidgets import QComboBox, QGroupBox, QLabel, QLineEdit, QProgressBar, QVBoxLayout
+from PySide6.QtWidgets import QComboBox, QGroupBox, QLineEdit, QProgressBar, QVBoxLayout
 
 from breakglass_gui.core.incident import State
 from breakglass_gui.core.secret import Secret
 from breakglass_gui.ui import theme
 from breakglass_gui.ui.pages.base import Page, wrapped
+from breakglass_gui.ui.text import plain_label
 
 if TYPE_CHECKING:
     from breakglass_gui.core.vault import SealStatus, VaultHealth
@@ -31,7 +32,7 @@ class VaultPage(Page):
 
     def __init__(self, ctl: Controller) -> None:
         super().__init__(ctl)
-        self.health = QLabel("Checking Vault…")
+        self.health = plain_label("Checking Vault…")
         self.health.setObjectName("vault-health")
         self.health.setWordWrap(True)
         self.body.addWidget(self.health)

@@ -9,6 +9,7 @@ from PySide6.QtCore import Qt, Signal
 from PySide6.QtWidgets import QLineEdit, QListWidget, QListWidgetItem, QVBoxLayout, QWidget
 
 from breakglass_gui.core.config import Account
+from breakglass_gui.core.text import visible
 from breakglass_gui.ui.tab_order import hand_focus_to
 
 
@@ -43,7 +44,7 @@ class AccountPicker(QWidget):
         self.list.blockSignals(True)
         self.list.clear()
         for account in accounts:
-            text = f"{account.name}  ·  {account.id}  ·  {account.environment}"
+            text = f"{visible(account.name)}  ·  {account.id}  ·  {visible(account.environment)}"
             item = QListWidgetItem(text)
             item.setData(Qt.ItemDataRole.UserRole, account.id)
             flags = Qt.ItemFlag.ItemIsUserCheckable | Qt.ItemFlag.ItemIsEnabled

@@ -12,7 +12,6 @@ from PySide6.QtWidgets import (
     QCheckBox,
     QHBoxLayout,
     QHeaderView,
-    QLabel,
     QLineEdit,
     QPlainTextEdit,
     QSplitter,
@@ -22,7 +21,9 @@ from PySide6.QtWidgets import (
 )
 
 from breakglass_gui.core.aws.activity import ActivityEvent
+from breakglass_gui.core.text import visible
 from breakglass_gui.ui.models.activity import EVENT_ROLE, ActivityFilterProxy, ActivityTableModel
+from breakglass_gui.ui.text import plain_label
 
 DELIVERY_NOTE = "CloudTrail delivers within ~5 min"
 
@@ -42,15 +43,15 @@ class ActivityPanel(QWidget):
         layout = QVBoxLayout(self)
         layout.setContentsMargins(0, 0, 0, 0)
         bar = QHBoxLayout()
-        caption = QLabel("&Filter")
+        caption = plain_label("&Filter")
         self.filter = QLineEdit()
         self.filter.setPlaceholderText("event name, source, account, resource, IP, error…")
         self.filter.setClearButtonEnabled(True)
         self.filter.setAccessibleName("Filter activity")
         caption.setBuddy(self.filter)
         self.risky = QCheckBox("&High-risk only")
-        self.count = QLabel()
-        self.fresh = QLabel(freshness(None, 0))
+        self.count = plain_label()
+        self.fresh = plain_label(freshness(None, 0))
         self.fresh.setObjectName("activity-freshness")
         bar.addWidget(caption)
         bar.addWidget(self.filter, 1)
@@ -107,4 +108,4 @@ class ActivityPanel(QWidget):
         event = self.proxy.data(indexes[0], EVENT_ROLE)
         if isinstance(event, ActivityEvent):
             header = f"// {event.risk_reason}\n" if event.high_risk else ""
-            self.detail.setPlainText(header + event.pretty())
+            self.detail.setPlainText(visible(header + event.pretty(), multiline=True))

@@ -5,6 +5,9 @@ from __future__ import annotations
 from PySide6.QtCore import Qt
 from PySide6.QtWidgets import QHBoxLayout, QLabel, QPushButton, QWidget
 
+from breakglass_gui.core.text import visible
+from breakglass_gui.ui.text import plain_label
+
 STYLES = {
     "drill": "background: #f5a623; color: #000; font-weight: bold; padding: 6px;",
     "info": "background: #e3f0fb; color: #0b3d66; padding: 6px;",
@@ -14,7 +17,7 @@ STYLES = {
 
 
 def drill_banner() -> QLabel:
-    label = QLabel(
+    label = plain_label(
         "DRILL — simulated AWS, Vault, federation and MFA on 127.0.0.1. Nothing real is touched."
     )
     label.setObjectName("drill-banner")
@@ -31,7 +34,7 @@ class NoticeBar(QWidget):
         super().__init__(parent)
         row = QHBoxLayout(self)
         row.setContentsMargins(0, 0, 0, 0)
-        self.text = QLabel()
+        self.text = plain_label()
         self.text.setObjectName("notice")
         self.text.setWordWrap(True)
         self.text.setTextFormat(Qt.TextFormat.PlainText)
@@ -44,6 +47,6 @@ class NoticeBar(QWidget):
 
     def show_notice(self, level: str, text: str) -> None:
         self.level = level
-        self.text.setText(text)
+        self.text.setText(visible(text, multiline=True))
         self.setStyleSheet(STYLES.get(level, STYLES["info"]))
         self.show()

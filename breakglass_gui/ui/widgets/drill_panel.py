@@ -11,7 +11,9 @@ from PySide6.QtCore import Qt, QTimer
 from PySide6.QtGui import QFontDatabase
 from PySide6.QtWidgets import QFormLayout, QGroupBox, QLabel, QVBoxLayout, QWidget
 
+from breakglass_gui.core.text import visible
 from breakglass_gui.ui import theme
+from breakglass_gui.ui.text import plain_label
 
 if TYPE_CHECKING:
     from breakglass_gui.drill.remote import RemoteDrill
@@ -29,7 +31,7 @@ class DrillPanel(QWidget):
         self.env = env
         self.setObjectName("drill-panel")
         layout = QVBoxLayout(self)
-        title = QLabel("DRILL PANEL — simulated secrets")
+        title = plain_label("DRILL PANEL — simulated secrets")
         theme.tint(title, "warn", bold=True)
         layout.addWidget(title)
         mono = QFontDatabase.systemFont(QFontDatabase.SystemFont.FixedFont)
@@ -50,23 +52,23 @@ class DrillPanel(QWidget):
             # The dock is narrow: a caption that does not fit beside its value goes above it.
             form.setRowWrapPolicy(QFormLayout.RowWrapPolicy.WrapLongRows)
             for key, caption in rows:
-                value = QLabel()
+                value = plain_label()
                 value.setFont(mono)
                 value.setObjectName(f"drill-{key}")
                 value.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
-                form.addRow(caption, value)
+                form.addRow(plain_label(visible(caption)), value)
                 self.labels[key] = value
             layout.addWidget(box)
         self.shares = QGroupBox("Unseal key shares (3 of 5 needed)")
         shares = QFormLayout(self.shares)
         for index, key in enumerate(env.unseal_keys[: env.threshold]):
-            label = QLabel(key[:16] + "\n" + key[16:32] + "\n" + key[32:48] + "\n" + key[48:])
+            label = plain_label(key[:16] + "\n" + key[16:32] + "\n" + key[32:48] + "\n" + key[48:])
             label.setFont(QFontDatabase.systemFont(QFontDatabase.SystemFont.FixedFont))
             label.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
             label.setObjectName(f"drill-share-{index + 1}")
-            shares.addRow(f"holder {index + 1}", label)
+            shares.addRow(plain_label(f"holder {index + 1}"), label)
         layout.addWidget(self.shares)
-        self.left = QLabel()
+        self.left = plain_label()
         layout.addWidget(self.left)
         layout.addStretch(1)
         self.timer = QTimer(self)
