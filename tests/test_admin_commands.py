@@ -141,9 +141,28 @@ def _seed_user_policy(env: DrillEnvironment) -> None:
     )
 
 
+def _fido_only(env: DrillEnvironment) -> None:
+    """A FIDO security key in place of the TOTP device: the console accepts it, STS cannot."""
+    iam = env.admin.client("iam", IAM_ACCOUNT)  # type: ignore[union-attr]
+    for device in iam.list_mfa_devices(UserName="break-glass-user")["MFADevices"]:
+        iam.deactivate_mfa_device(UserName="break-glass-user", SerialNumber=device["SerialNumber"])
+    iam.enable_mfa_device(
+        UserName="break-glass-user",
+        SerialNumber=f"arn:aws:iam::{IAM_ACCOUNT}:u2f/user/break-glass-user/fidokey-ABCDEFGH",
+        AuthenticationCode1="123456",
+        AuthenticationCode2="234567",
+    )
+
+
 @pytest.mark.parametrize(
     ("break_it", "row", "account", "reason"),
     [
+        (
+            _fido_only,
+            "user break-glass-user MFA device gives codes (TOTP)",
+            IAM_ACCOUNT,
+            "only FIDO security key: STS takes codes from TOTP devices only",
+        ),
         (
             _seed_user_policy,
             "user break-glass-user assume-only policy",
@@ -268,3 +287,90 @@ def test_the_rendered_users_and_roles_allow_what_a_cross_account_session_needs(
     roles = [r for r in member["Resources"].values() if r["Type"] == "AWS::IAM::Role"]
     (trust,) = roles[0]["Properties"]["AssumeRolePolicyDocument"]["Statement"]
     assert trust["Action"] == three
+
+
+class Sessions:
+    """The drill administrator's sessions, with one thing changed as a real deployment might."""
+
+    def __init__(self, env: DrillEnvironment, replace: Callable[[str, str], Any | None]) -> None:
+        self.env, self.replace = env, replace
+
+    def client(self, service: str, account: str, region: str | None = None) -> Any:
+        replaced = self.replace(service, account)
+        if replaced is not None:
+            return replaced
+        return self.env.admin.client(service, account, region)  # type: ignore[union-attr]
+
+
+def _audit_with(env: DrillEnvironment, replace: Callable[[str, str], Any | None]) -> list[Check]:
+    assert env.config is not None
+    return Readiness(build_blueprint(env.config), Sessions(env, replace)).run()
+
+
+def test_a_profile_of_another_account_is_the_one_row_and_nothing_else_is_audited(
+    drill: DrillEnvironment,
+) -> None:
+    elsewhere = drill.admin.client("sts", MEMBERS[0])  # type: ignore[union-attr]
+    checks = _audit_with(
+        drill,
+        lambda service, account: elsewhere if (service, account) == ("sts", IAM_ACCOUNT) else None,
+    )
+    assert [(c.name, c.ok) for c in checks] == [("readiness profile is in the IAM account", False)]
+    assert f"of account {MEMBERS[0]}" in checks[0].reason
+
+
+def test_a_member_role_that_does_not_trust_the_iam_account_is_said_with_what_to_use(
+    drill: DrillEnvironment,
+) -> None:
+    """What AWS answers when OrganizationAccountAccessRole is assumed from an account that is
+    not the management account: AccessDenied on sts:AssumeRole (moto does not check trust)."""
+    import boto3
+    from botocore.exceptions import ClientError
+    from botocore.stub import Stubber
+
+    organizations = boto3.client(
+        "organizations", region_name=REGION, aws_access_key_id="x", aws_secret_access_key="y"
+    )
+    stub = Stubber(organizations)
+    stub.add_response(
+        "describe_organization",
+        {"Organization": {"Id": "o-exampleorgid", "MasterAccountId": "999999999999"}},
+    )
+    stub.activate()
+    refused = ClientError(
+        {"Error": {"Code": "AccessDenied", "Message": "not authorized to perform sts:AssumeRole"}},
+        "AssumeRole",
+    )
+
+    def replace(service: str, account: str) -> Any | None:
+        if service == "organizations":
+            return organizations
+        if account == MEMBERS[1]:
+            raise refused  # as ProfileSessions raises when its AssumeRole is refused
+        return None
+
+    failed = _failed(_audit_with(drill, replace))
+    assert [(c.name, c.account) for c in failed] == [
+        ("OrganizationAccountAccessRole trusts the IAM account", IAM_ACCOUNT),
+        ("member role OrganizationAccountAccessRole assumable", MEMBERS[1]),
+    ]
+    assert "trusts only the management account 999999999999" in failed[0].reason
+    assert "AccessDenied" in failed[1].reason
+    assert all("provisioning.member_role" in c.fix for c in failed)
+
+
+@pytest.mark.parametrize(
+    ("serial", "kind"),
+    [
+        ("arn:aws:iam::123456789012:mfa/break-glass-user", "virtual TOTP"),
+        ("GAHT12345678", "hardware TOTP"),
+        ("arn:aws:iam::123456789012:u2f/user/bg/fidosecuritykey-ABC", "FIDO security key"),
+        ("arn:aws-us-gov:iam::123456789012:mfa/bg", "virtual TOTP"),
+    ],
+)
+def test_mfa_devices_are_told_apart_by_their_serial(serial: str, kind: str) -> None:
+    """STS API Reference, GetSessionToken `SerialNumber`: a hardware device's serial number
+    (GAHT12345678) or a virtual device's ARN (arn:aws:iam::123456789012:mfa/user)."""
+    from breakglass_gui.core.aws.readiness import mfa_kind
+
+    assert mfa_kind(serial) == kind

@@ -156,6 +156,7 @@ class Blueprint:
     roles: tuple[RoleSpec, ...]
     monitoring: MonitoringSpec
     topic: TopicSpec
+    member_role: str = "OrganizationAccountAccessRole"  # how readiness/provision reach members
 
     def role(self, account: str) -> RoleSpec:
         return next(r for r in self.roles if r.account == account)
@@ -253,4 +254,12 @@ def build_blueprint(config: Config) -> Blueprint:
         arn=topic_arn,
         subscriptions=tuple(_subscription(s) for s in config.notifications.subscriptions),
     )
-    return Blueprint(partition, org.iam_account_id, users, roles, monitoring, topic)
+    return Blueprint(
+        partition,
+        org.iam_account_id,
+        users,
+        roles,
+        monitoring,
+        topic,
+        member_role=config.provisioning.member_role,
+    )

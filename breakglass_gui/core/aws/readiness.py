@@ -24,6 +24,32 @@ from breakglass_gui.core.aws.provision import AdminSessions
 from breakglass_gui.core.text import visible
 
 PROVISION_FIX = "run `main.py provision --apply` (or deploy the CloudFormation templates)"
+ORG_ACCESS_ROLE = "OrganizationAccountAccessRole"
+MEMBER_ROLE_FIX = (
+    "deploy a read-only audit role that trusts the IAM account into every member account (with "
+    "the StackSet) and name it in provisioning.member_role, or run readiness and provision "
+    "with a profile of the organisation's management account"
+)
+
+
+def mfa_kind(serial: str) -> str:
+    """What an IAM MFA device's serial says it is.
+
+    STS takes a `SerialNumber` + `TokenCode` only from TOTP devices: "either the serial number
+    for a hardware device (such as GAHT12345678) or an Amazon Resource Name (ARN) for a virtual
+    device (such as arn:aws:iam::123456789012:mfa/user)" (STS API Reference, GetSessionToken
+    and AssumeRole, `SerialNumber`). A FIDO security key (`arn:…:u2f/…`) signs a WebAuthn
+    challenge in the console and has no code to type, so it cannot open a break-glass session
+    (IAM User Guide, "Configure MFA-protected API access": only TOTP devices are supported).
+    """
+    if serial.startswith("arn:"):
+        resource = serial.split(":", 5)[-1]
+        if resource.startswith("mfa/"):
+            return "virtual TOTP"
+        if resource.startswith("u2f/"):
+            return "FIDO security key"
+        return "unknown"
+    return "hardware TOTP"
 
 
 @dataclass(frozen=True)
@@ -66,7 +92,31 @@ class Readiness:
 
     def run(self) -> list[Check]:
         checks: list[Check] = []
-        for producer in (self._users, self._roles, self._monitoring, self._alarms, self._topic):
+        self._unreachable: set[str] = set()
+        try:
+            where = self._caller(checks)
+        except Exception as exc:
+            checks.append(
+                Check(
+                    "readiness profile identity",
+                    "-",
+                    False,
+                    f"could not be read: {_code(exc) or type(exc).__name__}",
+                    "check the profile's credentials",
+                )
+            )
+            return checks
+        if where != self.bp.iam_account:
+            return checks  # every other row would describe the wrong account
+        producers = (
+            self._member_access,
+            self._users,
+            self._roles,
+            self._monitoring,
+            self._alarms,
+            self._topic,
+        )
+        for producer in producers:
             try:
                 checks.extend(producer())
             except Exception as exc:
@@ -82,6 +132,70 @@ class Readiness:
         if self.vault_probe is not None:
             checks.extend(self.vault_probe())
         return checks
+
+    # ----- who is asking, and can they reach the members ----------------------------------
+
+    def _caller(self, checks: list[Check]) -> str:
+        """The profile must belong to the configured IAM account: a profile of another
+        account would audit (or provision) the wrong one and report it as ready."""
+        sts = self.sessions.client("sts", self.bp.iam_account)
+        account = str(sts.get_caller_identity()["Account"])
+        ok = account == self.bp.iam_account
+        checks.append(
+            Check(
+                "readiness profile is in the IAM account",
+                self.bp.iam_account,
+                ok,
+                "" if ok else f"the profile's credentials are of account {account}",
+                "" if ok else "use a profile of organisation.iam_account_id",
+            )
+        )
+        return account
+
+    def _member_access(self) -> Iterator[Check]:
+        """Each member account is reached by assuming provisioning.member_role from the IAM
+        account. `OrganizationAccountAccessRole` trusts only the management account (AWS
+        Organizations User Guide, "Accessing member accounts": the role created in a member
+        account trusts the management account), so from any other account it is refused."""
+        role = self.bp.member_role
+        members = sorted({r.account for r in self.bp.roles} - {self.bp.iam_account})
+        if role == ORG_ACCESS_ROLE and members:
+            yield from self._management_account_check(role)
+        for account in members:
+            try:
+                self.sessions.client("sts", account).get_caller_identity()
+            except Exception as exc:
+                self._unreachable.add(account)
+                yield Check(
+                    f"member role {role} assumable",
+                    account,
+                    False,
+                    f"the IAM account cannot assume {role} here ({_code(exc) or 'refused'})",
+                    MEMBER_ROLE_FIX,
+                )
+                continue
+            yield Check(f"member role {role} assumable", account, True)
+
+    def _management_account_check(self, role: str) -> Iterator[Check]:
+        organizations = self.sessions.client("organizations", self.bp.iam_account)
+        try:
+            org = organizations.describe_organization()["Organization"]
+        except Exception as exc:
+            if _code(exc) == "AWSOrganizationsNotInUseException":
+                return  # no organisation: the per-account rows below say what works
+            raise
+        management = str(org.get("MasterAccountId", ""))
+        ok = management == self.bp.iam_account
+        yield Check(
+            f"{role} trusts the IAM account",
+            self.bp.iam_account,
+            ok,
+            ""
+            if ok
+            else f"{role} trusts only the management account {management}, "
+            f"not the IAM account {self.bp.iam_account}",
+            "" if ok else MEMBER_ROLE_FIX,
+        )
 
     # ----- users ----------------------------------------------------------------------------
 
@@ -108,6 +222,8 @@ class Readiness:
                 "" if devices else "no MFA device is enabled",
                 "" if devices else "enable the hardware MFA device kept in the safe",
             )
+            if devices:
+                yield self._totp(name, account, devices)
             try:
                 iam.get_login_profile(UserName=name)
                 profile = True
@@ -132,6 +248,21 @@ class Readiness:
                 "" if len(active) <= 1 else "delete the key that is not in Vault",
             )
             yield self._assume_only(iam, account, name, user.assume_policy)
+
+    def _totp(self, name: str, account: str, devices: list[dict[str, Any]]) -> Check:
+        kinds = {
+            str(d.get("SerialNumber", "")): mfa_kind(str(d.get("SerialNumber", "")))
+            for d in devices
+        }
+        ok = any(kind.endswith("TOTP") for kind in kinds.values())
+        found = ", ".join(sorted(set(kinds.values())))
+        return Check(
+            f"user {name} MFA device gives codes (TOTP)",
+            account,
+            ok,
+            "" if ok else f"only {found}: STS takes codes from TOTP devices only",
+            "" if ok else "add a hardware TOTP token or a virtual MFA device for this user",
+        )
 
     def _assume_only(self, iam: Any, account: str, name: str, wanted: dict[str, Any]) -> Check:
         check = f"user {name} assume-only policy"
@@ -178,7 +309,8 @@ class Readiness:
 
     def _roles(self) -> Iterator[Check]:
         for spec in self.bp.roles:
-            yield from self._role(spec)
+            if spec.account not in self._unreachable:  # its row already says why
+                yield from self._role(spec)
 
     def _role(self, spec: RoleSpec) -> Iterator[Check]:
         iam = self.sessions.client("iam", spec.account)

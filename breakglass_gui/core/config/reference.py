@@ -94,7 +94,10 @@ DOCS: dict[str, str] = {
     "rotation.lambda_function": "ARN of the rotation Lambda; absent: the app rotates directly.",
     "rotation.lambda_timeout_seconds": "How long the app waits for the Lambda.",
     "provisioning": "How `provision` and `readiness` reach member accounts.",
-    "provisioning.member_role": "Role assumed in member accounts from the IAM account's profile.",
+    "provisioning.member_role": "Role assumed in member accounts from the IAM account's "
+    "profile. `OrganizationAccountAccessRole` trusts only the management account: unless the "
+    "IAM account is the management account, deploy a read-only audit role trusting the IAM "
+    "account (with the StackSet) and name it here; readiness checks that it can be assumed.",
     "network": "How the app reaches AWS. The only source of a proxy and of trust anchors: "
     "`HTTPS_PROXY`, `ALL_PROXY`, `AWS_CA_BUNDLE`, `REQUESTS_CA_BUNDLE`, `SSL_CERT_FILE` and "
     "the like are ignored (SPEC §12).",
