@@ -74,6 +74,11 @@ class Ending:
     def pending(self) -> list[str]:
         return [k for k in self.steps() if not self.p.incident.done(k)]
 
+    def missing_sessions(self) -> list[str]:
+        """Accounts the remaining steps need a session in, and that have none alive (never
+        obtained, lost in a crash, or expired during a long incident)."""
+        return [a for a in self.accounts_needed() if not self.p.has_live_session(a)]
+
     def accounts_needed(self) -> list[str]:
         needed: list[str] = []
         for key in self.pending():
@@ -96,7 +101,7 @@ class Ending:
     def what_is_needed(self) -> str | None:
         """None if the ending can run now; else 'vault', 'mfa' or 'code' (direct mode)."""
         needs_rotation = any(k.startswith("rotate:") for k in self.pending())
-        missing = [a for a in self.accounts_needed() if a not in self.p.sessions]
+        missing = self.missing_sessions()
         if (needs_rotation or missing) and not self.p.vault_logged_in:
             return "vault"
         if missing:
@@ -123,17 +128,17 @@ class Ending:
                 "To finish revocation and rotation, enter a new MFA code.", code="needs.mfa"
             )
         if need == "code":
-            missing = [a for a in self.accounts_needed() if a not in p.sessions]
+            missing = self.missing_sessions()
             raise ProcedureError(
                 f"Direct MFA mode: a new code is needed for each of {', '.join(missing)}.",
                 code="needs.code",
             )
-        for account in self.accounts_needed():
-            if account not in p.sessions:
-                # A session re-issued only to revoke is not a new break-glass session: no
-                # "session" notification (the notification account may not have one yet).
-                purpose = "target" if account in p.incident.accounts else "service"
-                self._guard(f"session:{account}", partial(p.assume, account, purpose, notify=False))
+        for account in self.missing_sessions():
+            p.forget_session(account)  # an expired one is wiped, not used
+            # A session re-issued only to revoke is not a new break-glass session: no
+            # "session" notification (the notification account may not have one yet).
+            purpose = "target" if account in p.incident.accounts else "service"
+            self._guard(f"session:{account}", partial(p.assume, account, purpose, notify=False))
 
         with ThreadPoolExecutor(max_workers=MAX_PARALLEL) as pool:
             list(pool.map(self._revoke_account, self.targets_only()))

@@ -696,7 +696,20 @@ class Procedure:
         return self._vault is not None and self._vault.logged_in
 
     def has_mfa_session(self) -> bool:
-        return self._mfa is not None and self._mfa.usable
+        """An MFA session that is held and still has time to chain a role session."""
+        mfa = self._mfa
+        if mfa is None or not mfa.usable:
+            return False
+        return mfa.expiration is None or mfa.expiration > self.deps.clock.now() + SESSION_MARGIN
+
+    def has_live_session(self, account: str) -> bool:
+        """A role session in `account` that will not expire in the middle of a call: a long
+        incident outlives every session, and the ending must not use a dead one (AWS answers
+        ExpiredToken)."""
+        session = self.sessions.get(account)
+        if session is None or not session.credentials.usable:
+            return False
+        return session.expires > self.deps.clock.now() + SESSION_MARGIN
 
     def forget_session(self, account: str) -> None:
         session = self.sessions.pop(account, None)
@@ -706,6 +719,11 @@ class Procedure:
     def key_works(self, credentials: AwsCredentials) -> str:
         _, arn = self._sts.check_clock(credentials, self.deps.clock.now())
         return arn
+
+
+# Seconds a session must still have to be used for a call: a revoke-and-rotate of many
+# accounts takes well under a minute (SPEC §13), twice that is kept in hand.
+SESSION_MARGIN = 120.0
 
 
 def _tag(text: str) -> str:

@@ -20,7 +20,7 @@ from pathlib import Path
 from typing import TextIO
 
 from breakglass_gui.core.clock import SystemClock
-from breakglass_gui.core.errors import BreakGlassError
+from breakglass_gui.core.errors import BreakGlassError, ProcedureError
 from breakglass_gui.core.incident import EmergencyType, State
 from breakglass_gui.core.journal import Journal
 from breakglass_gui.core.procedure import Procedure
@@ -103,11 +103,28 @@ def _session(env: DrillEnvironment, proc: Procedure, t: Timings) -> None:
             time.sleep(0.2)
 
 
-def _ending(proc: Procedure, t: Timings, out_dir: Path) -> list[Path]:
+def _revoke_and_rotate(env: DrillEnvironment, proc: Procedure) -> None:
+    """What the operator does when a long incident outlived the sessions: unlock Vault again
+    or enter a new MFA code when the ending asks for it, then carry on."""
+    for _ in range(3):
+        try:
+            proc.revoke_and_rotate()
+            return
+        except ProcedureError as exc:
+            if exc.code == "needs.mfa":
+                proc.verify_mfa(env.mfa_code())
+            elif exc.code == "needs.vault":
+                proc.unlock_vault(env.vault_credential())
+            else:
+                raise
+    proc.revoke_and_rotate()
+
+
+def _ending(env: DrillEnvironment, proc: Procedure, t: Timings, out_dir: Path) -> list[Path]:
     with t.step("end session"):
         proc.end_session()
     with t.step("revoke and rotate"):
-        proc.revoke_and_rotate()
+        _revoke_and_rotate(env, proc)
     with t.step("review (HTML, Markdown, JSON)"):
         written = proc.write_review(
             out_dir, findings="Drill completed by the autopilot.", lessons="None: automated drill."
@@ -173,7 +190,7 @@ def run_autopilot(
             )
         to_access(env, proc, t, sealed)
         _session(env, proc, t)
-        written = _ending(proc, t, out_dir)
+        written = _ending(env, proc, t, out_dir)
         if observe is not None:
             observe(env, proc)
         journal.close()

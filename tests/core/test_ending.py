@@ -64,3 +64,38 @@ def test_a_revocation_that_does_not_read_back_is_not_done(
     world.drive(proc, State.ROTATED)
     assert proc.state is State.ROTATED
     assert proc.incident.done(step)
+
+
+def test_an_incident_longer_than_every_session_ends_without_a_restart(world: World) -> None:
+    """A 14-hour incident: every role session (≤ 1 h chained) and the MFA session (≤ 12 h)
+    are long dead when the operator ends it. AWS refuses expired credentials with ExpiredToken
+    (moto would not: the world's fault hook answers as AWS does). The ending asks for a new MFA
+    code, re-obtains what it needs and finishes; no expired key is ever sent.
+
+    moto stamps expiries with the real time, so the 14 hours are the sessions' age, not a jump
+    of the workstation clock: each held session was issued 14 h ago and expired since."""
+    proc = world.drive(world.declare(), State.ACTIVE)
+    mfa = proc._mfa
+    assert mfa is not None
+    now = world.clock.now()
+    # The role sessions' keys are refused from now on. (moto gives every GetSessionToken the
+    # same access key id, so the MFA session's cannot be singled out: that the ending makes no
+    # call with it is checked below instead.)
+    world.faults.expired_keys = {s.credentials.access_key_id for s in proc.sessions.values()}
+    for session in proc.sessions.values():
+        session.issued, session.expires = now - 14 * 3600, now - 13 * 3600
+        session.credentials.expiration = session.expires
+    mfa.expiration = now - 2 * 3600  # 12 h after it was issued
+    proc.end_session()
+    calls = len(world.faults.calls)
+    with pytest.raises(ProcedureError) as raised:
+        proc.revoke_and_rotate()
+    assert raised.value.code == "needs.mfa"
+    assert world.faults.calls[calls:] == []  # nothing tried with the dead MFA session
+    assert proc.needs() == "mfa"  # what the GUI shows next: the MFA page
+    proc.verify_mfa(world.mfa_code())
+    proc.revoke_and_rotate()
+    assert proc.state is State.ROTATED
+    assert world.faults.refused_expired == []  # never tried with a dead session
+    for account in TARGETS:
+        assert proc.incident.done(f"revoke.role:{account}")

@@ -122,6 +122,10 @@ class Faults:
         self.params: dict[str, dict[str, Any]] = {}
         self.throttle: dict[str, int] = {}  # "service.Operation" → how many 400 Throttling
         self.sent: list[str] = []  # every HTTP attempt (retries included)
+        # Access key ids of temporary credentials past their expiry: AWS answers ExpiredToken
+        # (moto accepts them forever).
+        self.expired_keys: set[str] = set()
+        self.refused_expired: list[str] = []
 
     def remember(self, event_name: str, params: dict[str, Any], **kwargs: Any) -> None:
         """provide-client-params hook: the API parameters, for `answers` to look at."""
@@ -148,6 +152,16 @@ class Faults:
 
         name = kwargs["event_name"].split(".", 1)[1]
         self.sent.append(name)
+        authorization = str(request.headers.get("Authorization", ""))
+        key = authorization.partition("Credential=")[2].partition("/")[0]
+        if key and key in self.expired_keys:
+            self.refused_expired.append(name)
+            body = (
+                b"<ErrorResponse><Error><Type>Sender</Type><Code>ExpiredToken</Code>"
+                b"<Message>The security token included in the request is expired</Message>"
+                b"</Error><RequestId>1</RequestId></ErrorResponse>"
+            )
+            return AWSResponse(request.url, 403, {"Content-Type": "text/xml"}, _Raw(body))
         if self.throttle.get(name, 0) <= 0:
             return None
         self.throttle[name] -= 1
@@ -194,7 +208,10 @@ class World:
 
     def deps(self) -> Deps:
         factory = ClientFactory(
-            hooks=[("before-call", self.faults), ("provide-client-params", self.faults.remember)]
+            hooks=[
+                ("before-call", self.faults),
+                ("provide-client-params", self.faults.remember),
+            ]
         )
         # The throttling hook goes ahead of moto's own before-send handler, which would answer
         # first otherwise; registered when the botocore session is made (after every hook a
