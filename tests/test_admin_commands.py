@@ -141,6 +141,13 @@ def _seed_user_policy(env: DrillEnvironment) -> None:
     )
 
 
+def _single_account_trail(env: DrillEnvironment) -> None:
+    """A trail of the log account alone: the members' activity never reaches the log group."""
+    env.admin.client("cloudtrail", IAM_ACCOUNT).update_trail(  # type: ignore[union-attr]
+        Name="a-tmpl-prod-trail-break-glass", IsOrganizationTrail=False
+    )
+
+
 def _fido_only(env: DrillEnvironment) -> None:
     """A FIDO security key in place of the TOTP device: the console accepts it, STS cannot."""
     iam = env.admin.client("iam", IAM_ACCOUNT)  # type: ignore[union-attr]
@@ -157,6 +164,12 @@ def _fido_only(env: DrillEnvironment) -> None:
 @pytest.mark.parametrize(
     ("break_it", "row", "account", "reason"),
     [
+        (
+            _single_account_trail,
+            "trail a-tmpl-prod-trail-break-glass logging to a-tmpl-prod-cwgrp-break-glass",
+            IAM_ACCOUNT,
+            "a single-account trail",
+        ),
         (
             _fido_only,
             "user break-glass-user MFA device gives codes (TOTP)",

@@ -5,10 +5,11 @@ Every event seen is kept (for the review) and journaled as a summary, so a crash
 
 from __future__ import annotations
 
+from dataclasses import replace
 from datetime import datetime
 from typing import TYPE_CHECKING
 
-from breakglass_gui.core.aws.activity import ActivityEvent, EventStore
+from breakglass_gui.core.aws.activity import ActivityEvent, EventStore, by_app
 from breakglass_gui.core.aws.sources import (
     Buckets,
     LiveTailSource,
@@ -22,6 +23,17 @@ if TYPE_CHECKING:
     from breakglass_gui.core.procedure import Procedure
 
 PollSource = LookupEventsSource | LogGroupPollSource
+
+# Where a partition's global services (IAM, STS's global endpoint, console sign-in) record their
+# CloudTrail events: "events for global services are logged in US East (N. Virginia)" (CloudTrail
+# User Guide, "Understanding multi-Region trails and opt-in Regions" / global service events);
+# the GovCloud and China partitions each have their own home Region.
+GLOBAL_EVENTS_REGION = {"aws": "us-east-1", "aws-us-gov": "us-gov-west-1", "aws-cn": "cn-north-1"}
+
+
+def lookup_regions(partition: str, region: str) -> tuple[str, ...]:
+    """LookupEvents is per Region: the working Region and the partition's global-events one."""
+    return tuple(dict.fromkeys((region, GLOBAL_EVENTS_REGION.get(partition, region))))
 
 
 class ActivityMonitor:
@@ -50,9 +62,12 @@ class ActivityMonitor:
                 LogGroupPollSource(logs, config.monitoring.log_group, log_account, scope, clock)
             )
         if config.monitoring.lookup_events:
-            region = config.organisation.region
             for account in p.incident.accounts:
-                if account in p.sessions:
+                if account not in p.sessions:
+                    continue
+                for region in lookup_regions(
+                    config.organisation.partition, config.organisation.region
+                ):
                     trail = p._client("cloudtrail", account, region)
                     sources.append(
                         LookupEventsSource(trail, account, region, scope, self._buckets, clock)
@@ -71,9 +86,14 @@ class ActivityMonitor:
         arn = f"arn:{partition}:logs:{region}:{account}:log-group:{config.monitoring.log_group}"
         return LiveTailSource(p._client("logs", account, region), arn, self.scope(), p.deps.clock)
 
+    def label(self, events: list[ActivityEvent]) -> list[ActivityEvent]:
+        """Mark the app's own calls as such (activity.by_app)."""
+        keys = self.p.app_key_ids
+        return [replace(e, actor="app") if by_app(e, keys) else e for e in events]
+
     def deliver(self, events: list[ActivityEvent]) -> list[ActivityEvent]:
         """Store pushed events (Live Tail); the new ones are journaled and returned."""
-        fresh = self.events.add(events)
+        fresh = self.events.add(self.label(events))
         self._record(fresh)
         return fresh
 
@@ -85,7 +105,7 @@ class ActivityMonitor:
         errors: list[str] = []
         for source in self._sources:
             try:
-                fresh.extend(self.events.add(source.poll()))
+                fresh.extend(self.events.add(self.label(source.poll())))
             except BreakGlassError as exc:
                 errors.append(f"{source.name}: {exc.message}")
         self._record(fresh)

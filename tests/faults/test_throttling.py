@@ -68,9 +68,11 @@ def _records(incident: str, ids: range) -> list[dict[str, Any]]:
 
 
 def test_cloudtrail_throttling_mid_pagination_loses_no_page(make_world: Any) -> None:
-    world: World = make_world(monitoring__lookup_events=True)
+    # us-east-1 is also where global events land: one target account, one Region, so one
+    # LookupEvents source (elsewhere each account is also polled in us-east-1).
+    world: World = make_world(monitoring__lookup_events=True, organisation__region="us-east-1")
     proc = world.drive(world.declare(), State.MFA_VERIFIED)
-    proc.activate((TARGETS[0],))  # one target account: one LookupEvents source
+    proc.activate((TARGETS[0],))
     world.drive(proc, State.ACTIVE)
     calls = {"n": 0}
 

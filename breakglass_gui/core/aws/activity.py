@@ -106,6 +106,9 @@ class ActivityEvent:
     request_session_name: str
     read_only: bool
     raw: str  # compact JSON (memory: 100,000 events are kept); `pretty()` for display
+    access_key_id: str = ""
+    user_agent: str = ""
+    actor: str = "operator"  # "app": one of the app's own calls (APP_CALLS), see `by_app`
 
     def pretty(self) -> str:
         return json.dumps(json.loads(self.raw), sort_keys=True, indent=2)
@@ -129,6 +132,8 @@ class ActivityEvent:
 
     @property
     def risk_reason(self) -> str:
+        if self.actor == "app":
+            return ""  # the procedure's own revoke, rotate and polling: expected, journaled
         if self.denied:
             return "denied call"
         if self.name in _ALWAYS_HIGH and self.name != "ConsoleLogin":
@@ -158,6 +163,7 @@ class ActivityEvent:
             "error_code": self.error_code,
             "session_name": self.session_name,
             "high_risk": self.risk_reason,
+            "actor": self.actor,
         }
 
     def belongs_to(self, incident_id: str, operator: str, role_name: str, since: float) -> bool:
@@ -265,6 +271,50 @@ def parse_record(record: str | bytes | dict[str, Any], *, account_hint: str = ""
         request_session_name=_text(params.get("roleSessionName"), 64),
         read_only=_is_read_only(data),
         raw=raw,
+        access_key_id=_text(identity.get("accessKeyId"), 32),
+        user_agent=_text(data.get("userAgent"), 512),
+    )
+
+
+# The calls the app itself makes with the incident's sessions (SPEC §3: labelled "app", never
+# operator activity or high-risk): polling, the alarm check, notifications, the audit anchor,
+# the clock check, role chaining, and revoke-and-rotate on the break-glass role and users.
+APP_CALLS = frozenset(
+    {
+        ("sts.amazonaws.com", "GetCallerIdentity"),
+        ("sts.amazonaws.com", "AssumeRole"),
+        ("cloudtrail.amazonaws.com", "LookupEvents"),
+        ("logs.amazonaws.com", "FilterLogEvents"),
+        ("logs.amazonaws.com", "StartLiveTail"),
+        ("monitoring.amazonaws.com", "DescribeAlarmHistory"),
+        ("sns.amazonaws.com", "Publish"),
+        ("s3.amazonaws.com", "PutObject"),
+        ("lambda.amazonaws.com", "Invoke"),
+        ("iam.amazonaws.com", "PutRolePolicy"),
+        ("iam.amazonaws.com", "GetRolePolicy"),
+        ("iam.amazonaws.com", "PutUserPolicy"),
+        ("iam.amazonaws.com", "GetUserPolicy"),
+        ("iam.amazonaws.com", "CreateAccessKey"),
+        ("iam.amazonaws.com", "UpdateAccessKey"),
+        ("iam.amazonaws.com", "DeleteAccessKey"),
+        ("iam.amazonaws.com", "ListAccessKeys"),
+        ("iam.amazonaws.com", "UpdateLoginProfile"),
+        ("iam.amazonaws.com", "GetLoginProfile"),
+    }
+)
+APP_USER_AGENT = "breakglass-gui"  # botocore's user_agent_extra (core/aws/clients.py)
+
+
+def by_app(event: ActivityEvent, app_keys: frozenset[str] | set[str]) -> bool:
+    """Whether `event` is one of the app's own calls. All three must hold, so an operator
+    cannot hide an action by sending the app's user agent: the access key is one the app was
+    issued (the console's sessions have their own keys), the call is in APP_CALLS, and the
+    user agent is the app's."""
+    return (
+        bool(event.access_key_id)
+        and event.access_key_id in app_keys
+        and (event.source, event.name) in APP_CALLS
+        and APP_USER_AGENT in event.user_agent
     )
 
 

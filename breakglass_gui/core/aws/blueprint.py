@@ -23,6 +23,15 @@ ROLE_ASSUMPTION_PATTERN = (
     '{ ($.eventName = "AssumeRole") && '
     '($.requestParameters.roleArn = "arn:aws:iam::*:role/a-tmpl-prod-rol-break-glass") }'
 )
+# Why an alarm cannot fire during a normal incident, by its filter's pattern: the procedure
+# signs the IAM user in to nothing — it calls STS with the user's access key and opens the
+# console through a federated *role* session — so the seed's user-login filter (a ConsoleLogin
+# by the IAM user) guards against the password being used directly, outside the procedure.
+NOT_TRIGGERED_BY_THE_PROCEDURE = {
+    USER_LOGIN_PATTERN: "not expected to fire: the procedure never signs the IAM user in to the "
+    "console (it uses the access key and a federated role session); this alarm catches the "
+    "password being used outside the procedure",
+}
 METRIC_NAMESPACE = "BreakGlass"
 ASSUME_POLICY_NAME = "a-tmpl-prod-pol-break-glass-assume"
 ADMIN_POLICY_NAME = "a-tmpl-prod-pol-break-glass-admin"
@@ -43,9 +52,15 @@ def canonical_policy(document: dict[str, Any] | str) -> str:
     return json.dumps(policy_document(document), sort_keys=True, separators=(",", ":"))
 
 
-def trail_bucket_policy(bucket_arn: Any, write_arn: Any) -> dict[str, Any]:
-    """What CloudTrail needs on its S3 bucket (ARNs as strings, or CloudFormation intrinsics)."""
+def trail_bucket_policy(bucket_arn: Any, write_arn: Any, trail_arn: Any) -> dict[str, Any]:
+    """What CloudTrail needs on its S3 bucket (ARNs as strings, or CloudFormation intrinsics).
+
+    An organisation trail writes under `AWSLogs/<organisation id>/<account>/` as well as
+    `AWSLogs/<account>/`, so `write_arn` is `AWSLogs/*`, held to this one trail by
+    `aws:SourceArn` (CloudTrail User Guide, "Amazon S3 bucket policy for CloudTrail": the
+    organisation-trail statement, and the SourceArn condition against the confused deputy)."""
     service = {"Service": "cloudtrail.amazonaws.com"}
+    only_this_trail = {"aws:SourceArn": trail_arn}
     return {
         "Version": "2012-10-17",
         "Statement": [
@@ -55,6 +70,7 @@ def trail_bucket_policy(bucket_arn: Any, write_arn: Any) -> dict[str, Any]:
                 "Principal": service,
                 "Action": "s3:GetBucketAcl",
                 "Resource": bucket_arn,
+                "Condition": {"StringEquals": only_this_trail},
             },
             {
                 "Sid": "AWSCloudTrailWrite",
@@ -62,7 +78,9 @@ def trail_bucket_policy(bucket_arn: Any, write_arn: Any) -> dict[str, Any]:
                 "Principal": service,
                 "Action": "s3:PutObject",
                 "Resource": write_arn,
-                "Condition": {"StringEquals": {"s3:x-amz-acl": "bucket-owner-full-control"}},
+                "Condition": {
+                    "StringEquals": {"s3:x-amz-acl": "bucket-owner-full-control", **only_this_trail}
+                },
             },
         ],
     }
@@ -134,6 +152,18 @@ class MonitoringSpec:
     trail_bucket: str
     filters: tuple[MetricFilterSpec, ...]
     alarms: tuple[AlarmSpec, ...]
+
+    def expected_silent(self) -> dict[str, str]:
+        """Alarms this procedure cannot trigger, with why (NOT_TRIGGERED_BY_THE_PROCEDURE)."""
+        patterns = {f.metric_name: f.pattern for f in self.filters}
+        return {
+            a.name: NOT_TRIGGERED_BY_THE_PROCEDURE[patterns[a.metric_name]]
+            for a in self.alarms
+            if patterns.get(a.metric_name) in NOT_TRIGGERED_BY_THE_PROCEDURE
+        }
+
+    def trail_arn(self, partition: str) -> str:
+        return f"arn:{partition}:cloudtrail:{self.region}:{self.account}:trail/{self.trail_name}"
 
     def log_group_arn(self, partition: str) -> str:
         return f"arn:{partition}:logs:{self.region}:{self.account}:log-group:{self.log_group}"

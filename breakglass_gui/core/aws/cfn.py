@@ -105,7 +105,11 @@ def monitoring_template(bp: Blueprint) -> dict[str, Any]:
                 "Bucket": {"Ref": "TrailBucket"},
                 "PolicyDocument": trail_bucket_policy(
                     {"Fn::GetAtt": ["TrailBucket", "Arn"]},
-                    {"Fn::Sub": "${TrailBucket.Arn}/AWSLogs/${AWS::AccountId}/*"},
+                    {"Fn::Sub": "${TrailBucket.Arn}/AWSLogs/*"},
+                    {
+                        "Fn::Sub": "arn:${AWS::Partition}:cloudtrail:${AWS::Region}:"
+                        f"${{AWS::AccountId}}:trail/{m.trail_name}"
+                    },
                 ),
             },
         },
@@ -136,6 +140,7 @@ def monitoring_template(bp: Blueprint) -> dict[str, Any]:
                 "S3BucketName": {"Ref": "TrailBucket"},
                 "IsLogging": True,
                 "IsMultiRegionTrail": True,
+                "IsOrganizationTrail": True,  # member accounts' activity reaches the log group
                 "IncludeGlobalServiceEvents": True,
                 "EnableLogFileValidation": True,
                 "CloudWatchLogsLogGroupArn": {"Fn::GetAtt": ["LogGroup", "Arn"]},

@@ -278,12 +278,14 @@ class Provisioner:
                     m.account,
                     f"trail {m.trail_name}",
                     "create",
-                    f"multi-region, delivering to {m.log_group}",
+                    f"organisation, multi-region, delivering to {m.log_group}",
                     lambda: while_iam_propagates(
                         lambda: cloudtrail.create_trail(
                             Name=m.trail_name,
                             S3BucketName=m.trail_bucket,
                             IsMultiRegionTrail=True,
+                            IsOrganizationTrail=True,
+                            EnableLogFileValidation=True,
                             IncludeGlobalServiceEvents=True,
                             CloudWatchLogsLogGroupArn=group_arn,
                             CloudWatchLogsRoleArn=role_arn,
@@ -293,6 +295,18 @@ class Provisioner:
             )
             logging = False
         else:
+            if not trails[0].get("IsOrganizationTrail"):
+                out.append(
+                    Change(
+                        m.account,
+                        f"trail {m.trail_name}",
+                        "update",
+                        "make it an organisation trail (member accounts' activity)",
+                        lambda: cloudtrail.update_trail(
+                            Name=m.trail_name, IsOrganizationTrail=True
+                        ),
+                    )
+                )
             if trails[0].get("CloudWatchLogsLogGroupArn") != group_arn:
                 out.append(
                     Change(
@@ -408,7 +422,7 @@ def _create_trail_bucket(s3: Any, m: Any, partition: str) -> None:
         kwargs["CreateBucketConfiguration"] = {"LocationConstraint": m.region}
     s3.create_bucket(**kwargs)
     bucket_arn = f"arn:{partition}:s3:::{m.trail_bucket}"
-    policy = trail_bucket_policy(bucket_arn, f"{bucket_arn}/AWSLogs/{m.account}/*")
+    policy = trail_bucket_policy(bucket_arn, f"{bucket_arn}/AWSLogs/*", m.trail_arn(partition))
     s3.put_bucket_policy(Bucket=m.trail_bucket, Policy=json.dumps(policy))
 
 

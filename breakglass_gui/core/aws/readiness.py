@@ -466,6 +466,14 @@ class Readiness:
             return Check(
                 name, m.account, False, "the trail does not deliver to the log group", PROVISION_FIX
             )
+        if not trails[0].get("IsOrganizationTrail"):
+            return Check(
+                name,
+                m.account,
+                False,
+                "a single-account trail: member accounts' activity never reaches the log group",
+                PROVISION_FIX,
+            )
         if not cloudtrail.get_trail_status(Name=m.trail_name).get("IsLogging"):
             return Check(
                 name,

@@ -5,6 +5,7 @@ from __future__ import annotations
 from datetime import datetime
 from typing import TYPE_CHECKING, Any
 
+from breakglass_gui.core.aws.blueprint import build_blueprint
 from breakglass_gui.core.incident import State
 from breakglass_gui.core.journal import TRANSITION, Entry
 
@@ -44,12 +45,20 @@ def _summary(entry: Entry) -> str:
     ]
 
 
-def _alarm_finding(alarms: dict[str, Any]) -> str:
+def _alarm_finding(alarms: dict[str, Any], expected_silent: dict[str, str]) -> str:
     if alarms.get("all_fired"):
         return ""
     if not alarms.get("checked"):
         return "The alarm history could not be checked: " + str(alarms.get("error", "not run"))
-    silent = ", ".join(sorted(n for n, fired in alarms.get("alarms", {}).items() if not fired))
+    silent = ", ".join(
+        sorted(
+            n
+            for n, fired in alarms.get("alarms", {}).items()
+            if not fired and n not in expected_silent
+        )
+    )
+    if not silent:
+        return ""  # what stayed silent could not have fired: not a finding
     return (
         f"These break-glass alarms did not fire for this incident: {silent}. The detective "
         "controls (metric filter patterns, alarms, SNS subscriptions) must be reviewed."
@@ -119,10 +128,14 @@ def build_review(procedure: Procedure) -> dict[str, Any]:
                 live = events_seen.get(summary["event_id"])
                 events.append({**summary, "raw": live.raw if live else ""})
     alarms = incident.done_effects.get("check.alarms", {}).get("evidence", {})
+    expected_silent = build_blueprint(config).monitoring.expected_silent()
     detective = {
         "checked": bool(alarms.get("checked")),
         "alarms": alarms.get("alarms", {}),
-        "finding": _alarm_finding(alarms),
+        "not_expected": {
+            name: why for name, why in expected_silent.items() if name in alarms.get("alarms", {})
+        },
+        "finding": _alarm_finding(alarms, expected_silent),
     }
     notes = next((e.payload for e in reversed(own) if e.kind == "review.notes"), {})
     notifications = [

@@ -43,7 +43,7 @@ def _cells(event: ActivityEvent) -> tuple[str, ...]:
         event.time_iso(),
         event.account,
         visible(event.source),
-        visible(event.name),
+        visible(event.name) + ("  · app" if event.actor == "app" else ""),
         visible(event.resource),
         visible(event.source_ip),
         visible(event.error_code),
