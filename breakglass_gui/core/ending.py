@@ -242,9 +242,18 @@ class Ending:
                 read_timeout=self.config.rotation.lambda_timeout_seconds + 10,
                 retries=False,
             )
-            return LambdaRotation(lam, function, iam, p.vault, self.iam_account, p._effect).run(
-                self.user, p.id
-            )
+            operator = p.config.operator(p.incident.request.operator)
+            return LambdaRotation(
+                lam,
+                function,
+                iam,
+                p.vault,
+                self.iam_account,
+                p._effect,
+                p.key_works,
+                p.deps.clock,
+                email=operator.email if operator else "",
+            ).run(self.user, p.id)
         return DirectRotation(iam, p.vault, p.key_works, p.deps.clock, p._effect).run(
             self.user, p.id
         )

@@ -350,19 +350,36 @@ def _ok(body: Any, status: int = 200, function_error: str | None = None) -> dict
 
 
 def _lambda_rotation(
-    iam: FakeIam, vault: FakeVault, lam: Any
+    iam: FakeIam,
+    vault: FakeVault,
+    lam: Any,
+    key_works: Callable[[AwsCredentials], str] | None = None,
 ) -> tuple[rotate.LambdaRotation, Effects]:
     effects = Effects()
     function = "arn:aws:lambda:eu-central-1:123456789012:function:rotate"
-    return rotate.LambdaRotation(lam, function, iam, vault, "123456789012", effects), effects
+    works = key_works or (lambda credentials: f"arn:aws:iam::123456789012:user/{USER}")
+    rotation = rotate.LambdaRotation(
+        lam,
+        function,
+        iam,
+        vault,
+        "123456789012",
+        effects,
+        works,
+        ManualClock(),
+        email="jane@example.com",
+    )
+    return rotation, effects
 
 
 def _rotating(iam: FakeIam, vault: FakeVault, body: Any = None) -> FakeLambda:
     """A Lambda that does its job: a new active key in IAM and in Vault."""
 
     def answer(payload: dict[str, Any]) -> dict[str, Any]:
+        old = vault.record.access_key_id
         new = iam.create_access_key(UserName=USER)["AccessKey"]["AccessKeyId"]
         vault.write_record(replace(vault.record, access_key_id=new), cas=vault.record.version)
+        iam.delete_access_key(UserName=USER, AccessKeyId=old)  # after the CAS write
         return _ok(body if body is not None else {"status": "rotated"})
 
     return FakeLambda(answer)
@@ -374,8 +391,15 @@ def test_the_lambda_gets_the_seed_payload_and_its_outcome_is_checked() -> None:
     lam = _rotating(iam, vault, body={"status": "x" * 100})
     rotation, effects = _lambda_rotation(iam, vault, lam)
     evidence = rotation.run(USER, INCIDENT)
-    assert lam.payloads == [{"account": "123456789012", "name": USER, "ForceRotate": USER}]
-    assert effects.names == ["vault.read_record", "lambda.invoke", "vault.read_record"]
+    assert lam.payloads == [
+        {"account": "123456789012", "name": USER, "email": "jane@example.com", "ForceRotate": USER}
+    ]
+    assert effects.names == [
+        "vault.read_record",
+        "lambda.invoke",
+        "vault.read_record",
+        "sts.get_caller_identity",  # the new key, checked by the app itself
+    ]
     assert evidence == {
         "path": "lambda",
         "function": "arn:aws:lambda:eu-central-1:123456789012:function:rotate",
@@ -537,3 +561,39 @@ def test_verification_that_cannot_read_the_password_state_raises() -> None:
     with pytest.raises(AwsError) as raised:
         rotate.verify_user(iam, USER, "AKIAV")
     assert raised.value.code == "aws.access_denied"
+
+
+def test_a_lambda_that_leaves_the_old_key_behind_is_not_a_rotation() -> None:
+    """The old key may have been read by whoever broke the glass: it must be gone."""
+    iam = FakeIam({"AKIAOLD0000000000001": "Active"})
+    vault = FakeVault(_record())
+
+    def answer(payload: dict[str, Any]) -> dict[str, Any]:
+        new = iam.create_access_key(UserName=USER)["AccessKey"]["AccessKeyId"]
+        vault.write_record(replace(vault.record, access_key_id=new), cas=vault.record.version)
+        iam.keys["AKIAOLD0000000000001"] = "Inactive"  # deactivated, never deleted
+        return _ok({"status": "rotated"})
+
+    rotation, _ = _lambda_rotation(iam, vault, FakeLambda(answer))
+    with pytest.raises(AwsError) as raised:
+        rotation.run(USER, INCIDENT)
+    assert raised.value.code == "rotate.lambda_old_key_left"
+    assert "AKIAOLD0000000000001 still exists (Inactive)" in raised.value.message
+
+
+def test_a_key_in_vault_that_does_not_work_is_not_a_rotation() -> None:
+    iam = FakeIam({"AKIAOLD0000000000001": "Active"})
+    vault = FakeVault(_record())
+    tried: list[str] = []
+
+    def refused(credentials: AwsCredentials) -> str:
+        tried.append(credentials.access_key_id)
+        raise AwsError(
+            "The security token included in the request is invalid.", code="aws.invalid_keys"
+        )
+
+    rotation, _ = _lambda_rotation(iam, vault, _rotating(iam, vault), key_works=refused)
+    with pytest.raises(AwsError) as raised:
+        rotation.run(USER, INCIDENT)
+    assert raised.value.code == "rotate.lambda_key_fails"
+    assert set(tried) == {"AKIANEW0000000000001"} and len(tried) == rotate.KEY_PROPAGATION_ATTEMPTS

@@ -111,7 +111,14 @@ def test_the_rotation_lambda_is_invoked_with_the_seed_payload_and_checked(
     seen: list[dict[str, Any]] = []
     world.faults.answers["lambda.Invoke"] = rotating_lambda(world, seen)
     proc = world.drive(world.declare(), State.CLOSED)
-    assert seen == [{"account": IAM_ACCOUNT, "name": USERS[0], "ForceRotate": USERS[0]}]
+    assert seen == [
+        {
+            "account": IAM_ACCOUNT,
+            "name": USERS[0],
+            "email": "jane@example.com",
+            "ForceRotate": USERS[0],
+        }
+    ]
     evidence = proc.incident.done_effects[f"rotate:{USERS[0]}"]["evidence"]
     assert evidence["path"] == "lambda"
     assert evidence["new_access_key_id"] != evidence["old_access_key_id"]

@@ -195,18 +195,7 @@ class DirectRotation:
         return replace(new_record, version=version)
 
     def _prove(self, credentials: AwsCredentials) -> str:
-        """New keys take a few seconds to work everywhere in IAM: retry GetCallerIdentity."""
-        last: AwsError | None = None
-        for _ in range(KEY_PROPAGATION_ATTEMPTS):
-            try:
-                return self._key_works(credentials)
-            except AwsError as exc:
-                if exc.code not in ("aws.invalid_keys", "aws.access_denied"):
-                    raise
-                last = exc
-                self._clock.sleep(KEY_PROPAGATION_WAIT)
-        assert last is not None
-        raise last
+        return prove_key(self._key_works, self._clock, credentials)
 
     def _apply_password(self, user: str, password: Secret) -> dict[str, str]:
         try:
@@ -225,18 +214,50 @@ class DirectRotation:
         return {"user": user}
 
 
+def prove_key(
+    key_works: Callable[[AwsCredentials], str], clock: Clock, credentials: AwsCredentials
+) -> str:
+    """New keys take a few seconds to work everywhere in IAM: retry GetCallerIdentity."""
+    last: AwsError | None = None
+    for _ in range(KEY_PROPAGATION_ATTEMPTS):
+        try:
+            return key_works(credentials)
+        except AwsError as exc:
+            if exc.code not in ("aws.invalid_keys", "aws.access_denied"):
+                raise
+            last = exc
+            clock.sleep(KEY_PROPAGATION_WAIT)
+    assert last is not None
+    raise last
+
+
 class LambdaRotation:
-    """The seed's AWS-provided rotation Lambda, invoked by hand with the documented payload."""
+    """The seed's rotation Lambda, invoked by hand with the payload of aws-samples' IAM
+    access-key rotation (`account`, `name`, `email`, `ForceRotate`); its word is not taken:
+    afterwards the app checks for itself that the Vault record changed, that the new key is
+    active and answers GetCallerIdentity, and that the old key is gone."""
 
     def __init__(
-        self, lam: Any, function: str, iam: Any, vault: RecordStore, account: str, effect: RunEffect
+        self,
+        lam: Any,
+        function: str,
+        iam: Any,
+        vault: RecordStore,
+        account: str,
+        effect: RunEffect,
+        key_works: Callable[[AwsCredentials], str],
+        clock: Clock,
+        email: str = "",
     ) -> None:
         self._lambda = lam
+        self._clock = clock
         self._function = function
         self._iam = iam
         self._vault = vault
         self._account = account
         self._effect = effect
+        self._key_works = key_works
+        self._email = email
 
     def run(self, user: str, incident_id: str) -> dict[str, Any]:
         before = self._effect(
@@ -245,7 +266,12 @@ class LambdaRotation:
         before_key, before_version = before.access_key_id, before.version
         before.wipe()
         if before.rotated_for != incident_id:
-            payload = {"account": self._account, "name": user, "ForceRotate": user}
+            payload = {
+                "account": self._account,
+                "name": user,
+                "email": self._email,
+                "ForceRotate": user,
+            }
             result = self._effect(
                 "lambda.invoke",
                 {"function": self._function, "payload": payload},
@@ -259,7 +285,15 @@ class LambdaRotation:
             lambda: self._vault.read_record(user),
         )
         after_key, after_version = after.access_key_id, after.version
-        after.wipe()
+        try:
+            if after_version > before_version or before.rotated_for == incident_id:
+                self._effect(
+                    "sts.get_caller_identity",
+                    {"user": user, "access_key_id": after_key, "after": "lambda"},
+                    lambda: self._new_key_answers(after),
+                )
+        finally:
+            after.wipe()
         if after_version <= before_version and before.rotated_for != incident_id:
             raise AwsError(
                 "The rotation Lambda reported success but the Vault record did not change; the "
@@ -273,6 +307,12 @@ class LambdaRotation:
                 "Check the Lambda's logs, then retry.",
                 code="rotate.lambda_key_inactive",
             )
+        if before_key != after_key and before_key in keys:
+            raise AwsError(
+                f"After the rotation Lambda ran, the old access key {before_key} still exists "
+                f"({keys[before_key]}); whoever read it may still use it. Delete it, then retry.",
+                code="rotate.lambda_old_key_left",
+            )
         return {
             "path": "lambda",
             "function": self._function,
@@ -283,6 +323,21 @@ class LambdaRotation:
             # Only a short status: the Lambda's answer is not ours to trust with secrets.
             "lambda_status": str(result.get("status", result.get("statusCode", "ok")))[:64],
         }
+
+    def _new_key_answers(self, record: BreakGlassRecord) -> str:
+        credentials = AwsCredentials(
+            record.access_key_id, Secret(record.secret_access_key.reveal())
+        )
+        try:
+            return prove_key(self._key_works, self._clock, credentials)
+        except AwsError as exc:
+            raise AwsError(
+                "The access key the rotation Lambda stored in Vault does not work "
+                f"({exc.message}). Check the Lambda's logs, then retry.",
+                code="rotate.lambda_key_fails",
+            ) from None
+        finally:
+            credentials.wipe()
 
     def _invoke(self, payload: dict[str, Any]) -> dict[str, Any]:
         from botocore.exceptions import ReadTimeoutError
