@@ -20,10 +20,16 @@ the pictures are random per run and belong to a simulated world that no longer e
 
 from __future__ import annotations
 
+import faulthandler
 import os
 import sys
 import tempfile
 from pathlib import Path
+
+# A crash in Qt's C++ kills the process with SIGSEGV and no Python traceback; with this, the
+# thread stacks go to stderr, which tests/ui/test_screens.py shows when the run fails (one such
+# crash was seen once on a loaded machine, and could not be reproduced).
+faulthandler.enable()
 
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
