@@ -231,3 +231,83 @@ def test_the_browser_command_runs_in_its_own_session(tmp_path: Path, runtime: Pa
 def test_a_browser_command_without_the_url_placeholder_is_refused() -> None:
     with pytest.raises(ValueError, match=r'must contain "\{url\}"'):
         CommandBrowser(("firefox", "--private-window"))
+
+
+# ----- the details an attacker or a crash would find -------------------------------------------
+
+
+def test_a_given_folder_is_used_and_page_names_are_unguessable(
+    tmp_path: Path, runtime: Path
+) -> None:
+    import re
+
+    folder = tmp_path / "given"
+    folder.mkdir(mode=0o700)
+    pages = RedirectPages(folder=folder, later=Later())
+    page = pages.write(Secret(URL))
+    assert page.parent == folder
+    assert re.fullmatch(r"signin-[0-9a-f]{32}\.html", page.name)  # 128 random bits
+
+
+def test_removing_twice_or_after_someone_else_did_is_harmless(runtime: Path) -> None:
+    pages = RedirectPages(later=Later())
+    first, second = pages.write(Secret(URL)), pages.write(Secret(URL))
+    pages.remove(first)
+    pages.remove(first)  # the scheduled removal after the one at quit, or the reverse
+    second.unlink()  # tmpfs cleared, or the user tidied up
+    pages.remove_all()
+    assert pages.pending == []
+
+
+def test_pages_are_removed_at_exit_and_by_a_real_timer(
+    runtime: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    import atexit
+    import threading
+
+    from breakglass_gui.core import browser
+
+    registered: list[Callable[[], None]] = []
+    monkeypatch.setattr(atexit, "register", registered.append)
+    pages = RedirectPages(later=Later())
+    assert registered == [pages.remove_all]
+    fired = threading.Event()
+    timer = browser._daemon_timer(0.01, fired.set)
+    assert getattr(timer, "daemon", False) is True  # never keeps the app from quitting
+    assert fired.wait(5)
+
+
+def test_a_planted_folder_inside_the_runtime_directory_is_not_used(
+    runtime: Path, tmp_path: Path
+) -> None:
+    elsewhere = tmp_path / "elsewhere"
+    elsewhere.mkdir(mode=0o700)
+    (runtime / "breakglass-gui").symlink_to(elsewhere)
+    pages = RedirectPages(later=Later())
+    page = pages.write(Secret(URL))
+    try:
+        assert elsewhere not in page.parents and runtime not in page.parents
+    finally:
+        pages.remove_all()
+
+
+def test_a_runtime_directory_that_does_not_exist_is_passed_over(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setenv("XDG_RUNTIME_DIR", str(tmp_path / "gone"))
+    pages = RedirectPages(later=Later())
+    try:
+        assert stat.S_IMODE(pages.write(Secret(URL)).parent.stat().st_mode) == 0o700
+    finally:
+        pages.remove_all()
+
+
+def test_the_system_browser_uses_the_pages_it_is_given(
+    runtime: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    import webbrowser
+
+    monkeypatch.setattr(webbrowser, "open", lambda url, new=0: True)
+    pages = RedirectPages(later=Later())
+    SystemBrowser(pages).open(Secret(URL))
+    assert len(pages.pending) == 1

@@ -289,3 +289,11 @@ def test_requests_sessions_from_the_network_ignore_the_environment(
     assert session.trust_env is False and session.proxies == {}
     settings = session.merge_environment_settings("https://vault.test", {}, None, None, None)
     assert settings["verify"] == "/etc/ca.pem" and settings["proxies"] == {}
+
+
+def test_a_network_cannot_be_changed_once_made() -> None:
+    import dataclasses
+
+    network = Network(https_proxy="http://proxy.corp:3128")
+    with pytest.raises(dataclasses.FrozenInstanceError):
+        network.https_proxy = "http://attacker:8080"  # type: ignore[misc]

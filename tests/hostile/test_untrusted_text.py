@@ -204,3 +204,15 @@ def test_review_files_are_named_only_after_a_well_formed_incident_id(
         export_review(Forged(), tmp_path, ("json",))  # type: ignore[arg-type]
     assert raised.value.code == "review.incident_id"
     assert list(tmp_path.iterdir()) == []
+
+
+def test_escapes_have_the_width_of_the_code_point() -> None:
+    from breakglass_gui.core.text import _escape
+
+    assert [_escape(chr(c)) for c in (0xFF, 0x100, 0xFFFF, 0x10000)] == [
+        "\\xff",
+        "\\u0100",
+        "\\uffff",
+        "\\U00010000",
+    ]
+    assert visible(None) == ""
