@@ -586,8 +586,11 @@ def test_a_key_in_vault_that_does_not_work_is_not_a_rotation() -> None:
     vault = FakeVault(_record())
     tried: list[str] = []
 
+    given: list[AwsCredentials] = []
+
     def refused(credentials: AwsCredentials) -> str:
         tried.append(credentials.access_key_id)
+        given.append(credentials)
         raise AwsError(
             "The security token included in the request is invalid.", code="aws.invalid_keys"
         )
@@ -597,3 +600,4 @@ def test_a_key_in_vault_that_does_not_work_is_not_a_rotation() -> None:
         rotation.run(USER, INCIDENT)
     assert raised.value.code == "rotate.lambda_key_fails"
     assert set(tried) == {"AKIANEW0000000000001"} and len(tried) == rotate.KEY_PROPAGATION_ATTEMPTS
+    assert all(c.secret_access_key.wiped for c in given)  # the tested secret is not kept

@@ -263,7 +263,7 @@ class LambdaRotation:
         before = self._effect(
             "vault.read_record", {"user": user}, lambda: self._vault.read_record(user)
         )
-        before_key, before_version = before.access_key_id, before.version
+        before_key = before.access_key_id
         before.wipe()
         if before.rotated_for != incident_id:
             payload = {
@@ -286,33 +286,14 @@ class LambdaRotation:
         )
         after_key, after_version = after.access_key_id, after.version
         try:
-            if after_version > before_version or before.rotated_for == incident_id:
-                self._effect(
-                    "sts.get_caller_identity",
-                    {"user": user, "access_key_id": after_key, "after": "lambda"},
-                    lambda: self._new_key_answers(after),
-                )
+            self._check_outcome(user, incident_id, before, after)
+            self._effect(
+                "sts.get_caller_identity",
+                {"user": user, "access_key_id": after_key, "after": "lambda"},
+                lambda: self._new_key_answers(after),
+            )
         finally:
             after.wipe()
-        if after_version <= before_version and before.rotated_for != incident_id:
-            raise AwsError(
-                "The rotation Lambda reported success but the Vault record did not change; the "
-                "credentials are NOT rotated. Check the Lambda's logs, then retry.",
-                code="rotate.lambda_no_change",
-            )
-        keys = access_keys(self._iam, user)
-        if keys.get(after_key) != "Active":
-            raise AwsError(
-                "After the rotation Lambda ran, the key in Vault is not an active key of the user. "
-                "Check the Lambda's logs, then retry.",
-                code="rotate.lambda_key_inactive",
-            )
-        if before_key != after_key and before_key in keys:
-            raise AwsError(
-                f"After the rotation Lambda ran, the old access key {before_key} still exists "
-                f"({keys[before_key]}); whoever read it may still use it. Delete it, then retry.",
-                code="rotate.lambda_old_key_left",
-            )
         return {
             "path": "lambda",
             "function": self._function,
@@ -323,6 +304,32 @@ class LambdaRotation:
             # Only a short status: the Lambda's answer is not ours to trust with secrets.
             "lambda_status": str(result.get("status", result.get("statusCode", "ok")))[:64],
         }
+
+    def _check_outcome(
+        self, user: str, incident_id: str, before: BreakGlassRecord, after: BreakGlassRecord
+    ) -> None:
+        """What IAM and Vault say after the Lambda ran: a new record, its key active, the old
+        key gone (the proof that the new key works comes after)."""
+        if after.version <= before.version and before.rotated_for != incident_id:
+            raise AwsError(
+                "The rotation Lambda reported success but the Vault record did not change; the "
+                "credentials are NOT rotated. Check the Lambda's logs, then retry.",
+                code="rotate.lambda_no_change",
+            )
+        keys = access_keys(self._iam, user)
+        if keys.get(after.access_key_id) != "Active":
+            raise AwsError(
+                "After the rotation Lambda ran, the key in Vault is not an active key of the user. "
+                "Check the Lambda's logs, then retry.",
+                code="rotate.lambda_key_inactive",
+            )
+        old = before.access_key_id
+        if old != after.access_key_id and old in keys:
+            raise AwsError(
+                f"After the rotation Lambda ran, the old access key {old} still exists "
+                f"({keys[old]}); whoever read it may still use it. Delete it, then retry.",
+                code="rotate.lambda_old_key_left",
+            )
 
     def _new_key_answers(self, record: BreakGlassRecord) -> str:
         credentials = AwsCredentials(
