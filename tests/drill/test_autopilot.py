@@ -131,3 +131,41 @@ def test_drill_mode_opens_the_desktop_application_in_drill_mode(monkeypatch) -> 
     monkeypatch.setattr(app, "run", lambda options: seen.append(options) or 0)
     assert cli.main(["--drill", "--sealed"]) == 0
     assert len(seen) == 1 and seen[0].drill and seen[0].sealed
+
+
+def test_the_autopilot_answers_what_a_long_incidents_ending_asks_for() -> None:
+    """An ending that outlived the MFA session asks for a new code, one that outlived the
+    Vault token for a new login: the autopilot gives each and carries on (issue 15.6)."""
+    from breakglass_gui.core.errors import ProcedureError
+    from breakglass_gui.drill.autopilot import _revoke_and_rotate
+
+    class Proc:
+        def __init__(self) -> None:
+            self.asks = ["needs.vault", "needs.mfa"]
+            self.done: list[str] = []
+
+        def revoke_and_rotate(self) -> None:
+            if self.asks:
+                raise ProcedureError("needed", code=self.asks.pop())
+            self.done.append("revoked")
+
+        def verify_mfa(self, code: str) -> None:
+            self.done.append(f"mfa {code}")
+
+        def unlock_vault(self, credential: object) -> None:
+            self.done.append("vault")
+
+    class Env:
+        def mfa_code(self) -> str:
+            return "123456"
+
+        def vault_credential(self) -> str:
+            return "password"
+
+    proc = Proc()
+    _revoke_and_rotate(Env(), proc)  # type: ignore[arg-type]
+    assert proc.done == ["mfa 123456", "vault", "revoked"]
+    stuck = Proc()
+    stuck.asks = ["procedure.other"]
+    with pytest.raises(ProcedureError):
+        _revoke_and_rotate(Env(), stuck)  # type: ignore[arg-type]
