@@ -10,14 +10,13 @@ import json
 from collections.abc import Iterator
 from typing import Any
 
-import boto3
 import pytest
 from botocore.exceptions import ClientError
 
 from breakglass_gui.core.aws.errors import classify
 from breakglass_gui.drill.caller_policy import required_actions
-from breakglass_gui.drill.environment import IAM_ACCOUNT, MEMBERS, REGION, DrillEnvironment
-from tests.fakes.drill_clients import user_client
+from breakglass_gui.drill.environment import IAM_ACCOUNT, MEMBERS, DrillEnvironment
+from tests.fakes.drill_clients import drill_client, user_client
 
 ROLE_ARN = f"arn:aws:iam::{MEMBERS[0]}:role/a-tmpl-prod-rol-break-glass"
 TAGS = [{"Key": "incident", "Value": "BG-20300101-ABCD"}]
@@ -36,15 +35,7 @@ def _mfa_session(env: DrillEnvironment) -> Any:
     sts = user_client(env, "sts", user)
     code = env.mfa_code(user)
     creds = sts.get_session_token(SerialNumber=env.serials[user], TokenCode=code)["Credentials"]
-    return boto3.client(
-        "sts",
-        endpoint_url=env.endpoint,
-        verify=env.ca_file,
-        region_name=REGION,
-        aws_access_key_id=creds["AccessKeyId"],
-        aws_secret_access_key=creds["SecretAccessKey"],
-        aws_session_token=creds["SessionToken"],
-    )
+    return drill_client(env, "sts", creds)
 
 
 def _seed_policy_only(env: DrillEnvironment) -> None:

@@ -5,12 +5,11 @@ from __future__ import annotations
 import time
 from collections.abc import Iterator
 
-import boto3
 import pytest
 from botocore.exceptions import ClientError
 
-from breakglass_gui.drill.environment import IAM_ACCOUNT, MEMBERS, REGION, USERS, DrillEnvironment
-from tests.fakes.drill_clients import user_client
+from breakglass_gui.drill.environment import IAM_ACCOUNT, MEMBERS, USERS, DrillEnvironment
+from tests.fakes.drill_clients import drill_client, user_client
 
 
 @pytest.fixture(scope="module")
@@ -69,27 +68,12 @@ def test_lookup_events_answers_per_account_with_pagination(env: DrillEnvironment
         accounts=[MEMBERS[0], MEMBERS[1]],
         since=since,
     )
-    admin = boto3.client(
-        "sts",
-        endpoint_url=env.endpoint,
-        verify=env.ca_file,
-        region_name=REGION,
-        aws_access_key_id="a",
-        aws_secret_access_key="b",
-    )
+    admin = drill_client(env, "sts", {"AccessKeyId": "a", "SecretAccessKey": "b"})
     creds = admin.assume_role(
         RoleArn=f"arn:aws:iam::{MEMBERS[0]}:role/OrganizationAccountAccessRole",
         RoleSessionName="test",
     )["Credentials"]
-    trail = boto3.client(
-        "cloudtrail",
-        endpoint_url=env.endpoint,
-        verify=env.ca_file,
-        region_name=REGION,
-        aws_access_key_id=creds["AccessKeyId"],
-        aws_secret_access_key=creds["SecretAccessKey"],
-        aws_session_token=creds["SessionToken"],
-    )
+    trail = drill_client(env, "cloudtrail", creds)
     pages = list(
         trail.get_paginator("lookup_events").paginate(
             LookupAttributes=[{"AttributeKey": "Username", "AttributeValue": "BG-20270101-TEST"}],

@@ -10,16 +10,13 @@ marker. The drill passes over its own TLS, nothing connects to the attacker's po
 from __future__ import annotations
 
 import os
-import subprocess
-import sys
 from pathlib import Path
 
 import pytest
 
 from breakglass_gui.drill.tls import DrillTls
 from tests.fakes.hostile import Listener, aws_variables, network_variables, vault_variables
-
-ROOT = Path(__file__).resolve().parents[2]
+from tests.fakes.main_process import run_main
 
 
 @pytest.mark.slow
@@ -41,21 +38,8 @@ def test_a_full_drill_passes_and_takes_nothing_from_a_hostile_environment(
                 **network_variables(evil.url, str(attacker_ca.ca_file)),
                 **vault_variables(evil.url),
             }
-            result = subprocess.run(
-                [
-                    sys.executable,
-                    str(ROOT / "main.py"),
-                    "drill",
-                    "--autopilot",
-                    "--out",
-                    str(tmp_path / "out"),
-                ],
-                check=False,
-                capture_output=True,
-                text=True,
-                timeout=180,
-                env=env,
-            )
+            out = str(tmp_path / "out")
+            result = run_main("drill", "--autopilot", "--out", out, env=env, timeout=180)
     finally:
         attacker_ca.remove()
     assert result.returncode == 0, result.stdout + result.stderr

@@ -8,8 +8,6 @@ terminal escape that rewrites the readiness table. Each is shown as what it is.
 
 from __future__ import annotations
 
-import subprocess
-import sys
 from pathlib import Path
 
 import pytest
@@ -20,9 +18,9 @@ from breakglass_gui.core.aws.readiness import Check, render_table
 from breakglass_gui.core.config import parse_config
 from breakglass_gui.core.incident import Request
 from breakglass_gui.core.text import visible
+from tests.fakes.main_process import run_main
 from tests.fakes.world import config_data
 
-ROOT = Path(__file__).resolve().parents[2]
 RLO = "\u202e"
 HOSTILE_NAME = f"payments-prod{RLO}dorp-tset<b>ok</b>\x1b[2J"
 
@@ -75,13 +73,7 @@ def test_an_account_label_shows_the_override() -> None:
 def test_cli_errors_reach_the_terminal_escaped(tmp_path: Path) -> None:
     """A journal path and an argparse message carry whatever the caller typed."""
     name = tmp_path / f"journal{RLO}\x1b[2J.sqlite3"
-    result = subprocess.run(
-        [sys.executable, str(ROOT / "main.py"), "verify", str(name)],
-        capture_output=True,
-        text=True,
-        timeout=60,
-        check=False,
-    )
+    result = run_main("verify", str(name))
     assert result.returncode != 0
     assert RLO not in result.stderr and "\x1b" not in result.stderr
     assert "\\u202e" in result.stderr
@@ -170,20 +162,7 @@ def test_a_link_planted_inside_the_out_directory_is_replaced_not_written_through
 def test_the_cli_says_why_it_refuses_the_out_directory(tmp_path: Path) -> None:
     (tmp_path / "real").mkdir()
     (tmp_path / "out").symlink_to(tmp_path / "real")
-    result = subprocess.run(
-        [
-            sys.executable,
-            str(ROOT / "main.py"),
-            "drill",
-            "--autopilot",
-            "--out",
-            str(tmp_path / "out"),
-        ],
-        capture_output=True,
-        text=True,
-        timeout=60,
-        check=False,
-    )
+    result = run_main("drill", "--autopilot", "--out", str(tmp_path / "out"))
     assert result.returncode == 2
     assert "DRILL REFUSED" in result.stderr and "symbolic link" in result.stderr
 
