@@ -5,6 +5,7 @@ Every event seen is kept (for the review) and journaled as a summary, so a crash
 
 from __future__ import annotations
 
+import threading
 from dataclasses import replace
 from datetime import datetime
 from typing import TYPE_CHECKING
@@ -40,9 +41,31 @@ class ActivityMonitor:
     def __init__(self, procedure: Procedure) -> None:
         self.p = procedure
         self.events = EventStore()
+        self._lock = threading.Lock()
         self._buckets = Buckets(procedure.deps.clock)
         self._sources: list[PollSource] = []
         self._last_errors: list[str] = []
+        self._app_keys: set[str] | None = None  # app_key_ids, read from the journal once
+
+    @property
+    def app_key_ids(self) -> frozenset[str]:
+        """Access key ids of every session this incident was issued: its own calls' keys
+        (read from the journal once, so a relaunch knows the keys used before the crash)."""
+        with self._lock:
+            if self._app_keys is None:
+                kinds = ("session.issued", "session.mfa")
+                self._app_keys = {
+                    str(e.payload.get("access_key_id", ""))
+                    for e in self.p.deps.journal.entries(self.p.id)
+                    if e.kind in kinds
+                }
+            return frozenset(k for k in self._app_keys if k)
+
+    def issued(self, access_key_id: str) -> None:
+        """The procedure was issued a session: its calls are the app's."""
+        with self._lock:
+            if self._app_keys is not None:
+                self._app_keys.add(access_key_id)
 
     def scope(self) -> Scope:
         incident = self.p.incident
@@ -88,7 +111,7 @@ class ActivityMonitor:
 
     def label(self, events: list[ActivityEvent]) -> list[ActivityEvent]:
         """Mark the app's own calls as such (activity.by_app)."""
-        keys = self.p.app_key_ids
+        keys = self.app_key_ids
         return [replace(e, actor="app") if by_app(e, keys) else e for e in events]
 
     def deliver(self, events: list[ActivityEvent]) -> list[ActivityEvent]:

@@ -59,7 +59,6 @@ class Procedure:
         self._vault: VaultGateway | None = None
         self._record: BreakGlassRecord | None = None
         self._mfa: AwsCredentials | None = None
-        self._issued_keys: set[str] | None = None  # app_key_ids, loaded on first use
         self._guard = MfaCodeGuard()
         self._lock = threading.RLock()
         self._sts = Sts(deps.aws, self.config.organisation.region)
@@ -411,7 +410,7 @@ class Procedure:
             lambda: self._sts.get_session_token(credentials, serial, code, duration),
         )
         self._mfa = mfa
-        self._issued(mfa.access_key_id)
+        self.activity.issued(mfa.access_key_id)
         self._log(
             "session.mfa",
             {"access_key_id": mfa.access_key_id, "expires": utc_iso(mfa.expiration or 0)},
@@ -538,7 +537,7 @@ class Procedure:
         if old is not None:
             old.credentials.wipe()
         self.sessions[account] = session
-        self._issued(credentials.access_key_id)
+        self.activity.issued(credentials.access_key_id)
         public = session.public() | {"source_identity": facts["source_identity"]}
         self._log("session.issued", public)
         if notify and purpose == "target":
@@ -697,25 +696,6 @@ class Procedure:
     def vault_logged_in(self) -> bool:
         """Whether a Vault token is held, without creating a client to find out."""
         return self._vault is not None and self._vault.logged_in
-
-    @property
-    def app_key_ids(self) -> frozenset[str]:
-        """Access key ids of every session this incident was issued: its own calls' keys
-        (read from the journal once, so a relaunch knows the keys used before the crash)."""
-        with self._lock:
-            if self._issued_keys is None:
-                kinds = ("session.issued", "session.mfa")
-                self._issued_keys = {
-                    str(e.payload.get("access_key_id", ""))
-                    for e in self.deps.journal.entries(self.id)
-                    if e.kind in kinds
-                }
-            return frozenset(k for k in self._issued_keys if k)
-
-    def _issued(self, access_key_id: str) -> None:
-        with self._lock:
-            if self._issued_keys is not None:
-                self._issued_keys.add(access_key_id)
 
     def has_mfa_session(self) -> bool:
         """An MFA session that is held and still has time to chain a role session."""

@@ -117,7 +117,7 @@ def test_the_keys_of_sessions_issued_before_a_relaunch_are_still_the_apps(world:
 
     again = Procedure.resume(world.deps(), proc.id)
     assert again.sessions == {}  # nothing secret survives a restart ...
-    assert keys <= again.app_key_ids  # ... but the journal says which keys were the app's
+    assert keys <= again.activity.app_key_ids  # ... but the journal says which keys were the app's
 
 
 def test_an_alarm_the_procedure_cannot_trigger_is_not_a_finding(world: World) -> None:
