@@ -36,9 +36,10 @@ def run(args: argparse.Namespace, load: Callable[[], Any]) -> int:
 def audit(config: Any, profile: str | None, credential: Any | None = None) -> list[Any]:
     """The §9 readiness table against live AWS (also the GUI's readiness view)."""
     from breakglass_gui.core.aws.blueprint import build_blueprint
-    from breakglass_gui.core.aws.readiness import Readiness, vault_checks
+    from breakglass_gui.core.aws.readiness import Readiness
     from breakglass_gui.core.network import Network
     from breakglass_gui.core.vault import VaultGateway
+    from breakglass_gui.core.vault_checks import vault_checks
 
     gateway = VaultGateway(config.vault, network=Network.of(config.network))
     probe = vault_checks(gateway, config.vault.users, credential)
@@ -84,7 +85,7 @@ def _provision(config: Any, args: argparse.Namespace) -> int:
 
 
 def _print(checks: list[Any]) -> int:
-    from breakglass_gui.core.aws.readiness import render_table
+    from breakglass_gui.core.aws.checks import render_table
 
     print(render_table(checks))
     return EXIT_OK if all(c.ok for c in checks) else EXIT_FAILED
@@ -104,8 +105,9 @@ def _readiness(config: Any, args: argparse.Namespace) -> int:
 
 def _readiness_drill() -> int:
     from breakglass_gui.core.aws.blueprint import build_blueprint
-    from breakglass_gui.core.aws.readiness import Readiness, vault_checks
+    from breakglass_gui.core.aws.readiness import Readiness
     from breakglass_gui.core.vault import VaultGateway
+    from breakglass_gui.core.vault_checks import vault_checks
     from breakglass_gui.drill.environment import DrillEnvironment
 
     with DrillEnvironment() as env:

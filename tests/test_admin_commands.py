@@ -17,7 +17,8 @@ from breakglass_gui.core.aws.blueprint import (
     ROLE_ASSUMPTION_PATTERN,
     build_blueprint,
 )
-from breakglass_gui.core.aws.readiness import Check, Readiness
+from breakglass_gui.core.aws.checks import Check
+from breakglass_gui.core.aws.readiness import Readiness
 from breakglass_gui.core.resources import resource_path
 from breakglass_gui.drill.environment import IAM_ACCOUNT, MEMBERS, REGION, DrillEnvironment
 

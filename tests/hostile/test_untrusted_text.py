@@ -14,7 +14,7 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-from breakglass_gui.core.aws.readiness import Check, render_table
+from breakglass_gui.core.aws.checks import Check, render_table
 from breakglass_gui.core.config import parse_config
 from breakglass_gui.core.incident import Request
 from breakglass_gui.core.text import visible

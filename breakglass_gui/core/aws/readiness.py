@@ -8,7 +8,6 @@ the missing thing is the one red row, with the fix that brings the rest.
 from __future__ import annotations
 
 from collections.abc import Callable, Iterator
-from dataclasses import dataclass
 from typing import Any
 
 from breakglass_gui.core.aws.blueprint import (
@@ -20,16 +19,9 @@ from breakglass_gui.core.aws.blueprint import (
     canonical_policy,
     policy_document,
 )
+from breakglass_gui.core.aws.checks import PROVISION_FIX, Check, error_code
 from breakglass_gui.core.aws.provision import AdminSessions
-from breakglass_gui.core.text import visible
-
-PROVISION_FIX = "run `main.py provision --apply` (or deploy the CloudFormation templates)"
-ORG_ACCESS_ROLE = "OrganizationAccountAccessRole"
-MEMBER_ROLE_FIX = (
-    "deploy a read-only audit role that trusts the IAM account into every member account (with "
-    "the StackSet) and name it in provisioning.member_role, or run readiness and provision "
-    "with a profile of the organisation's management account"
-)
+from breakglass_gui.core.aws.reach import caller_check, member_access
 
 
 def mfa_kind(serial: str) -> str:
@@ -50,19 +42,6 @@ def mfa_kind(serial: str) -> str:
             return "FIDO security key"
         return "unknown"
     return "hardware TOTP"
-
-
-@dataclass(frozen=True)
-class Check:
-    name: str
-    account: str
-    ok: bool
-    reason: str = ""
-    fix: str = ""
-
-
-def _code(exc: Exception) -> str:
-    return str(getattr(exc, "response", {}).get("Error", {}).get("Code", ""))
 
 
 def _statements(document: dict[str, Any]) -> list[dict[str, Any]]:
@@ -94,14 +73,15 @@ class Readiness:
         checks: list[Check] = []
         self._unreachable: set[str] = set()
         try:
-            where = self._caller(checks)
+            caller, where = caller_check(self.bp, self.sessions)
+            checks.append(caller)
         except Exception as exc:
             checks.append(
                 Check(
                     "readiness profile identity",
                     "-",
                     False,
-                    f"could not be read: {_code(exc) or type(exc).__name__}",
+                    f"could not be read: {error_code(exc) or type(exc).__name__}",
                     "check the profile's credentials",
                 )
             )
@@ -125,7 +105,7 @@ class Readiness:
                         producer.__name__.strip("_"),
                         "-",
                         False,
-                        f"could not be read: {_code(exc) or type(exc).__name__}",
+                        f"could not be read: {error_code(exc) or type(exc).__name__}",
                         "give the readiness profile read access (SecurityAudit)",
                     )
                 )
@@ -133,69 +113,8 @@ class Readiness:
             checks.extend(self.vault_probe())
         return checks
 
-    # ----- who is asking, and can they reach the members ----------------------------------
-
-    def _caller(self, checks: list[Check]) -> str:
-        """The profile must belong to the configured IAM account: a profile of another
-        account would audit (or provision) the wrong one and report it as ready."""
-        sts = self.sessions.client("sts", self.bp.iam_account)
-        account = str(sts.get_caller_identity()["Account"])
-        ok = account == self.bp.iam_account
-        checks.append(
-            Check(
-                "readiness profile is in the IAM account",
-                self.bp.iam_account,
-                ok,
-                "" if ok else f"the profile's credentials are of account {account}",
-                "" if ok else "use a profile of organisation.iam_account_id",
-            )
-        )
-        return account
-
     def _member_access(self) -> Iterator[Check]:
-        """Each member account is reached by assuming provisioning.member_role from the IAM
-        account. `OrganizationAccountAccessRole` trusts only the management account (AWS
-        Organizations User Guide, "Accessing member accounts": the role created in a member
-        account trusts the management account), so from any other account it is refused."""
-        role = self.bp.member_role
-        members = sorted({r.account for r in self.bp.roles} - {self.bp.iam_account})
-        if role == ORG_ACCESS_ROLE and members:
-            yield from self._management_account_check(role)
-        for account in members:
-            try:
-                self.sessions.client("sts", account).get_caller_identity()
-            except Exception as exc:
-                self._unreachable.add(account)
-                yield Check(
-                    f"member role {role} assumable",
-                    account,
-                    False,
-                    f"the IAM account cannot assume {role} here ({_code(exc) or 'refused'})",
-                    MEMBER_ROLE_FIX,
-                )
-                continue
-            yield Check(f"member role {role} assumable", account, True)
-
-    def _management_account_check(self, role: str) -> Iterator[Check]:
-        organizations = self.sessions.client("organizations", self.bp.iam_account)
-        try:
-            org = organizations.describe_organization()["Organization"]
-        except Exception as exc:
-            if _code(exc) == "AWSOrganizationsNotInUseException":
-                return  # no organisation: the per-account rows below say what works
-            raise
-        management = str(org.get("MasterAccountId", ""))
-        ok = management == self.bp.iam_account
-        yield Check(
-            f"{role} trusts the IAM account",
-            self.bp.iam_account,
-            ok,
-            ""
-            if ok
-            else f"{role} trusts only the management account {management}, "
-            f"not the IAM account {self.bp.iam_account}",
-            "" if ok else MEMBER_ROLE_FIX,
-        )
+        return member_access(self.bp, self.sessions, self._unreachable)
 
     # ----- users ----------------------------------------------------------------------------
 
@@ -207,7 +126,7 @@ class Readiness:
             try:
                 iam.get_user(UserName=name)
             except Exception as exc:
-                if _code(exc) != "NoSuchEntity":
+                if error_code(exc) != "NoSuchEntity":
                     raise
                 yield Check(
                     f"user {name} exists", account, False, "the user does not exist", PROVISION_FIX
@@ -228,7 +147,7 @@ class Readiness:
                 iam.get_login_profile(UserName=name)
                 profile = True
             except Exception as exc:
-                if _code(exc) != "NoSuchEntity":
+                if error_code(exc) != "NoSuchEntity":
                     raise
                 profile = False
             yield Check(
@@ -269,7 +188,7 @@ class Readiness:
         try:
             current = iam.get_user_policy(UserName=name, PolicyName=ASSUME_POLICY_NAME)
         except Exception as exc:
-            if _code(exc) != "NoSuchEntity":
+            if error_code(exc) != "NoSuchEntity":
                 raise
             return Check(
                 check, account, False, f"inline policy {ASSUME_POLICY_NAME} missing", PROVISION_FIX
@@ -317,7 +236,7 @@ class Readiness:
         try:
             role = iam.get_role(RoleName=spec.name)["Role"]
         except Exception as exc:
-            if _code(exc) != "NoSuchEntity":
+            if error_code(exc) != "NoSuchEntity":
                 raise
             yield Check(
                 f"role {spec.name}",
@@ -349,7 +268,7 @@ class Readiness:
                 ]
             )
         except Exception as exc:
-            if _code(exc) != "NoSuchEntity":
+            if error_code(exc) != "NoSuchEntity":
                 raise
             return Check(
                 name,
@@ -516,7 +435,7 @@ class Readiness:
         try:
             sns.get_topic_attributes(TopicArn=t.arn)
         except Exception as exc:
-            if _code(exc) not in ("NotFound", "NotFoundException"):
+            if error_code(exc) not in ("NotFound", "NotFoundException"):
                 raise
             yield Check(
                 f"sns topic {t.name}", t.account, False, "the topic is missing", PROVISION_FIX
@@ -542,82 +461,6 @@ class Readiness:
             reason,
             "" if ok else "confirm the subscription e-mail, or add an endpoint",
         )
-
-
-def render_table(checks: list[Check]) -> str:
-    """The pass/fail table the CLI prints (the GUI shows the same rows)."""
-    width = max((len(visible(c.name)) for c in checks), default=10)
-    lines = [f"{'':4}  {'CHECK':<{width}}  {'ACCOUNT':<12}  REASON → FIX"]
-    for c in checks:  # reasons quote AWS and Vault: no escape sequence reaches the terminal
-        mark = "PASS" if c.ok else "FAIL"
-        detail = "" if c.ok else f"{c.reason} → {c.fix}" if c.fix else c.reason
-        lines.append(
-            f"{mark:4}  {visible(c.name):<{width}}  {visible(c.account):<12}  {visible(detail)}"
-        )
-    failed = sum(1 for c in checks if not c.ok)
-    lines.append(f"{len(checks) - failed} passed, {failed} failed")
-    return "\n".join(lines)
-
-
-def vault_checks(
-    gateway: Any, users: tuple[str, ...], credential: Any | None
-) -> Callable[[], list[Check]]:
-    """Vault reachable, and (with a credential) every break-glass record readable."""
-
-    def probe() -> list[Check]:
-        from breakglass_gui.core.errors import VaultError
-
-        try:
-            health = gateway.health()
-        except VaultError as exc:
-            return [Check("Vault reachable", "-", False, exc.message, "check the network path")]
-        if not health.initialized or health.sealed:
-            state = "sealed" if health.sealed else "not initialised"
-            return [
-                Check(
-                    "Vault reachable",
-                    "-",
-                    False,
-                    f"Vault is {state}",
-                    "unseal it with the key holders" if health.sealed else "",
-                )
-            ]
-        checks = [Check("Vault reachable", "-", True)]
-        if credential is None:
-            checks.append(
-                Check(
-                    "Vault records readable",
-                    "-",
-                    False,
-                    "not checked: no Vault credential was given",
-                    "run readiness interactively to enter one",
-                )
-            )
-            return checks
-        try:
-            gateway.login(credential)
-            for user in users:
-                try:
-                    record = gateway.read_record(user)
-                    record.wipe()
-                    checks.append(Check(f"Vault record {user} readable", "-", True))
-                except VaultError as exc:
-                    checks.append(
-                        Check(
-                            f"Vault record {user} readable",
-                            "-",
-                            False,
-                            exc.message,
-                            "store the user's credentials in Vault",
-                        )
-                    )
-        except VaultError as exc:
-            checks.append(Check("Vault login", "-", False, exc.message, ""))
-        finally:
-            gateway.revoke_token()
-        return checks
-
-    return probe
 
 
 def _allowed_actions(document: Any) -> set[str]:

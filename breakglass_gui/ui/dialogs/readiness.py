@@ -94,8 +94,9 @@ class ReadinessDialog(QDialog):
         def audit() -> list[Any]:
             if env is not None:
                 from breakglass_gui.core.aws.blueprint import build_blueprint
-                from breakglass_gui.core.aws.readiness import Readiness, vault_checks
+                from breakglass_gui.core.aws.readiness import Readiness
                 from breakglass_gui.core.vault import VaultGateway
+                from breakglass_gui.core.vault_checks import vault_checks
 
                 assert env.admin is not None
                 probe = vault_checks(
