@@ -78,7 +78,7 @@ def _record(proc: Any, name: str, source: str, *, key: str, agent: str) -> dict[
 def test_the_apps_own_calls_are_labelled_app_and_never_high_risk(world: World) -> None:
     proc = world.drive(world.declare(), State.ACTIVE)
     app_key = proc.sessions[TARGETS[0]].credentials.access_key_id
-    console_key = "ASIACONSOLESESSION01"
+    console_key = "ASIACONSOLESESSION01"  # invented: the console session's own key id
     events = [
         parse_record(_record(proc, *call, key=key, agent=agent))
         for call, key, agent in [

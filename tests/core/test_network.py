@@ -40,6 +40,7 @@ STS_ANSWER = b"""<GetCallerIdentityResponse xmlns="https://sts.amazonaws.com/doc
 <UserId>AIDAEXAMPLE</UserId><Account>123456789012</Account></GetCallerIdentityResult>
 <ResponseMetadata><RequestId>1</RequestId></ResponseMetadata></GetCallerIdentityResponse>"""
 HEALTH = {"initialized": True, "sealed": False, "standby": False, "version": "2.7.0"}
+# Invented: the shape of an access key id, no real key (the test servers accept anything).
 KEYS = AwsCredentials("AKIAEXPLICITKEY00001", Secret("explicit-secret"))
 
 

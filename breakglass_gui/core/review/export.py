@@ -69,7 +69,7 @@ def export_review(
     if not INCIDENT_ID.fullmatch(procedure.id):
         # The id names the files: a journal edited to hold "../../x" must not choose a path.
         raise ReviewError(
-            f"The incident id {visible(procedure.id)[:40]} is not of the form BG-YYYYMMDD-XXXX; "
+            f'"{visible(procedure.id)[:40]}" is not an incident id (like BG-20261201-A1B2); '
             "no review file is named after it.",
             code="review.incident_id",
         )
