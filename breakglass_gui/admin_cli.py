@@ -112,6 +112,7 @@ def _readiness_drill() -> int:
 
     with DrillEnvironment() as env:
         assert env.config is not None and env.admin is not None
+        env.unseal()  # a freshly provisioned organisation's key holders have unsealed it
         probe = vault_checks(
             VaultGateway(env.config.vault),
             env.config.vault.users,

@@ -40,9 +40,6 @@ def _parser() -> argparse.ArgumentParser:
     parser.add_argument(
         "--drill", action="store_true", help="run against the embedded drill environment"
     )
-    parser.add_argument(
-        "--sealed", action="store_true", help="with --drill: start with Vault sealed"
-    )
     commands = parser.add_subparsers(dest="command", parser_class=_Parser)
     check = commands.add_parser("check-config", help="validate a configuration file")
     check.add_argument("path", nargs="?", type=Path)
@@ -81,7 +78,6 @@ def _parser() -> argparse.ArgumentParser:
         help="run the whole procedure headless, with no human input",
     )
     drill.add_argument("--out", type=Path, help="where the review and journal go")
-    drill.add_argument("--sealed", action="store_true", help="start with Vault sealed")
     return parser
 
 
@@ -131,12 +127,12 @@ def _drill(args: argparse.Namespace) -> int:
             _parser().error("drill serve takes no --autopilot or --out")
         from breakglass_gui.drill.serve import serve
 
-        return serve(sys.stdout, sealed=args.sealed)
+        return serve(sys.stdout)
     if not (args.autopilot and args.out):
         _parser().error("drill needs --autopilot --out DIR, or serve")
     from breakglass_gui.drill.autopilot import run_autopilot
 
-    return int(run_autopilot(args.out, sealed=args.sealed))
+    return int(run_autopilot(args.out))
 
 
 def main(argv: Sequence[str] | None = None) -> int:
@@ -180,7 +176,5 @@ def _gui(args: argparse.Namespace) -> int:
     except ImportError as exc:  # e.g. Qt's system libraries missing on a server
         print(visible(f"breakglass: the desktop application cannot start: {exc}"), file=sys.stderr)
         return EXIT_USAGE
-    options = AppOptions(
-        config_path=args.config or default_config_path(), drill=args.drill, sealed=args.sealed
-    )
+    options = AppOptions(config_path=args.config or default_config_path(), drill=args.drill)
     return run(options)

@@ -13,7 +13,7 @@ the exit status is 1; tests/ui/test_screens.py runs this in light and dark palet
 and 200 % scale (one drill per scale: the scale must be set before Qt starts, a palette can
 change at any time).
 
-Drives the real widgets through a drill with a sealed Vault (so the unseal sub-step shows),
+Drives the real widgets through a drill (its OpenBao starts sealed: the unseal sub-step shows),
 then relaunches over an unfinished incident for the recovery screen. The drill's secrets in
 the pictures are random per run and belong to a simulated world that no longer exists.
 """
@@ -164,7 +164,7 @@ def shoot(OUT: Path, *, palettes: tuple[str, ...]) -> int:  # noqa: N803 - the m
     shot(first, "00-first-run")
     close(first)
 
-    d = launch(drill=True, sealed=True)
+    d = launch(drill=True)
     shot(d, "01-starting-drill")
     d.wait_page("emergency")
     page = d.page("emergency")

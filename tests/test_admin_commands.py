@@ -28,7 +28,7 @@ ROLE = "a-tmpl-prod-rol-break-glass"
 
 @pytest.fixture
 def drill() -> Iterator[DrillEnvironment]:
-    env = DrillEnvironment().start()
+    env = DrillEnvironment().start().unseal()
     yield env
     env.stop()
 

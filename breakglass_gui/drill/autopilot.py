@@ -58,17 +58,16 @@ class Timings:
         print(f"  {name:<36} {elapsed * 1000:8.0f} ms", file=self.out, flush=True)
 
 
-def to_access(
-    env: DrillEnvironment, proc: Procedure, t: Timings | None = None, sealed: bool = False
-) -> None:
-    """Both approvals, (unseal,) Vault, MFA: a declared drill incident to MFA_VERIFIED, as the
-    people of a real emergency would (also the benchmarks' way there)."""
+def to_access(env: DrillEnvironment, proc: Procedure, t: Timings | None = None) -> None:
+    """Both approvals, unseal, Vault, MFA: a declared drill incident to MFA_VERIFIED, as the
+    people of a real emergency would (also the benchmarks' way there). The drill's OpenBao
+    starts sealed; three key holders unseal it (a test may have unsealed it already)."""
     t = t or Timings(io.StringIO())
     for role, approver in APPROVERS:
         with t.step(f"approval ({role})"):
             proc.approve(role, approver, env.approver_code(approver))  # type: ignore[arg-type]
-    if sealed:
-        with t.step("unseal Vault"):
+    if env.vault.sealed:
+        with t.step("unseal Vault (3 of 5 shares)"):
             for index, share in enumerate(env.unseal_shares()):
                 proc.submit_unseal_share(share, holder=f"share-holder-{index + 1}")
     with t.step("Vault login and record"):
@@ -157,7 +156,6 @@ def out_dir_problem(out_dir: Path) -> str | None:
 def run_autopilot(
     out_dir: Path,
     *,
-    sealed: bool = False,
     out: TextIO | None = None,
     observe: Callable[[DrillEnvironment, Procedure], None] | None = None,
 ) -> int:
@@ -174,7 +172,7 @@ def run_autopilot(
     started = time.perf_counter()
     print("DRILL — autopilot (simulated AWS, Vault and MFA on 127.0.0.1)", file=stream)
     workdir = Path(tempfile.mkdtemp(prefix="breakglass-drill-"))
-    env = DrillEnvironment(sealed=sealed)
+    env = DrillEnvironment()
     journal = Journal(workdir / "journal.sqlite3", SystemClock())
     try:
         with t.step("start drill environment"):
@@ -188,7 +186,7 @@ def run_autopilot(
                 reference="DRILL",
                 justification="Quarterly break-glass drill (autopilot): AD outage scenario.",
             )
-        to_access(env, proc, t, sealed)
+        to_access(env, proc, t)
         _session(env, proc, t)
         written = _ending(env, proc, t, out_dir)
         if observe is not None:

@@ -1,9 +1,10 @@
 """The embedded drill environment (SPEC §10): everything on 127.0.0.1, nothing persisted.
 
-`DrillEnvironment.start()` brings up moto (server mode, behind the drill's STS/CloudTrail gate),
-provisions it with the same code as `main.py provision`, creates the two break-glass users with
-simulated MFA devices, loads their records into the drill Vault service, and starts the
-federation stand-in. `stop()` shuts every server down and leaves no thread or port behind.
+`DrillEnvironment.start()` brings up moto (server mode, behind the drill's STS/CloudTrail gate)
+and a real OpenBao server (drill/openbao.py) side by side, provisions AWS with the same code as
+`main.py provision`, creates the two break-glass users with simulated MFA devices, writes their
+records into OpenBao and seals it (every drill begins with the unseal step), and starts the
+federation stand-in. `stop()` shuts every server down and leaves no process, thread or port.
 """
 
 from __future__ import annotations
@@ -35,9 +36,9 @@ from breakglass_gui.drill.alarms import alarm_history
 from breakglass_gui.drill.aws_server import DrillGate
 from breakglass_gui.drill.federation import FederationStandIn
 from breakglass_gui.drill.mfa import MfaDevices, new_seed
+from breakglass_gui.drill.openbao import OpenBaoServer
 from breakglass_gui.drill.serving import serve_in_thread
 from breakglass_gui.drill.tls import DrillTls
-from breakglass_gui.drill.vault_service import VaultService
 
 IAM_ACCOUNT = "123456789012"  # moto's default account: the drill's TMPL_IAM account
 MEMBERS = ("210000000001", "210000000002", "210000000003")
@@ -155,14 +156,13 @@ class DrillCodes:
 class _Servers:
     moto: Any = None
     moto_thread: threading.Thread | None = None
-    vault: VaultService | None = None
+    vault: OpenBaoServer | None = None
     federation: FederationStandIn | None = None
     tls: DrillTls | None = None
 
 
 @dataclass
 class DrillEnvironment(DrillCodes):
-    sealed: bool = False
     members: int = len(MEMBERS)  # member accounts (the 25-account revocation benchmark)
     vault_password: Secret = field(default_factory=lambda: Secret(secrets.token_urlsafe(18)))
     devices: MfaDevices = field(default_factory=MfaDevices)
@@ -182,11 +182,11 @@ class DrillEnvironment(DrillCodes):
     def start(self) -> DrillEnvironment:
         started = time.perf_counter()
         tls = self._servers.tls = DrillTls.create()
+        vault = self._servers.vault = OpenBaoServer.launch(tls)  # starts while moto does
         self._start_moto(tls)
-        vault = VaultService(users={VAULT_USER: self.vault_password.reveal()})
-        self._servers.vault = vault
-        address = vault.serve(tls.server_context)
-        self.config_data = drill_config_data(address, str(tls.ca_file), self.members)
+        vault.ready().initialise()
+        vault.configure({VAULT_USER: self.vault_password.reveal()})
+        self.config_data = drill_config_data(vault.address, str(tls.ca_file), self.members)
         self.config = parse_config(self.config_data)
         admin = self.admin = admin_sessions(self.endpoint, self.ca_file)
         Provisioner(build_blueprint(self.config), admin).apply()
@@ -197,8 +197,7 @@ class DrillEnvironment(DrillCodes):
             admin.client("logs", IAM_ACCOUNT), self.config.monitoring.log_group, REGION
         )
         self._servers.federation = FederationStandIn(tls=tls.server_context).start()
-        if self.sealed:
-            vault.sealed = True
+        vault.seal()
         self.timings["environment start"] = time.perf_counter() - started
         return self
 
@@ -285,7 +284,7 @@ class DrillEnvironment(DrillCodes):
             _epoch(request.get("EndDate"), time.time() + 3600),
         )
 
-    def _create_users(self, admin: ProfileSessions, vault: VaultService) -> None:
+    def _create_users(self, admin: ProfileSessions, vault: OpenBaoServer) -> None:
         assert self.config is not None
         iam = admin.client("iam", IAM_ACCOUNT)
         for user in self.config.vault.users:
@@ -314,6 +313,7 @@ class DrillEnvironment(DrillCodes):
                     "secret_access_key": key["SecretAccessKey"],
                     "console_password": password.reveal(),
                 },
+                mount=self.config.vault.kv_mount,
             )
             password.wipe()
             del key
@@ -321,7 +321,7 @@ class DrillEnvironment(DrillCodes):
     # ----- what the drill panel and the autopilot use ------------------------------------------
 
     @property
-    def vault(self) -> VaultService:
+    def vault(self) -> OpenBaoServer:
         assert self._servers.vault is not None
         return self._servers.vault
 
@@ -331,11 +331,11 @@ class DrillEnvironment(DrillCodes):
         return self._servers.federation
 
     def slow_down(self, seconds: float) -> None:
-        """Add latency to every drill endpoint (AWS, Vault, federation): the GUI heartbeat
-        benchmark checks the GUI thread stays responsive while calls take this long."""
+        """Add latency to the drill's simulated endpoints (AWS, federation): the GUI heartbeat
+        benchmark checks the GUI thread stays responsive while calls take this long. OpenBao
+        is the real server and answers at its own speed."""
         assert self.gate is not None
         self.gate.delay_seconds = seconds
-        self.vault.delay_seconds = seconds
         self.federation.delay_seconds = seconds
 
     def outage(self, operation: str, down: bool = True) -> None:
@@ -364,16 +364,17 @@ class DrillEnvironment(DrillCodes):
         shares, tokens and every version of the credential records; the MFA and approver
         seeds; the STS keys and tokens; the IAM users' current keys and passwords; the
         federation sign-in tokens. Tests scan the workstation for each of them (SPEC §14)."""
-        values = {self.vault_password.reveal(), *self.vault.unseal_keys, *self.vault.issued}
-        for versions in self.vault.kv.values():
-            for version in versions:
+        vault = self.vault
+        values = {self.vault_password.reveal(), vault.root_token, *vault.unseal_keys}
+        values |= vault.tap.tokens()
+        assert self.config is not None
+        settings = self.config.vault
+        for name in settings.users:
+            for record in vault.versions(settings.kv_path(name), mount=settings.kv_mount):
                 values.update(
-                    str(version.data[k])
-                    for k in ("secret_access_key", "console_password")
-                    if k in version.data
+                    str(record[k]) for k in ("secret_access_key", "console_password") if k in record
                 )
         values.update(self.devices.seed(serial) for serial in self.serials.values())
-        assert self.config is not None
         for approver in self.config.approvers:
             seed = self.approver_secrets.get(approver.id)
             if seed is not None:
@@ -392,6 +393,11 @@ class DrillEnvironment(DrillCodes):
 
     def mfa_code(self, user: str = USERS[0]) -> str:
         return self.devices.code(self.serials[user])
+
+    def unseal(self) -> DrillEnvironment:
+        """What three key holders do with `bao operator unseal` (tests that begin past it)."""
+        self.vault.unseal()
+        return self
 
     def unseal_shares(self) -> list[Secret]:
         return [Secret(k) for k in self.vault.unseal_keys[: self.vault.threshold]]

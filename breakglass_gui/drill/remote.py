@@ -1,6 +1,6 @@
 """The drill world in its own process, for the desktop app (SPEC §10, §13).
 
-moto, the drill Vault service and the federation stand-in are Python servers: run inside the
+moto and the federation stand-in are Python servers: run inside the
 app's process, their request threads compete with the GUI thread for the interpreter lock and
 their heap lengthens every garbage collection, so the GUI would stutter in a drill in a way it
 never does against real AWS and Vault. `RemoteDrill` starts `DrillEnvironment` in a child
@@ -10,8 +10,8 @@ makes HTTP calls to 127.0.0.1.
 What the drill panel shows every second (MFA and approver codes, the Vault password, the
 unseal shares) is computed here from seeds sent once at start, so the GUI thread never waits
 on the child. Commands (slow down, simulate activity, burn an MFA code) are requests answered
-by the child; the child tells us when Vault is unsealed. If the app dies, even by SIGKILL, the
-child sees the pipe close and shuts its servers down.
+by the child; the child tells us when its OpenBao is unsealed (it watches the seal status).
+If the app dies, even by SIGKILL, the child sees the pipe close and shuts its servers down.
 """
 
 from __future__ import annotations
@@ -50,6 +50,7 @@ from breakglass_gui.drill.environment import (
 )
 
 START_TIMEOUT = 90.0
+SEAL_POLL_S = 0.25
 CALL_TIMEOUT = 60.0
 
 
@@ -93,7 +94,7 @@ def _describe(env: DrillEnvironment) -> _World:
         vault_password=env.vault_password.reveal(),
         unseal_keys=list(env.vault.unseal_keys),
         threshold=env.vault.threshold,
-        sealed=env.vault.sealed,
+        sealed=True,  # every drill begins with the unseal step
         serials=dict(env.serials),
         mfa_seeds={serial: env.devices.seed(serial) for serial in env.serials.values()},
         approver_seeds=approver_seeds,
@@ -111,10 +112,22 @@ def _commands(env: DrillEnvironment) -> dict[str, Callable[..., Any]]:
     }
 
 
-def serve(conn: Connection, sealed: bool) -> None:
+def _watch_seal(env: DrillEnvironment, send: Callable[[tuple[Any, ...]], None]) -> None:
+    """Tell the app when the key holders have unsealed OpenBao (the panel hides the shares)."""
+    while True:
+        time.sleep(SEAL_POLL_S)
+        try:
+            if not env.vault.sealed:
+                send(("event", "sealed", False))
+                return
+        except Exception:
+            return
+
+
+def serve(conn: Connection) -> None:
     """The child's main: start the world, answer requests until told to stop or orphaned."""
     signal.signal(signal.SIGINT, signal.SIG_IGN)  # Ctrl-C is for the app, which stops us
-    env = DrillEnvironment(sealed=sealed)
+    env = DrillEnvironment()
     try:
         env.start()
     except Exception as exc:
@@ -127,7 +140,7 @@ def serve(conn: Connection, sealed: bool) -> None:
         with sending:
             conn.send(message)
 
-    env.vault.on_unsealed = lambda: send(("event", "sealed", False))
+    threading.Thread(target=_watch_seal, args=(env, send), name="seal-watch", daemon=True).start()
     commands = _commands(env)
     send(("ready", asdict(_describe(env))))  # plain data: no class crosses the pipe
     try:
@@ -153,8 +166,7 @@ def serve(conn: Connection, sealed: bool) -> None:
 class RemoteDrill(DrillCodes):
     """The drill world as the app sees it: the same questions as `DrillEnvironment`."""
 
-    def __init__(self, *, sealed: bool = False) -> None:
-        self._sealed_at_start = sealed
+    def __init__(self) -> None:
         self._process: subprocess.Popen[bytes] | None = None
         self._conn: Connection | None = None
         self._reader: threading.Thread | None = None
@@ -166,7 +178,7 @@ class RemoteDrill(DrillCodes):
         self.config: Config | None = None
         self.approver_secrets = DrillSecrets()
         self.vault_password = Secret("")
-        self.sealed = sealed
+        self.sealed = True
         self.timings: dict[str, float] = {}
 
     # ----- life cycle ---------------------------------------------------------------------
@@ -178,7 +190,7 @@ class RemoteDrill(DrillCodes):
             # A fresh interpreter (never a fork of a process with Qt threads) that imports
             # only this module: no re-import of the app's main script.
             self._process = subprocess.Popen(  # noqa: S603 - our own interpreter and module
-                child_command(theirs.fileno(), self._sealed_at_start),
+                child_command(theirs.fileno()),
                 pass_fds=(theirs.fileno(),),
                 stdin=subprocess.DEVNULL,
                 env=_child_environment(),
@@ -353,8 +365,8 @@ class RemoteDrill(DrillCodes):
 # ----- the child's command line -------------------------------------------------------------
 
 
-def child_command(fd: int, sealed: bool) -> list[str]:
-    args = [str(fd), *(["--sealed"] if sealed else [])]
+def child_command(fd: int) -> list[str]:
+    args = [str(fd)]
     if getattr(sys, "frozen", False):  # the packaged app: its executable knows this entry
         return [sys.executable, "--drill-world", *args]
     return [sys.executable, "-m", "breakglass_gui.drill.remote", *args]
@@ -372,7 +384,7 @@ DRILL_NICENESS = 10
 
 
 def main(argv: list[str]) -> int:
-    """`python -m breakglass_gui.drill.remote FD [--sealed]`: the child's entry point."""
+    """`python -m breakglass_gui.drill.remote FD`: the child's entry point."""
     from breakglass_gui.core.hardening import harden_process
 
     os.umask(0o077)
@@ -383,7 +395,7 @@ def main(argv: list[str]) -> int:
         # slowed GUI drill went from 22–38 ms to 18–29 ms here).
         os.nice(DRILL_NICENESS)
     harden_process()  # it holds drill secrets: no core dumps, not dumpable, like the app
-    serve(Connection(int(argv[0])), sealed="--sealed" in argv[1:])
+    serve(Connection(int(argv[0])))
     return 0
 
 

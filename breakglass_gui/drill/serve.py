@@ -1,13 +1,14 @@
 """`main.py drill serve`: the drill world alone, for training with aws-cli or bao (SPEC §10).
 
-It starts the same world a drill runs against (moto behind the drill's STS gate, the Vault
-service, the federation stand-in, all HTTPS with a CA generated for this run), prints one JSON
-line saying where everything is, and runs until SIGINT or SIGTERM; then it stops every server
+It starts the same world a drill runs against (moto behind the drill's STS gate, a real
+OpenBao server, the federation stand-in, all HTTPS with a CA generated for this run), prints one
+JSON line saying where everything is, and runs until SIGINT or SIGTERM; then it stops every server
 and removes the CA's directory, leaving no process or port behind. Everything printed is a
 drill value: the administrator key moto accepts and the drill Vault's password are throwaway.
 
     aws --endpoint-url "$aws_endpoint" --ca-bundle "$ca_file" sts get-caller-identity
-    BAO_ADDR="$vault_address" BAO_CACERT="$ca_file" bao status
+    BAO_ADDR="$vault_address" BAO_CACERT="$ca_file" bao operator unseal   # 3 of the shares
+    BAO_ADDR="$vault_address" BAO_CACERT="$ca_file" bao login -method=userpass username=breakglass
 """
 
 from __future__ import annotations
@@ -43,16 +44,18 @@ def announcement(env: DrillEnvironment) -> dict[str, Any]:
             "vault_username": VAULT_USER,
             "vault_password": env.vault_password.reveal(),
         },
+        # OpenBao starts sealed, as every drill does: any 3 of these 5 shares unseal it.
+        "vault_unseal": {"threshold": env.vault.threshold, "shares": list(env.vault.unseal_keys)},
     }
 
 
-def serve(out: TextIO, stop: threading.Event | None = None, sealed: bool = False) -> int:
+def serve(out: TextIO, stop: threading.Event | None = None) -> int:
     stop = stop or threading.Event()
     previous = {
         number: signal.signal(number, lambda *_: stop.set())
         for number in (signal.SIGINT, signal.SIGTERM)
     }
-    env = DrillEnvironment(sealed=sealed)
+    env = DrillEnvironment()
     try:
         env.start()
         out.write(json.dumps(announcement(env)) + "\n")

@@ -9,6 +9,8 @@ both name its certificate file).
   signed, then is dropped: nobody can mint another certificate this drill would trust.
 - The server's key is written once, to a file in a 0700 directory that only this user can
   read, loaded into the TLS context and unlinked at once (`ssl` loads keys from files only).
+  OpenBao reads its certificate and key from files too: `server_files()` writes them (0600)
+  for it to load at start, and the drill deletes them once it listens (drill/openbao.py).
 - The CA certificate (public) stays in that directory for the drill's lifetime, so that
   `drill serve` can hand it to aws-cli or bao; `remove()` deletes the directory.
 
@@ -23,7 +25,7 @@ import os
 import shutil
 import ssl
 import tempfile
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 
 HOST = "127.0.0.1"
@@ -36,6 +38,7 @@ class DrillTls:
     directory: Path
     ca_file: Path
     server_context: ssl.SSLContext
+    server_pem: bytes = field(default=b"", repr=False)  # key then certificate (OpenBao)
 
     @classmethod
     def create(cls) -> DrillTls:
@@ -105,22 +108,24 @@ class DrillTls:
         ca_file.write_bytes(ca_cert.public_bytes(pem))
         context = ssl.SSLContext(ssl.PROTOCOL_TLS_SERVER)
         context.minimum_version = ssl.TLSVersion.TLSv1_2
-        chain = directory / "server.pem"
-        fd = os.open(chain, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
+        key_pem = key.private_bytes(
+            pem, serialization.PrivateFormat.PKCS8, serialization.NoEncryption()
+        )
+        tls = cls(directory, ca_file, context, key_pem + cert.public_bytes(pem))
+        chain = tls.server_files(directory)
         try:
-            with os.fdopen(fd, "wb") as out:
-                out.write(
-                    key.private_bytes(
-                        pem,
-                        serialization.PrivateFormat.PKCS8,
-                        serialization.NoEncryption(),
-                    )
-                )
-                out.write(cert.public_bytes(pem))
             context.load_cert_chain(chain)
         finally:
             chain.unlink(missing_ok=True)
-        return cls(directory=directory, ca_file=ca_file, server_context=context)
+        return tls
+
+    def server_files(self, directory: Path) -> Path:
+        """The server's key and certificate in one new 0600 file (the caller deletes it)."""
+        chain = directory / "server.pem"
+        fd = os.open(chain, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
+        with os.fdopen(fd, "wb") as out:
+            out.write(self.server_pem)
+        return chain
 
     def remove(self) -> None:
         shutil.rmtree(self.directory, ignore_errors=True)

@@ -22,7 +22,6 @@ def data_dir() -> Path:
 class AppOptions:
     config_path: Path | None = None
     drill: bool = False
-    sealed: bool = False  # drill only: start with Vault sealed
     prompts: Prompts = field(default_factory=DialogPrompts)
     browser: Any = None  # a BrowserLauncher replacing the configured one (tests)
     data_dir: Path = field(default_factory=data_dir)

@@ -113,7 +113,7 @@ class Controller(QObject):
         from breakglass_gui.drill.browser import StandInBrowser
         from breakglass_gui.drill.remote import RemoteDrill
 
-        env = RemoteDrill(sealed=self.options.sealed)  # its servers run in a child process
+        env = RemoteDrill()  # its servers run in a child process
         try:
             env.start()
             journal = Journal(self.options.journal_path(drill=True), SystemClock())

@@ -200,12 +200,12 @@ class GuiDriver:
         self.click(page.close_button)
         self.wait_page("done")
 
-    def to_session(self, accounts: tuple[str, ...], *, sealed: bool = False) -> None:
-        """Declare → approvals → (unseal) → Vault → MFA → accounts, as in a real emergency."""
+    def to_session(self, accounts: tuple[str, ...]) -> None:
+        """Declare → approvals → unseal → Vault → MFA → accounts, as in a real emergency."""
         self.declare()
         self.approve("primary")
         self.approve("secondary")
-        if sealed:
+        if self.env.sealed:
             self.unseal()
         self.unlock()
         self.mfa()

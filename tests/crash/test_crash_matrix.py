@@ -25,7 +25,7 @@ from tests.fakes.drill_clients import user_client
 
 @pytest.fixture
 def drill() -> Iterator[DrillEnvironment]:
-    env = DrillEnvironment().start()
+    env = DrillEnvironment().start().unseal()
     yield env
     env.stop()
 

@@ -24,7 +24,7 @@ TAGS = [{"Key": "incident", "Value": "BG-20300101-ABCD"}]
 
 @pytest.fixture
 def drill() -> Iterator[DrillEnvironment]:
-    env = DrillEnvironment().start()
+    env = DrillEnvironment().start().unseal()
     yield env
     env.stop()
 

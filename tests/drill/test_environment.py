@@ -14,7 +14,7 @@ from tests.fakes.drill_clients import drill_client, user_client
 
 @pytest.fixture(scope="module")
 def env() -> Iterator[DrillEnvironment]:
-    environment = DrillEnvironment().start()
+    environment = DrillEnvironment().start().unseal()
     yield environment
     environment.stop()
 

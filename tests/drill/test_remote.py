@@ -22,7 +22,7 @@ from breakglass_gui.drill.remote import DRILL_NICENESS, DrillProcessError, Remot
 
 @pytest.fixture(scope="module")
 def drill() -> Iterator[RemoteDrill]:
-    world = RemoteDrill(sealed=True).start()
+    world = RemoteDrill().start()
     yield world
     world.stop()
 

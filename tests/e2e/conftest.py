@@ -19,7 +19,6 @@ def gui(qtbot, tmp_path: Path) -> Iterator[Callable[..., GuiDriver]]:
 
     def make(
         *,
-        sealed: bool = False,
         data_dir: Path | None = None,
         before_start: Callable[[GuiDriver], None] | None = None,
         config_path: Path | None = None,
@@ -28,7 +27,6 @@ def gui(qtbot, tmp_path: Path) -> Iterator[Callable[..., GuiDriver]]:
         prompts = ScriptedPrompts(tmp_path / "reviews")
         options = AppOptions(
             drill=config_path is None,
-            sealed=sealed,
             prompts=prompts,
             data_dir=data_dir or tmp_path / "data",
             config_path=config_path,

@@ -39,6 +39,7 @@ def main(mode: str, data_dir: Path) -> int:
     print(f"FIRST {first}", flush=True)
     recovery = driver.wait_page("recovery")
     driver.click(recovery.resume)  # type: ignore[attr-defined]
+    driver.unseal()  # the relaunched drill is a new world: its OpenBao starts sealed
     driver.unlock()  # the relaunched drill has a new Vault password: the panel's
     driver.mfa()
     driver.wait_rotated(timeout=60_000)

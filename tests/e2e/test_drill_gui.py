@@ -33,7 +33,7 @@ def _window_codes(env, approver: str) -> list[str]:
 
 
 def test_a_complete_drill_through_the_real_widgets(gui, tmp_path: Path) -> None:
-    d = gui(sealed=True)
+    d = gui()
     d.declare()
     approvals = d.page("approvals")
     assert d.ctl.procedure.incident.request.short_digest in approvals.summary.text()
@@ -105,6 +105,7 @@ def _to_mfa(d) -> None:
     d.declare()
     d.approve("primary")
     d.approve("secondary")
+    d.unseal()
     d.unlock()
     d.wait_page("mfa")
 
@@ -150,7 +151,7 @@ def test_an_approver_is_locked_out_after_three_wrong_codes(gui) -> None:
 
 
 def test_a_sealed_vault_is_shown_and_login_refused_until_unsealed(gui) -> None:
-    d = gui(sealed=True)
+    d = gui()
     d.declare()
     d.approve("primary")
     d.approve("secondary")

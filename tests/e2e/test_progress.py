@@ -39,8 +39,8 @@ def test_every_operation_starts_with_progress_on_screen(gui, tmp_path: Path) -> 
 
         d.ctl.steps.run = watched  # type: ignore[method-assign]
 
-    d = gui(sealed=True, before_start=watch)
-    d.to_session(MEMBERS[:1], sealed=True)
+    d = gui(before_start=watch)
+    d.to_session(MEMBERS[:1])
     d.open_console(MEMBERS[0])
     d.end_session()
     d.wait_rotated()
