@@ -146,6 +146,10 @@ class Incident:
     role_sessions_requested: bool = False
     declared_at: str = ""
     transitions: list[tuple[str, str]] = field(default_factory=list)
+    # Vault tokens by accessor: held by this run (not revoked yet), and left behind by a crash.
+    live_tokens: dict[str, dict[str, Any]] = field(default_factory=dict)
+    orphaned_tokens: dict[str, dict[str, Any]] = field(default_factory=dict)
+    vault_server: dict[str, str] = field(default_factory=dict)  # version, cluster_name
 
     @property
     def finished(self) -> bool:
@@ -226,11 +230,31 @@ class Incident:
             self.open_intents[key] = dict(p)
             if key.startswith("sts.assume_role:"):
                 self.role_sessions_requested = True
+            if p.get("effect") == "vault.revoke_accessor":
+                self.orphaned_tokens.get(str(p["accessor"]), {})["revoke_tried"] = True
         elif kind == "effect.outcome":
             key = str(p["key"])
             self.open_intents.pop(key, None)
             if p.get("ok"):
                 self.done_effects[key] = dict(p)
                 self.failed_effects.pop(key, None)
+                self._track_token(str(p.get("effect", "")), p.get("evidence") or {})
             else:
                 self.failed_effects[key] = dict(p)
+        elif kind == "vault.token_orphaned":
+            accessor = str(p["accessor"])
+            self.live_tokens.pop(accessor, None)
+            self.orphaned_tokens[accessor] = {"expires_at": str(p.get("lapses_at", ""))}
+        elif kind == "vault.server":
+            self.vault_server = {k: str(v) for k, v in p.items()}
+
+    def _track_token(self, effect: str, evidence: dict[str, Any]) -> None:
+        accessor = str(evidence.get("accessor", ""))
+        if not accessor:
+            return
+        if effect in ("vault.login", "vault.renew_token"):
+            self.live_tokens[accessor] = {"expires_at": str(evidence.get("expires_at", ""))}
+        elif effect == "vault.revoke_token":
+            self.live_tokens.pop(accessor, None)
+        elif effect == "vault.revoke_accessor":
+            self.orphaned_tokens.get(accessor, {})["revoked"] = True

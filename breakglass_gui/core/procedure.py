@@ -31,7 +31,7 @@ from breakglass_gui.core.aws.sts import (
 from breakglass_gui.core.clock import utc_iso
 from breakglass_gui.core.deps import Deps
 from breakglass_gui.core.emergency import emergency_problems, refuse
-from breakglass_gui.core.errors import BreakGlassError, JournalError, ProcedureError
+from breakglass_gui.core.errors import BreakGlassError, JournalError, ProcedureError, VaultError
 from breakglass_gui.core.incident import (
     ALLOWED,
     BEFORE_ACTIVE,
@@ -128,6 +128,13 @@ class Procedure:
             {"state": procedure.state.value, "in_doubt": sorted(procedure.incident.open_intents)},
         )
         incident = procedure.incident
+        for accessor, token in list(incident.live_tokens.items()):
+            # The previous run's token died with it, unrevoked: it lapses at its expiry unless
+            # the next login can revoke it by accessor (_revoke_orphaned_tokens).
+            procedure._log(
+                "vault.token_orphaned",
+                {"accessor": accessor, "lapses_at": token.get("expires_at", "")},
+            )
         if incident.state in BEFORE_ACTIVE and incident.role_sessions_requested:
             # A role session may exist in AWS: the only way on is through revocation.
             for state in (State.APPROVED, State.VAULT_UNLOCKED, State.MFA_VERIFIED, State.ACTIVE):
@@ -192,6 +199,7 @@ class Procedure:
         """
         effect_key = key or name
         self._log("effect.intent", {"effect": name, "key": effect_key, **details}, hold=hold)
+        seen = len(self._vault.request_ids) if self._vault is not None else 0
         try:
             result = fn()
         except BreakGlassError as exc:
@@ -215,11 +223,11 @@ class Procedure:
             )
             raise
         kept = evidence(result) if evidence is not None else {}
-        self._log(
-            "effect.outcome",
-            {"effect": name, "key": effect_key, "ok": True, "evidence": kept},
-            hold=hold,
-        )
+        outcome = {"effect": name, "key": effect_key, "ok": True, "evidence": kept}
+        if self._vault is not None and len(self._vault.request_ids) > seen:
+            # Vault's own audit log has these ids: an auditor matches the two records.
+            outcome["vault_request_ids"] = self._vault.request_ids[seen:]
+        self._log("effect.outcome", outcome, hold=hold)
         return result
 
     def needs(self) -> str:
@@ -309,7 +317,11 @@ class Procedure:
         return self._vault
 
     def vault_health(self) -> VaultHealth:
-        return self.vault.health()
+        health = self.vault.health()
+        server = {"version": health.version, "cluster_name": health.cluster_name}
+        if server != self.incident.vault_server:  # once per server, for the review
+            self._log("vault.server", server)
+        return health
 
     def seal_status(self) -> SealStatus:
         return self.vault.seal_status()
@@ -344,6 +356,10 @@ class Procedure:
             lambda: self.vault.login(credential),
             evidence=lambda facts: facts,
         )
+        if not self.incident.vault_server:  # which server answered, for the review
+            with contextlib.suppress(VaultError):
+                self.vault_health()
+        self._revoke_orphaned_tokens()
         record = self._effect(
             "vault.read_record", {"user": user}, lambda: self.vault.read_record(user)
         )
@@ -353,6 +369,36 @@ class Procedure:
         if self.state is State.APPROVED:
             self._transition(State.VAULT_UNLOCKED, user=user)
         return record.public()
+
+    def keep_vault_alive(self) -> None:
+        """Renew the Vault token once half its TTL has passed, while the incident holds one
+        (called with every activity poll; a token that cannot be renewed any more simply
+        lapses and the ending asks for a new login)."""
+        if self._vault is None or not self._vault.renewal_due():
+            return
+        try:
+            self._effect(
+                "vault.renew_token", {}, self._vault.renew_token, evidence=lambda facts: facts
+            )
+        except BreakGlassError as exc:
+            log.warning("Vault token not renewed: %s", exc.message)
+
+    def _revoke_orphaned_tokens(self) -> None:
+        """Tokens a crash left behind (their accessors are journaled): revoke each by accessor
+        where the policy allows; otherwise the journal keeps the time each one lapses."""
+        for accessor, token in list(self.incident.orphaned_tokens.items()):
+            if token.get("revoke_tried"):
+                continue
+            try:
+                self._effect(
+                    "vault.revoke_accessor",
+                    {"accessor": accessor, "lapses_at": token.get("expires_at", "")},
+                    lambda a=accessor: self.vault.revoke_accessor(a),  # type: ignore[misc]
+                    key=f"vault.revoke_accessor:{accessor}",
+                    evidence=lambda _, a=accessor: {"accessor": a},  # type: ignore[misc]
+                )
+            except BreakGlassError as exc:
+                log.info("orphaned Vault token %s not revoked: %s", accessor, exc.message)
 
     def record_public(self) -> dict[str, Any] | None:
         """What the pages may show of the Vault record: user name and MFA serial, no secret."""
@@ -671,7 +717,12 @@ class Procedure:
         """REVIEWED → CLOSED; a Vault token still held (its revocation failed) is revoked first."""
         self._require(State.REVIEWED)
         if self._vault is not None and self.vault_logged_in:
-            self._effect("vault.revoke_token", {"retry": True}, self._vault.revoke_token)
+            self._effect(
+                "vault.revoke_token",
+                {"retry": True},
+                self._vault.revoke_token,
+                evidence=_revoked(self._vault.accessor),
+            )
         self._transition(State.CLOSED)
         self.shutdown()
 
@@ -679,7 +730,13 @@ class Procedure:
         """Drop every secret; revoke the Vault token if one is held (also on app quit)."""
         if self._vault is not None and self._vault.logged_in:
             try:
-                self._effect("vault.revoke_token", {}, self._vault.revoke_token, hold=True)
+                self._effect(
+                    "vault.revoke_token",
+                    {},
+                    self._vault.revoke_token,
+                    hold=True,
+                    evidence=_revoked(self._vault.accessor),
+                )
             except BreakGlassError as exc:
                 log.warning("Vault token not revoked: %s", exc.message)
         self._forget_record()
@@ -732,3 +789,8 @@ def _tag(text: str) -> str:
     """Session tag values allow letters, digits, spaces and _.:/=+-@ only."""
     allowed = set("abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789 _.:/=+-@")
     return "".join(c if c in allowed else "-" for c in text)[:256]
+
+
+def _revoked(accessor: str) -> Callable[[bool], dict[str, Any]]:
+    """The journal's record of a token revocation: which token (by accessor), and whether."""
+    return lambda revoked: {"revoked": revoked, "accessor": accessor}

@@ -6,14 +6,23 @@ address, CA and namespace come from the config, no ambient token (`VAULT_TOKEN`,
 `~/.vault-token`) is ever picked up — the token comes from the login this incident performs,
 lives in memory and is revoked at the end — and the HTTP session ignores proxy, netrc and CA
 variables (core/network.py). Every Vault failure becomes a VaultError with an operator message.
+
+The token is bounded: its TTL comes from the auth method (the shipped set-up gives 30 minutes,
+12 hours at most); `renewal_due()`/`renew_token()` keep it alive while the incident needs Vault,
+and its accessor and expiry are handed to the journal, so a token orphaned by a crash can be
+revoked by accessor where the policy allows, or is recorded with the time it lapses. Every
+response's `request_id` is kept (`request_ids`) for the journal: an auditor matches them
+against Vault's own audit log.
 """
 
 from __future__ import annotations
 
 import logging
 import os
+import time
 from collections.abc import Callable
 from dataclasses import dataclass
+from datetime import UTC, datetime
 from typing import TYPE_CHECKING, Any, Literal, TypeVar
 
 from breakglass_gui.core.config import VaultConfig
@@ -47,6 +56,16 @@ class VaultHealth:
     standby: bool
     version: str
     cluster_name: str
+
+
+@dataclass(frozen=True)
+class RecordMetadata:
+    """A KV v2 record's metadata: what readiness may know without reading the secret."""
+
+    user: str
+    current_version: int
+    updated: str  # RFC 3339, the current version's creation time
+    deleted: bool  # the current version is soft-deleted or destroyed
 
 
 @dataclass(frozen=True)
@@ -92,6 +111,8 @@ class BreakGlassRecord:
 
 Kind = Literal[
     "sealed",
+    "bad_share",
+    "malformed_share",
     "not_initialized",
     "permission_denied",
     "token_expired",
@@ -107,6 +128,10 @@ Kind = Literal[
 
 MESSAGES: dict[str, str] = {
     "sealed": "Vault is sealed. Collect the unseal key shares from their holders and unseal it.",
+    "bad_share": "These key shares do not unseal Vault: at least one of them is wrong. Vault has "
+    "reset the count; ask each holder to check their share and enter them again.",
+    "malformed_share": "That is not an unseal key share: a share is a hex or base64 string (as "
+    "`bao operator init` printed it). Nothing was counted.",
     "not_initialized": "Vault is not initialised. It has never been set up; the break-glass "
     "credentials cannot be in it. Use the offline copy of the procedure.",
     "permission_denied": "Vault refused access (permission denied): this login's policy does not "
@@ -123,6 +148,21 @@ MESSAGES: dict[str, str] = {
     "server": "Vault reported an internal error.",
     "bad_record": "The break-glass record in Vault is incomplete.",
 }
+
+
+def required_capabilities(config: VaultConfig, user: str) -> dict[str, tuple[str, ...]]:
+    """What the procedure does with its token on each path, for one break-glass user: the
+    shipped policy (resources/vault/breakglass-operator.hcl) grants exactly this, and
+    readiness asks Vault (`sys/capabilities-self`) for each one."""
+    mount, path = config.kv_mount.strip("/"), config.kv_path(user)
+    return {
+        f"{mount}/data/{path}": ("read", "update"),  # the record; check-and-set rotation
+        f"{mount}/metadata/{path}": ("read",),  # readiness: version and age, not values
+        "auth/token/lookup-self": ("read",),
+        "auth/token/renew-self": ("update",),
+        "auth/token/revoke-self": ("update",),
+        "sys/capabilities-self": ("update",),
+    }
 
 
 def vault_error(kind: Kind, detail: str = "") -> VaultError:
@@ -183,6 +223,7 @@ class VaultGateway:
         *,
         session: requests.Session | None = None,
         network: Network | None = None,
+        monotonic: Callable[[], float] = time.monotonic,
     ) -> None:
         if os.environ.get("VAULT_SKIP_VERIFY", "").strip().lower() not in ("", "0", "false"):
             raise VaultError(
@@ -198,6 +239,11 @@ class VaultGateway:
         self._network = network or Network()
         self._client: hvac.Client | None = None
         self._token: Secret | None = None
+        self._monotonic = monotonic
+        self._ttl = 0
+        self._renew_at: float | None = None  # monotonic time after which to renew
+        self.request_ids: list[str] = []  # every response's request_id, in order
+        self.accessor = ""  # the held token's accessor (not a secret: it reads nothing)
 
     @property
     def client(self) -> hvac.Client:
@@ -219,14 +265,21 @@ class VaultGateway:
         return self._client
 
     @property
+    def config(self) -> VaultConfig:
+        return self._config
+
+    @property
     def logged_in(self) -> bool:
         return self._token is not None and not self._token.wiped
 
     def _call(self, fn: Callable[[], T]) -> T:
         try:
-            return fn()
+            result = fn()
         except Exception as exc:
             raise classify(exc) from None
+        if isinstance(result, dict) and result.get("request_id"):
+            self.request_ids.append(str(result["request_id"]))
+        return result
 
     def health(self) -> VaultHealth:
         def read() -> Any:
@@ -250,8 +303,23 @@ class VaultGateway:
         return _seal(self._call(self.client.sys.read_seal_status))
 
     def submit_unseal_share(self, share: Secret) -> SealStatus:
+        """One share. Vault counts any well-formed share and only finds a wrong one when the
+        threshold is reached: then it refuses them all and resets the count (bad_share)."""
+        import hvac.exceptions as hx
+
+        def submit() -> Any:
+            try:
+                return self.client.sys.submit_unseal_key(key=share.reveal())
+            except hx.InvalidRequest as exc:
+                said = "; ".join(str(e) for e in (exc.errors or [])).lower()
+                if "must be a valid hex or base64" in said or "shorter than" in said:
+                    raise vault_error("malformed_share") from None
+                if "failed to decrypt" in said or "invalid key" in said:
+                    raise vault_error("bad_share") from None
+                raise
+
         try:
-            return _seal(self._call(lambda: self.client.sys.submit_unseal_key(key=share.reveal())))
+            return _seal(self._call(submit))
         finally:
             share.wipe()
 
@@ -266,8 +334,9 @@ class VaultGateway:
                 info = self._call(client.auth.token.lookup_self)
                 auth = {
                     "policies": info["data"].get("policies", []),
-                    "ttl": info["data"].get("ttl", 0),
-                    "renewable": False,
+                    "ttl": int(info["data"].get("ttl", 0)),
+                    "renewable": bool(info["data"].get("renewable")),
+                    "accessor": str(info["data"].get("accessor", "")),
                 }
             else:
                 if cfg.auth_method == "userpass":
@@ -290,13 +359,64 @@ class VaultGateway:
                     )
                 auth = {
                     "policies": result["auth"].get("policies", []),
-                    "ttl": result["auth"].get("lease_duration", 0),
+                    "ttl": int(result["auth"].get("lease_duration", 0)),
                     "renewable": bool(result["auth"].get("renewable")),
+                    "accessor": str(result["auth"].get("accessor", "")),
                 }
         finally:
             credential.wipe()
         self._token = Secret(str(client.token))
-        return {"method": cfg.auth_method, **auth}
+        self.accessor = str(auth["accessor"])
+        self._lease(int(auth["ttl"]), bool(auth["renewable"]))
+        return {"method": cfg.auth_method, **auth, "expires_at": _expiry(int(auth["ttl"]))}
+
+    def _lease(self, ttl: int, renewable: bool) -> None:
+        """Renew once half the TTL has passed (a token without TTL, e.g. root, never)."""
+        self._ttl = ttl
+        self._renew_at = self._monotonic() + ttl / 2 if ttl > 0 and renewable else None
+
+    def renewal_due(self) -> bool:
+        return self.logged_in and self._renew_at is not None and self._monotonic() >= self._renew_at
+
+    def renew_token(self) -> dict[str, Any]:
+        """`auth/token/renew-self`; Vault may grant less than asked (the max TTL caps it)."""
+        result = self._authorised(self.client.auth.token.renew_self)
+        auth = result["auth"]
+        ttl = int(auth.get("lease_duration", 0))
+        self._lease(ttl, bool(auth.get("renewable")))
+        return {"ttl": ttl, "expires_at": _expiry(ttl), "accessor": str(auth.get("accessor", ""))}
+
+    def revoke_accessor(self, accessor: str) -> None:
+        """Revoke a token by its accessor (one a crash left behind). Needs
+        `auth/token/revoke-accessor`, which the shipped operator policy does not grant: a 403
+        here is expected, and the token then lapses at its recorded expiry."""
+        self._authorised(lambda: self.client.auth.token.revoke_accessor(accessor))
+
+    def capabilities(self, paths: list[str]) -> dict[str, list[str]]:
+        """`sys/capabilities-self`: what this token may do on each path."""
+        result = self._authorised(
+            lambda: self.client.sys.get_capabilities(paths)  # type: ignore[no-untyped-call]
+        )
+        data = result.get("data") or result
+        return {path: [str(c) for c in data.get(path, [])] for path in paths}
+
+    def record_metadata(self, user: str) -> RecordMetadata:
+        """The record's KV v2 metadata: existence, version and age, never the values."""
+        cfg = self._config
+        response = self._authorised(
+            lambda: self.client.secrets.kv.v2.read_secret_metadata(
+                path=cfg.kv_path(user), mount_point=cfg.kv_mount
+            )
+        )
+        data = response["data"]
+        current = int(data.get("current_version", 0))
+        version = (data.get("versions") or {}).get(str(current), {})
+        return RecordMetadata(
+            user=user,
+            current_version=current,
+            updated=str(version.get("created_time", "")),
+            deleted=bool(version.get("deletion_time") or version.get("destroyed")),
+        )
 
     def read_record(self, user: str) -> BreakGlassRecord:
         cfg = self._config
@@ -355,6 +475,8 @@ class VaultGateway:
         if self._token is not None:
             self._token.wipe()
         self._token = None
+        self.accessor = ""
+        self._renew_at = None
         self.client.token = ""
 
     def _authorised(self, fn: Callable[[], T]) -> T:
@@ -376,6 +498,13 @@ class VaultGateway:
                     raise vault_error("token_expired") from None
                 raise lookup from None
             raise
+
+
+def _expiry(ttl: int) -> str:
+    """When a token with this TTL lapses, as an RFC 3339 UTC time ("" if it never does)."""
+    if ttl <= 0:
+        return ""
+    return datetime.fromtimestamp(time.time() + ttl, tz=UTC).strftime("%Y-%m-%dT%H:%M:%SZ")
 
 
 def _seal(body: Any) -> SealStatus:

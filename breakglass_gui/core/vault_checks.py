@@ -1,4 +1,10 @@
-"""The Vault rows of the readiness table (SPEC §9): reachable, unsealed, records readable."""
+"""The Vault rows of the readiness table (SPEC §9): reachable and unsealed; with a credential,
+the token's capabilities and every break-glass record's existence, version and age.
+
+Readiness never reads a secret: the records are checked through KV v2 *metadata*, so a
+readiness run is not an unapproved read of the break-glass credential, and the capabilities
+come from `sys/capabilities-self`, so a missing policy line is named before an emergency.
+"""
 
 from __future__ import annotations
 
@@ -7,11 +13,13 @@ from typing import Any
 
 from breakglass_gui.core.aws.checks import Check
 
+POLICY_FIX = "grant it in the operator policy (resources/vault/breakglass-operator.hcl)"
+
 
 def vault_checks(
     gateway: Any, users: tuple[str, ...], credential: Any | None
 ) -> Callable[[], list[Check]]:
-    """Vault reachable, and (with a credential) every break-glass record readable."""
+    """Vault reachable, and (with a credential) its policy and every record's metadata."""
 
     def probe() -> list[Check]:
         from breakglass_gui.core.errors import VaultError
@@ -31,11 +39,11 @@ def vault_checks(
                     "unseal it with the key holders" if health.sealed else "",
                 )
             ]
-        checks = [Check("Vault reachable", "-", True)]
+        checks = [Check("Vault reachable", "-", True, f"OpenBao/Vault {health.version}")]
         if credential is None:
             checks.append(
                 Check(
-                    "Vault records readable",
+                    "Vault records present",
                     "-",
                     False,
                     "not checked: no Vault credential was given",
@@ -45,21 +53,8 @@ def vault_checks(
             return checks
         try:
             gateway.login(credential)
-            for user in users:
-                try:
-                    record = gateway.read_record(user)
-                    record.wipe()
-                    checks.append(Check(f"Vault record {user} readable", "-", True))
-                except VaultError as exc:
-                    checks.append(
-                        Check(
-                            f"Vault record {user} readable",
-                            "-",
-                            False,
-                            exc.message,
-                            "store the user's credentials in Vault",
-                        )
-                    )
+            checks.append(_capabilities(gateway, users))
+            checks.extend(_record(gateway, user) for user in users)
         except VaultError as exc:
             checks.append(Check("Vault login", "-", False, exc.message, ""))
         finally:
@@ -67,3 +62,39 @@ def vault_checks(
         return checks
 
     return probe
+
+
+def _capabilities(gateway: Any, users: tuple[str, ...]) -> Check:
+    from breakglass_gui.core.errors import VaultError
+    from breakglass_gui.core.vault import required_capabilities
+
+    needed: dict[str, tuple[str, ...]] = {}
+    for user in users:
+        needed.update(required_capabilities(gateway.config, user))
+    try:
+        granted = gateway.capabilities(sorted(needed))
+    except VaultError as exc:
+        return Check("Vault policy", "-", False, exc.message, POLICY_FIX)
+    missing = [
+        f"{path}: {cap}"
+        for path, caps in needed.items()
+        for cap in caps
+        if cap not in granted.get(path, []) and "root" not in granted.get(path, [])
+    ]
+    if missing:
+        return Check("Vault policy", "-", False, "missing " + "; ".join(missing), POLICY_FIX)
+    return Check("Vault policy", "-", True, "every capability the procedure needs")
+
+
+def _record(gateway: Any, user: str) -> Check:
+    from breakglass_gui.core.errors import VaultError
+
+    name = f"Vault record {user}"
+    fix = "store the user's credentials in Vault (administrator guide)"
+    try:
+        meta = gateway.record_metadata(user)
+    except VaultError as exc:
+        return Check(name, "-", False, exc.message, fix)
+    if meta.current_version < 1 or meta.deleted:
+        return Check(name, "-", False, "its current version is deleted", fix)
+    return Check(name, "-", True, f"version {meta.current_version}, written {meta.updated[:19]}")

@@ -319,14 +319,22 @@ class OpenBaoServer:
         for username, password in users.items():
             self.add_user(username, password)
 
-    def add_user(self, username: str, password: str, policies: list[str] | None = None) -> None:
+    def add_user(
+        self,
+        username: str,
+        password: str,
+        policies: list[str] | None = None,
+        *,
+        ttl: str = TOKEN_TTL,
+        max_ttl: str = TOKEN_MAX_TTL,
+    ) -> None:
         self.client(self.root_token).auth.userpass.create_or_update_user(
             username=username,
             password=password,
             token_policies=policies or [OPERATOR_POLICY],
             token_no_default_policy=True,
-            token_ttl=TOKEN_TTL,
-            token_max_ttl=TOKEN_MAX_TTL,
+            token_ttl=ttl,
+            token_max_ttl=max_ttl,
         )
 
     def seal(self) -> None:

@@ -1,4 +1,11 @@
-"""Vault through hvac against recorded responses: health, unseal, login, KV v2, every error."""
+"""Vault through hvac against *recorded* responses: only what a real OpenBao cannot show.
+
+Everything else about Vault is tested against a real OpenBao server
+(tests/core/test_vault_openbao.py). Kept here: LDAP login (the LDAP auth plugin is not in
+OpenBao 2.7's catalogue, and the app supports it for organisations whose Vault has it: the
+responses follow Vault's documented LDAP login API), the 429 and 500 answers a healthy server
+does not give on demand, and the refusals that happen before any request is made.
+"""
 
 from __future__ import annotations
 
@@ -57,80 +64,21 @@ def test_login_and_read_the_record_without_exposing_secrets(vault: RecordedVault
     assert record.secret_access_key.reveal() == "s" * 40
 
 
-def test_check_and_set_write_returns_the_new_version(vault: RecordedVault) -> None:
-    g = gateway(vault)
-    g.login(Secret(PASSWORD))
-    record = g.read_record("bg1")
-    assert g.write_record(record, cas=1) == 2
-    with pytest.raises(VaultError) as raised:
-        g.write_record(record, cas=1)
-    assert raised.value.code == "vault.cas_conflict"
-    assert "Nothing was overwritten" in raised.value.message
-
-
-def test_health_and_unseal_progress_k_of_t(vault: RecordedVault) -> None:
-    vault.sealed = True
-    g = gateway(vault)
-    assert g.health().sealed is True
-    status = g.seal_status()
-    assert (status.sealed, status.progress, status.threshold) == (True, 0, 3)
-    status = g.submit_unseal_share(Secret(vault.unseal_keys[0]))
-    assert status.describe() == "1 of 3 key shares entered"
-    g.submit_unseal_share(Secret(vault.unseal_keys[1]))
-    assert g.submit_unseal_share(Secret(vault.unseal_keys[2])).sealed is False
-    assert g.health().sealed is False
-
-
-@pytest.mark.parametrize(
-    ("method", "extra"),
-    [
-        ("userpass", {"username": "breakglass"}),
-        ("ldap", {"username": "breakglass"}),
-        ("approle", {"role_id": "breakglass-role"}),
-    ],
-)
-def test_each_password_like_auth_method_logs_in(
-    vault: RecordedVault, method: str, extra: dict[str, str]
-) -> None:
-    g = gateway(vault, auth_method=method, **extra)
+def test_ldap_logs_in_as_vaults_ldap_api_answers(vault: RecordedVault) -> None:
+    g = gateway(vault, auth_method="ldap")
     g.login(Secret(PASSWORD))
     assert g.logged_in
     assert g.read_record("bg1").username == "bg1"
 
 
-def test_token_auth_checks_the_token_with_lookup_self(vault: RecordedVault) -> None:
-    g = gateway(vault, auth_method="token")
-    g.login(Secret(vault.root_token))
-    assert g.read_record("bg1").username == "bg1"
-    bad = gateway(vault, auth_method="token")
-    with pytest.raises(VaultError) as raised:
-        bad.login(Secret("hvs.not-a-token"))
-    assert raised.value.code == "vault.permission_denied"
-
-
-def test_the_token_is_revoked_and_forgotten(vault: RecordedVault) -> None:
-    g = gateway(vault)
-    g.login(Secret(PASSWORD))
-    assert g.revoke_token() is True
-    assert vault.tokens == set()
-    assert not g.logged_in
-    assert g.revoke_token() is False
-
-
 @pytest.mark.parametrize(
     ("fault", "code", "words"),
     [
-        ("sealed", "vault.sealed", "Vault is sealed"),
-        ("not_initialized", "vault.not_initialized", "not initialised"),
-        ("permission_denied", "vault.permission_denied", "permission denied"),
-        ("missing", "vault.path_missing", "not in Vault at the configured path"),
-        ("unreachable", "vault.unreachable", "cannot be reached"),
-        ("tls", "vault.tls", "certificate could not be verified"),
         ("rate_limited", "vault.rate_limited", "rate-limiting"),
         ("internal", "vault.server", "internal error"),
     ],
 )
-def test_every_vault_failure_has_its_own_operator_message(
+def test_rate_limiting_and_an_internal_error_have_their_own_messages(
     vault: RecordedVault, fault: str, code: str, words: str
 ) -> None:
     g = gateway(vault)
@@ -140,39 +88,6 @@ def test_every_vault_failure_has_its_own_operator_message(
         g.read_record("bg1")
     assert raised.value.code == code
     assert words in raised.value.message
-
-
-def test_an_expired_token_is_told_apart_from_a_missing_policy(vault: RecordedVault) -> None:
-    g = gateway(vault)
-    g.login(Secret(PASSWORD))
-    vault.expire_tokens()
-    with pytest.raises(VaultError) as raised:
-        g.read_record("bg1")
-    assert raised.value.code == "vault.token_expired"
-    assert "Log in to Vault again" in raised.value.message
-
-
-def test_wrong_credentials_are_reported_as_such(vault: RecordedVault) -> None:
-    with pytest.raises(VaultError) as raised:
-        gateway(vault).login(Secret("wrong"))
-    assert raised.value.code == "vault.bad_credentials"
-
-
-def test_a_sealed_vault_refuses_login_with_the_sealed_message(vault: RecordedVault) -> None:
-    vault.sealed = True
-    with pytest.raises(VaultError) as raised:
-        gateway(vault).login(Secret(PASSWORD))
-    assert raised.value.code == "vault.sealed"
-
-
-def test_an_incomplete_record_is_reported(vault: RecordedVault) -> None:
-    vault.kv["breakglass/users/bg1"].append({"username": "bg1"})
-    g = gateway(vault)
-    g.login(Secret(PASSWORD))
-    with pytest.raises(VaultError) as raised:
-        g.read_record("bg1")
-    assert raised.value.code == "vault.bad_record"
-    assert "access_key_id" in raised.value.message
 
 
 def test_plain_http_is_refused_even_on_loopback(vault: RecordedVault) -> None:

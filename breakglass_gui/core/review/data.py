@@ -161,6 +161,26 @@ def build_review(procedure: Procedure) -> dict[str, Any]:
             "mfa_serial": incident.mfa_serial,
             "mfa_mode": config.session.mfa_mode,
         },
+        "vault": {
+            # Which Vault answered, and every request id the journal has for it: an auditor
+            # finds each one in that server's audit log.
+            "version": incident.vault_server.get("version", ""),
+            "cluster_name": incident.vault_server.get("cluster_name", ""),
+            "request_ids": [
+                rid
+                for e in own
+                if e.kind == "effect.outcome"
+                for rid in e.payload.get("vault_request_ids", [])
+            ],
+            "orphaned_tokens": [
+                {
+                    "accessor": a,
+                    "lapses_at": t.get("expires_at", ""),
+                    "revoked": bool(t.get("revoked")),
+                }
+                for a, t in incident.orphaned_tokens.items()
+            ],
+        },
         "request_digest": request.digest,
         "approvals": incident.approvals,
         "timing": {

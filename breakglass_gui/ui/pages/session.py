@@ -183,7 +183,12 @@ class SessionPage(Page):
         if p is None or self._polling:
             return
         self._polling = True
-        self.ctl.background.run(p.activity.poll, self._polled)
+
+        def work() -> Any:
+            p.keep_vault_alive()  # the token outlives a long session (renewed at half its TTL)
+            return p.activity.poll()
+
+        self.ctl.background.run(work, self._polled)
 
     def _polled(self, outcome: Outcome) -> None:
         self._polling = False
