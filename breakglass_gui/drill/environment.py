@@ -13,6 +13,7 @@ import secrets
 import threading
 import time
 from collections.abc import Callable
+from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any
@@ -182,14 +183,16 @@ class DrillEnvironment(DrillCodes):
     def start(self) -> DrillEnvironment:
         started = time.perf_counter()
         tls = self._servers.tls = DrillTls.create()
-        vault = self._servers.vault = OpenBaoServer.launch(tls)  # starts while moto does
+        vault = self._servers.vault = OpenBaoServer.launch(tls)
+        # OpenBao is another process: it starts, is initialised and configured while moto
+        # starts and AWS is provisioned here (the records go in once the users exist).
+        setting_up = _background(lambda: vault.set_up({VAULT_USER: self.vault_password.reveal()}))
         self._start_moto(tls)
-        vault.ready().initialise()
-        vault.configure({VAULT_USER: self.vault_password.reveal()})
         self.config_data = drill_config_data(vault.address, str(tls.ca_file), self.members)
         self.config = parse_config(self.config_data)
         admin = self.admin = admin_sessions(self.endpoint, self.ca_file)
         Provisioner(build_blueprint(self.config), admin).apply()
+        setting_up.result(timeout=30)
         self._create_users(admin, vault)
         for approver in self.config.approvers:
             self.approver_secrets.set(approver.id, new_seed())
@@ -285,38 +288,45 @@ class DrillEnvironment(DrillCodes):
         )
 
     def _create_users(self, admin: ProfileSessions, vault: OpenBaoServer) -> None:
+        """Each break-glass user's MFA device, password and key, its record into OpenBao: the
+        users side by side (as the provisioner does with independent parts)."""
         assert self.config is not None
         iam = admin.client("iam", IAM_ACCOUNT)
-        for user in self.config.vault.users:
-            seed = new_seed()
-            device = iam.create_virtual_mfa_device(VirtualMFADeviceName=user)["VirtualMFADevice"]
-            serial = device["SerialNumber"]
-            now = time.time()
-            iam.enable_mfa_device(
-                UserName=user,
-                SerialNumber=serial,
-                AuthenticationCode1=totp.code_at(seed, now - 30),
-                AuthenticationCode2=totp.code_at(seed, now),
-            )
-            self.devices.add(serial, seed)
-            self.serials[user] = serial
-            password = generate_password()
-            iam.create_login_profile(UserName=user, Password=password.reveal())
-            key = iam.create_access_key(UserName=user)["AccessKey"]
-            vault.put(
-                self.config.vault.kv_path(user),
-                {
-                    "username": user,
-                    "account_id": IAM_ACCOUNT,
-                    "mfa_serial": serial,
-                    "access_key_id": key["AccessKeyId"],
-                    "secret_access_key": key["SecretAccessKey"],
-                    "console_password": password.reveal(),
-                },
-                mount=self.config.vault.kv_mount,
-            )
-            password.wipe()
-            del key
+        users = self.config.vault.users
+        with ThreadPoolExecutor(len(users), thread_name_prefix="drill-users") as pool:
+            list(pool.map(lambda user: self._create_user(iam, vault, user), users))
+
+    def _create_user(self, iam: Any, vault: OpenBaoServer, user: str) -> None:
+        assert self.config is not None
+        seed = new_seed()
+        device = iam.create_virtual_mfa_device(VirtualMFADeviceName=user)["VirtualMFADevice"]
+        serial = device["SerialNumber"]
+        now = time.time()
+        iam.enable_mfa_device(
+            UserName=user,
+            SerialNumber=serial,
+            AuthenticationCode1=totp.code_at(seed, now - 30),
+            AuthenticationCode2=totp.code_at(seed, now),
+        )
+        self.devices.add(serial, seed)
+        self.serials[user] = serial
+        password = generate_password()
+        iam.create_login_profile(UserName=user, Password=password.reveal())
+        key = iam.create_access_key(UserName=user)["AccessKey"]
+        vault.put(
+            self.config.vault.kv_path(user),
+            {
+                "username": user,
+                "account_id": IAM_ACCOUNT,
+                "mfa_serial": serial,
+                "access_key_id": key["AccessKeyId"],
+                "secret_access_key": key["SecretAccessKey"],
+                "console_password": password.reveal(),
+            },
+            mount=self.config.vault.kv_mount,
+        )
+        password.wipe()
+        del key
 
     # ----- what the drill panel and the autopilot use ------------------------------------------
 
@@ -462,6 +472,20 @@ def drill_deps(
     if browser is not None:
         deps.browser = browser
     return deps
+
+
+def _background(work: Callable[[], Any]) -> Future[Any]:
+    """Run `work` on its own thread; its result (or error) comes out of the future."""
+    future: Future[Any] = Future()
+
+    def run() -> None:
+        try:
+            future.set_result(work())
+        except BaseException as exc:  # re-raised by result() in the caller
+            future.set_exception(exc)
+
+    threading.Thread(target=run, name="drill-openbao-setup", daemon=True).start()
+    return future
 
 
 def _epoch(value: Any, default: float) -> float:

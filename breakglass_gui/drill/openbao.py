@@ -279,6 +279,12 @@ class OpenBaoServer:
             url=self.address, token=token, verify=self.ca_file, session=session, timeout=10
         )
 
+    def set_up(self, users: dict[str, str]) -> OpenBaoServer:
+        """Listening, initialised, unsealed and configured (`seal()` it afterwards)."""
+        self.ready().initialise()
+        self.configure(users)
+        return self
+
     def initialise(self, shares: int = SHARES, threshold: int = THRESHOLD) -> None:
         """`sys/init`, then unseal with `threshold` shares and wait for the active node."""
         client = self.client()
