@@ -136,3 +136,37 @@ def test_other_trail_errors_and_a_role_that_never_propagates_are_raised() -> Non
     with pytest.raises(ClientError):
         while_iam_propagates(never, slept.append)
     assert slept == [2.0, 4.0, 8.0, 16.0]
+
+
+def test_apply_runs_parts_side_by_side_but_users_first_and_alarms_last(
+    provisioner: Provisioner,
+) -> None:
+    """IAM refuses a trust policy naming a user that does not exist yet, and the alarms name
+    the topic: those two orders hold however the independent parts are interleaved."""
+    import dataclasses
+    import threading
+
+    done: list[tuple[str, str]] = []
+    lock = threading.Lock()
+    planned = provisioner._parts
+
+    def recording(change: Any) -> Any:
+        def run() -> Any:
+            result = change.run()
+            with lock:
+                done.append((change.resource, threading.current_thread().name))
+            return result
+
+        return dataclasses.replace(change, run=run)
+
+    provisioner._parts = lambda: [  # type: ignore[method-assign]
+        [recording(c) for c in part] for part in planned()
+    ]
+    provisioner.apply()
+    order = [resource for resource, _ in done]
+    users = [i for i, r in enumerate(order) if r.startswith("iam user ")]
+    alarms = [i for i, r in enumerate(order) if r.startswith("alarm ")]
+    others = [i for i in range(len(order)) if i not in users and i not in alarms]
+    assert users and alarms and others
+    assert max(users) < min(others) and max(others) < min(alarms)
+    assert len({thread for _, thread in done}) > 1  # the middle really ran side by side
