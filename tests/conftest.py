@@ -28,7 +28,7 @@ os.environ["AWS_CONFIG_FILE"] = os.devnull
 os.environ["AWS_SHARED_CREDENTIALS_FILE"] = os.devnull
 os.environ["AWS_EC2_METADATA_DISABLED"] = "true"
 
-pytest_plugins = ["tests.fakes.world", "tests.fakes.openbao"]
+pytest_plugins = ["tests.fakes.openbao", "tests.fakes.world"]
 
 
 def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:

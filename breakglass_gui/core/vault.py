@@ -238,6 +238,8 @@ class VaultGateway:
         self._session = session
         self._network = network or Network()
         self._client: hvac.Client | None = None
+        self._server: hvac.Client | None = None
+        self._requests: requests.Session | None = None
         self._token: Secret | None = None
         self._monotonic = monotonic
         self._ttl = 0
@@ -247,22 +249,37 @@ class VaultGateway:
 
     @property
     def client(self) -> hvac.Client:
+        """The client for the configured namespace: login, the record, the token."""
         if self._client is None:
-            import hvac
-
-            ca_file = self._config.ca_bundle or self._network.ca_file
-            session = self._session or self._network.requests_session(ca_file)
-            session.trust_env = False  # no proxy, netrc or CA variables from the environment
-            session.proxies = {}  # Vault is reached directly (core/network.py)
-            self._client = hvac.Client(
-                url=self._config.address,  # never VAULT_ADDR
-                token="",  # never VAULT_TOKEN or ~/.vault-token
-                verify=ca_file,
-                timeout=int(self._config.timeout_seconds),
-                namespace=self._config.namespace or None,
-                session=session,
-            )
+            self._client = self._new_client(self._config.namespace or None)
         return self._client
+
+    @property
+    def server(self) -> hvac.Client:
+        """The client for the server itself: health, seal status and unseal exist only in the
+        root namespace (OpenBao answers "operation unavailable in namespaces" otherwise)."""
+        if not self._config.namespace:
+            return self.client
+        if self._server is None:
+            self._server = self._new_client(None)
+        return self._server
+
+    def _new_client(self, namespace: str | None) -> hvac.Client:
+        import hvac
+
+        ca_file = self._config.ca_bundle or self._network.ca_file
+        if self._requests is None:
+            self._requests = self._session or self._network.requests_session(ca_file)
+            self._requests.trust_env = False  # no proxy, netrc or CA variables from the env
+            self._requests.proxies = {}  # Vault is reached directly (core/network.py)
+        return hvac.Client(
+            url=self._config.address,  # never VAULT_ADDR
+            token="",  # never VAULT_TOKEN or ~/.vault-token
+            verify=ca_file,
+            timeout=int(self._config.timeout_seconds),
+            namespace=namespace,
+            session=self._requests,
+        )
 
     @property
     def config(self) -> VaultConfig:
@@ -276,14 +293,27 @@ class VaultGateway:
         try:
             result = fn()
         except Exception as exc:
-            raise classify(exc) from None
+            error = classify(exc)
+            if error.code == "vault.sealed" and not self._initialised():
+                # A server nobody initialised also answers "Vault is sealed"; only sys/health
+                # tells the two apart, and the operator's next step differs completely.
+                error = vault_error("not_initialized")
+            raise error from None
         if isinstance(result, dict) and result.get("request_id"):
             self.request_ids.append(str(result["request_id"]))
         return result
 
+    def _initialised(self) -> bool:
+        try:
+            body = self.server.sys.read_health_status(method="GET")
+            body = body if isinstance(body, dict) else body.json()
+        except Exception:
+            return True
+        return bool(body.get("initialized", True))
+
     def health(self) -> VaultHealth:
         def read() -> Any:
-            return self.client.sys.read_health_status(method="GET")
+            return self.server.sys.read_health_status(method="GET")
 
         body = self._call(read)
         if not isinstance(body, dict):
@@ -300,7 +330,7 @@ class VaultGateway:
         )
 
     def seal_status(self) -> SealStatus:
-        return _seal(self._call(self.client.sys.read_seal_status))
+        return _seal(self._call(self.server.sys.read_seal_status))
 
     def submit_unseal_share(self, share: Secret) -> SealStatus:
         """One share. Vault counts any well-formed share and only finds a wrong one when the
@@ -309,7 +339,7 @@ class VaultGateway:
 
         def submit() -> Any:
             try:
-                return self.client.sys.submit_unseal_key(key=share.reveal())
+                return self.server.sys.submit_unseal_key(key=share.reveal())
             except hx.InvalidRequest as exc:
                 said = "; ".join(str(e) for e in (exc.errors or [])).lower()
                 if "must be a valid hex or base64" in said or "shorter than" in said:

@@ -288,8 +288,7 @@ def test_a_namespace_from_the_config(openbao: Bao) -> None:
     admin = openbao.server.client(openbao.server.root_token)
     name = f"team{uuid.uuid4().hex[:6]}"
     admin.sys.create_namespace(name)
-    inside = openbao.server.client(openbao.server.root_token)
-    inside.adapter.namespace = name
+    inside = openbao.server.client(openbao.server.root_token, namespace=name)
     inside.sys.enable_secrets_engine("kv", path="secret", options={"version": "2"})
     inside.sys.enable_auth_method("userpass")
     inside.sys.create_or_update_policy(
@@ -303,6 +302,8 @@ def test_a_namespace_from_the_config(openbao: Bao) -> None:
         path="breakglass/users/ns-user", secret=record_for("ns-user")
     )
     g = openbao.gateway("ns-user", namespace=name, username="ns-operator")
+    # Health, seal status and unseal exist only in the root namespace: asked there.
+    assert g.health().initialized and g.seal_status().sealed is False
     g.login(Secret(PASSWORD))
     assert g.read_record("ns-user").username == "ns-user"
     root = openbao.gateway("ns-user", username="ns-operator")  # not in the root namespace
@@ -349,6 +350,32 @@ def test_a_server_that_stops_is_unreachable_not_an_internal_error() -> None:
         server.process.wait(timeout=10)
         error = _code(lambda: g.read_record("bg1"))
         assert error.code == "vault.unreachable"
+    finally:
+        server.stop()
+        tls.remove()
+
+
+def test_a_server_nobody_initialised_is_told_apart_from_a_sealed_one() -> None:
+    tls = DrillTls.create()
+    server = OpenBaoServer.launch(tls).ready()  # never initialised
+    try:
+        from breakglass_gui.core.config import VaultConfig
+        from breakglass_gui.core.vault import VaultGateway
+
+        g = VaultGateway(
+            VaultConfig(
+                address=server.address,
+                ca_bundle=server.ca_file,
+                auth_method="userpass",
+                username="breakglass",
+                users=("bg1",),
+                default_user="bg1",
+            )
+        )
+        assert g.health().initialized is False
+        error = _code(lambda: g.login(Secret(PASSWORD)))  # the server itself says "sealed"
+        assert error.code == "vault.not_initialized"
+        assert "never been set up" in error.message
     finally:
         server.stop()
         tls.remove()

@@ -42,10 +42,11 @@ def rotating_lambda(world: World, seen: list[dict[str, Any]]) -> Any:
         iam = boto3.client("iam", region_name=REGION)
         user = event["ForceRotate"]
         record = dict(world.vault.current(user))
+        old_key = record["access_key_id"]
         new = iam.create_access_key(UserName=user)["AccessKey"]
-        iam.delete_access_key(UserName=user, AccessKeyId=record["access_key_id"])
         record.update(access_key_id=new["AccessKeyId"], secret_access_key=new["SecretAccessKey"])
-        world.vault.kv[f"breakglass/users/{user}"].append(record)
+        world.vault.put(user, record)  # check-and-set, before the old key goes
+        iam.delete_access_key(UserName=user, AccessKeyId=old_key)
         return lambda_response({"status": "rotated", "user": user})
 
     return invoke

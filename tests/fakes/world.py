@@ -1,4 +1,5 @@
-"""A whole simulated world for procedure tests: moto AWS, recorded Vault, federation stand-in.
+"""A whole world for procedure tests: moto AWS, a real OpenBao (a namespace of its own on the
+session's server: tests/fakes/world_vault.py), the federation stand-in.
 
 `World.drive(until)` runs an incident the way an operator would, with correct codes, so tests
 can stop anywhere, inject a fault, and resume from the journal as a relaunched app would.
@@ -32,7 +33,8 @@ from breakglass_gui.core.vault import VaultGateway
 from breakglass_gui.drill.federation import FederationStandIn
 from tests.fakes.clock import FastClock
 from tests.fakes.keyring_memory import MemoryStore
-from tests.fakes.vault_recorded import RecordedVault
+from tests.fakes.openbao import Bao
+from tests.fakes.world_vault import WorldVault
 
 IAM_ACCOUNT = "123456789012"  # moto's default account: the TMPL_IAM account here
 TARGETS = ("222222222222", "333333333333")
@@ -193,7 +195,7 @@ class World:
     tmp: Path
     config: Config
     clock: FastClock
-    vault: RecordedVault
+    vault: WorldVault
     federation: FederationStandIn
     faults: Faults
     browser: RecordingBrowser
@@ -445,7 +447,9 @@ def provision(seed: str) -> dict[str, dict[str, str]]:
 
 
 @pytest.fixture
-def make_world(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Iterator[Callable[..., World]]:
+def make_world(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, openbao: Bao
+) -> Iterator[Callable[..., World]]:
     monkeypatch.setenv("AWS_ACCESS_KEY_ID", "testing")
     monkeypatch.setenv("AWS_SECRET_ACCESS_KEY", "testing")
     monkeypatch.setenv("AWS_DEFAULT_REGION", REGION)
@@ -461,11 +465,16 @@ def make_world(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Iterator[Call
                 store.set(approver, Secret(secret))
             federation = FederationStandIn().start()
             started.append(federation)
+            vault = WorldVault(openbao, VAULT_PASSWORD, records)
+            data = config_data(**overrides)
+            data["vault"].update(
+                address=vault.address, ca_bundle=vault.ca_file, namespace=vault.namespace
+            )
             world = World(
                 tmp=tmp_path,
-                config=parse_config(config_data(**overrides)),
+                config=parse_config(data),
                 clock=FastClock(),
-                vault=RecordedVault(users=records, password=VAULT_PASSWORD),
+                vault=vault,
                 federation=federation,
                 faults=Faults(),
                 browser=RecordingBrowser(),

@@ -72,7 +72,7 @@ RECORD = "/v1/secret/data/breakglass/users"  # the break-glass users' record in 
 
 
 def on_writes(fault: str) -> Callable[[str], str | None]:
-    """A RecordedVault fault on every write (POST, PUT); reads go through."""
+    """A Vault fault on every write (POST, PUT); reads go through."""
 
     def fault_on_write(method: str = "GET") -> str | None:
         return fault if method in ("POST", "PUT") else None
@@ -81,7 +81,7 @@ def on_writes(fault: str) -> Callable[[str], str | None]:
 
 
 def once(fault: str) -> Callable[[str], str | None]:
-    """A RecordedVault fault that happens on the first matching request only."""
+    """A Vault fault that happens on the first matching request only."""
     calls = {"n": 0}
 
     def fault_once(method: str = "GET") -> str | None:

@@ -1,8 +1,8 @@
 """Fault matrix — Vault (SPEC §2.3, §12): sealed, not initialised, permission denied, token
 expired in the middle of an incident, and a check-and-set conflict on the rotation write.
 
-Vault is the recorded-response double (tests/fakes/vault_recorded.py: Vault's documented
-status codes and error bodies), spoken to by unmodified hvac.
+Vault is a real OpenBao server (a namespace per test: tests/fakes/world_vault.py), spoken to
+by unmodified hvac; each fault is provoked on the server, so the answer is its own.
 """
 
 from __future__ import annotations
@@ -19,7 +19,7 @@ def _unlock(proc, world: World):
 
 def test_sealed(world: World) -> None:
     proc = world.drive(world.declare(), State.APPROVED)
-    world.vault.sealed = True
+    world.vault.seal()
     error = raised(_unlock(proc, world), "sealed", "unseal")
     journaled(world, proc, "effect.outcome", error.code)
     assert proc.state is State.APPROVED
@@ -31,11 +31,10 @@ def test_sealed(world: World) -> None:
 
 def test_not_initialised(world: World) -> None:
     proc = world.drive(world.declare(), State.APPROVED)
-    world.vault.initialized = False
-    error = raised(_unlock(proc, world), "not initialised")
+    with world.vault.uninitialised():  # a freshly installed server that nobody set up
+        error = raised(_unlock(proc, world), "not initialised")
     journaled(world, proc, "effect.outcome", error.code)
-    world.vault.initialized = True  # the Vault team restores it
-    nothing_lost(world, proc)
+    nothing_lost(world, proc)  # the Vault team points the name back at the real one
 
 
 def test_permission_denied_on_the_record(world: World) -> None:
