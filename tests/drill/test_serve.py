@@ -58,6 +58,26 @@ def test_drill_serve_prints_its_https_endpoints_and_leaves_nothing_behind(
         assert sts.get_caller_identity()["Account"] == world["iam_account"]
         health = requests.get(world["vault_address"] + "/v1/sys/health", verify=ca, timeout=5)
         assert health.json()["initialized"] is True
+        assert health.json()["sealed"] is True  # OpenBao starts sealed, as in every drill
+        unseal = world["vault_unseal"]
+        assert (unseal["threshold"], len(unseal["shares"])) == (3, 5)
+        for share in unseal["shares"][2:]:  # any three of the five
+            status = requests.put(
+                world["vault_address"] + "/v1/sys/unseal",
+                json={"key": share},
+                verify=ca,
+                timeout=5,
+            ).json()
+        assert status["sealed"] is False
+        login = requests.post(
+            world["vault_address"] + "/v1/auth/userpass/login/" + keys["vault_username"],
+            json={"password": keys["vault_password"]},
+            verify=ca,
+            timeout=5,
+        )
+        assert login.json()["auth"]["policies"] == ["breakglass-operator"]
+        pids = _bao_processes()
+        assert pids, "the drill's OpenBao is a process of its own"
         with pytest.raises(requests.exceptions.SSLError):  # only that CA vouches for it
             requests.get(world["vault_address"] + "/v1/sys/health", timeout=5)
 
@@ -67,6 +87,7 @@ def test_drill_serve_prints_its_https_endpoints_and_leaves_nothing_behind(
         assert child.stderr is not None and child.stderr.read() == ""
         assert _ports_closed(urls)
         assert not Path(ca).parent.exists()
+        assert not (_bao_processes() & pids), "OpenBao outlived drill serve"
     finally:
         if child.poll() is None:
             child.kill()
@@ -86,3 +107,19 @@ def test_a_drill_command_missing_its_parts_is_a_usage_error(argv: list[str]) -> 
     with pytest.raises(SystemExit) as raised:
         cli.main(argv)
     assert raised.value.code == 2
+
+
+def _bao_processes() -> set[int]:
+    """This user's running `bao server` processes."""
+    found = set()
+    for entry in Path("/proc").iterdir():
+        if not entry.name.isdigit():
+            continue
+        try:
+            argv = (entry / "cmdline").read_bytes().split(b"\0")
+            state = (entry / "stat").read_text().split()[2]
+        except OSError:
+            continue
+        if argv and argv[0].endswith(b"/bao") and b"server" in argv and state != "Z":
+            found.add(int(entry.name))
+    return found
