@@ -221,8 +221,23 @@ def test_each_seeded_misconfiguration_turns_exactly_its_row_red(
 
 
 def test_render_cfn_templates_pass_cfn_lint(tmp_path: Path) -> None:
-    config = str(resource_path("example-config.toml"))
-    assert main(["--config", config, "render-cfn", "--out", str(tmp_path)]) == 0
+    """The example config with the rotation function switched on: its role and function are
+    linted with the rest, and the package is written beside the templates."""
+    text = resource_path("example-config.toml").read_text()
+    text = text.replace("# lambda_function = ", "lambda_function = ").replace(
+        "# vault_role_id = ", "vault_role_id = "
+    )
+    config = tmp_path / "config.toml"
+    config.write_text(text)
+    assert main(["--config", str(config), "render-cfn", "--out", str(tmp_path)]) == 0
+    package = tmp_path / "rotation-function.zip"
+    import zipfile
+
+    assert zipfile.ZipFile(package).namelist() == ["lambda_function.py"]
+    iam = json.loads((tmp_path / "iam-account.json").read_text())
+    function = iam["Resources"]["RotationFunction"]["Properties"]
+    assert function["Handler"] == "lambda_function.lambda_handler"
+    assert function["Environment"]["Variables"]["VAULT_ROLE_ID"].startswith("5f1c0d5e")
     templates = sorted(tmp_path.glob("*.json"))
     assert [t.name for t in templates] == [
         "iam-account.json",

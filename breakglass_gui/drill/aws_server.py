@@ -81,6 +81,8 @@ class DrillGate:
         self.sessions: dict[str, str] = {}  # an MFA session's access key → its user's key
         self.requests = 0
         self._lock = threading.Lock()
+        # lambda:Invoke of a deployed function → (path, body) → (status, body, headers).
+        self.lambdas: Any = None
 
     def __call__(self, environ: dict[str, Any], start_response: Any) -> Any:
         with self._lock:
@@ -98,6 +100,22 @@ class DrillGate:
             pass
         elif scope and scope.group("service") == "sts":
             answer = self._sts(body, scope.group("key"))
+        elif (
+            scope
+            and scope.group("service") == "lambda"
+            and self.lambdas is not None
+            and self.lambdas.handles(environ.get("PATH_INFO", ""))
+        ):
+            status, payload, headers = self.lambdas.invoke(environ["PATH_INFO"], body)
+            start_response(
+                f"{status} {'OK' if status == 200 else 'Error'}",
+                [
+                    ("Content-Type", "application/json"),
+                    ("Content-Length", str(len(payload))),
+                    *headers.items(),
+                ],
+            )
+            return [payload]
         elif environ.get("HTTP_X_AMZ_TARGET") == LOOKUP_TARGET and scope:
             request = json.loads(body or b"{}")
             result = self._lookup(account_of(scope.group("key")), request)

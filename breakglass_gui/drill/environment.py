@@ -12,6 +12,7 @@ from __future__ import annotations
 import secrets
 import threading
 import time
+import uuid
 from collections.abc import Callable
 from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import dataclass, field
@@ -36,6 +37,7 @@ from breakglass_gui.drill.activity import ActivitySimulator
 from breakglass_gui.drill.alarms import alarm_history
 from breakglass_gui.drill.aws_server import DrillGate
 from breakglass_gui.drill.federation import FederationStandIn
+from breakglass_gui.drill.lambda_runner import LambdaRunner
 from breakglass_gui.drill.mfa import MfaDevices, new_seed
 from breakglass_gui.drill.openbao import OpenBaoServer
 from breakglass_gui.drill.serving import serve_in_thread
@@ -44,6 +46,11 @@ from breakglass_gui.drill.tls import DrillTls
 IAM_ACCOUNT = "123456789012"  # moto's default account: the drill's TMPL_IAM account
 MEMBERS = ("210000000001", "210000000002", "210000000003")
 REGION = "eu-central-1"
+ROTATION_FUNCTION = (
+    f"arn:aws:lambda:{REGION}:{IAM_ACCOUNT}:function:a-tmpl-prod-lambda-break-glass-rotation"
+)
+ROTATION_APPROLE = "breakglass-rotation"
+ROTATION_POLICY = "breakglass-rotation"
 USERS = ("break-glass-user", "break-glass-user-2")
 VAULT_USER = "breakglass"
 ADMIN_KEY = ("drill-admin", "drill-admin-secret")  # moto accepts any key for the admin side
@@ -164,6 +171,9 @@ class _Servers:
 
 @dataclass
 class DrillEnvironment(DrillCodes):
+    # Rotate through the shipped rotation function (deployed by provisioning, run in-process
+    # by the drill's gate: drill/lambda_runner.py) instead of the app's direct rotation.
+    rotation_lambda: bool = False
     members: int = len(MEMBERS)  # member accounts (the 25-account revocation benchmark)
     vault_password: Secret = field(default_factory=lambda: Secret(secrets.token_urlsafe(18)))
     devices: MfaDevices = field(default_factory=MfaDevices)
@@ -186,11 +196,32 @@ class DrillEnvironment(DrillCodes):
         vault = self._servers.vault = OpenBaoServer.launch(tls)
         # OpenBao is another process: it starts, is initialised and configured while moto
         # starts and AWS is provisioned here (the records go in once the users exist).
-        setting_up = _background(lambda: vault.set_up({VAULT_USER: self.vault_password.reveal()}))
+        role_id = str(uuid.uuid4())  # the rotation function's AppRole (not a secret)
+        secret_id = Secret(secrets.token_urlsafe(24))
+
+        def set_up() -> None:
+            vault.set_up({VAULT_USER: self.vault_password.reveal()})
+            if self.rotation_lambda:
+                vault.add_approle(ROTATION_APPROLE, role_id, secret_id.reveal(), ROTATION_POLICY)
+
+        setting_up = _background(set_up)
         self._start_moto(tls)
         self.config_data = drill_config_data(vault.address, str(tls.ca_file), self.members)
+        if self.rotation_lambda:
+            self.config_data["rotation"] = {
+                "lambda_function": ROTATION_FUNCTION,
+                "vault_role_id": role_id,
+            }
         self.config = parse_config(self.config_data)
         admin = self.admin = admin_sessions(self.endpoint, self.ca_file)
+        if self.rotation_lambda:  # the AppRole secret id, where the function reads it
+            admin.client("ssm", IAM_ACCOUNT).put_parameter(
+                Name=self.config.rotation.vault_secret_id_parameter,
+                Value=secret_id.reveal(),
+                Type="SecureString",
+            )
+            assert self.gate is not None
+            self.gate.lambdas = LambdaRunner(admin, IAM_ACCOUNT, REGION)
         Provisioner(build_blueprint(self.config), admin).apply()
         setting_up.result(timeout=30)
         self._create_users(admin, vault)

@@ -55,6 +55,8 @@ OPERATOR_POLICY = "breakglass-operator"
 # by the app while its incident needs Vault (core/vault.py), never beyond the maximum.
 TOKEN_TTL = "30m"  # noqa: S105 - a duration, not a token
 TOKEN_MAX_TTL = "12h"  # noqa: S105
+FUNCTION_TOKEN_TTL = "5m"  # noqa: S105 - a duration: one rotation, not an incident
+FUNCTION_TOKEN_MAX_TTL = "15m"  # noqa: S105
 START_TIMEOUT_S = 15.0
 
 
@@ -357,6 +359,21 @@ class OpenBaoServer:
             token_ttl=ttl,
             token_max_ttl=max_ttl,
         )
+
+    def add_approle(self, name: str, role_id: str, secret_id: str, policy: str) -> None:
+        """An AppRole with a chosen role id and secret id (the rotation function's login)."""
+        admin = self.client(self.root_token)
+        if "approle/" not in admin.sys.list_auth_methods()["data"]:  # type: ignore[no-untyped-call]
+            admin.sys.enable_auth_method("approle")
+        admin.auth.approle.create_or_update_approle(
+            name,
+            token_policies=[policy],
+            token_no_default_policy=True,
+            token_ttl=FUNCTION_TOKEN_TTL,
+            token_max_ttl=FUNCTION_TOKEN_MAX_TTL,
+        )
+        admin.auth.approle.update_role_id(name, role_id)
+        admin.auth.approle.create_custom_secret_id(name, secret_id)
 
     def seal(self) -> None:
         self.client(self.root_token).sys.seal()  # type: ignore[no-untyped-call]

@@ -101,6 +101,18 @@ class ProfileSessions:
                 }
             return dict(self._members[account])
 
+    def client_with(self, service: str, region: str, **credentials: str) -> Any:
+        """A client on explicit credentials (e.g. a role's), same endpoint, trust and config."""
+        with self._lock:
+            return self._session.client(
+                service,
+                region_name=region,
+                endpoint_url=self._endpoint,
+                verify=self._network.ca_file,
+                config=self._config,
+                **credentials,
+            )
+
     def client(self, service: str, account: str, region: str | None = None) -> Any:
         """One client per service, account and region, all from one session (shared models)."""
         key = (service, account, region or self._region)

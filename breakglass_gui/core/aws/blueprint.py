@@ -12,6 +12,7 @@ import json
 from dataclasses import dataclass
 from typing import Any
 
+from breakglass_gui.core.aws.rotation_function import RotationFunctionSpec, rotation_function_spec
 from breakglass_gui.core.config import Config
 
 # The seed's metric-filter patterns, exactly as written there.
@@ -187,6 +188,7 @@ class Blueprint:
     monitoring: MonitoringSpec
     topic: TopicSpec
     member_role: str = "OrganizationAccountAccessRole"  # how readiness/provision reach members
+    rotation: RotationFunctionSpec | None = None  # the reference rotation function, if used
 
     def role(self, account: str) -> RoleSpec:
         return next(r for r in self.roles if r.account == account)
@@ -292,4 +294,5 @@ def build_blueprint(config: Config) -> Blueprint:
         monitoring,
         topic,
         member_role=config.provisioning.member_role,
+        rotation=rotation_function_spec(config),
     )

@@ -41,7 +41,7 @@ def iam_account_template(bp: Blueprint) -> dict[str, Any]:
                 ],
             },
         }
-    return {
+    template: dict[str, Any] = {
         "AWSTemplateFormatVersion": VERSION,
         "Description": "Break glass (LLD001-003): the two break-glass IAM users. Enable their "
         "MFA devices by hand and store their credentials in Vault.",
@@ -50,6 +50,50 @@ def iam_account_template(bp: Blueprint) -> dict[str, Any]:
             f"{_logical(u.name)}Arn": {"Value": {"Fn::GetAtt": [_logical(u.name), "Arn"]}}
             for u in bp.users
         },
+    }
+    if bp.rotation is not None:
+        _rotation_function(bp, template)
+    return template
+
+
+def _rotation_function(bp: Blueprint, template: dict[str, Any]) -> None:
+    """The reference rotation function and its execution role. CloudFormation takes inline
+    code only up to 4 KB (ZipFile), so the package `render-cfn` writes beside the templates
+    (rotation-function.zip) is uploaded to S3 first and named by the two parameters."""
+    from breakglass_gui.core.aws.provision import ROTATION_POLICY_NAME
+    from breakglass_gui.core.aws.rotation_function import HANDLER, LAMBDA_TRUST, RUNTIME
+
+    spec = bp.rotation
+    assert spec is not None
+    template["Parameters"] = {
+        "RotationCodeBucket": {"Type": "String", "Description": "S3 bucket of the package"},
+        "RotationCodeKey": {"Type": "String", "Default": "rotation-function.zip"},
+    }
+    template["Resources"]["RotationFunctionRole"] = {
+        "Type": "AWS::IAM::Role",
+        "Properties": {
+            "RoleName": spec.role_name,
+            "AssumeRolePolicyDocument": LAMBDA_TRUST,
+            "Policies": [{"PolicyName": ROTATION_POLICY_NAME, "PolicyDocument": spec.role_policy}],
+        },
+    }
+    template["Resources"]["RotationFunction"] = {
+        "Type": "AWS::Lambda::Function",
+        "Properties": {
+            "FunctionName": spec.name,
+            "Role": {"Fn::GetAtt": ["RotationFunctionRole", "Arn"]},
+            "Handler": HANDLER,
+            "Runtime": RUNTIME,
+            "Timeout": spec.timeout,
+            "Code": {
+                "S3Bucket": {"Ref": "RotationCodeBucket"},
+                "S3Key": {"Ref": "RotationCodeKey"},
+            },
+            "Environment": {"Variables": spec.environment},
+        },
+    }
+    template["Outputs"]["RotationFunctionArn"] = {
+        "Value": {"Fn::GetAtt": ["RotationFunction", "Arn"]}
     }
 
 
@@ -212,4 +256,10 @@ def render(bp: Blueprint, out: Path) -> list[Path]:
         path = out / name
         path.write_text(json.dumps(template, indent=2, sort_keys=False) + "\n", encoding="utf-8")
         written.append(path)
+    if bp.rotation is not None:
+        from breakglass_gui.core.aws.rotation_function import function_zip
+
+        package = out / "rotation-function.zip"
+        package.write_bytes(function_zip())
+        written.append(package)
     return written

@@ -98,6 +98,7 @@ class Provisioner:
             *(partial(self._role, role.account) for role in self.bp.roles),
             self._monitoring,
             self._topic,
+            self._rotation_function,
             self._alarms,
         ]
         return _each(readers)
@@ -113,6 +114,9 @@ class Provisioner:
         _each([partial(_run_in_order, part) for part in middle if part])
         _run_in_order(alarms)
         return [change for part in parts for change in part]
+
+    def _rotation_function(self) -> list[Change]:
+        return _rotation_function_changes(self.bp, self.sessions)
 
     # ----- IAM account ----------------------------------------------------------------------
 
@@ -465,6 +469,114 @@ def _create_trail_role(iam: Any, m: Any, partition: str) -> None:
     )
 
 
+ROTATION_POLICY_NAME = "rotate-the-break-glass-users"
+
+
+def _rotation_function_changes(bp: Blueprint, sessions: AdminSessions) -> list[Change]:
+    spec = bp.rotation
+    if spec is None:
+        return []
+    from breakglass_gui.core.aws.rotation_function import (
+        HANDLER,
+        LAMBDA_TRUST,
+        RUNTIME,
+        code_sha256,
+        function_zip,
+    )
+
+    iam = sessions.client("iam", spec.account)
+    lam = sessions.client("lambda", spec.account, spec.region)
+    out: list[Change] = []
+    if _exists(lambda: iam.get_role(RoleName=spec.role_name), "NoSuchEntity") is None:
+        out.append(
+            Change(
+                spec.account,
+                f"iam role {spec.role_name}",
+                "create",
+                "the rotation function's execution role (Lambda may assume it)",
+                partial(
+                    iam.create_role,
+                    RoleName=spec.role_name,
+                    AssumeRolePolicyDocument=json.dumps(LAMBDA_TRUST),
+                ),
+            )
+        )
+    current = _exists(
+        partial(iam.get_role_policy, RoleName=spec.role_name, PolicyName=ROTATION_POLICY_NAME),
+        "NoSuchEntity",
+    )
+    wanted = canonical_policy(spec.role_policy)
+    if current is None or canonical_policy(current["PolicyDocument"]) != wanted:
+        out.append(
+            Change(
+                spec.account,
+                f"iam role {spec.role_name} policy {ROTATION_POLICY_NAME}",
+                "create" if current is None else "update",
+                "rotate the break-glass users only; read its one SSM parameter",
+                partial(
+                    iam.put_role_policy,
+                    RoleName=spec.role_name,
+                    PolicyName=ROTATION_POLICY_NAME,
+                    PolicyDocument=wanted,
+                ),
+            )
+        )
+    package = function_zip()
+    settings = {
+        "Role": spec.role_arn(bp.partition),
+        "Handler": HANDLER,
+        "Runtime": RUNTIME,
+        "Timeout": spec.timeout,
+        "Environment": {"Variables": spec.environment},
+    }
+    deployed = _exists(
+        lambda: lam.get_function(FunctionName=spec.name), "ResourceNotFoundException"
+    )
+    if deployed is None:
+        create = partial(
+            lam.create_function, FunctionName=spec.name, Code={"ZipFile": package}, **settings
+        )
+        out.append(
+            Change(
+                spec.account,
+                f"lambda {spec.name}",
+                "create",
+                "the reference rotation function",
+                lambda: while_iam_propagates(create, errors=ROLE_NOT_YET_ASSUMABLE),
+            )
+        )
+        return out
+    config = deployed["Configuration"]
+    if config.get("CodeSha256") != code_sha256(package):
+        out.append(
+            Change(
+                spec.account,
+                f"lambda {spec.name} code",
+                "update",
+                "the shipped rotation function",
+                partial(lam.update_function_code, FunctionName=spec.name, ZipFile=package),
+            )
+        )
+    have = {
+        "Role": config.get("Role"),
+        "Handler": config.get("Handler"),
+        "Runtime": config.get("Runtime"),
+        "Timeout": config.get("Timeout"),
+        "Environment": {"Variables": (config.get("Environment") or {}).get("Variables", {})},
+    }
+    if have != settings:
+        out.append(
+            Change(
+                spec.account,
+                f"lambda {spec.name} configuration",
+                "update",
+                "role, handler, runtime, timeout and environment as the config says",
+                partial(lam.update_function_configuration, FunctionName=spec.name, **settings),
+            )
+        )
+    return out
+
+
 # A role or bucket policy made a moment ago is not yet visible to CloudTrail everywhere: until it
 # has propagated, CreateTrail and UpdateTrail answer InvalidCloudWatchLogsRoleArnException ("the
 # provided role is not valid") or InsufficientS3BucketPolicyException (CloudTrail API reference,
@@ -477,16 +589,28 @@ PROPAGATION_ERRORS = (
 PROPAGATION_WAITS = (2.0, 4.0, 8.0, 16.0)
 
 
+# Lambda's CreateFunction with a role made a moment ago: InvalidParameterValueException, "The
+# role defined for the function cannot be assumed by Lambda" (Lambda API reference,
+# CreateFunction, Errors; the code alone is too broad, so the message decides).
+def ROLE_NOT_YET_ASSUMABLE(exc: Exception) -> bool:  # noqa: N802 - a constant-like predicate
+    return _code(exc) == "InvalidParameterValueException" and "cannot be assumed" in str(exc)
+
+
+def _trail_not_ready(exc: Exception) -> bool:
+    return _code(exc) in PROPAGATION_ERRORS
+
+
 def while_iam_propagates(
     call: Callable[[], T],
     sleep: Callable[[float], None] = time.sleep,
     waits: tuple[float, ...] = PROPAGATION_WAITS,
+    errors: Callable[[Exception], bool] = _trail_not_ready,
 ) -> T:
     for wait in (*waits, None):
         try:
             return call()
         except Exception as exc:
-            if wait is None or _code(exc) not in PROPAGATION_ERRORS:
+            if wait is None or not errors(exc):
                 raise
             sleep(wait)
     raise AssertionError("unreachable: the last attempt returns or raises")

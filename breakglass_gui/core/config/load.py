@@ -282,14 +282,22 @@ def _provisioning(t: Table) -> ProvisioningConfig:
     return ProvisioningConfig(role or "OrganizationAccountAccessRole")
 
 
+# SSM parameter names: letters, digits and . - _ /, at most 1011 characters (SSM PutParameter).
+SSM_PARAMETER = re.compile(r"/?[A-Za-z0-9_.\-]+(/[A-Za-z0-9_.\-]+)*")
+
+
 def _rotation(t: Table) -> RotationConfig:
     function = t.text("lambda_function", pattern=LAMBDA_REF, what="a Lambda function name or ARN")
     timeout = t.get("lambda_timeout_seconds", int, 60)
     assert timeout is not None  # a default is given: a wrong type falls back to it
     if not 1 <= timeout <= 900:
         t.problems.add(t.key("lambda_timeout_seconds"), f"{timeout} is outside 1–900 seconds")
+    role_id = t.text("vault_role_id", "") or ""
+    parameter = t.text("vault_secret_id_parameter", "/breakglass/rotation/vault-secret-id")
+    if parameter and not SSM_PARAMETER.fullmatch(parameter):
+        t.problems.add(t.key("vault_secret_id_parameter"), "is not an SSM parameter name")
     t.finish()
-    return RotationConfig(function, timeout)
+    return RotationConfig(function, timeout, role_id, parameter or "")
 
 
 def _network(t: Table) -> NetworkConfig:

@@ -123,6 +123,16 @@ class NotificationConfig:
 class RotationConfig:
     lambda_function: str | None = None
     lambda_timeout_seconds: int = 60
+    # How the reference function (resources/rotation/) logs in to Vault: AppRole, with the
+    # role id here (not a secret) and the secret id in an SSM SecureString parameter.
+    vault_role_id: str = ""
+    vault_secret_id_parameter: str = "/breakglass/rotation/vault-secret-id"  # noqa: S105
+
+    @property
+    def function_name(self) -> str:
+        """The function's name, from a name or an ARN (`...:function:NAME[:qualifier]`)."""
+        value = self.lambda_function or ""
+        return value.split(":function:", 1)[1].split(":")[0] if ":function:" in value else value
 
 
 @dataclass(frozen=True)

@@ -93,6 +93,8 @@ DOCS: dict[str, str] = {
     "rotation": "How credentials are rotated at the end (SPEC §4).",
     "rotation.lambda_function": "ARN of the rotation Lambda; absent: the app rotates directly.",
     "rotation.lambda_timeout_seconds": "How long the app waits for the Lambda.",
+    "rotation.vault_role_id": "AppRole role id the reference rotation function logs in with.",
+    "rotation.vault_secret_id_parameter": "SSM SecureString holding that AppRole's secret id.",
     "provisioning": "How `provision` and `readiness` reach member accounts.",
     "provisioning.member_role": "Role assumed in member accounts from the IAM account's "
     "profile. `OrganizationAccountAccessRole` trusts only the management account: unless the "
