@@ -113,3 +113,40 @@ def test_the_function_refuses_a_user_it_may_not_rotate(env: DrillEnvironment) ->
         error = json.loads(answer["Payload"].read())
         assert error["errorType"] == "RotationError"
     assert env.vault.current(env.config.vault.kv_path(USERS[0])) == before  # nothing changed
+
+
+def test_a_concurrent_change_in_vault_stops_it_and_its_new_key_is_deleted(
+    env: DrillEnvironment,
+) -> None:
+    from breakglass_gui.drill.lambda_runner import shipped_function
+
+    assert env.config is not None and env.admin is not None
+    module = shipped_function()
+    path = env.config.vault.kv_path(USERS[1])
+    iam = env.admin.client("iam", IAM_ACCOUNT)
+    keys_before = [
+        k["AccessKeyId"] for k in iam.list_access_keys(UserName=USERS[1])["AccessKeyMetadata"]
+    ]
+    original = module.Vault.write
+
+    def someone_writes_first(self: object, *args: object, **kwargs: object) -> object:
+        env.vault.put(path, {**env.vault.current(path), "rotated_for": "someone else"})
+        return original(self, *args, **kwargs)
+
+    module.Vault.write = someone_writes_first
+    lam = env.admin.client("lambda", IAM_ACCOUNT)
+    settings = lam.get_function_configuration(FunctionName=env.config.rotation.function_name)
+    event = {"account": IAM_ACCOUNT, "name": USERS[1], "ForceRotate": USERS[1]}
+    with pytest.raises(module.RotationError, match="HTTP 400"):
+        module.lambda_handler(
+            event,
+            None,
+            aws=lambda service: env.admin.client(service, IAM_ACCOUNT),
+            environ=settings["Environment"]["Variables"],
+        )
+    keys_after = [
+        k["AccessKeyId"] for k in iam.list_access_keys(UserName=USERS[1])["AccessKeyMetadata"]
+    ]
+    assert keys_after == keys_before  # its new key was deleted again; the old one still works
+    assert env.vault.current(path)["rotated_for"] == "someone else"  # nothing overwritten
+    assert env.vault.current(path)["access_key_id"] == keys_before[0]
