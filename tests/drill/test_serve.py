@@ -76,7 +76,7 @@ def test_drill_serve_prints_its_https_endpoints_and_leaves_nothing_behind(
             timeout=5,
         )
         assert login.json()["auth"]["policies"] == ["breakglass-operator"]
-        pids = _bao_processes()
+        pids = _bao_processes(parent=child.pid)
         assert pids, "the drill's OpenBao is a process of its own"
         with pytest.raises(requests.exceptions.SSLError):  # only that CA vouches for it
             requests.get(world["vault_address"] + "/v1/sys/health", timeout=5)
@@ -109,17 +109,21 @@ def test_a_drill_command_missing_its_parts_is_a_usage_error(argv: list[str]) -> 
     assert raised.value.code == 2
 
 
-def _bao_processes() -> set[int]:
-    """This user's running `bao server` processes."""
+def _bao_processes(parent: int | None = None) -> set[int]:
+    """Running `bao server` processes (only `parent`'s children, if given: other tests run
+    OpenBao servers of their own at the same time)."""
     found = set()
     for entry in Path("/proc").iterdir():
         if not entry.name.isdigit():
             continue
         try:
             argv = (entry / "cmdline").read_bytes().split(b"\0")
-            state = (entry / "stat").read_text().split()[2]
+            stat = (entry / "stat").read_text().rsplit(")", 1)[1].split()
         except OSError:
             continue
-        if argv and argv[0].endswith(b"/bao") and b"server" in argv and state != "Z":
+        state, ppid = stat[0], int(stat[1])
+        if not (argv and argv[0].endswith(b"/bao") and b"server" in argv and state != "Z"):
+            continue
+        if parent is None or ppid == parent:
             found.add(int(entry.name))
     return found
