@@ -204,6 +204,8 @@ def classify(exc: BaseException) -> VaultError:
             "invalid username or password" in lowered
             or "invalid credentials" in lowered
             or ("invalid role" in lowered or "invalid secret" in lowered)
+            # cert auth: OpenBao's words for a certificate no role trusts
+            or "invalid certificate or no client certificate supplied" in lowered
         ):
             return vault_error("bad_credentials")
         return vault_error("server", detail)
@@ -375,6 +377,8 @@ class VaultGateway:
                             username=cfg.username, password=credential.reveal(), mount_point=mount
                         )
                     )
+                elif cfg.auth_method == "cert":
+                    result = self._call(lambda: self._cert_login(credential, mount))
                 elif cfg.auth_method == "ldap":
                     result = self._call(
                         lambda: client.auth.ldap.login(
@@ -399,6 +403,31 @@ class VaultGateway:
         self.accessor = str(auth["accessor"])
         self._lease(int(auth["ttl"]), bool(auth["renewable"]))
         return {"method": cfg.auth_method, **auth, "expires_at": _expiry(int(auth["ttl"]))}
+
+    def _cert_login(self, passphrase: Secret, mount: str) -> Any:
+        """TLS certificate login: the operator's key is decrypted with the typed passphrase
+        into a TLS context used for this one request, then dropped (the token does the rest)."""
+        import ssl
+
+        from requests.adapters import HTTPAdapter
+
+        cfg = self._config
+        assert cfg.client_cert and cfg.client_key  # the config requires both for `cert`
+        context = ssl.create_default_context(cafile=cfg.ca_bundle or self._network.ca_file)
+        try:
+            context.load_cert_chain(cfg.client_cert, cfg.client_key, password=passphrase.reveal())
+        except (ssl.SSLError, ValueError):
+            raise vault_error(
+                "bad_credentials", "the client key's passphrase is wrong or the key unreadable"
+            ) from None
+        client = self.client
+        session = client.adapter.session
+        session.mount(cfg.address, _client_cert_adapter(context))
+        try:
+            body = {"name": cfg.cert_role} if cfg.cert_role else {}
+            return client.adapter.login(f"/v1/auth/{mount}/login", json=body)
+        finally:
+            session.mount(cfg.address, HTTPAdapter())  # the decrypted key leaves with it
 
     def _lease(self, ttl: int, renewable: bool) -> None:
         """Renew once half the TTL has passed (a token without TTL, e.g. root, never)."""
@@ -528,6 +557,19 @@ class VaultGateway:
                     raise vault_error("token_expired") from None
                 raise lookup from None
             raise
+
+
+def _client_cert_adapter(context: Any) -> Any:
+    """A requests adapter whose TLS context carries the operator's client certificate
+    (requests is imported here, off the start path, like hvac)."""
+    from requests.adapters import HTTPAdapter
+
+    class ClientCert(HTTPAdapter):
+        def init_poolmanager(self, *args: Any, **kwargs: Any) -> None:
+            kwargs["ssl_context"] = context
+            super().init_poolmanager(*args, **kwargs)
+
+    return ClientCert()
 
 
 def _expiry(ttl: int) -> str:

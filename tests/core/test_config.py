@@ -149,3 +149,33 @@ def test_an_sms_subscription_takes_ascii_digits_only() -> None:
     data["notifications"]["subscriptions"] = ["sms:+٤٩١٥١٢٣٤٥٦٧"]
     (problem,) = problems(data)
     assert problem.startswith("notifications.subscriptions[0]")
+
+
+def test_cert_auth_needs_a_certificate_and_an_encrypted_key(tmp_path: Path) -> None:
+    """The key file alone must be no login: someone with the operator's OS account can copy
+    it, so it must be encrypted and the passphrase is what the operator types."""
+    data = config_data()
+    data["vault"].update(auth_method="cert")
+    data["vault"].pop("username")
+    assert problems(data) == [
+        "vault.client_cert: is required for auth_method = cert",
+        "vault.client_key: is required for auth_method = cert",
+    ]
+    plain = tmp_path / "plain.key"
+    plain.write_text("-----BEGIN PRIVATE KEY-----\nMIGH\n-----END PRIVATE KEY-----\n")
+    cert = tmp_path / "operator.pem"
+    cert.write_text("-----BEGIN CERTIFICATE-----\nMIIB\n-----END CERTIFICATE-----\n")
+    data["vault"].update(client_cert=str(cert), client_key=str(plain))
+    [problem] = problems(data)
+    assert problem.startswith("vault.client_key: is not an encrypted private key")
+    encrypted = tmp_path / "operator.key"
+    encrypted.write_text(
+        "-----BEGIN ENCRYPTED PRIVATE KEY-----\nMIIB\n-----END ENCRYPTED PRIVATE KEY-----\n"
+    )
+    data["vault"].update(client_key=str(encrypted), cert_role="operator")
+    vault = parse_config(data).vault
+    assert (vault.auth_method, vault.client_key, vault.cert_role) == (
+        "cert",
+        str(encrypted),
+        "operator",
+    )

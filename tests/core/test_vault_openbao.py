@@ -379,3 +379,89 @@ def test_a_server_nobody_initialised_is_told_apart_from_a_sealed_one() -> None:
     finally:
         server.stop()
         tls.remove()
+
+
+def _client_pki(tmp_path: Any, passphrase: bytes) -> tuple[str, str, str]:
+    """A client CA and an operator certificate under it; the key written encrypted."""
+    import datetime
+
+    from cryptography import x509
+    from cryptography.hazmat.primitives import hashes, serialization
+    from cryptography.hazmat.primitives.asymmetric import ec
+    from cryptography.x509.oid import ExtendedKeyUsageOID, NameOID
+
+    now = datetime.datetime.now(datetime.UTC)
+    ca_key = ec.generate_private_key(ec.SECP256R1())
+    ca_name = x509.Name([x509.NameAttribute(NameOID.COMMON_NAME, "operators CA")])
+    ca = (
+        x509.CertificateBuilder()
+        .subject_name(ca_name)
+        .issuer_name(ca_name)
+        .public_key(ca_key.public_key())
+        .serial_number(x509.random_serial_number())
+        .not_valid_before(now - datetime.timedelta(minutes=5))
+        .not_valid_after(now + datetime.timedelta(days=1))
+        .add_extension(x509.BasicConstraints(ca=True, path_length=0), critical=True)
+        .sign(ca_key, hashes.SHA256())
+    )
+    key = ec.generate_private_key(ec.SECP256R1())
+    cert = (
+        x509.CertificateBuilder()
+        .subject_name(x509.Name([x509.NameAttribute(NameOID.COMMON_NAME, "drill-operator")]))
+        .issuer_name(ca_name)
+        .public_key(key.public_key())
+        .serial_number(x509.random_serial_number())
+        .not_valid_before(now - datetime.timedelta(minutes=5))
+        .not_valid_after(now + datetime.timedelta(days=1))
+        .add_extension(x509.ExtendedKeyUsage([ExtendedKeyUsageOID.CLIENT_AUTH]), critical=False)
+        .sign(ca_key, hashes.SHA256())
+    )
+    pem = serialization.Encoding.PEM
+    cert_file, key_file = tmp_path / "operator.pem", tmp_path / "operator.key"
+    cert_file.write_bytes(cert.public_bytes(pem))
+    key_file.write_bytes(
+        key.private_bytes(
+            pem,
+            serialization.PrivateFormat.PKCS8,
+            serialization.BestAvailableEncryption(passphrase),
+        )
+    )
+    return ca.public_bytes(pem).decode(), str(cert_file), str(key_file)
+
+
+def test_cert_auth_with_an_encrypted_key_and_its_passphrase(openbao: Bao, tmp_path: Any) -> None:
+    admin = openbao.server.client(openbao.server.root_token)
+    if "cert/" not in admin.sys.list_auth_methods()["data"]:
+        admin.sys.enable_auth_method("cert")
+    ca_pem, cert_file, key_file = _client_pki(tmp_path, b"operator-key-passphrase")
+    admin.adapter.post(
+        "/v1/auth/cert/certs/operator",
+        json={
+            "certificate": ca_pem,
+            "token_policies": [OPERATOR_POLICY],
+            "token_no_default_policy": True,
+            "token_ttl": "30m",
+        },
+    )
+    user = openbao.record()
+    settings = {
+        "auth_method": "cert",
+        "username": "",
+        "client_cert": cert_file,
+        "client_key": key_file,
+        "cert_role": "operator",
+    }
+    g = openbao.gateway(user, **settings)
+    facts = g.login(Secret("operator-key-passphrase"))
+    assert facts["policies"] == [OPERATOR_POLICY]
+    assert g.read_record(user).username == user
+    g.revoke_token()
+    wrong = openbao.gateway(user, **settings)
+    assert _code(lambda: wrong.login(Secret("not-the-passphrase"))).code == "vault.bad_credentials"
+    (tmp_path / "other").mkdir()
+    _, other_cert, other_key = _client_pki(tmp_path / "other", b"p")  # another CA's
+    stranger = openbao.gateway(
+        user, **{**settings, "client_cert": other_cert, "client_key": other_key}
+    )
+    refused = _code(lambda: stranger.login(Secret("p")))  # a certificate no role trusts
+    assert refused.code == "vault.bad_credentials", refused.message

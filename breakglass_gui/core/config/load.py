@@ -115,7 +115,7 @@ def _vault(t: Table) -> VaultConfig | None:
         if problem:
             t.problems.add(t.key("address"), problem)
             address = None
-    method = t.choice("auth_method", ("userpass", "token", "approle", "ldap"))
+    method = t.choice("auth_method", ("userpass", "token", "approle", "ldap", "cert"))
     ca_bundle = _pem_file(t, "ca_bundle")
     username = t.text("username")
     role_id = t.text("role_id")
@@ -123,6 +123,18 @@ def _vault(t: Table) -> VaultConfig | None:
         t.problems.add(t.key("username"), f"is required for auth_method = {method}")
     if method == "approle" and not role_id:
         t.problems.add(t.key("role_id"), "is required for auth_method = approle")
+    client_cert = _pem_file(t, "client_cert")
+    client_key = _pem_file(t, "client_key")
+    if method == "cert":
+        for key, value in (("client_cert", client_cert), ("client_key", client_key)):
+            if not value and key not in t.data:  # a named but unreadable file is said already
+                t.problems.add(t.key(key), "is required for auth_method = cert")
+        if client_key and not _encrypted_key(client_key):
+            t.problems.add(
+                t.key("client_key"),
+                "is not an encrypted private key: on this workstation the key file must need "
+                "a passphrase (openssl pkcs8 -topk8 -v2 aes-256-cbc)",
+            )
     users = t.strings("users", ("break-glass-user", "break-glass-user-2"))
     for i, user in enumerate(users):
         if not IAM_USER_NAME.fullmatch(user):
@@ -147,6 +159,9 @@ def _vault(t: Table) -> VaultConfig | None:
         auth_mount=t.text("auth_mount"),
         username=username,
         role_id=role_id,
+        client_cert=client_cert,
+        client_key=client_key,
+        cert_role=t.text("cert_role"),
         kv_mount=t.text("kv_mount", "secret") or "secret",
         kv_path_prefix=t.text("kv_path_prefix", "breakglass/users") or "breakglass/users",
         users=users,
@@ -326,6 +341,15 @@ def proxy_problem(proxy: str) -> str | None:
     if parts.path not in ("", "/") or parts.query or parts.fragment:
         return f"{quote(proxy)} has a path; a proxy URL is scheme://host:port only"
     return None
+
+
+def _encrypted_key(path: str) -> bool:
+    """An encrypted PKCS#8 key ("ENCRYPTED PRIVATE KEY") or a legacy one with a DEK-Info."""
+    try:
+        head = Path(path).read_text(errors="replace")[:4096]
+    except OSError:
+        return False
+    return "BEGIN ENCRYPTED PRIVATE KEY" in head or "Proc-Type: 4,ENCRYPTED" in head
 
 
 def _pem_file(t: Table, key: str) -> str | None:

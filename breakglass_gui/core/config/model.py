@@ -9,7 +9,7 @@ from breakglass_gui.core.text import visible
 
 Partition = Literal["aws", "aws-us-gov", "aws-cn"]
 ApproverRole = Literal["primary", "secondary"]
-AuthMethod = Literal["userpass", "token", "approle", "ldap"]
+AuthMethod = Literal["userpass", "token", "approle", "ldap", "cert"]
 MfaMode = Literal["session", "direct"]
 
 DEFAULT_ROLE_NAME = "a-tmpl-prod-rol-break-glass"
@@ -51,6 +51,11 @@ class VaultConfig:
     auth_mount: str | None = None
     username: str | None = None
     role_id: str | None = None
+    # TLS certificate auth: the operator's certificate and its *encrypted* private key (PEM);
+    # the credential typed at login is the key's passphrase, so the file alone is no login.
+    client_cert: str | None = None
+    client_key: str | None = None
+    cert_role: str | None = None  # the cert auth role to log in as (else any that matches)
     kv_mount: str = "secret"
     kv_path_prefix: str = "breakglass/users"
     # The seed's login metric filter names "break-glass-user": the first user carries that name.

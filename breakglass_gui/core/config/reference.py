@@ -38,13 +38,16 @@ DOCS: dict[str, str] = {
     "vault": "HashiCorp Vault, where the break-glass credentials live (SPEC §2.3, §8).",
     "vault.address": "Vault's URL; HTTPS only (drills included).",
     "vault.auth_method": (
-        "`userpass`, `token`, `approle` or `ldap`. LDAP may be down in an AD outage."
+        "`userpass`, `token`, `approle`, `ldap` or `cert`. LDAP may be down in an AD outage."
     ),
     "vault.ca_bundle": "PEM file of the CA that signed Vault's certificate; else the system store.",
     "vault.namespace": "Vault Enterprise namespace, if any.",
     "vault.auth_mount": "Mount path of the auth method, when not the method's default name.",
     "vault.username": "User name for `userpass` and `ldap`.",
     "vault.role_id": "Role ID for `approle` (the secret ID is asked for, never stored).",
+    "vault.client_cert": "For `cert`: the operator's client certificate (PEM).",
+    "vault.client_key": "For `cert`: its private key, encrypted (PEM); the passphrase is asked.",
+    "vault.cert_role": "For `cert`: the cert auth role to log in as.",
     "vault.kv_mount": "Mount of the KV version 2 engine holding the records.",
     "vault.kv_path_prefix": "Records are read at <kv_mount>/data/<prefix>/<IAM user name>.",
     "vault.users": "The break-glass IAM users with a record in Vault.",

@@ -22,6 +22,7 @@ CREDENTIAL_LABELS = {
     "ldap": "LDAP &password",
     "token": "Vault &token",
     "approle": "AppRole s&ecret ID",
+    "cert": "Client key &passphrase",
 }
 
 
