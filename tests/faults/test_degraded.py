@@ -69,3 +69,37 @@ def test_the_vault_token_revocation_failing_is_retried_before_closing(world: Wor
     assert [r["ok"] for r in revocations] == [False, True]
     assert revocations[0]["code"] == "vault.unreachable"
     assert not world.vault.tokens
+
+
+def test_a_token_a_crash_left_behind_is_revoked_by_accessor_where_the_policy_allows(
+    world: World,
+) -> None:
+    """An organisation that grants `auth/token/revoke-accessor` gets the orphan revoked at
+    the next login (the shipped policy does not grant it: tests/drill/test_vault_token_life.py
+    shows the lapse time recorded instead)."""
+    from breakglass_gui.core.procedure import Procedure
+    from breakglass_gui.drill.openbao import OPERATOR_POLICY
+
+    world.vault.admin().sys.create_or_update_policy(
+        name=OPERATOR_POLICY,
+        policy=world.vault.policy
+        + '\npath "auth/token/revoke-accessor" {\n  capabilities = ["update"]\n}\n',
+    )
+    proc = world.drive(world.declare(), State.VAULT_UNLOCKED)
+    orphan = next(iter(world.vault.tokens))
+    incident = proc.id
+    del proc  # the app dies with its token unrevoked
+    world.relaunch()
+    resumed = Procedure.resume(world.deps(), incident)
+    assert set(resumed.incident.orphaned_tokens) == {orphan}
+    world.drive(resumed, State.MFA_VERIFIED)
+    revoked = [
+        o
+        for o in _kinds(world, incident, "effect.outcome")
+        if o["key"].startswith("vault.revoke_accessor")
+    ]
+    assert [o["ok"] for o in revoked] == [True]
+    assert orphan not in world.vault.tokens
+    assert resumed.incident.orphaned_tokens[orphan]["revoked"] is True
+    world.drive(resumed)
+    assert resumed.state is State.CLOSED
