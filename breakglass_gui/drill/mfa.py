@@ -34,6 +34,12 @@ class MfaDevices:
     def code(self, serial: str, at: float | None = None) -> str:
         return totp.code_at(self._seeds[serial], time.time() if at is None else at)
 
+    def forget_used(self) -> None:
+        """Start a new scenario on the same world: no step counts as used any more (tests run
+        independent incidents back to back, faster than a new TOTP step comes)."""
+        with self._lock:
+            self._used.clear()
+
     def accept(self, serial: str, code: str) -> bool:
         """The AWS check: a valid code (±1 step) whose step this device has not used yet."""
         step = totp.matching_step(self._seeds[serial], code, time.time())

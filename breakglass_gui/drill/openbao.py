@@ -139,6 +139,24 @@ class AuditTap:
             thread.join(timeout=2)
 
 
+def enable_kv_v2(admin: Any, mount: str) -> None:
+    """A KV v2 mount with check-and-set required. A fresh mount upgrades itself in the
+    background and refuses its config until done ("Upgrading from non-versioned to versioned
+    data ... will resume service shortly"): that answer is waited out, briefly."""
+    import hvac.exceptions
+
+    admin.sys.enable_secrets_engine("kv", path=mount, options={"version": "2"})
+    deadline = time.monotonic() + 10
+    while True:
+        try:
+            admin.secrets.kv.v2.configure(cas_required=True, mount_point=mount)
+            return
+        except hvac.exceptions.InvalidRequest as exc:
+            if "upgrading" not in str(exc).lower() or time.monotonic() > deadline:
+                raise
+            time.sleep(0.02)
+
+
 def _die_with_parent() -> None:  # pragma: no cover - runs in the child between fork and exec
     import ctypes
 
@@ -334,8 +352,7 @@ class OpenBaoServer:
     def configure(self, users: dict[str, str], *, mount: str = KV_MOUNT) -> None:
         """KV v2 with check-and-set required, userpass, the shipped policies, the operators."""
         admin = self.client(self.root_token)
-        admin.sys.enable_secrets_engine("kv", path=mount, options={"version": "2"})
-        admin.secrets.kv.v2.configure(cas_required=True, mount_point=mount)
+        enable_kv_v2(admin, mount)
         admin.sys.enable_auth_method("userpass")
         for name, hcl in policy_files().items():
             admin.sys.create_or_update_policy(name=name, policy=hcl)

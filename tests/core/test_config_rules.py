@@ -160,7 +160,7 @@ REFUSED: list[tuple[list[tuple[str, Any]], list[str]]] = [
     ),
     (
         [("vault.auth_method", "kerberos")],
-        ['vault.auth_method: "kerberos" is not one of userpass, token, approle, ldap'],
+        ['vault.auth_method: "kerberos" is not one of userpass, token, approle, ldap, cert'],
     ),
     (
         [("vault.ca_bundle", "/nonexistent/ca.pem")],

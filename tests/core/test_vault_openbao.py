@@ -21,7 +21,7 @@ from breakglass_gui.core.resources import resource_path
 from breakglass_gui.core.secret import Secret
 from breakglass_gui.core.vault import required_capabilities
 from breakglass_gui.core.vault_checks import vault_checks
-from breakglass_gui.drill.openbao import OPERATOR_POLICY, OpenBaoServer
+from breakglass_gui.drill.openbao import OPERATOR_POLICY, OpenBaoServer, enable_kv_v2
 from breakglass_gui.drill.tls import DrillTls
 from tests.fakes.openbao import PASSWORD, Bao, record_for
 from tests.fakes.waiting import wait_for
@@ -289,7 +289,7 @@ def test_a_namespace_from_the_config(openbao: Bao) -> None:
     name = f"team{uuid.uuid4().hex[:6]}"
     admin.sys.create_namespace(name)
     inside = openbao.server.client(openbao.server.root_token, namespace=name)
-    inside.sys.enable_secrets_engine("kv", path="secret", options={"version": "2"})
+    enable_kv_v2(inside, "secret")
     inside.sys.enable_auth_method("userpass")
     inside.sys.create_or_update_policy(
         name=OPERATOR_POLICY,
@@ -299,7 +299,7 @@ def test_a_namespace_from_the_config(openbao: Bao) -> None:
         username="ns-operator", password=PASSWORD, token_policies=[OPERATOR_POLICY]
     )
     inside.secrets.kv.v2.create_or_update_secret(
-        path="breakglass/users/ns-user", secret=record_for("ns-user")
+        path="breakglass/users/ns-user", secret=record_for("ns-user"), cas=0
     )
     g = openbao.gateway("ns-user", namespace=name, username="ns-operator")
     # Health, seal status and unseal exist only in the root namespace: asked there.

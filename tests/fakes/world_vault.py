@@ -24,7 +24,7 @@ import requests
 from requests.adapters import HTTPAdapter
 
 from breakglass_gui.core.resources import resource_path
-from breakglass_gui.drill.openbao import OPERATOR_POLICY, OpenBaoServer
+from breakglass_gui.drill.openbao import OPERATOR_POLICY, OpenBaoServer, enable_kv_v2
 from tests.fakes.openbao import Bao
 
 Fault = str | Callable[[str], str | None]
@@ -63,8 +63,7 @@ class WorldVault:
         root = self.server.client(self.server.root_token)
         root.sys.create_namespace(self.namespace)
         admin = self.admin()
-        admin.sys.enable_secrets_engine("kv", path="secret", options={"version": "2"})
-        admin.secrets.kv.v2.configure(cas_required=True, mount_point="secret")
+        enable_kv_v2(admin, "secret")
         admin.sys.enable_auth_method("userpass")
         self.policy = resource_path("vault", f"{OPERATOR_POLICY}.hcl").read_text()
         admin.sys.create_or_update_policy(name=OPERATOR_POLICY, policy=self.policy)
