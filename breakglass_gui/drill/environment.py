@@ -270,9 +270,10 @@ class DrillEnvironment(DrillCodes):
         )
         from werkzeug.serving import make_server
 
-        from breakglass_gui.drill.aws_server import lookup_page
+        from breakglass_gui.drill.aws_server import lookup_page, remember_moto_modules
 
         _reset_moto()
+        remember_moto_modules()
         self.gate = DrillGate(
             DomainDispatcherApplication(create_backend_app),
             self.devices,
