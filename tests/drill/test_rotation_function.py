@@ -29,7 +29,7 @@ from tests.fakes.drill_clients import user_client
 
 @pytest.fixture(scope="module")
 def env() -> Iterator[DrillEnvironment]:
-    environment = DrillEnvironment(rotation_lambda=True).start()
+    environment = DrillEnvironment(rotation_lambda=True).start().unseal()
     yield environment
     environment.stop()
 
