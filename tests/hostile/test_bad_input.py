@@ -21,7 +21,7 @@ from breakglass_gui.core.aws.errors import classify as classify_aws
 from breakglass_gui.core.config import Config, load_config, parse_config
 from breakglass_gui.core.errors import AwsError, ConfigError, VaultError
 from breakglass_gui.core.review.render import render_html, render_markdown
-from breakglass_gui.core.vault import classify as classify_vault
+from breakglass_gui.core.vault_errors import classify as classify_vault
 from breakglass_gui.drill.environment import drill_config_data
 
 HOSTILE = st.one_of(
