@@ -96,7 +96,7 @@ def _cloudtrail_error(code: str) -> Exception:
 
 
 def test_creating_the_trail_waits_while_a_new_role_propagates() -> None:
-    from breakglass_gui.core.aws.provision import PROPAGATION_WAITS, while_iam_propagates
+    from breakglass_gui.core.aws.changes import PROPAGATION_WAITS, while_iam_propagates
 
     answers: list[Any] = [
         _cloudtrail_error("InvalidCloudWatchLogsRoleArnException"),
@@ -119,7 +119,7 @@ def test_creating_the_trail_waits_while_a_new_role_propagates() -> None:
 def test_other_trail_errors_and_a_role_that_never_propagates_are_raised() -> None:
     from botocore.exceptions import ClientError
 
-    from breakglass_gui.core.aws.provision import while_iam_propagates
+    from breakglass_gui.core.aws.changes import while_iam_propagates
 
     slept: list[float] = []
 

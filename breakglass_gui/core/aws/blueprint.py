@@ -8,7 +8,6 @@ allows `sts:SetSourceIdentity` and `sts:TagSession`, which the procedure uses.
 
 from __future__ import annotations
 
-import json
 from dataclasses import dataclass
 from typing import Any
 
@@ -37,20 +36,6 @@ METRIC_NAMESPACE = "BreakGlass"
 ASSUME_POLICY_NAME = "a-tmpl-prod-pol-break-glass-assume"
 ADMIN_POLICY_NAME = "a-tmpl-prod-pol-break-glass-admin"
 TRAIL_LOGS_ROLE = "a-tmpl-prod-rol-break-glass-cloudtrail-logs"
-
-
-def policy_document(raw: Any) -> dict[str, Any]:
-    """A policy as IAM returns it (a dict from boto3, or URL-encoded JSON text) → dict."""
-    if isinstance(raw, str):
-        from urllib.parse import unquote
-
-        return dict(json.loads(raw if raw.lstrip().startswith("{") else unquote(raw)))
-    return dict(raw)
-
-
-def canonical_policy(document: dict[str, Any] | str) -> str:
-    """Policies compare by meaning: parse, then dump with sorted keys."""
-    return json.dumps(policy_document(document), sort_keys=True, separators=(",", ":"))
 
 
 def trail_bucket_policy(bucket_arn: Any, write_arn: Any, trail_arn: Any) -> dict[str, Any]:

@@ -60,8 +60,12 @@ def _rotation_function(bp: Blueprint, template: dict[str, Any]) -> None:
     """The reference rotation function and its execution role. CloudFormation takes inline
     code only up to 4 KB (ZipFile), so the package `render-cfn` writes beside the templates
     (rotation-function.zip) is uploaded to S3 first and named by the two parameters."""
-    from breakglass_gui.core.aws.provision import ROTATION_POLICY_NAME
-    from breakglass_gui.core.aws.rotation_function import HANDLER, LAMBDA_TRUST, RUNTIME
+    from breakglass_gui.core.aws.rotation_function import (
+        HANDLER,
+        LAMBDA_TRUST,
+        ROTATION_POLICY_NAME,
+        RUNTIME,
+    )
 
     spec = bp.rotation
     assert spec is not None

@@ -19,12 +19,10 @@ both for its simulated users); readiness checks that they are in place.
 from __future__ import annotations
 
 import json
-import time
 from collections.abc import Callable, Sequence
 from concurrent.futures import ThreadPoolExecutor
-from dataclasses import dataclass, field
 from functools import partial
-from typing import Any, Protocol, TypeVar
+from typing import Any
 
 from breakglass_gui.core.aws.blueprint import (
     ADMIN_POLICY_NAME,
@@ -33,42 +31,17 @@ from breakglass_gui.core.aws.blueprint import (
     TRAIL_LOGS_ROLE,
     TRAIL_LOGS_TRUST,
     Blueprint,
-    canonical_policy,
     trail_bucket_policy,
     trail_logs_policy,
 )
-
-
-class AdminSessions(Protocol):
-    """Administrator clients per account (a boto3 profile, member accounts via a role)."""
-
-    def client(self, service: str, account: str, region: str | None = None) -> Any: ...
-
-
-@dataclass(frozen=True)
-class Change:
-    account: str
-    resource: str
-    action: str
-    detail: str
-    run: Callable[[], Any] = field(compare=False, repr=False)
-
-    def describe(self) -> str:
-        return f"{self.action:<7} {self.account}  {self.resource}: {self.detail}"
-
-
-def _code(exc: Exception) -> str:
-    return str(getattr(exc, "response", {}).get("Error", {}).get("Code", ""))
-
-
-def _exists(call: Callable[[], Any], *missing: str) -> Any | None:
-    try:
-        return call()
-    except Exception as exc:
-        if _code(exc) in missing:
-            return None
-        raise
-
+from breakglass_gui.core.aws.changes import (
+    AdminSessions,
+    Change,
+    canonical_policy,
+    exists,
+    while_iam_propagates,
+)
+from breakglass_gui.core.aws.rotation_function import rotation_function_changes
 
 PARALLEL = 8  # parts read and changed side by side; botocore clients are thread-safe
 
@@ -116,7 +89,7 @@ class Provisioner:
         return [change for part in parts for change in part]
 
     def _rotation_function(self) -> list[Change]:
-        return _rotation_function_changes(self.bp, self.sessions)
+        return rotation_function_changes(self.bp.rotation, self.bp.partition, self.sessions)
 
     # ----- IAM account ----------------------------------------------------------------------
 
@@ -125,7 +98,7 @@ class Provisioner:
         out: list[Change] = []
         for user in self.bp.users:
             name = user.name
-            if _exists(partial(iam.get_user, UserName=name), "NoSuchEntity") is None:
+            if exists(partial(iam.get_user, UserName=name), "NoSuchEntity") is None:
                 out.append(
                     Change(
                         self.bp.iam_account,
@@ -135,7 +108,7 @@ class Provisioner:
                         partial(iam.create_user, UserName=name),
                     )
                 )
-            current = _exists(
+            current = exists(
                 partial(iam.get_user_policy, UserName=name, PolicyName=ASSUME_POLICY_NAME),
                 "NoSuchEntity",
             )
@@ -165,7 +138,7 @@ class Provisioner:
         trust = canonical_policy(spec.trust_policy)
         admin = canonical_policy(spec.admin_policy)
         out: list[Change] = []
-        role = _exists(lambda: iam.get_role(RoleName=spec.name), "NoSuchEntity")
+        role = exists(lambda: iam.get_role(RoleName=spec.name), "NoSuchEntity")
         if role is None:
             out.append(
                 Change(
@@ -207,7 +180,7 @@ class Provisioner:
                         ),
                     )
                 )
-        policy = _exists(
+        policy = exists(
             lambda: iam.get_role_policy(RoleName=spec.name, PolicyName=ADMIN_POLICY_NAME),
             "NoSuchEntity",
         )
@@ -283,7 +256,7 @@ class Provisioner:
     def _trail(self, m: Any, s3: Any, iam: Any, cloudtrail: Any) -> list[Change]:
         out: list[Change] = []
         partition = self.bp.partition
-        if _exists(lambda: s3.head_bucket(Bucket=m.trail_bucket), "404", "NoSuchBucket") is None:
+        if exists(lambda: s3.head_bucket(Bucket=m.trail_bucket), "404", "NoSuchBucket") is None:
             out.append(
                 Change(
                     m.account,
@@ -293,7 +266,7 @@ class Provisioner:
                     lambda: _create_trail_bucket(s3, m, partition),
                 )
             )
-        if _exists(lambda: iam.get_role(RoleName=TRAIL_LOGS_ROLE), "NoSuchEntity") is None:
+        if exists(lambda: iam.get_role(RoleName=TRAIL_LOGS_ROLE), "NoSuchEntity") is None:
             out.append(
                 Change(
                     m.account,
@@ -375,7 +348,7 @@ class Provisioner:
     def _topic(self) -> list[Change]:
         t = self.bp.topic
         sns = self.sessions.client("sns", t.account, t.region)
-        attributes = _exists(
+        attributes = exists(
             lambda: sns.get_topic_attributes(TopicArn=t.arn), "NotFound", "NotFoundException"
         )
         out: list[Change] = []
@@ -467,150 +440,3 @@ def _create_trail_role(iam: Any, m: Any, partition: str) -> None:
         PolicyName="deliver-to-log-group",
         PolicyDocument=json.dumps(trail_logs_policy(m.log_group_arn(partition) + ":log-stream:*")),
     )
-
-
-ROTATION_POLICY_NAME = "rotate-the-break-glass-users"
-
-
-def _rotation_function_changes(bp: Blueprint, sessions: AdminSessions) -> list[Change]:
-    spec = bp.rotation
-    if spec is None:
-        return []
-    from breakglass_gui.core.aws.rotation_function import (
-        HANDLER,
-        LAMBDA_TRUST,
-        RUNTIME,
-        code_sha256,
-        function_zip,
-    )
-
-    iam = sessions.client("iam", spec.account)
-    lam = sessions.client("lambda", spec.account, spec.region)
-    out: list[Change] = []
-    if _exists(lambda: iam.get_role(RoleName=spec.role_name), "NoSuchEntity") is None:
-        out.append(
-            Change(
-                spec.account,
-                f"iam role {spec.role_name}",
-                "create",
-                "the rotation function's execution role (Lambda may assume it)",
-                partial(
-                    iam.create_role,
-                    RoleName=spec.role_name,
-                    AssumeRolePolicyDocument=json.dumps(LAMBDA_TRUST),
-                ),
-            )
-        )
-    current = _exists(
-        partial(iam.get_role_policy, RoleName=spec.role_name, PolicyName=ROTATION_POLICY_NAME),
-        "NoSuchEntity",
-    )
-    wanted = canonical_policy(spec.role_policy)
-    if current is None or canonical_policy(current["PolicyDocument"]) != wanted:
-        out.append(
-            Change(
-                spec.account,
-                f"iam role {spec.role_name} policy {ROTATION_POLICY_NAME}",
-                "create" if current is None else "update",
-                "rotate the break-glass users only; read its one SSM parameter",
-                partial(
-                    iam.put_role_policy,
-                    RoleName=spec.role_name,
-                    PolicyName=ROTATION_POLICY_NAME,
-                    PolicyDocument=wanted,
-                ),
-            )
-        )
-    package = function_zip()
-    settings = {
-        "Role": spec.role_arn(bp.partition),
-        "Handler": HANDLER,
-        "Runtime": RUNTIME,
-        "Timeout": spec.timeout,
-        "Environment": {"Variables": spec.environment},
-    }
-    deployed = _exists(
-        lambda: lam.get_function(FunctionName=spec.name), "ResourceNotFoundException"
-    )
-    if deployed is None:
-        create = partial(
-            lam.create_function, FunctionName=spec.name, Code={"ZipFile": package}, **settings
-        )
-        out.append(
-            Change(
-                spec.account,
-                f"lambda {spec.name}",
-                "create",
-                "the reference rotation function",
-                lambda: while_iam_propagates(create, errors=ROLE_NOT_YET_ASSUMABLE),
-            )
-        )
-        return out
-    config = deployed["Configuration"]
-    if config.get("CodeSha256") != code_sha256(package):
-        out.append(
-            Change(
-                spec.account,
-                f"lambda {spec.name} code",
-                "update",
-                "the shipped rotation function",
-                partial(lam.update_function_code, FunctionName=spec.name, ZipFile=package),
-            )
-        )
-    have = {
-        "Role": config.get("Role"),
-        "Handler": config.get("Handler"),
-        "Runtime": config.get("Runtime"),
-        "Timeout": config.get("Timeout"),
-        "Environment": {"Variables": (config.get("Environment") or {}).get("Variables", {})},
-    }
-    if have != settings:
-        out.append(
-            Change(
-                spec.account,
-                f"lambda {spec.name} configuration",
-                "update",
-                "role, handler, runtime, timeout and environment as the config says",
-                partial(lam.update_function_configuration, FunctionName=spec.name, **settings),
-            )
-        )
-    return out
-
-
-# A role or bucket policy made a moment ago is not yet visible to CloudTrail everywhere: until it
-# has propagated, CreateTrail and UpdateTrail answer InvalidCloudWatchLogsRoleArnException ("the
-# provided role is not valid") or InsufficientS3BucketPolicyException (CloudTrail API reference,
-# CreateTrail, Errors). Those two are retried with growing waits; any other error is not.
-T = TypeVar("T")
-PROPAGATION_ERRORS = (
-    "InvalidCloudWatchLogsRoleArnException",
-    "InsufficientS3BucketPolicyException",
-)
-PROPAGATION_WAITS = (2.0, 4.0, 8.0, 16.0)
-
-
-# Lambda's CreateFunction with a role made a moment ago: InvalidParameterValueException, "The
-# role defined for the function cannot be assumed by Lambda" (Lambda API reference,
-# CreateFunction, Errors; the code alone is too broad, so the message decides).
-def ROLE_NOT_YET_ASSUMABLE(exc: Exception) -> bool:  # noqa: N802 - a constant-like predicate
-    return _code(exc) == "InvalidParameterValueException" and "cannot be assumed" in str(exc)
-
-
-def _trail_not_ready(exc: Exception) -> bool:
-    return _code(exc) in PROPAGATION_ERRORS
-
-
-def while_iam_propagates(
-    call: Callable[[], T],
-    sleep: Callable[[float], None] = time.sleep,
-    waits: tuple[float, ...] = PROPAGATION_WAITS,
-    errors: Callable[[Exception], bool] = _trail_not_ready,
-) -> T:
-    for wait in (*waits, None):
-        try:
-            return call()
-        except Exception as exc:
-            if wait is None or not errors(exc):
-                raise
-            sleep(wait)
-    raise AssertionError("unreachable: the last attempt returns or raises")

@@ -6,8 +6,8 @@ from __future__ import annotations
 from collections.abc import Iterator
 
 from breakglass_gui.core.aws.blueprint import Blueprint
+from breakglass_gui.core.aws.changes import AdminSessions
 from breakglass_gui.core.aws.checks import Check, error_code
-from breakglass_gui.core.aws.provision import AdminSessions
 
 ORG_ACCESS_ROLE = "OrganizationAccountAccessRole"
 MEMBER_ROLE_FIX = (

@@ -16,11 +16,9 @@ from breakglass_gui.core.aws.blueprint import (
     ASSUME_POLICY_NAME,
     Blueprint,
     RoleSpec,
-    canonical_policy,
-    policy_document,
 )
+from breakglass_gui.core.aws.changes import AdminSessions, canonical_policy, policy_document
 from breakglass_gui.core.aws.checks import PROVISION_FIX, Check, error_code
-from breakglass_gui.core.aws.provision import AdminSessions
 from breakglass_gui.core.aws.reach import caller_check, member_access
 
 

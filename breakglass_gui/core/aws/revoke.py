@@ -12,7 +12,7 @@ from __future__ import annotations
 import json
 from typing import Any
 
-from breakglass_gui.core.aws.blueprint import policy_document
+from breakglass_gui.core.aws.changes import policy_document
 from breakglass_gui.core.aws.errors import classify
 from breakglass_gui.core.clock import utc_iso
 

@@ -22,10 +22,20 @@ from __future__ import annotations
 
 import hashlib
 import io
+import json
 import zipfile
 from dataclasses import dataclass, field
+from functools import partial
 from typing import Any
 
+from breakglass_gui.core.aws.changes import (
+    AdminSessions,
+    Change,
+    canonical_policy,
+    exists,
+    role_not_yet_assumable,
+    while_iam_propagates,
+)
 from breakglass_gui.core.config import Config
 from breakglass_gui.core.resources import resource_path
 
@@ -155,3 +165,103 @@ def rotation_function_spec(config: Config) -> RotationFunctionSpec | None:
         environment=environment,
         timeout=min(900, rotation.lambda_timeout_seconds),
     )
+
+
+ROTATION_POLICY_NAME = "rotate-the-break-glass-users"
+
+
+def rotation_function_changes(
+    spec: RotationFunctionSpec | None, partition: str, sessions: AdminSessions
+) -> list[Change]:
+    """The plan for the function and its role: create what is missing, mend what differs."""
+    if spec is None:
+        return []
+    iam = sessions.client("iam", spec.account)
+    lam = sessions.client("lambda", spec.account, spec.region)
+    out: list[Change] = []
+    if exists(lambda: iam.get_role(RoleName=spec.role_name), "NoSuchEntity") is None:
+        out.append(
+            Change(
+                spec.account,
+                f"iam role {spec.role_name}",
+                "create",
+                "the rotation function's execution role (Lambda may assume it)",
+                partial(
+                    iam.create_role,
+                    RoleName=spec.role_name,
+                    AssumeRolePolicyDocument=json.dumps(LAMBDA_TRUST),
+                ),
+            )
+        )
+    current = exists(
+        partial(iam.get_role_policy, RoleName=spec.role_name, PolicyName=ROTATION_POLICY_NAME),
+        "NoSuchEntity",
+    )
+    wanted = canonical_policy(spec.role_policy)
+    if current is None or canonical_policy(current["PolicyDocument"]) != wanted:
+        out.append(
+            Change(
+                spec.account,
+                f"iam role {spec.role_name} policy {ROTATION_POLICY_NAME}",
+                "create" if current is None else "update",
+                "rotate the break-glass users only; read its one SSM parameter",
+                partial(
+                    iam.put_role_policy,
+                    RoleName=spec.role_name,
+                    PolicyName=ROTATION_POLICY_NAME,
+                    PolicyDocument=wanted,
+                ),
+            )
+        )
+    package = function_zip()
+    settings = {
+        "Role": spec.role_arn(partition),
+        "Handler": HANDLER,
+        "Runtime": RUNTIME,
+        "Timeout": spec.timeout,
+        "Environment": {"Variables": spec.environment},
+    }
+    deployed = exists(lambda: lam.get_function(FunctionName=spec.name), "ResourceNotFoundException")
+    if deployed is None:
+        create = partial(
+            lam.create_function, FunctionName=spec.name, Code={"ZipFile": package}, **settings
+        )
+        out.append(
+            Change(
+                spec.account,
+                f"lambda {spec.name}",
+                "create",
+                "the reference rotation function",
+                lambda: while_iam_propagates(create, errors=role_not_yet_assumable),
+            )
+        )
+        return out
+    config = deployed["Configuration"]
+    if config.get("CodeSha256") != code_sha256(package):
+        out.append(
+            Change(
+                spec.account,
+                f"lambda {spec.name} code",
+                "update",
+                "the shipped rotation function",
+                partial(lam.update_function_code, FunctionName=spec.name, ZipFile=package),
+            )
+        )
+    have = {
+        "Role": config.get("Role"),
+        "Handler": config.get("Handler"),
+        "Runtime": config.get("Runtime"),
+        "Timeout": config.get("Timeout"),
+        "Environment": {"Variables": (config.get("Environment") or {}).get("Variables", {})},
+    }
+    if have != settings:
+        out.append(
+            Change(
+                spec.account,
+                f"lambda {spec.name} configuration",
+                "update",
+                "role, handler, runtime, timeout and environment as the config says",
+                partial(lam.update_function_configuration, FunctionName=spec.name, **settings),
+            )
+        )
+    return out
