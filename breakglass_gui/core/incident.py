@@ -245,6 +245,8 @@ class Incident:
             accessor = str(p["accessor"])
             self.live_tokens.pop(accessor, None)
             self.orphaned_tokens[accessor] = {"expires_at": str(p.get("lapses_at", ""))}
+        elif kind == "vault.token_lapsed":
+            self.live_tokens.pop(str(p["accessor"]), None)
         elif kind == "vault.server":
             self.vault_server = {k: str(v) for k, v in p.items()}
 

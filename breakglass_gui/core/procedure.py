@@ -350,6 +350,7 @@ class Procedure:
                 f'"{user}" is not one of the configured break-glass users.', field="user"
             )
         method = self.config.vault.auth_method
+        self._settle_previous_tokens()
         self._effect(
             "vault.login",
             {"method": method},
@@ -369,6 +370,22 @@ class Procedure:
         if self.state is State.APPROVED:
             self._transition(State.VAULT_UNLOCKED, user=user)
         return record.public()
+
+    def _settle_previous_tokens(self) -> None:
+        """Before a new login: a token still held is revoked (never left to lapse unseen), and
+        one this run already lost (Vault said it expired) is journaled as lapsed, so only
+        tokens a crash really left behind are ever called orphaned."""
+        held = self._vault.accessor if self._vault is not None and self._vault.logged_in else ""
+        if held:
+            self._effect(
+                "vault.revoke_token",
+                {"before": "login"},
+                self.vault.revoke_token,
+                evidence=_revoked(held),
+            )
+        for accessor in list(self.incident.live_tokens):
+            if accessor != held:
+                self._log("vault.token_lapsed", {"accessor": accessor})
 
     def keep_vault_alive(self) -> None:
         """Renew the Vault token once half its TTL has passed, while the incident holds one

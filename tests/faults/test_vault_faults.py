@@ -64,3 +64,40 @@ def test_check_and_set_conflict_on_the_rotation_write(world: World) -> None:
     journaled(world, proc, "effect.outcome", "vault.cas_conflict")
     world.vault.faults.clear()
     nothing_lost(world, proc)
+
+
+def test_a_token_that_expired_is_journaled_as_lapsed_not_later_as_orphaned(world: World) -> None:
+    """The ending asks for a new login after the token expired: the lost token is recorded as
+    lapsed then, and a crash afterwards calls nothing orphaned but the token then held."""
+    from breakglass_gui.core.procedure import Procedure
+
+    proc = world.drive(world.declare(), State.ACTIVE)
+    proc.end_session()
+    first = set(proc.incident.live_tokens)
+    world.vault.expire_tokens()
+    raised(proc.revoke_and_rotate, "did not complete", "expired")
+    proc.unlock_vault(Secret(VAULT_PASSWORD))
+    lapsed = [
+        e.payload["accessor"]
+        for e in world.journal.entries(proc.id)
+        if e.kind == "vault.token_lapsed"
+    ]
+    assert set(lapsed) == first
+    second = set(proc.incident.live_tokens)
+    assert second and not (second & first)
+    incident = proc.id
+    del proc  # the app dies holding the second token
+    world.relaunch()
+    resumed = Procedure.resume(world.deps(), incident)
+    assert set(resumed.incident.orphaned_tokens) == second
+    world.drive(resumed)
+    assert resumed.state is State.CLOSED
+
+
+def test_logging_in_again_while_holding_a_token_revokes_the_held_one(world: World) -> None:
+    proc = world.drive(world.declare(), State.VAULT_UNLOCKED)
+    (held,) = proc.incident.live_tokens
+    proc.unlock_vault(Secret(VAULT_PASSWORD))
+    assert held not in world.vault.tokens  # revoked in Vault, not left to lapse
+    assert held not in proc.incident.live_tokens and len(proc.incident.live_tokens) == 1
+    nothing_lost(world, proc)
