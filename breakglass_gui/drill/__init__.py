@@ -1,1 +1,2 @@
-"""The embedded drill environment (SPEC §10): simulated AWS, Vault and federation on 127.0.0.1."""
+"""The embedded drill environment (SPEC §10): simulated AWS and federation, a real OpenBao as
+the drill's Vault, all on 127.0.0.1."""

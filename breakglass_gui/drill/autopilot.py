@@ -170,7 +170,7 @@ def run_autopilot(
         return 2
     t = Timings(stream)
     started = time.perf_counter()
-    print("DRILL — autopilot (simulated AWS, Vault and MFA on 127.0.0.1)", file=stream)
+    print("DRILL — autopilot (simulated AWS and MFA, a drill OpenBao, on 127.0.0.1)", file=stream)
     workdir = Path(tempfile.mkdtemp(prefix="breakglass-drill-"))
     env = DrillEnvironment()
     journal = Journal(workdir / "journal.sqlite3", SystemClock())

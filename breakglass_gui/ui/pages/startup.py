@@ -38,8 +38,8 @@ class StartupPage(Page):
             return
         self.bar.show()
         self.intro_label.setText(
-            "Starting the drill environment: simulated AWS, Vault, federation and MFA device on "
-            "127.0.0.1. Nothing real is touched."
+            "Starting the drill environment on 127.0.0.1: simulated AWS, federation and MFA "
+            "devices, and a drill Vault (OpenBao) of its own. Nothing real is touched."
             if drill
             else "Loading the configuration and verifying the journal."
         )
@@ -50,7 +50,8 @@ class FirstRunPage(Page):
     title = "Welcome to Break Glass"
     intro = (
         "There is no configuration on this workstation yet. Run a drill to practise the whole "
-        "procedure against a simulated AWS, Vault and MFA device, or open the configuration file "
+        "procedure against a simulated AWS, a drill Vault and MFA devices, or open the "
+        "configuration file "
         "your administrator prepared (TOML; an annotated example ships in resources/)."
     )
 

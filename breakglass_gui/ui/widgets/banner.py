@@ -18,7 +18,8 @@ STYLES = {
 
 def drill_banner() -> QLabel:
     label = plain_label(
-        "DRILL — simulated AWS, Vault, federation and MFA on 127.0.0.1. Nothing real is touched."
+        "DRILL — simulated AWS, federation and MFA, a drill Vault (OpenBao), all on 127.0.0.1. "
+        "Nothing real is touched."
     )
     label.setObjectName("drill-banner")
     label.setAlignment(Qt.AlignmentFlag.AlignCenter)
