@@ -35,6 +35,7 @@ import sys
 import tempfile
 import threading
 import time
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
@@ -157,11 +158,17 @@ def enable_kv_v2(admin: Any, mount: str) -> None:
             time.sleep(0.02)
 
 
-def _die_with_parent() -> None:  # pragma: no cover - runs in the child between fork and exec
+def _die_with_parent() -> Callable[[], object] | None:
+    """Linux: the child asks for SIGTERM when its parent dies (prctl PR_SET_PDEATHSIG). The
+    function is looked up here, in the parent: between fork and exec the child only calls it
+    (no import, no allocation that a lock held by another thread could block)."""
+    if sys.platform != "linux":
+        return None
     import ctypes
+    import functools
 
     pr_set_pdeathsig, sigterm = 1, 15
-    ctypes.CDLL(None).prctl(pr_set_pdeathsig, sigterm)
+    return functools.partial(ctypes.CDLL(None).prctl, pr_set_pdeathsig, sigterm)
 
 
 def _free_port() -> int:
@@ -240,7 +247,7 @@ class OpenBaoServer:
                 stderr=subprocess.STDOUT,
                 env={},  # no BAO_*/VAULT_*/proxy variable reaches the server
                 cwd=directory,
-                preexec_fn=_die_with_parent if sys.platform == "linux" else None,  # noqa: PLW1509
+                preexec_fn=_die_with_parent(),  # noqa: PLW1509 - see _die_with_parent
             )
         except OSError as exc:
             tap.stop()
