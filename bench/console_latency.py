@@ -67,10 +67,8 @@ class HandOff:
 def main() -> int:
     from breakglass_gui.core.aws import console
     from breakglass_gui.core.clock import SystemClock
-    from breakglass_gui.core.incident import EmergencyType
     from breakglass_gui.core.journal import Journal
-    from breakglass_gui.core.procedure import Procedure
-    from breakglass_gui.drill.autopilot import to_access
+    from breakglass_gui.drill.autopilot import declare, to_access
     from breakglass_gui.drill.environment import MEMBERS, REGION, DrillEnvironment
 
     wire = NetworkClock()
@@ -90,14 +88,7 @@ def main() -> int:
                 ("before-send", wire.before_send),
                 ("response-received", wire.received),
             ]
-            proc = Procedure.declare(
-                deps,
-                emergency_type=EmergencyType.AD_OUTAGE.value,
-                operator="drill-operator",
-                duration_seconds=3600,
-                reference="BENCH",
-                justification="Benchmark: time from the last input to the console URL.",
-            )
+            proc = declare(deps, "BENCH", "Benchmark: time from the last input to the console URL.")
             to_access(env, proc)
             proc.activate(MEMBERS[:1])
             for _ in range(RUNS):

@@ -25,21 +25,18 @@ def revoke_and_rotate_seconds(members: int) -> float:
     from breakglass_gui.core.clock import SystemClock
     from breakglass_gui.core.incident import EmergencyType, State
     from breakglass_gui.core.journal import Journal
-    from breakglass_gui.core.procedure import Procedure
-    from breakglass_gui.drill.autopilot import to_access
+    from breakglass_gui.drill.autopilot import declare, to_access
     from breakglass_gui.drill.environment import DrillEnvironment, member_ids
 
     env = DrillEnvironment(members=members).start()
     try:
         with tempfile.TemporaryDirectory() as folder:
             journal = Journal(Path(folder) / "journal.sqlite3", SystemClock())
-            proc = Procedure.declare(
+            proc = declare(
                 env.deps(journal),
-                emergency_type=EmergencyType.CRITICAL_FAILURE.value,
-                operator="drill-operator",
-                duration_seconds=3600,
-                reference="BENCH",
-                justification="Benchmark: revoke and rotate across many accounts.",
+                "BENCH",
+                "Benchmark: revoke and rotate across many accounts.",
+                EmergencyType.CRITICAL_FAILURE,
             )
             to_access(env, proc)
             proc.activate(member_ids(members))

@@ -290,12 +290,9 @@ def test_provision_apply_twice_the_second_reports_no_changes(
 ) -> None:
     from moto import mock_aws
 
-    for key, value in {
-        "AWS_ACCESS_KEY_ID": "testing",
-        "AWS_SECRET_ACCESS_KEY": "testing",
-        "AWS_DEFAULT_REGION": REGION,
-    }.items():
-        monkeypatch.setenv(key, value)
+    from tests.fakes.world import moto_credentials
+
+    moto_credentials(monkeypatch)
     # moto's credentials land in its default account: make that the IAM account.
     example = resource_path("example-config.toml").read_text()
     (tmp_path / "config.toml").write_text(example.replace("111111111111", IAM_ACCOUNT))

@@ -20,6 +20,7 @@ from pathlib import Path
 from typing import TextIO
 
 from breakglass_gui.core.clock import SystemClock
+from breakglass_gui.core.deps import Deps
 from breakglass_gui.core.errors import BreakGlassError, ProcedureError
 from breakglass_gui.core.incident import EmergencyType, State
 from breakglass_gui.core.journal import Journal
@@ -56,6 +57,24 @@ class Timings:
         elapsed = time.perf_counter() - started
         self.rows.append((name, elapsed))
         print(f"  {name:<36} {elapsed * 1000:8.0f} ms", file=self.out, flush=True)
+
+
+def declare(
+    deps: Deps,
+    reference: str,
+    justification: str,
+    emergency: EmergencyType = EmergencyType.AD_OUTAGE,
+) -> Procedure:
+    """A drill incident declared by the drill's operator for an hour (the autopilot, the
+    benchmarks and the drill tests all start here)."""
+    return Procedure.declare(
+        deps,
+        emergency_type=emergency.value,
+        operator=OPERATOR,
+        duration_seconds=3600,
+        reference=reference,
+        justification=justification,
+    )
 
 
 def to_access(env: DrillEnvironment, proc: Procedure, t: Timings | None = None) -> None:
@@ -178,13 +197,10 @@ def run_autopilot(
         with t.step("start drill environment"):
             env.start()
         with t.step("declare"):
-            proc = Procedure.declare(
+            proc = declare(
                 env.deps(journal),
-                emergency_type=EmergencyType.AD_OUTAGE.value,
-                operator=OPERATOR,
-                duration_seconds=3600,
-                reference="DRILL",
-                justification="Quarterly break-glass drill (autopilot): AD outage scenario.",
+                "DRILL",
+                "Quarterly break-glass drill (autopilot): AD outage scenario.",
             )
         to_access(env, proc, t)
         _session(env, proc, t)

@@ -2,12 +2,10 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterator
 from typing import Any
 
 import boto3
 import pytest
-from moto import mock_aws
 
 from breakglass_gui.core.aws.admin import ProfileSessions
 from breakglass_gui.core.aws.blueprint import (
@@ -17,29 +15,14 @@ from breakglass_gui.core.aws.blueprint import (
 )
 from breakglass_gui.core.aws.provision import Provisioner
 from breakglass_gui.core.config import parse_config
-from tests.fakes.world import IAM_ACCOUNT, REGION, TARGETS, config_data
+from tests.fakes.world import REGION, TARGETS, config_data
 
 
 @pytest.fixture
-def provisioner(monkeypatch: pytest.MonkeyPatch) -> Iterator[Provisioner]:
-    for key, value in {
-        "AWS_ACCESS_KEY_ID": "testing",
-        "AWS_SECRET_ACCESS_KEY": "testing",
-        "AWS_DEFAULT_REGION": REGION,
-    }.items():
-        monkeypatch.setenv(key, value)
+def provisioner(moto_admin: ProfileSessions) -> Provisioner:
     data = config_data()
     data["notifications"]["subscriptions"] = ["email:secops@example.com"]
-    config = parse_config(data)
-    with mock_aws():
-        sessions = ProfileSessions(
-            boto3.session.Session(region_name=REGION),
-            home_account=IAM_ACCOUNT,
-            member_role="OrganizationAccountAccessRole",
-            partition="aws",
-            region=REGION,
-        )
-        yield Provisioner(build_blueprint(config), sessions)
+    return Provisioner(build_blueprint(parse_config(data)), moto_admin)
 
 
 def test_apply_twice_the_second_changes_nothing_and_plan_says_so(

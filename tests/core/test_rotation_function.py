@@ -8,12 +8,9 @@ its own log group."""
 from __future__ import annotations
 
 import re
-from collections.abc import Iterator
 from typing import Any
 
 import boto3
-import pytest
-from moto import mock_aws
 
 from breakglass_gui.core.aws.admin import ProfileSessions
 from breakglass_gui.core.aws.blueprint import build_blueprint
@@ -101,26 +98,10 @@ def test_the_package_is_the_same_bytes_every_time() -> None:
     assert code_sha256(function_zip()) == code_sha256(function_zip())
 
 
-@pytest.fixture
-def aws(monkeypatch: pytest.MonkeyPatch) -> Iterator[ProfileSessions]:
-    for key, value in {
-        "AWS_ACCESS_KEY_ID": "testing",
-        "AWS_SECRET_ACCESS_KEY": "testing",
-        "AWS_DEFAULT_REGION": REGION,
-    }.items():
-        monkeypatch.setenv(key, value)
-    with mock_aws():
-        yield ProfileSessions(
-            boto3.session.Session(region_name=REGION),
-            home_account=IAM_ACCOUNT,
-            member_role="OrganizationAccountAccessRole",
-            partition="aws",
-            region=REGION,
-        )
-
-
-def test_provision_deploys_it_once_and_mends_a_changed_function(aws: ProfileSessions) -> None:
-    provisioner = Provisioner(build_blueprint(_config()), aws)
+def test_provision_deploys_it_once_and_mends_a_changed_function(
+    moto_admin: ProfileSessions,
+) -> None:
+    provisioner = Provisioner(build_blueprint(_config()), moto_admin)
     planned = [c.resource for c in provisioner.plan() if "rotation" in c.resource]
     assert planned == [
         "iam role break-glass-rotation-role",

@@ -19,11 +19,11 @@ import pytest
 from breakglass_gui.core.errors import VaultError
 from breakglass_gui.core.resources import resource_path
 from breakglass_gui.core.secret import Secret
-from breakglass_gui.core.vault import required_capabilities
+from breakglass_gui.core.vault import VaultGateway, required_capabilities
 from breakglass_gui.core.vault_checks import vault_checks
 from breakglass_gui.drill.openbao import OPERATOR_POLICY, OpenBaoServer, enable_kv_v2
 from breakglass_gui.drill.tls import DrillTls
-from tests.fakes.openbao import PASSWORD, Bao, record_for
+from tests.fakes.openbao import PASSWORD, Bao, record_for, vault_config
 from tests.fakes.waiting import wait_for
 
 
@@ -140,8 +140,6 @@ def test_renewal_is_due_at_half_the_ttl_and_extends_the_token(openbao: Bao) -> N
     now = [1000.0]
     user = openbao.record()
     config = openbao.config(user)
-    from breakglass_gui.core.vault import VaultGateway
-
     g = VaultGateway(config, monotonic=lambda: now[0])
     g.login(Secret(PASSWORD))
     assert not g.renewal_due()
@@ -331,20 +329,7 @@ def test_a_server_that_stops_is_unreachable_not_an_internal_error() -> None:
         server.initialise()
         server.configure({"breakglass": PASSWORD})
         server.put("breakglass/users/bg1", record_for("bg1"))
-        from breakglass_gui.core.config import VaultConfig
-        from breakglass_gui.core.vault import VaultGateway
-
-        g = VaultGateway(
-            VaultConfig(
-                address=server.address,
-                ca_bundle=server.ca_file,
-                auth_method="userpass",
-                username="breakglass",
-                users=("bg1",),
-                default_user="bg1",
-                timeout_seconds=5,
-            )
-        )
+        g = VaultGateway(vault_config(server))
         g.login(Secret(PASSWORD))
         server.process.terminate()
         server.process.wait(timeout=10)
@@ -359,19 +344,7 @@ def test_a_server_nobody_initialised_is_told_apart_from_a_sealed_one() -> None:
     tls = DrillTls.create()
     server = OpenBaoServer.launch(tls).ready()  # never initialised
     try:
-        from breakglass_gui.core.config import VaultConfig
-        from breakglass_gui.core.vault import VaultGateway
-
-        g = VaultGateway(
-            VaultConfig(
-                address=server.address,
-                ca_bundle=server.ca_file,
-                auth_method="userpass",
-                username="breakglass",
-                users=("bg1",),
-                default_user="bg1",
-            )
-        )
+        g = VaultGateway(vault_config(server))
         assert g.health().initialized is False
         error = _code(lambda: g.login(Secret(PASSWORD)))  # the server itself says "sealed"
         assert error.code == "vault.not_initialized"

@@ -5,7 +5,6 @@ policy installed as shipped, an empty environment, and nothing left behind."""
 from __future__ import annotations
 
 import os
-import time
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -15,7 +14,7 @@ import pytest
 from breakglass_gui.core.resources import resource_path
 from breakglass_gui.drill.openbao import OPERATOR_POLICY, OpenBaoServer
 from breakglass_gui.drill.tls import DrillTls
-from tests.fakes.waiting import wait_for
+from tests.fakes.waiting import process_gone, wait_for
 
 PASSWORD = "drill-password-for-this-test"
 
@@ -29,17 +28,6 @@ def bao() -> Iterator[OpenBaoServer]:
     yield server
     server.stop()
     tls.remove()
-
-
-def _pid_gone(pid: int, within: float = 5.0) -> bool:
-    deadline = time.monotonic() + within
-    while time.monotonic() < deadline:
-        try:
-            os.kill(pid, 0)
-        except ProcessLookupError:
-            return True
-        time.sleep(0.05)
-    return False
 
 
 def test_it_is_openbao_initialised_with_five_shares_and_threshold_three(
@@ -103,7 +91,7 @@ def test_stop_leaves_no_process_and_no_directory() -> None:
     pid, directory = server.process.pid, server.directory
     server.stop()
     tls.remove()
-    assert _pid_gone(pid)
+    assert process_gone(pid)
     assert not directory.exists()
 
 
@@ -131,4 +119,4 @@ def test_a_killed_drill_takes_its_openbao_with_it(tmp_path: Path) -> None:
         pid = int(parent.stdout.readline())
         parent.send_signal(signal.SIGKILL)
         parent.wait(timeout=10)
-    assert _pid_gone(pid)
+    assert process_gone(pid)

@@ -18,6 +18,7 @@ from breakglass_gui.core.clock import SystemClock
 from breakglass_gui.core.journal import Journal
 from breakglass_gui.drill.environment import IAM_ACCOUNT, USERS
 from breakglass_gui.drill.remote import DRILL_NICENESS, DrillProcessError, RemoteDrill
+from tests.fakes.waiting import process_gone
 
 
 @pytest.fixture(scope="module")
@@ -25,17 +26,6 @@ def drill() -> Iterator[RemoteDrill]:
     world = RemoteDrill().start()
     yield world
     world.stop()
-
-
-def _gone(pid: int, within: float) -> bool:
-    deadline = time.monotonic() + within
-    while time.monotonic() < deadline:
-        try:
-            os.kill(pid, 0)
-        except ProcessLookupError:
-            return True
-        time.sleep(0.05)
-    return False
 
 
 def test_the_world_runs_in_another_process_and_answers_like_the_in_process_one(
@@ -108,7 +98,7 @@ def test_killing_the_app_takes_the_drill_world_down_with_it() -> None:
         child = json.loads(app.stdout.readline())["child"]
         os.kill(app.pid, signal.SIGKILL)
         app.wait(timeout=10)
-        assert _gone(child, within=10), "the drill world outlived the app"
+        assert process_gone(child, within=10), "the drill world outlived the app"
     finally:
         if app.poll() is None:
             app.kill()
@@ -123,6 +113,6 @@ def test_stop_is_idempotent_and_leaves_no_process() -> None:
     assert pid is not None
     world.stop()
     world.stop()
-    assert not world.alive and _gone(pid, within=1)
+    assert not world.alive and process_gone(pid, within=1)
     with pytest.raises(DrillProcessError, match="not running"):
         world.slow_down(0.1)

@@ -13,10 +13,9 @@ from pathlib import Path
 import pytest
 
 from breakglass_gui.core.clock import SystemClock
-from breakglass_gui.core.incident import EmergencyType, State
+from breakglass_gui.core.incident import State
 from breakglass_gui.core.journal import Journal
-from breakglass_gui.core.procedure import Procedure
-from breakglass_gui.drill.autopilot import to_access
+from breakglass_gui.drill.autopilot import declare, to_access
 from breakglass_gui.drill.environment import (
     IAM_ACCOUNT,
     MEMBERS,
@@ -40,14 +39,7 @@ def test_an_incident_rotates_through_the_deployed_function(
     assert env.config is not None and env.admin is not None
     path = env.config.vault.kv_path(USERS[0])
     journal = Journal(tmp_path / "journal.sqlite3", SystemClock())
-    proc = Procedure.declare(
-        env.deps(journal),
-        emergency_type=EmergencyType.AD_OUTAGE.value,
-        operator="drill-operator",
-        duration_seconds=3600,
-        reference="LAMBDA",
-        justification="Drill: rotation through the shipped function.",
-    )
+    proc = declare(env.deps(journal), "LAMBDA", "Drill: rotation through the shipped function.")
     to_access(env, proc)
     before = env.vault.current(path)
     proc.activate([MEMBERS[0]])

@@ -12,11 +12,10 @@ from pathlib import Path
 import pytest
 
 from breakglass_gui.core.clock import SystemClock
-from breakglass_gui.core.incident import EmergencyType
 from breakglass_gui.core.journal import Journal
 from breakglass_gui.core.procedure import Procedure
 from breakglass_gui.core.review.data import build_review
-from breakglass_gui.drill.autopilot import to_access
+from breakglass_gui.drill.autopilot import declare, to_access
 from breakglass_gui.drill.environment import VAULT_USER, DrillEnvironment
 from tests.fakes.waiting import wait_for
 
@@ -29,14 +28,7 @@ def env() -> Iterator[DrillEnvironment]:
 
 
 def _declare(env: DrillEnvironment, journal: Journal) -> Procedure:
-    return Procedure.declare(
-        env.deps(journal),
-        emergency_type=EmergencyType.AD_OUTAGE.value,
-        operator="drill-operator",
-        duration_seconds=3600,
-        reference="TOKEN-LIFE",
-        justification="Drill: the Vault token's life is journaled.",
-    )
+    return declare(env.deps(journal), "TOKEN-LIFE", "Drill: the Vault token's life is journaled.")
 
 
 def _outcomes(journal: Journal, incident: str, effect: str) -> list[dict]:

@@ -37,6 +37,21 @@ def record_for(user: str) -> dict[str, str]:
     }
 
 
+def vault_config(server: OpenBaoServer, user: str = "bg1", **overrides: Any) -> VaultConfig:
+    """The app's Vault settings for this server: the operator's userpass login, one user."""
+    fields: dict[str, Any] = {
+        "address": server.address,
+        "ca_bundle": server.ca_file,
+        "auth_method": "userpass",
+        "username": OPERATOR,
+        "users": (user,),
+        "default_user": user,
+        "timeout_seconds": 5,
+    }
+    fields.update(overrides)
+    return VaultConfig(**fields)
+
+
 @dataclass
 class Bao:
     server: OpenBaoServer
@@ -49,17 +64,7 @@ class Bao:
         return user
 
     def config(self, user: str = "bg1", **overrides: Any) -> VaultConfig:
-        fields: dict[str, Any] = {
-            "address": self.server.address,
-            "ca_bundle": self.server.ca_file,
-            "auth_method": "userpass",
-            "username": OPERATOR,
-            "users": (user,),
-            "default_user": user,
-            "timeout_seconds": 5,
-        }
-        fields.update(overrides)
-        return VaultConfig(**fields)
+        return vault_config(self.server, user, **overrides)
 
     def gateway(self, user: str = "bg1", **overrides: Any) -> VaultGateway:
         return VaultGateway(self.config(user, **overrides))

@@ -1,7 +1,8 @@
-"""Waiting for something another process delivers asynchronously (OpenBao's audit stream)."""
+"""Waiting for what another process does in its own time (OpenBao's audit stream, an exit)."""
 
 from __future__ import annotations
 
+import os
 import time
 from collections.abc import Callable
 
@@ -16,3 +17,15 @@ def wait_for(condition: Callable[[], bool], what: str, timeout: float = 10.0) ->
         if time.monotonic() > deadline:
             pytest.fail(f"{what} (waited {timeout:.0f} s)")
         time.sleep(0.02)
+
+
+def process_gone(pid: int, within: float = 5.0) -> bool:
+    """Whether process `pid` has gone (or goes) within `within` seconds."""
+    deadline = time.monotonic() + within
+    while time.monotonic() < deadline:
+        try:
+            os.kill(pid, 0)
+        except ProcessLookupError:
+            return True
+        time.sleep(0.05)
+    return False

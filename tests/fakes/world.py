@@ -446,13 +446,35 @@ def provision(seed: str) -> dict[str, dict[str, str]]:
     return records
 
 
+def moto_credentials(monkeypatch: pytest.MonkeyPatch) -> None:
+    """The credentials and region moto's in-process mock answers to (its default account)."""
+    monkeypatch.setenv("AWS_ACCESS_KEY_ID", "testing")
+    monkeypatch.setenv("AWS_SECRET_ACCESS_KEY", "testing")
+    monkeypatch.setenv("AWS_DEFAULT_REGION", REGION)
+
+
+@pytest.fixture
+def moto_admin(monkeypatch: pytest.MonkeyPatch) -> Iterator[Any]:
+    """moto in-process, and the administrator's sessions on it (the IAM account is moto's
+    default account; member accounts through OrganizationAccountAccessRole)."""
+    from breakglass_gui.core.aws.admin import ProfileSessions
+
+    moto_credentials(monkeypatch)
+    with mock_aws():
+        yield ProfileSessions(
+            boto3.session.Session(region_name=REGION),
+            home_account=IAM_ACCOUNT,
+            member_role="OrganizationAccountAccessRole",
+            partition="aws",
+            region=REGION,
+        )
+
+
 @pytest.fixture
 def make_world(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch, openbao: Bao
 ) -> Iterator[Callable[..., World]]:
-    monkeypatch.setenv("AWS_ACCESS_KEY_ID", "testing")
-    monkeypatch.setenv("AWS_SECRET_ACCESS_KEY", "testing")
-    monkeypatch.setenv("AWS_DEFAULT_REGION", REGION)
+    moto_credentials(monkeypatch)
     started: list[FederationStandIn] = []
     with mock_aws():
 

@@ -11,6 +11,7 @@ import json
 import time
 from collections.abc import Callable
 from dataclasses import dataclass, field
+from functools import partial
 from typing import Any, Protocol, TypeVar
 
 
@@ -98,3 +99,29 @@ def while_iam_propagates(
                 raise
             sleep(wait)
     raise AssertionError("unreachable: the last attempt returns or raises")
+
+
+def inline_policy(
+    iam: Any, account: str, kind: str, owner: str, name: str, document: Any, detail: str
+) -> list[Change]:
+    """An IAM user's or role's inline policy as the blueprint has it: created when missing,
+    put again when it means something else (compared by meaning, not by spelling), else none."""
+    key = {"user": "UserName", "role": "RoleName"}[kind]
+    get, put = (
+        (iam.get_user_policy, iam.put_user_policy)
+        if kind == "user"
+        else (iam.get_role_policy, iam.put_role_policy)
+    )
+    current = exists(partial(get, **{key: owner}, PolicyName=name), "NoSuchEntity")
+    wanted = canonical_policy(document)
+    if current is not None and canonical_policy(current["PolicyDocument"]) == wanted:
+        return []
+    return [
+        Change(
+            account,
+            f"iam {kind} {owner} policy {name}",
+            "create" if current is None else "update",
+            detail,
+            partial(put, **{key: owner}, PolicyName=name, PolicyDocument=wanted),
+        )
+    ]

@@ -39,6 +39,7 @@ from breakglass_gui.core.aws.changes import (
     Change,
     canonical_policy,
     exists,
+    inline_policy,
     while_iam_propagates,
 )
 from breakglass_gui.core.aws.rotation_function import rotation_function_changes
@@ -108,26 +109,15 @@ class Provisioner:
                         partial(iam.create_user, UserName=name),
                     )
                 )
-            current = exists(
-                partial(iam.get_user_policy, UserName=name, PolicyName=ASSUME_POLICY_NAME),
-                "NoSuchEntity",
+            out += inline_policy(
+                iam,
+                self.bp.iam_account,
+                "user",
+                name,
+                ASSUME_POLICY_NAME,
+                user.assume_policy,
+                "assume the break-glass role, with source identity and session tags",
             )
-            wanted = canonical_policy(user.assume_policy)
-            if current is None or canonical_policy(current["PolicyDocument"]) != wanted:
-                out.append(
-                    Change(
-                        self.bp.iam_account,
-                        f"iam user {name} policy {ASSUME_POLICY_NAME}",
-                        "create" if current is None else "update",
-                        "assume the break-glass role, with source identity and session tags",
-                        partial(
-                            iam.put_user_policy,
-                            UserName=name,
-                            PolicyName=ASSUME_POLICY_NAME,
-                            PolicyDocument=wanted,
-                        ),
-                    )
-                )
         return out
 
     # ----- every account ----------------------------------------------------------------------
@@ -136,7 +126,6 @@ class Provisioner:
         spec = self.bp.role(account)
         iam = self.sessions.client("iam", account)
         trust = canonical_policy(spec.trust_policy)
-        admin = canonical_policy(spec.admin_policy)
         out: list[Change] = []
         role = exists(lambda: iam.get_role(RoleName=spec.name), "NoSuchEntity")
         if role is None:
@@ -180,22 +169,15 @@ class Provisioner:
                         ),
                     )
                 )
-        policy = exists(
-            lambda: iam.get_role_policy(RoleName=spec.name, PolicyName=ADMIN_POLICY_NAME),
-            "NoSuchEntity",
+        out += inline_policy(
+            iam,
+            account,
+            "role",
+            spec.name,
+            ADMIN_POLICY_NAME,
+            spec.admin_policy,
+            "* on * when aws:MultiFactorAuthPresent (seed)",
         )
-        if policy is None or canonical_policy(policy["PolicyDocument"]) != admin:
-            out.append(
-                Change(
-                    account,
-                    f"iam role {spec.name} policy {ADMIN_POLICY_NAME}",
-                    "create" if policy is None else "update",
-                    "* on * when aws:MultiFactorAuthPresent (seed)",
-                    lambda: iam.put_role_policy(
-                        RoleName=spec.name, PolicyName=ADMIN_POLICY_NAME, PolicyDocument=admin
-                    ),
-                )
-            )
         return out
 
     # ----- monitoring account -----------------------------------------------------------------

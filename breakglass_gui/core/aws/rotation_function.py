@@ -31,8 +31,8 @@ from typing import Any
 from breakglass_gui.core.aws.changes import (
     AdminSessions,
     Change,
-    canonical_policy,
     exists,
+    inline_policy,
     role_not_yet_assumable,
     while_iam_propagates,
 )
@@ -193,26 +193,15 @@ def rotation_function_changes(
                 ),
             )
         )
-    current = exists(
-        partial(iam.get_role_policy, RoleName=spec.role_name, PolicyName=ROTATION_POLICY_NAME),
-        "NoSuchEntity",
+    out += inline_policy(
+        iam,
+        spec.account,
+        "role",
+        spec.role_name,
+        ROTATION_POLICY_NAME,
+        spec.role_policy,
+        "rotate the break-glass users only; read its one SSM parameter",
     )
-    wanted = canonical_policy(spec.role_policy)
-    if current is None or canonical_policy(current["PolicyDocument"]) != wanted:
-        out.append(
-            Change(
-                spec.account,
-                f"iam role {spec.role_name} policy {ROTATION_POLICY_NAME}",
-                "create" if current is None else "update",
-                "rotate the break-glass users only; read its one SSM parameter",
-                partial(
-                    iam.put_role_policy,
-                    RoleName=spec.role_name,
-                    PolicyName=ROTATION_POLICY_NAME,
-                    PolicyDocument=wanted,
-                ),
-            )
-        )
     package = function_zip()
     settings = {
         "Role": spec.role_arn(partition),
