@@ -38,10 +38,10 @@ def audit(config: Any, profile: str | None, credential: Any | None = None) -> li
     from breakglass_gui.core.aws.blueprint import build_blueprint
     from breakglass_gui.core.aws.readiness import Readiness
     from breakglass_gui.core.network import Network
-    from breakglass_gui.core.vault import VaultGateway
+    from breakglass_gui.core.registry import vault_gateway
     from breakglass_gui.core.vault_checks import vault_checks
 
-    gateway = VaultGateway(config.vault, network=Network.of(config.network))
+    gateway = vault_gateway(config.vault, network=Network.of(config.network))
     probe = vault_checks(gateway, config.vault.users, credential)
     return Readiness(build_blueprint(config), _sessions(config, profile), probe).run()
 
@@ -106,7 +106,7 @@ def _readiness(config: Any, args: argparse.Namespace) -> int:
 def _readiness_drill() -> int:
     from breakglass_gui.core.aws.blueprint import build_blueprint
     from breakglass_gui.core.aws.readiness import Readiness
-    from breakglass_gui.core.vault import VaultGateway
+    from breakglass_gui.core.registry import vault_gateway
     from breakglass_gui.core.vault_checks import vault_checks
     from breakglass_gui.drill.environment import DrillEnvironment
 
@@ -114,7 +114,7 @@ def _readiness_drill() -> int:
         assert env.config is not None and env.admin is not None
         env.unseal()  # a freshly provisioned organisation's key holders have unsealed it
         probe = vault_checks(
-            VaultGateway(env.config.vault),
+            vault_gateway(env.config.vault),
             env.config.vault.users,
             env.vault_credential(),
         )

@@ -83,18 +83,18 @@ def _parser() -> argparse.ArgumentParser:
 
 def _config(args: argparse.Namespace) -> object:
     """The configuration for admin commands; a problem raises ConfigError (printed, exit 2)."""
-    from breakglass_gui.core.config import load_config
+    from breakglass_gui.core.registry import load_checked
 
-    return load_config(args.config or default_config_path())
+    return load_checked(args.config or default_config_path())
 
 
 def _check_config(path: Path | None) -> int:
-    from breakglass_gui.core.config import load_config
     from breakglass_gui.core.errors import ConfigError
+    from breakglass_gui.core.registry import load_checked
 
     target = path or default_config_path()
     try:
-        config = load_config(target)
+        config = load_checked(target)
     except ConfigError as exc:
         for problem in exc.problems:
             print(visible(problem), file=sys.stderr)

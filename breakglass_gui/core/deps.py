@@ -1,19 +1,30 @@
-"""Everything the procedure needs from the outside world, passed in (no global registry)."""
+"""The composition root: everything the procedure needs from the outside world, passed in.
+
+The kinds (notification channels, Vault auth methods, approval methods, the account directory,
+the MFA mode) are listed in core/registry.py and chosen here, once, from the config.
+"""
 
 from __future__ import annotations
 
 from collections.abc import Callable
 from dataclasses import dataclass, field
+from typing import Any
 
+from breakglass_gui.core import registry
+from breakglass_gui.core.approvals import ApprovalDesk
 from breakglass_gui.core.aws.clients import ClientFactory
 from breakglass_gui.core.aws.console import ConsoleSignIn, FederationEndpoint
 from breakglass_gui.core.browser import BrowserLauncher, CommandBrowser, SystemBrowser
 from breakglass_gui.core.clock import Clock
 from breakglass_gui.core.config import Config
+from breakglass_gui.core.directory import AccountDirectory
 from breakglass_gui.core.enrolment import KeyringSecretStore, TotpSecretStore
 from breakglass_gui.core.journal import Journal
+from breakglass_gui.core.mfa_modes import MfaMode
 from breakglass_gui.core.network import Network
+from breakglass_gui.core.notifications.channel import Channel, ChannelContext
 from breakglass_gui.core.vault import VaultGateway
+from breakglass_gui.core.vault_auth import AuthMethod
 
 
 @dataclass
@@ -29,6 +40,25 @@ class Deps:
     network: Network = field(default_factory=Network)
     drill: bool = False
     notify_backoff: tuple[float, ...] = (1.0, 2.0, 4.0)
+    # Chosen from the registries once (after construction; a test may replace any of them).
+    mfa_mode: MfaMode = field(init=False)
+    directory: AccountDirectory = field(init=False)
+    approvals: ApprovalDesk = field(init=False)
+    vault_auth: AuthMethod = field(init=False)
+
+    def __post_init__(self) -> None:
+        registry.checked(self.config)
+        self.mfa_mode = registry.mfa_mode(self.config)
+        self.directory = registry.directory(self.config)
+        self.vault_auth = registry.vault_auth(self.config.vault)
+        method = registry.APPROVAL_METHODS[self.config.approvals.method]
+        self.approvals = method(self.config, self.journal, self.totp_secrets, self.clock)
+
+    def channels(self, client: Any) -> list[Channel]:
+        """The configured notification channels for one incident; `client(service, account,
+        region)` makes AWS clients with its role sessions."""
+        context = ChannelContext(self.config, self.clock, self.notify_backoff, client)
+        return registry.channels(context)
 
 
 def production_deps(config: Config, journal: Journal, clock: Clock) -> Deps:
@@ -46,7 +76,7 @@ def production_deps(config: Config, journal: Journal, clock: Clock) -> Deps:
         journal=journal,
         clock=clock,
         aws=ClientFactory(network=network),
-        vault=lambda: VaultGateway(config.vault, network=network),
+        vault=lambda: registry.vault_gateway(config.vault, network=network),
         totp_secrets=KeyringSecretStore(),
         console=ConsoleSignIn(
             FederationEndpoint(

@@ -1,10 +1,13 @@
-"""The emergency page's rules (SPEC §2.1): every problem found at once, each on its field."""
+"""The emergency page's rules: every problem found at once, each on its field.
+
+The emergency types come from the config (`[[emergency_types]]`; the seed's four and Other by
+default); a type may scope the accounts that can be requested under it.
+"""
 
 from __future__ import annotations
 
-from breakglass_gui.core.config import Config
+from breakglass_gui.core.deps import Deps
 from breakglass_gui.core.errors import BreakGlassError, ProcedureError
-from breakglass_gui.core.incident import EmergencyType
 
 MIN_JUSTIFICATION = 20
 
@@ -17,8 +20,27 @@ def refuse(problems: list[BreakGlassError]) -> None:
         raise ProcedureError(" ".join(p.message for p in problems), code="procedure.invalid")
 
 
+def account_problem(
+    deps: Deps, emergency_type: str, accounts: tuple[str, ...]
+) -> ProcedureError | None:
+    """Accounts the directory does not know, or outside the emergency type's scope."""
+    unknown = [a for a in accounts if deps.directory.account(a) is None]
+    if unknown:
+        return ProcedureError(f"Unknown account(s): {', '.join(unknown)}.", field="accounts")
+    kind = deps.config.emergency_type(emergency_type)
+    scope = kind.accounts if kind else ()
+    outside = [a for a in accounts if scope and a not in scope]
+    if outside:
+        return ProcedureError(
+            f'An emergency of type "{emergency_type}" may reach {", ".join(scope)} only; '
+            f"{', '.join(outside)} is outside it.",
+            field="accounts",
+        )
+    return None
+
+
 def emergency_problems(
-    config: Config,
+    deps: Deps,
     *,
     emergency_type: str,
     other_text: str,
@@ -28,11 +50,12 @@ def emergency_problems(
     accounts: tuple[str, ...],
 ) -> list[BreakGlassError]:
     """Every problem of the emergency page, each naming its field (the page shows them all)."""
+    config = deps.config
     problems: list[BreakGlassError] = []
-    types = {t.value for t in EmergencyType}
-    if emergency_type not in types:
+    kind = config.emergency_type(emergency_type)
+    if kind is None:
         problems.append(ProcedureError("Choose the type of emergency.", field="type"))
-    if emergency_type == EmergencyType.OTHER and len(other_text.strip()) < 5:
+    if kind is not None and kind.describe and len(other_text.strip()) < 5:
         problems.append(
             ProcedureError("Describe the emergency when the type is Other.", field="other_text")
         )
@@ -56,9 +79,7 @@ def emergency_problems(
                 field="duration",
             )
         )
-    unknown = [a for a in accounts if config.account(a) is None]
-    if unknown:
-        problems.append(
-            ProcedureError(f"Unknown account(s): {', '.join(unknown)}.", field="accounts")
-        )
+    problem = account_problem(deps, emergency_type, accounts)
+    if problem:
+        problems.append(problem)
     return problems

@@ -1,4 +1,4 @@
-"""Revoke and rotate (SPEC §4): the end of every incident, idempotent and resumable.
+"""Revoke and rotate: the end of every incident, idempotent and resumable.
 
 Order, and why:
 1. revoke role sessions in every target account that the app does not need (in parallel);
@@ -9,7 +9,8 @@ Order, and why:
                                                                          → ROTATED;
 then revoke the Vault token. A step already done (journaled outcome ok) is skipped, so a retry
 or a relaunch after a crash resumes where it stopped. Revocation entries are held in memory if
-the journal cannot be written (SPEC §1) and flushed when it can.
+the journal cannot be written (docs/architecture.md, "The journal comes first") and flushed
+when it can.
 """
 
 from __future__ import annotations
@@ -19,7 +20,7 @@ from collections.abc import Callable
 from concurrent.futures import ThreadPoolExecutor
 from datetime import UTC, datetime
 from functools import partial
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
 from breakglass_gui.core.aws import revoke
 from breakglass_gui.core.aws.errors import classify
@@ -27,9 +28,8 @@ from breakglass_gui.core.aws.rotate import DirectRotation, LambdaRotation, verif
 from breakglass_gui.core.aws.server_time import revocation_cutoff
 from breakglass_gui.core.errors import BreakGlassError, ProcedureError
 from breakglass_gui.core.incident import State
-
-if TYPE_CHECKING:
-    from breakglass_gui.core.procedure import Procedure
+from breakglass_gui.core.need import Need
+from breakglass_gui.core.parts import Parts
 
 log = logging.getLogger(__name__)
 
@@ -38,23 +38,25 @@ MAX_PARALLEL = 8
 
 
 class Ending:
-    def __init__(self, procedure: Procedure, progress: Progress | None = None) -> None:
-        self.p = procedure
-        self.config = procedure.config
+    def __init__(self, parts: Parts, progress: Progress | None = None) -> None:
+        self.parts = parts
+        self.recorder = parts.recorder
+        self.custody = parts.custody
+        self.config = parts.deps.config
         self.progress = progress or (lambda key, status, text: None)
         self.failures: list[tuple[str, str]] = []
-        self.user = procedure.incident.vault_user or self.config.vault.default_user
+        self.user = parts.recorder.incident.vault_user or self.config.vault.default_user
         self.iam_account = self.config.organisation.iam_account_id
         self.service = list(dict.fromkeys(self.config.service_accounts().values()))
 
     # ----- plan ---------------------------------------------------------------------------
 
     def targets_only(self) -> list[str]:
-        return [a for a in self.p.incident.accounts_used() if a not in self.service]
+        return [a for a in self.recorder.incident.accounts_used() if a not in self.service]
 
     def service_order(self) -> list[str]:
         """Service accounts to revoke, the IAM account last (rotation needs it to the end)."""
-        used = set(self.p.incident.accounts_used()) | set(self.service)
+        used = set(self.recorder.incident.accounts_used()) | set(self.service)
         ordered = [a for a in self.service if a != self.iam_account and a in used]
         return [*ordered, self.iam_account]
 
@@ -72,12 +74,12 @@ class Ending:
         return keys
 
     def pending(self) -> list[str]:
-        return [k for k in self.steps() if not self.p.incident.done(k)]
+        return [k for k in self.steps() if not self.recorder.incident.done(k)]
 
     def missing_sessions(self) -> list[str]:
         """Accounts the remaining steps need a session in, and that have none alive (never
         obtained, lost in a crash, or expired during a long incident)."""
-        return [a for a in self.accounts_needed() if not self.p.has_live_session(a)]
+        return [a for a in self.accounts_needed() if not self.custody.has_live_session(a)]
 
     def accounts_needed(self) -> list[str]:
         needed: list[str] = []
@@ -98,53 +100,53 @@ class Ending:
             return self.config.notifications.account_id
         return None
 
-    def what_is_needed(self) -> str | None:
-        """None if the ending can run now; else 'vault', 'mfa' or 'code' (direct mode)."""
+    def what_is_needed(self) -> Need | None:
+        """None if the ending can run now; else VAULT, MFA or CODE (the MFA mode decides)."""
         needs_rotation = any(k.startswith("rotate:") for k in self.pending())
         missing = self.missing_sessions()
-        if (needs_rotation or missing) and not self.p.vault_logged_in:
-            return "vault"
+        if (needs_rotation or missing) and not self.custody.vault_logged_in:
+            return Need.VAULT
         if missing:
-            if self.config.session.mfa_mode == "direct":
-                return "code"
-            if not self.p.has_mfa_session():
-                return "mfa"
+            return self.parts.deps.mfa_mode.for_ending(
+                has_mfa_session=self.custody.has_mfa_session()
+            )
         return None
 
     # ----- run ----------------------------------------------------------------------------
 
     def run(self) -> None:
-        p = self.p
-        if p.state is State.ROTATED or p.incident.reached(State.REVIEWED):
+        recorder, custody = self.recorder, self.custody
+        if recorder.state is State.ROTATED or recorder.incident.reached(State.REVIEWED):
             return
-        p._require(State.ENDING, State.REVOKED)
+        recorder.require(State.ENDING, State.REVOKED)
         need = self.what_is_needed()
-        if need == "vault":
+        if need is Need.VAULT:
             raise ProcedureError(
                 "To finish revocation and rotation, unlock Vault again.", code="needs.vault"
             )
-        if need == "mfa":
+        if need is Need.MFA:
             raise ProcedureError(
                 "To finish revocation and rotation, enter a new MFA code.", code="needs.mfa"
             )
-        if need == "code":
+        if need is Need.CODE:
             missing = self.missing_sessions()
             raise ProcedureError(
                 f"Direct MFA mode: a new code is needed for each of {', '.join(missing)}.",
                 code="needs.code",
             )
+        assume = self.parts.access.assume
         for account in self.missing_sessions():
-            p.forget_session(account)  # an expired one is wiped, not used
+            custody.forget_session(account)  # an expired one is wiped, not used
             # A session re-issued only to revoke is not a new break-glass session: no
             # "session" notification (the notification account may not have one yet).
-            purpose = "target" if account in p.incident.accounts else "service"
-            self._guard(f"session:{account}", partial(p.assume, account, purpose, notify=False))
+            purpose = "target" if account in recorder.incident.accounts else "service"
+            self._guard(f"session:{account}", partial(assume, account, purpose, notify=False))
 
         with ThreadPoolExecutor(max_workers=MAX_PARALLEL) as pool:
             list(pool.map(self._revoke_account, self.targets_only()))
         self._step(f"revoke.user:{self.user}", self._revoke_user)
-        if not self.failures and p.state is State.ENDING:
-            p._transition(State.REVOKED)
+        if not self.failures and recorder.state is State.ENDING:
+            recorder.transition(State.REVOKED)
         self._step(f"rotate:{self.user}", self._rotate)
         self._step(f"verify.user:{self.user}", self._verify_user)
         self._step("check.alarms", self._check_alarms)
@@ -155,16 +157,16 @@ class Ending:
             self._revoke_account(account)
         if self.failures:
             self._fail()
-        p._transition(State.ROTATED)
-        p.shutdown()
-        p.deps.journal.flush()
+        recorder.transition(State.ROTATED)
+        self.parts.vault.release()
+        recorder.journal.flush()
 
     def _fail(self) -> None:
         steps = ", ".join(k for k, _ in self.failures)
         first = self.failures[0][1]
         raise ProcedureError(
             f"{len(self.failures)} step(s) did not complete ({steps}). The incident stays "
-            f"{self.p.state.value}: retry revoke-and-rotate. First problem: {first}",
+            f"{self.recorder.state.value}: retry revoke-and-rotate. First problem: {first}",
             code="ending.incomplete",
         )
 
@@ -180,12 +182,12 @@ class Ending:
         return True
 
     def _step(self, key: str, fn: Callable[[], dict[str, Any]]) -> bool:
-        if self.p.incident.done(key):
+        if self.recorder.incident.done(key):
             self.progress(key, "done", "already done")
             return True
         return self._guard(
             key,
-            lambda: self.p._effect(
+            lambda: self.recorder.effect(
                 key.split(":", maxsplit=1)[0],
                 {"step": key},
                 fn,
@@ -198,17 +200,17 @@ class Ending:
     # ----- steps --------------------------------------------------------------------------
 
     def _now(self) -> float:
-        return self.p.deps.clock.now()
+        return self.parts.deps.clock.now()
 
     def _cutoff(self) -> dict[str, Any]:
         """max(local clock, AWS's clock) + a margin (core/aws/server_time.py)."""
-        return revocation_cutoff(self._now(), self.p.deps.aws.server_time)
+        return revocation_cutoff(self._now(), self.parts.deps.aws.server_time)
 
     def _revoke_account(self, account: str) -> None:
         key = f"revoke.role:{account}"
 
         def run() -> dict[str, Any]:
-            iam = self.p._client("iam", account)
+            iam = self.custody.client("iam", account)
             basis = self._cutoff()
             cutoff = float(basis["cutoff"])
             done = revoke.revoke_role_sessions(iam, self.config.role.name, cutoff)
@@ -218,10 +220,10 @@ class Ending:
             return _read_back_or_refuse(done, f"The revocation policy in {account}")
 
         if self._step(key, run):
-            self.p.forget_session(account)
+            self.custody.forget_session(account)
 
     def _revoke_user(self) -> dict[str, Any]:
-        iam = self.p._client("iam", self.iam_account)
+        iam = self.custody.client("iam", self.iam_account)
         basis = self._cutoff()
         cutoff = float(basis["cutoff"])
         done = revoke.revoke_user_sessions(iam, self.user, cutoff)
@@ -230,44 +232,40 @@ class Ending:
         return _read_back_or_refuse(done, f"The revocation policy on {self.user}")
 
     def _rotate(self) -> dict[str, Any]:
-        p = self.p
-        iam = p._client("iam", self.iam_account)
+        custody, recorder, access = self.custody, self.recorder, self.parts.access
+        iam = custody.client("iam", self.iam_account)
+        clock = self.parts.deps.clock
         function = self.config.rotation.lambda_function
         if function:
             region = function.split(":")[3] if function.startswith("arn:") else None
-            lam = p._client(
+            lam = custody.client(
                 "lambda",
                 self.iam_account,
                 region,
                 read_timeout=self.config.rotation.lambda_timeout_seconds + 10,
                 retries=False,
             )
-            operator = p.config.operator(p.incident.request.operator)
+            operator = self.config.operator(recorder.incident.request.operator)
             return LambdaRotation(
                 lam,
                 function,
                 iam,
-                p.vault,
+                custody.vault,
                 self.iam_account,
-                p._effect,
-                p.key_works,
-                p.deps.clock,
+                recorder.effect,
+                access.key_works,
+                clock,
                 email=operator.email if operator else "",
-            ).run(self.user, p.id)
-        return DirectRotation(iam, p.vault, p.key_works, p.deps.clock, p._effect).run(
-            self.user, p.id
+            ).run(self.user, recorder.id)
+        return DirectRotation(iam, custody.vault, access.key_works, clock, recorder.effect).run(
+            self.user, recorder.id
         )
 
     def _verify_user(self) -> dict[str, Any]:
-        p = self.p
-        record = p._effect(
-            "vault.read_record",
-            {"user": self.user, "why": "verify"},
-            lambda: p.vault.read_record(self.user),
-        )
+        record = self.parts.vault.read_record(self.user, why="verify")
         expected = record.access_key_id
         record.wipe()
-        evidence = verify_user(p._client("iam", self.iam_account), self.user, expected)
+        evidence = verify_user(self.custody.client("iam", self.iam_account), self.user, expected)
         if not evidence["verified"]:
             raise ProcedureError(
                 f"After rotation, {self.user} has active keys {evidence['active_keys']} (Vault "
@@ -278,9 +276,10 @@ class Ending:
 
     def _check_alarms(self) -> dict[str, Any]:
         """Did the seed's alarms fire for this incident? If not, that is a review finding."""
-        p = self.p
-        declared = _parse(p.incident.declared_at) or self._now() - 3600
-        client = p._client("cloudwatch", self.config.log_account_id, self.config.log_region)
+        declared = _parse(self.recorder.incident.declared_at) or self._now() - 3600
+        client = self.custody.client(
+            "cloudwatch", self.config.log_account_id, self.config.log_region
+        )
         fired: dict[str, bool] = {}
         for name in self.config.monitoring.alarm_names:
             try:
@@ -304,8 +303,14 @@ class Ending:
         }
 
     def _notify(self) -> dict[str, Any]:
-        record = self.p._notify("revoked", f"Break glass revoked and rotated: {self.p.id}")
-        return {"sent": record["sent"], "attempts": record["attempts"]}
+        records = self.parts.announcer.announce(
+            "revoked", f"Break glass revoked and rotated: {self.recorder.id}"
+        )
+        return {
+            "sent": all(r["sent"] for r in records),
+            "attempts": max((r["attempts"] for r in records), default=0),
+            "channels": {r["channel"]: r["sent"] for r in records},
+        }
 
 
 def _parse(stamp: str) -> float | None:
@@ -316,7 +321,7 @@ def _parse(stamp: str) -> float | None:
 
 
 def _read_back_or_refuse(done: dict[str, Any], what: str) -> dict[str, Any]:
-    """A revocation counts only once its policy has read back (SPEC §4.4): an unverified step
+    """A revocation counts only once its policy has read back: an unverified step
     fails, is journaled as failed and stays to be retried."""
     if not done["check"]["verified"]:
         raise ProcedureError(

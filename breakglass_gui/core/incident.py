@@ -42,16 +42,6 @@ ALLOWED[State.CLOSED] = frozenset()
 ALLOWED[State.ABORTED] = frozenset()
 
 
-class EmergencyType(StrEnum):
-    """The seed's four scenarios, plus Other (which requires a description)."""
-
-    IAM_SYSTEM_LOSS = "Loss of access due to Cloud Shepperd or CloudIAM"
-    AD_OUTAGE = "Outage of Active Directory"
-    COMPROMISED_ADMINS = "Compromised administrator accounts"
-    CRITICAL_FAILURE = "Critical system failure requiring immediate administrative intervention"
-    OTHER = "Other"
-
-
 INCIDENT_ID = re.compile(r"^BG-\d{8}-[A-Z0-9]{4}$", re.ASCII)
 _ID_ALPHABET = "ABCDEFGHJKLMNPQRSTUVWXYZ23456789"  # no 0/O, 1/I: read aloud over a phone bridge
 
@@ -192,12 +182,12 @@ class Incident:
                 continue
             if incident is None:
                 continue
-            incident._apply(entry)
+            incident.apply(entry)
         if incident is None:
             raise LookupError("no incident.declared entry")
         return incident
 
-    def _apply(self, entry: Entry) -> None:
+    def apply(self, entry: Entry) -> None:
         p = entry.payload
         kind = entry.kind
         if kind == TRANSITION:

@@ -1,4 +1,4 @@
-"""The incident's live activity (SPEC §3): sources built from its sessions, one event store.
+"""The incident's live activity: sources built from its sessions, one event store.
 
 Every event seen is kept (for the review) and journaled as a summary, so a crash loses none.
 """
@@ -8,7 +8,6 @@ from __future__ import annotations
 import threading
 from dataclasses import replace
 from datetime import datetime
-from typing import TYPE_CHECKING
 
 from breakglass_gui.core.aws.activity import ActivityEvent, EventStore, by_app
 from breakglass_gui.core.aws.sources import (
@@ -18,10 +17,11 @@ from breakglass_gui.core.aws.sources import (
     LookupEventsSource,
     Scope,
 )
+from breakglass_gui.core.clock import Clock
+from breakglass_gui.core.config import Config
+from breakglass_gui.core.custody import Custody
 from breakglass_gui.core.errors import BreakGlassError
-
-if TYPE_CHECKING:
-    from breakglass_gui.core.procedure import Procedure
+from breakglass_gui.core.recorder import Recorder
 
 PollSource = LookupEventsSource | LogGroupPollSource
 
@@ -38,11 +38,14 @@ def lookup_regions(partition: str, region: str) -> tuple[str, ...]:
 
 
 class ActivityMonitor:
-    def __init__(self, procedure: Procedure) -> None:
-        self.p = procedure
+    def __init__(self, recorder: Recorder, custody: Custody, config: Config, clock: Clock) -> None:
+        self._recorder = recorder
+        self._custody = custody
+        self._config = config
+        self._clock = clock
         self.events = EventStore()
         self._lock = threading.Lock()
-        self._buckets = Buckets(procedure.deps.clock)
+        self._buckets = Buckets(clock)
         self._sources: list[PollSource] = []
         self._last_errors: list[str] = []
         self._app_keys: set[str] | None = None  # app_key_ids, read from the journal once
@@ -56,7 +59,7 @@ class ActivityMonitor:
                 kinds = ("session.issued", "session.mfa")
                 self._app_keys = {
                     str(e.payload.get("access_key_id", ""))
-                    for e in self.p.deps.journal.entries(self.p.id)
+                    for e in self._recorder.entries()
                     if e.kind in kinds
                 }
             return frozenset(k for k in self._app_keys if k)
@@ -68,30 +71,30 @@ class ActivityMonitor:
                 self._app_keys.add(access_key_id)
 
     def scope(self) -> Scope:
-        incident = self.p.incident
+        incident = self._recorder.incident
         declared = incident.declared_at.replace("Z", "+00:00")
         since = datetime.fromisoformat(declared).timestamp() if declared else 0.0
-        return Scope(incident.id, incident.request.operator, self.p.config.role.name, since)
+        return Scope(incident.id, incident.request.operator, self._config.role.name, since)
 
     def sources(self) -> list[PollSource]:
         """(Re)build the polling sources from the live sessions; cheap, call after changes."""
-        p, config = self.p, self.p.config
-        scope, clock = self.scope(), p.deps.clock
+        config, custody = self._config, self._custody
+        scope, clock = self.scope(), self._clock
         sources: list[PollSource] = []
         log_account = config.log_account_id
-        if config.monitoring.filter_log_events and log_account in p.sessions:
-            logs = p._client("logs", log_account, config.log_region)
+        if config.monitoring.filter_log_events and custody.session(log_account):
+            logs = custody.client("logs", log_account, config.log_region)
             sources.append(
                 LogGroupPollSource(logs, config.monitoring.log_group, log_account, scope, clock)
             )
         if config.monitoring.lookup_events:
-            for account in p.incident.accounts:
-                if account not in p.sessions:
+            for account in self._recorder.incident.accounts:
+                if custody.session(account) is None:
                     continue
                 for region in lookup_regions(
                     config.organisation.partition, config.organisation.region
                 ):
-                    trail = p._client("cloudtrail", account, region)
+                    trail = custody.client("cloudtrail", account, region)
                     sources.append(
                         LookupEventsSource(trail, account, region, scope, self._buckets, clock)
                     )
@@ -101,13 +104,15 @@ class ActivityMonitor:
     def live_tail(self) -> LiveTailSource | None:
         """The Live Tail stream on the log group, if configured; run it on a worker with
         `deliver` as its callback (it blocks until stopped)."""
-        p, config = self.p, self.p.config
+        config, custody = self._config, self._custody
         account = config.log_account_id
-        if not config.monitoring.live_tail or account not in p.sessions:
+        if not config.monitoring.live_tail or custody.session(account) is None:
             return None
         region, partition = config.log_region, config.organisation.partition
         arn = f"arn:{partition}:logs:{region}:{account}:log-group:{config.monitoring.log_group}"
-        return LiveTailSource(p._client("logs", account, region), arn, self.scope(), p.deps.clock)
+        return LiveTailSource(
+            custody.client("logs", account, region), arn, self.scope(), self._clock
+        )
 
     def label(self, events: list[ActivityEvent]) -> list[ActivityEvent]:
         """Mark the app's own calls as such (activity.by_app)."""
@@ -133,13 +138,13 @@ class ActivityMonitor:
                 errors.append(f"{source.name}: {exc.message}")
         self._record(fresh)
         if errors and errors != self._last_errors:  # each new problem once, not every poll
-            self.p._log("activity.source_error", {"errors": errors})
+            self._recorder.log("activity.source_error", {"errors": errors})
         self._last_errors = errors
         return fresh
 
     def _record(self, events: list[ActivityEvent]) -> None:
         if events:
-            self.p._log("activity.events", {"events": [e.summary() for e in events]})
+            self._recorder.log("activity.events", {"events": [e.summary() for e in events]})
 
     def last_checked(self) -> float | None:
         stamps = [s.last_checked for s in self._sources if s.last_checked is not None]

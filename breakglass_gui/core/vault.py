@@ -30,6 +30,7 @@ from breakglass_gui.core.config.load import vault_address_problem
 from breakglass_gui.core.errors import VaultError
 from breakglass_gui.core.network import Network
 from breakglass_gui.core.secret import Secret
+from breakglass_gui.core.vault_auth import AuthMethod, Login
 from breakglass_gui.core.vault_errors import classify, vault_error
 
 if TYPE_CHECKING:
@@ -131,6 +132,7 @@ class VaultGateway:
     def __init__(
         self,
         config: VaultConfig,
+        auth: AuthMethod,
         *,
         session: requests.Session | None = None,
         network: Network | None = None,
@@ -146,6 +148,7 @@ class VaultGateway:
         if problem:
             raise VaultError(f"vault.address: {problem}", code="vault.address")
         self._config = config
+        self._auth = auth
         self._session = session
         self._network = network or Network()
         self._client: hvac.Client | None = None
@@ -266,77 +269,26 @@ class VaultGateway:
 
     def login(self, credential: Secret) -> dict[str, Any]:
         """Authenticate with the configured method; returns non-secret facts about the token."""
-        cfg = self._config
-        mount = cfg.mount_for_auth
-        client = self.client
+        ca_file = self._config.ca_bundle or self._network.ca_file
         try:
-            if cfg.auth_method == "token":
-                client.token = credential.reveal()
-                info = self._call(client.auth.token.lookup_self)
-                auth = {
-                    "policies": info["data"].get("policies", []),
-                    "ttl": int(info["data"].get("ttl", 0)),
-                    "renewable": bool(info["data"].get("renewable")),
-                    "accessor": str(info["data"].get("accessor", "")),
-                }
-            else:
-                if cfg.auth_method == "userpass":
-                    result = self._call(
-                        lambda: client.auth.userpass.login(
-                            username=cfg.username, password=credential.reveal(), mount_point=mount
-                        )
-                    )
-                elif cfg.auth_method == "cert":
-                    result = self._call(lambda: self._cert_login(credential, mount))
-                elif cfg.auth_method == "ldap":
-                    result = self._call(
-                        lambda: client.auth.ldap.login(
-                            username=cfg.username, password=credential.reveal(), mount_point=mount
-                        )
-                    )
-                else:
-                    result = self._call(
-                        lambda: client.auth.approle.login(
-                            role_id=cfg.role_id, secret_id=credential.reveal(), mount_point=mount
-                        )
-                    )
-                auth = {
-                    "policies": result["auth"].get("policies", []),
-                    "ttl": int(result["auth"].get("lease_duration", 0)),
-                    "renewable": bool(result["auth"].get("renewable")),
-                    "accessor": str(result["auth"].get("accessor", "")),
-                }
+            auth = self._auth.login(
+                Login(self.client, self._config, self._call, ca_file), credential
+            )
         finally:
             credential.wipe()
-        self._token = Secret(str(client.token))
-        self.accessor = str(auth["accessor"])
-        self._lease(int(auth["ttl"]), bool(auth["renewable"]))
-        return {"method": cfg.auth_method, **auth, "expires_at": _expiry(int(auth["ttl"]))}
-
-    def _cert_login(self, passphrase: Secret, mount: str) -> Any:
-        """TLS certificate login: the operator's key is decrypted with the typed passphrase
-        into a TLS context used for this one request, then dropped (the token does the rest)."""
-        import ssl
-
-        from requests.adapters import HTTPAdapter
-
-        cfg = self._config
-        assert cfg.client_cert and cfg.client_key  # the config requires both for `cert`
-        context = ssl.create_default_context(cafile=cfg.ca_bundle or self._network.ca_file)
-        try:
-            context.load_cert_chain(cfg.client_cert, cfg.client_key, password=passphrase.reveal())
-        except (ssl.SSLError, ValueError):
-            raise vault_error(
-                "bad_credentials", "the client key's passphrase is wrong or the key unreadable"
-            ) from None
-        client = self.client
-        session = client.adapter.session
-        session.mount(cfg.address, _client_cert_adapter(context))
-        try:
-            body = {"name": cfg.cert_role} if cfg.cert_role else {}
-            return client.adapter.login(f"/v1/auth/{mount}/login", json=body)
-        finally:
-            session.mount(cfg.address, HTTPAdapter())  # the decrypted key leaves with it
+        ttl = int(auth.get("lease_duration") or 0)
+        renewable = bool(auth.get("renewable"))
+        self._token = Secret(str(self.client.token))
+        self.accessor = str(auth.get("accessor") or "")
+        self._lease(ttl, renewable)
+        return {
+            "method": self._auth.name,
+            "policies": list(auth.get("policies") or []),
+            "ttl": ttl,
+            "renewable": renewable,
+            "accessor": self.accessor,
+            "expires_at": _expiry(ttl),
+        }
 
     def _lease(self, ttl: int, renewable: bool) -> None:
         """Renew once half the TTL has passed (a token without TTL, e.g. root, never)."""
@@ -466,19 +418,6 @@ class VaultGateway:
                     raise vault_error("token_expired") from None
                 raise lookup from None
             raise
-
-
-def _client_cert_adapter(context: Any) -> Any:
-    """A requests adapter whose TLS context carries the operator's client certificate
-    (requests is imported here, off the start path, like hvac)."""
-    from requests.adapters import HTTPAdapter
-
-    class ClientCert(HTTPAdapter):
-        def init_poolmanager(self, *args: Any, **kwargs: Any) -> None:
-            kwargs["ssl_context"] = context
-            super().init_poolmanager(*args, **kwargs)
-
-    return ClientCert()
 
 
 def _expiry(ttl: int) -> str:

@@ -20,9 +20,10 @@ from pathlib import Path
 from typing import TextIO
 
 from breakglass_gui.core.clock import SystemClock
+from breakglass_gui.core.config.model import EmergencyType
 from breakglass_gui.core.deps import Deps
 from breakglass_gui.core.errors import BreakGlassError, ProcedureError
-from breakglass_gui.core.incident import EmergencyType, State
+from breakglass_gui.core.incident import State
 from breakglass_gui.core.journal import Journal
 from breakglass_gui.core.procedure import Procedure
 from breakglass_gui.core.review.export import atomic_write

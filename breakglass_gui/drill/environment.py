@@ -31,6 +31,7 @@ from breakglass_gui.core.config import Config, parse_config
 from breakglass_gui.core.deps import Deps
 from breakglass_gui.core.journal import Journal
 from breakglass_gui.core.network import Network
+from breakglass_gui.core.registry import vault_gateway
 from breakglass_gui.core.secret import Secret
 from breakglass_gui.core.vault import VaultGateway
 from breakglass_gui.drill.activity import ActivitySimulator
@@ -484,7 +485,7 @@ def drill_deps(
     """The procedure's dependencies pointed at a drill world (in this process or another)."""
     network = Network.of(config.network)
     factory = ClientFactory(endpoint_url=endpoint, max_attempts=2, network=network)
-    vault_factory: Callable[[], VaultGateway] = lambda: VaultGateway(  # noqa: E731
+    vault_factory: Callable[[], VaultGateway] = lambda: vault_gateway(  # noqa: E731
         config.vault, network=network
     )
     deps = Deps(

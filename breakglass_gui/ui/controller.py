@@ -18,6 +18,7 @@ from typing import TYPE_CHECKING, Any
 from PySide6.QtCore import QObject, QTimer, Signal
 
 from breakglass_gui.core.errors import BreakGlassError
+from breakglass_gui.core.need import Need
 from breakglass_gui.ui.context import AppOptions
 from breakglass_gui.ui.errors import ErrorReporter
 from breakglass_gui.ui.widgets.clipboard import SecretClipboard
@@ -34,18 +35,18 @@ log = logging.getLogger(__name__)
 
 SETTLE_AFTER_MS = 300  # the first page is painted; then the GC freeze, keyring check, warm-up
 WARM_SERVICES = ("sts", "iam", "sns", "logs", "cloudtrail", "cloudwatch", "lambda")
-PAGES_FOR_NEED = {
-    "approvals": "approvals",
-    "vault": "vault",
-    "mfa": "mfa",
-    "accounts": "accounts",
-    "code": "mfa",
-    "sessions": "session",
-    "active": "session",
-    "revoke": "ending",
-    "review": "review",
-    "close": "review",
-    "done": "done",
+PAGES_FOR_NEED: dict[Need, str] = {
+    Need.APPROVALS: "approvals",
+    Need.VAULT: "vault",
+    Need.MFA: "mfa",
+    Need.ACCOUNTS: "accounts",
+    Need.CODE: "mfa",
+    Need.SESSIONS: "session",
+    Need.ACTIVE: "session",
+    Need.REVOKE: "ending",
+    Need.REVIEW: "review",
+    Need.CLOSE: "review",
+    Need.DONE: "done",
 }
 
 
@@ -66,8 +67,6 @@ class Controller(QObject):
         self.drill: RemoteDrill | None = None
         self.procedure: Procedure | None = None
         self.recovering: list[str] = []
-        self.chosen_accounts: tuple[str, ...] = ()  # direct mode: accounts waiting for a code
-        self.adding_account = False
         self.journal_problem = ""
         self.start_error = ""
         self.activated_at = 0.0
@@ -126,11 +125,11 @@ class Controller(QObject):
 
     def _start_real(self, path: Path) -> dict[str, Any]:
         from breakglass_gui.core.clock import SystemClock
-        from breakglass_gui.core.config import load_config
         from breakglass_gui.core.deps import production_deps
         from breakglass_gui.core.journal import Journal
+        from breakglass_gui.core.registry import load_checked
 
-        config = load_config(path)
+        config = load_checked(path)
         clock = SystemClock()
         journal = Journal(self.options.journal_path(drill=False), clock)
         deps = production_deps(config, journal, clock)
@@ -221,12 +220,7 @@ class Controller(QObject):
         p = self.procedure
         if p is None:
             return "recovery" if self.recovering else "emergency"
-        if self.adding_account and p.needs() == "active":
-            return "accounts"
-        need = p.needs()
-        if need == "accounts" and self.config.session.mfa_mode == "direct" and self.chosen_accounts:
-            return "mfa"
-        return PAGES_FOR_NEED[need]
+        return PAGES_FOR_NEED[p.needs()]
 
     def route(self) -> None:
         self.routed.emit(self.page_for())
@@ -317,8 +311,6 @@ class Controller(QObject):
     def forget_incident(self) -> None:
         self.procedure = None
         self.activated_at = 0.0
-        self.chosen_accounts = ()
-        self.adding_account = False
         self.changed.emit()
 
     def simulate_activity(self, accounts: list[str]) -> None:
@@ -337,25 +329,6 @@ class Controller(QObject):
         self.background.run(
             lambda: env.simulate_activity(p.id, request.operator, user, accounts, since), done
         )
-
-    def code_target(self) -> tuple[str, str] | None:
-        """Direct mode: the (account, purpose) whose session needs the next MFA code."""
-        p = self.procedure
-        if p is None:
-            return None
-        from breakglass_gui.core.incident import State
-
-        if p.state is State.ACTIVE:
-            missing = p.missing_sessions()
-            return missing[0] if missing else None
-        if p.state in (State.ENDING, State.REVOKED):
-            from breakglass_gui.core.ending import Ending
-
-            for account in Ending(p).accounts_needed():
-                if account not in p.sessions:
-                    purpose = "target" if account in p.incident.accounts else "service"
-                    return account, purpose
-        return None
 
     # ----- shutdown ---------------------------------------------------------------------------
 

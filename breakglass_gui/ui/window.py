@@ -160,7 +160,7 @@ class MainWindow(QMainWindow):
         )
 
     def _update_steps(self, name: str) -> None:
-        direct = self.ctl.deps is not None and self.ctl.config.session.mfa_mode == "direct"
+        direct = self.ctl.deps is not None and self.ctl.deps.mfa_mode.code_per_session
         steps = list(STEPS)
         if direct:
             steps[3], steps[4] = ("accounts", "4  Accounts"), ("mfa", "5  MFA code")

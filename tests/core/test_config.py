@@ -10,13 +10,14 @@ import pytest
 
 from breakglass_gui.core.config import load_config, parse_config
 from breakglass_gui.core.errors import ConfigError
+from breakglass_gui.core.registry import parse_checked
 from breakglass_gui.core.resources import resource_path
 from tests.fakes.world import config_data
 
 
 def problems(data: dict[str, Any]) -> list[str]:
     with pytest.raises(ConfigError) as raised:
-        parse_config(data)
+        parse_checked(data)
     return raised.value.problems
 
 

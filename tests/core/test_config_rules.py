@@ -12,6 +12,7 @@ import pytest
 
 from breakglass_gui.core.config import parse_config
 from breakglass_gui.core.errors import ConfigError
+from breakglass_gui.core.registry import parse_checked
 from tests.fakes.world import config_data
 
 DEL = object()  # the edit removes the key
@@ -49,7 +50,7 @@ def edited(edits: list[tuple[str, Any]]) -> dict[str, Any]:
 
 def problems_in(data: dict[str, Any]) -> list[str]:
     try:
-        parse_config(data)
+        parse_checked(data)
     except ConfigError as error:
         return error.problems
     return []

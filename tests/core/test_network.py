@@ -30,6 +30,7 @@ from breakglass_gui.core.aws.clients import AwsCredentials, ClientFactory
 from breakglass_gui.core.config import VaultConfig
 from breakglass_gui.core.errors import VaultError
 from breakglass_gui.core.network import Network
+from breakglass_gui.core.registry import vault_gateway
 from breakglass_gui.core.secret import Secret
 from breakglass_gui.core.vault import VaultGateway
 from breakglass_gui.drill.tls import DrillTls
@@ -124,7 +125,7 @@ def _sts(network: Network, endpoint: str) -> Any:
 
 def _vault(address: str, network: Network) -> VaultGateway:
     config = VaultConfig(address=address, auth_method="userpass", username="bg")
-    return VaultGateway(config, network=network)
+    return vault_gateway(config, network=network)
 
 
 # ----- the federation fetch ------------------------------------------------------------------

@@ -6,8 +6,8 @@ from typing import Any
 
 from botocore.exceptions import EndpointConnectionError
 
-from breakglass_gui.core.aws.notify import Notifier
 from breakglass_gui.core.clock import ManualClock
+from breakglass_gui.core.notifications.sns import SnsChannel
 
 
 class FlakySns:
@@ -26,13 +26,15 @@ class FlakySns:
 def test_a_transient_failure_is_retried_with_backoff() -> None:
     clock = ManualClock(0)
     sns = FlakySns(failures=2)
-    outcome = Notifier("arn:aws:sns:eu-west-1:1:t", lambda: sns, clock).publish("s", {"a": 1})
+    outcome = SnsChannel("arn:aws:sns:eu-west-1:1:t", lambda: sns, clock).publish("s", {"a": 1})
     assert outcome == {"sent": True, "message_id": "m-1", "attempts": 3}
     assert clock.now() == 3.0  # waited 1 s then 2 s
 
 
 def test_persistent_failure_degrades_with_the_reason() -> None:
-    notifier = Notifier("arn:aws:sns:eu-west-1:1:t", lambda: FlakySns(failures=99), ManualClock(0))
+    notifier = SnsChannel(
+        "arn:aws:sns:eu-west-1:1:t", lambda: FlakySns(failures=99), ManualClock(0)
+    )
     outcome = notifier.publish("s", {})
     assert outcome["sent"] is False and outcome["attempts"] == 4
     assert notifier.degraded
@@ -42,7 +44,7 @@ def test_persistent_failure_degrades_with_the_reason() -> None:
 def test_the_subject_is_what_sns_accepts_under_100_characters_without_control_characters() -> None:
     """SNS Publish: "less than 100 characters long", no line breaks or control characters; a
     subject carrying account names (config strings) could otherwise lose the notification."""
-    from breakglass_gui.core.aws.notify import SUBJECT_MAX, sns_subject
+    from breakglass_gui.core.notifications.sns import SUBJECT_MAX, sns_subject
 
     assert SUBJECT_MAX == 99
     assert sns_subject("x" * 99) == "x" * 99
@@ -52,6 +54,6 @@ def test_the_subject_is_what_sns_accepts_under_100_characters_without_control_ch
     assert sns_subject("evil\u202egnp.exe\x00\x1b[2J") == "evil gnp.exe [2J"
     assert sns_subject("Zahlungen\u00a0Konto") == "Zahlungen Konto"
     sns = FlakySns(failures=0)
-    Notifier("arn:aws:sns:eu-west-1:1:t", lambda: sns, ManualClock(0)).publish("a\nb" * 60, {})
+    SnsChannel("arn:aws:sns:eu-west-1:1:t", lambda: sns, ManualClock(0)).publish("a\nb" * 60, {})
     (sent,) = sns.published
     assert len(sent["Subject"]) == 99 and "\n" not in sent["Subject"]

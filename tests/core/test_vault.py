@@ -16,6 +16,7 @@ import pytest
 
 from breakglass_gui.core.config import VaultConfig
 from breakglass_gui.core.errors import VaultError
+from breakglass_gui.core.registry import vault_gateway
 from breakglass_gui.core.secret import Secret
 from breakglass_gui.core.vault import VaultGateway
 from tests.fakes.vault_recorded import RecordedVault
@@ -40,7 +41,7 @@ def gateway(vault: RecordedVault, **overrides: Any) -> VaultGateway:
         "default_user": "bg1",
     }
     fields.update(overrides)
-    return VaultGateway(VaultConfig(**fields), session=vault.session())
+    return vault_gateway(VaultConfig(**fields), session=vault.session())
 
 
 @pytest.fixture

@@ -17,9 +17,10 @@ import hvac
 import pytest
 
 from breakglass_gui.core.errors import VaultError
+from breakglass_gui.core.registry import vault_gateway
 from breakglass_gui.core.resources import resource_path
 from breakglass_gui.core.secret import Secret
-from breakglass_gui.core.vault import VaultGateway, required_capabilities
+from breakglass_gui.core.vault import required_capabilities
 from breakglass_gui.core.vault_checks import vault_checks
 from breakglass_gui.drill.openbao import OPERATOR_POLICY, OpenBaoServer, enable_kv_v2
 from breakglass_gui.drill.tls import DrillTls
@@ -140,7 +141,7 @@ def test_renewal_is_due_at_half_the_ttl_and_extends_the_token(openbao: Bao) -> N
     now = [1000.0]
     user = openbao.record()
     config = openbao.config(user)
-    g = VaultGateway(config, monotonic=lambda: now[0])
+    g = vault_gateway(config, monotonic=lambda: now[0])
     g.login(Secret(PASSWORD))
     assert not g.renewal_due()
     now[0] += 901  # past half of 30 minutes
@@ -224,7 +225,13 @@ def test_readiness_checks_policy_and_records_without_reading_a_secret(openbao: B
     ]
     assert "version 1" in checks[2].reason
     time.sleep(0.2)
-    paths = [e["request"]["path"] for e in openbao.server.tap.entries()[before:]]
+    # Only these users' paths: other tests on this worker share the server, and a thread a
+    # previous test left finishing may read its own (different) user's record meanwhile.
+    paths = [
+        e["request"]["path"]
+        for e in openbao.server.tap.entries()[before:]
+        if any(e["request"]["path"].endswith(f"/{user}") for user in users)
+    ]
     assert any(p.startswith("secret/metadata/") for p in paths)
     assert not any(p.startswith("secret/data/") for p in paths), "readiness read a secret"
 
@@ -329,7 +336,7 @@ def test_a_server_that_stops_is_unreachable_not_an_internal_error() -> None:
         server.initialise()
         server.configure({"breakglass": PASSWORD})
         server.put("breakglass/users/bg1", record_for("bg1"))
-        g = VaultGateway(vault_config(server))
+        g = vault_gateway(vault_config(server))
         g.login(Secret(PASSWORD))
         server.process.terminate()
         server.process.wait(timeout=10)
@@ -344,7 +351,7 @@ def test_a_server_nobody_initialised_is_told_apart_from_a_sealed_one() -> None:
     tls = DrillTls.create()
     server = OpenBaoServer.launch(tls).ready()  # never initialised
     try:
-        g = VaultGateway(vault_config(server))
+        g = vault_gateway(vault_config(server))
         assert g.health().initialized is False
         error = _code(lambda: g.login(Secret(PASSWORD)))  # the server itself says "sealed"
         assert error.code == "vault.not_initialized"

@@ -73,13 +73,14 @@ def main() -> int:
 
 def _drive(proc: Any, world: dict[str, Any], mfa_code: Any) -> None:
     from breakglass_gui.core import totp
+    from breakglass_gui.core.need import Need
     from breakglass_gui.core.secret import Secret
 
     for _ in range(40):
         if proc.incident.finished:
             return
         need = proc.needs()
-        if need == "approvals":
+        if need is Need.APPROVALS:
             signed = {a["role"] for a in proc.incident.approvals}
             role, who = (
                 ("primary", "drill-ciso")
@@ -91,22 +92,22 @@ def _drive(proc: Any, world: dict[str, Any], mfa_code: Any) -> None:
             )
             code = totp.code_at(Secret(world["approver_seeds"][who]), time.time())
             proc.approve(role, who, code)
-        elif need == "vault":
+        elif need is Need.VAULT:
             proc.unlock_vault(Secret(world["vault_password"]))
-        elif need == "mfa":
+        elif need is Need.MFA:
             proc.verify_mfa(mfa_code())
-        elif need == "accounts":
+        elif need is Need.ACCOUNTS:
             proc.activate(tuple(world["targets"]))
-        elif need == "sessions":
+        elif need is Need.SESSIONS:
             for account, purpose in proc.missing_sessions():
                 proc.assume(account, purpose)
-        elif need == "active":
+        elif need is Need.ACTIVE:
             proc.end_session()
-        elif need == "revoke":
+        elif need is Need.REVOKE:
             proc.revoke_and_rotate()
-        elif need == "review":
+        elif need is Need.REVIEW:
             proc.write_review(Path(world["journal"]).parent / "review", findings="crash matrix")
-        elif need == "close":
+        elif need is Need.CLOSE:
             proc.close()
     raise AssertionError(f"stuck in {proc.state}")
 

@@ -63,7 +63,7 @@ def test_the_token_life_from_login_to_a_crash_and_the_next_login(
     proc.keep_vault_alive()  # not due yet: nothing happens
     assert not _outcomes(journal, proc.id, "vault.renew_token")
     later = time.monotonic() + 901  # past half of the 30-minute TTL
-    proc.vault._monotonic = lambda: later
+    proc.parts.custody.vault._monotonic = lambda: later  # the gateway's clock, for the test
     proc.keep_vault_alive()
     renewed = _outcomes(journal, proc.id, "vault.renew_token")[-1]["evidence"]
     assert renewed["accessor"] == orphan["accessor"] and renewed["ttl"] == 1800

@@ -17,6 +17,7 @@ from typing import Any
 import pytest
 
 from breakglass_gui.core.config import VaultConfig
+from breakglass_gui.core.registry import vault_gateway
 from breakglass_gui.core.vault import VaultGateway
 from breakglass_gui.drill.openbao import OpenBaoServer
 from breakglass_gui.drill.tls import DrillTls
@@ -67,7 +68,7 @@ class Bao:
         return vault_config(self.server, user, **overrides)
 
     def gateway(self, user: str = "bg1", **overrides: Any) -> VaultGateway:
-        return VaultGateway(self.config(user, **overrides))
+        return vault_gateway(self.config(user, **overrides))
 
     @contextlib.contextmanager
     def sealed(self) -> Iterator[OpenBaoServer]:

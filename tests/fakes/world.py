@@ -24,12 +24,14 @@ from breakglass_gui.core import totp
 from breakglass_gui.core.aws.clients import ClientFactory
 from breakglass_gui.core.aws.console import ConsoleSignIn, FederationEndpoint
 from breakglass_gui.core.config import Config, parse_config
+from breakglass_gui.core.config.model import EmergencyType
 from breakglass_gui.core.deps import Deps
-from breakglass_gui.core.incident import EmergencyType, State
+from breakglass_gui.core.incident import State
 from breakglass_gui.core.journal import Journal
+from breakglass_gui.core.need import Need
 from breakglass_gui.core.procedure import Procedure
+from breakglass_gui.core.registry import vault_gateway
 from breakglass_gui.core.secret import Secret
-from breakglass_gui.core.vault import VaultGateway
 from breakglass_gui.drill.federation import FederationStandIn
 from tests.fakes.clock import FastClock
 from tests.fakes.keyring_memory import MemoryStore
@@ -234,7 +236,7 @@ class World:
             journal=self.journal,
             clock=self.clock,
             aws=factory,
-            vault=lambda: VaultGateway(self.config.vault, session=self.vault.session()),
+            vault=lambda: vault_gateway(self.config.vault, session=self.vault.session()),
             totp_secrets=self.store,
             console=ConsoleSignIn(FederationEndpoint("aws", REGION, override=self.federation.url)),
             browser=self.browser,
@@ -267,33 +269,31 @@ class World:
     def step(self, proc: Procedure) -> None:
         """Advance the incident by one step, as the operator (or recovery screen) would."""
         need = proc.needs()
-        if need == "approvals":
+        if need is Need.APPROVALS:
             self.clock.next_step()
             signed = {a["role"] for a in proc.incident.approvals}
             role, who = ("primary", "ciso") if "primary" not in signed else ("secondary", "cfo")
             proc.approve(role, who, self.approver_code(who))
-        elif need == "vault":
+        elif need is Need.VAULT:
             proc.unlock_vault(Secret(VAULT_PASSWORD))
-        elif need == "mfa":
+        elif need is Need.MFA:
             proc.verify_mfa(self.mfa_code())
-        elif need == "accounts":
-            if self.config.session.mfa_mode == "direct":
+        elif need is Need.ACCOUNTS:
+            if proc.mfa_mode.code_per_session:
                 proc.activate(TARGETS, code=self.mfa_code())
             else:
                 proc.activate(TARGETS)
-        elif need == "sessions":
+        elif need is Need.SESSIONS:
             for account, purpose in proc.missing_sessions():
                 proc.assume(account, purpose)
-        elif need == "active":
+        elif need is Need.ACTIVE:
             proc.open_console(TARGETS[0])
             put_activity(proc.id, self.clock.now())
             proc.activity.poll()
             proc.end_session()
-        elif need == "code":
-            from breakglass_gui.core.ending import Ending
-
+        elif need is Need.CODE:
             accounts = (
-                Ending(proc).accounts_needed()
+                proc.ending().accounts_needed()
                 if proc.incident.reached(State.ENDING)
                 else [a for a, _ in proc.missing_sessions()]
             )
@@ -301,15 +301,15 @@ class World:
                 if account not in proc.sessions:
                     purpose = "target" if account in proc.incident.accounts else "service"
                     proc.assume(account, purpose, self.mfa_code())
-        elif need == "revoke":
+        elif need is Need.REVOKE:
             proc.revoke_and_rotate()
-        elif need == "review":
+        elif need is Need.REVIEW:
             proc.write_review(
                 self.tmp / "review",
                 findings="Payments API restored.",
                 lessons="Keep the MFA device's battery charged.",
             )
-        elif need == "close":
+        elif need is Need.CLOSE:
             proc.close()
 
     def drive(self, proc: Procedure, until: State = State.CLOSED, limit: int = 40) -> Procedure:

@@ -14,12 +14,14 @@ from typing import Any, cast
 from urllib.parse import urlsplit
 
 from breakglass_gui.core.config.model import (
-    CHAINED_ROLE_MAX_SECONDS,
+    DEFAULT_EMERGENCY_KINDS,
     DEFAULT_LOG_GROUP,
     DEFAULT_ROLE_NAME,
     Account,
+    ApprovalConfig,
     Approver,
     Config,
+    EmergencyKind,
     MonitoringConfig,
     NetworkConfig,
     NotificationConfig,
@@ -115,26 +117,20 @@ def _vault(t: Table) -> VaultConfig | None:
         if problem:
             t.problems.add(t.key("address"), problem)
             address = None
-    method = t.choice("auth_method", ("userpass", "token", "approle", "ldap", "cert"))
+    # The method's name and what it requires are checked by core/registry.py, which lists
+    # the methods; here only the shape of each setting.
+    method = t.text("auth_method", required=True)
     ca_bundle = _pem_file(t, "ca_bundle")
     username = t.text("username")
     role_id = t.text("role_id")
-    if method in ("userpass", "ldap") and not username:
-        t.problems.add(t.key("username"), f"is required for auth_method = {method}")
-    if method == "approle" and not role_id:
-        t.problems.add(t.key("role_id"), "is required for auth_method = approle")
     client_cert = _pem_file(t, "client_cert")
     client_key = _pem_file(t, "client_key")
-    if method == "cert":
-        for key, value in (("client_cert", client_cert), ("client_key", client_key)):
-            if not value and key not in t.data:  # a named but unreadable file is said already
-                t.problems.add(t.key(key), "is required for auth_method = cert")
-        if client_key and not _encrypted_key(client_key):
-            t.problems.add(
-                t.key("client_key"),
-                "is not an encrypted private key: on this workstation the key file must need "
-                "a passphrase (openssl pkcs8 -topk8 -v2 aes-256-cbc)",
-            )
+    if client_key and not _encrypted_key(client_key):
+        t.problems.add(
+            t.key("client_key"),
+            "is not an encrypted private key: on this workstation the key file must need "
+            "a passphrase (openssl pkcs8 -topk8 -v2 aes-256-cbc)",
+        )
     users = t.strings("users", ("break-glass-user", "break-glass-user-2"))
     for i, user in enumerate(users):
         if not IAM_USER_NAME.fullmatch(user):
@@ -153,7 +149,7 @@ def _vault(t: Table) -> VaultConfig | None:
         timeout = 10
     config = VaultConfig(
         address=cast(str, address),
-        auth_method=cast(Any, method),
+        auth_method=str(method),
         ca_bundle=ca_bundle,
         namespace=t.text("namespace"),
         auth_mount=t.text("auth_mount"),
@@ -211,23 +207,12 @@ def _role(t: Table) -> RoleConfig:
 
 
 def _session(t: Table, role: RoleConfig) -> SessionConfig:
-    mode = t.choice("mfa_mode", ("session", "direct"), "session") or "session"
+    mode = t.text("mfa_mode", "session") or "session"  # checked by core/registry.py
     max_duration = t.duration("max_duration", 3600, MIN_SESSION, MAX_ROLE_SESSION)
     default = t.duration("default_duration", min(3600, max_duration), MIN_SESSION, MAX_ROLE_SESSION)
     if default > max_duration:
         t.problems.add(
             t.key("default_duration"), f"{default} is longer than max_duration {max_duration}"
-        )
-    if mode == "session" and max_duration > CHAINED_ROLE_MAX_SECONDS:
-        t.problems.add(
-            t.key("max_duration"),
-            f"{max_duration} seconds cannot be granted in mfa_mode = session: role chaining limits "
-            "a role session to 3600 seconds (use mfa_mode = direct for longer sessions)",
-        )
-    if mode == "direct" and max_duration > role.max_session_duration:
-        t.problems.add(
-            t.key("max_duration"),
-            f"{max_duration} is longer than role.max_session_duration {role.max_session_duration}",
         )
     browser = t.get("browser_command", list, None)
     command: tuple[str, ...] = ()
@@ -243,9 +228,7 @@ def _session(t: Table, role: RoleConfig) -> SessionConfig:
     logout_first = t.get("logout_first", bool, True)
     regional = t.get("regional_signin", bool, False)
     t.finish()
-    return SessionConfig(
-        cast(Any, mode), max_duration, default, command, bool(logout_first), bool(regional)
-    )
+    return SessionConfig(mode, max_duration, default, command, bool(logout_first), bool(regional))
 
 
 def _monitoring(t: Table) -> MonitoringConfig:
@@ -282,8 +265,40 @@ def _notifications(t: Table) -> NotificationConfig | None:
                 f"{t.key('subscriptions')}[{i}]",
                 f'{quote(item)} is not "email:<address>", "sms:<+number>" or an https:// URL',
             )
+    channels = t.strings("channels", ("sns",))  # names checked by core/registry.py
+    if len(set(channels)) != len(channels):
+        t.problems.add(t.key("channels"), "lists the same channel twice")
+    socket_path = t.text("syslog_socket", "/dev/log") or "/dev/log"
+    if not socket_path.startswith("/"):
+        t.problems.add(t.key("syslog_socket"), f"{quote(socket_path)} is not an absolute path")
     t.finish()
-    return NotificationConfig(arn, subscriptions) if arn else None
+    if not arn:
+        return None
+    return NotificationConfig(arn, subscriptions, channels, socket_path)
+
+
+def _emergency_types(root: Table, accounts: list[Account]) -> tuple[EmergencyKind, ...]:
+    if "emergency_types" not in root.data:
+        root.seen.add("emergency_types")
+        return DEFAULT_EMERGENCY_KINDS
+    known = {a.id for a in accounts}
+    out: list[EmergencyKind] = []
+    for t in root.tables("emergency_types"):
+        name = t.text("name", required=True)
+        scope = t.strings("accounts")
+        for i, account in enumerate(scope):
+            if account not in known:
+                t.problems.add(f"{t.key('accounts')}[{i}]", f"{quote(account)} is not in accounts")
+        describe = t.get("describe", bool, False)
+        t.finish()
+        if name:
+            out.append(EmergencyKind(name, scope, bool(describe)))
+    names = [k.name for k in out]
+    for dup in sorted({n for n in names if names.count(n) > 1}):
+        root.problems.add("emergency_types", f"{quote(dup)} is listed more than once")
+    if not out and not root.problems.items:
+        root.problems.add("emergency_types", "must name at least one emergency type")
+    return tuple(out)
 
 
 def _provisioning(t: Table) -> ProvisioningConfig:
@@ -409,6 +424,10 @@ def parse_config(data: dict[str, Any]) -> Config:
     rotation = _rotation(root.table("rotation"))
     provisioning = _provisioning(root.table("provisioning"))
     network = _network(root.table("network"))
+    emergency_types = _emergency_types(root, accounts)
+    approvals = root.table("approvals")
+    approval = ApprovalConfig(approvals.text("method", "totp") or "totp")  # core/registry.py
+    approvals.finish()
     root.finish()
     _roster(operators, approvers, problems)
     if problems.items or organisation is None or vault is None or notifications is None:
@@ -426,6 +445,8 @@ def parse_config(data: dict[str, Any]) -> Config:
         rotation=rotation,
         provisioning=provisioning,
         network=network,
+        emergency_types=emergency_types,
+        approvals=approval,
     )
 
 

@@ -3,19 +3,46 @@
 from __future__ import annotations
 
 from dataclasses import dataclass, field
+from enum import StrEnum
 from typing import Literal
 
 from breakglass_gui.core.text import visible
 
 Partition = Literal["aws", "aws-us-gov", "aws-cn"]
 ApproverRole = Literal["primary", "secondary"]
-AuthMethod = Literal["userpass", "token", "approle", "ldap", "cert"]
-MfaMode = Literal["session", "direct"]
+# Kind names (auth method, MFA mode, channels, approval method) are plain strings here: the
+# kinds are listed once, in core/registry.py, which also checks the names a config uses.
 
 DEFAULT_ROLE_NAME = "a-tmpl-prod-rol-break-glass"
 DEFAULT_LOG_GROUP = "a-tmpl-prod-cwgrp-break-glass"
 DEFAULT_TOPIC_NAME = "a-tmpl-prod-sns-break-glass"
 CHAINED_ROLE_MAX_SECONDS = 3600
+
+
+class EmergencyType(StrEnum):
+    """The seed's four scenarios, plus Other (which requires a description): the emergency
+    types when the config names none."""
+
+    IAM_SYSTEM_LOSS = "Loss of access due to Cloud Shepperd or CloudIAM"
+    AD_OUTAGE = "Outage of Active Directory"
+    COMPROMISED_ADMINS = "Compromised administrator accounts"
+    CRITICAL_FAILURE = "Critical system failure requiring immediate administrative intervention"
+    OTHER = "Other"
+
+
+@dataclass(frozen=True)
+class EmergencyKind:
+    """One emergency type the operator can declare. `accounts` scopes it: when set, only
+    those accounts may be requested under it. `describe`: the operator must say what it is."""
+
+    name: str
+    accounts: tuple[str, ...] = ()
+    describe: bool = False
+
+
+DEFAULT_EMERGENCY_KINDS = tuple(
+    EmergencyKind(t.value, describe=t is EmergencyType.OTHER) for t in EmergencyType
+)
 
 
 @dataclass(frozen=True)
@@ -45,7 +72,7 @@ class Approver:
 @dataclass(frozen=True)
 class VaultConfig:
     address: str
-    auth_method: AuthMethod
+    auth_method: str
     ca_bundle: str | None = None
     namespace: str | None = None
     auth_mount: str | None = None
@@ -86,7 +113,7 @@ class RoleConfig:
 
 @dataclass(frozen=True)
 class SessionConfig:
-    mfa_mode: MfaMode = "session"
+    mfa_mode: str = "session"
     max_duration: int = 3600
     default_duration: int = 3600
     browser_command: tuple[str, ...] = ()
@@ -114,6 +141,8 @@ class MonitoringConfig:
 class NotificationConfig:
     sns_topic_arn: str
     subscriptions: tuple[str, ...] = ()  # "email:secops@example.com", "https://…", "sms:+48…"
+    channels: tuple[str, ...] = ("sns",)  # names from registry.NOTIFICATION_CHANNELS
+    syslog_socket: str = "/dev/log"
 
     @property
     def account_id(self) -> str:
@@ -156,6 +185,11 @@ class NetworkConfig:
 
 
 @dataclass(frozen=True)
+class ApprovalConfig:
+    method: str = "totp"  # a name from registry.APPROVAL_METHODS
+
+
+@dataclass(frozen=True)
 class Config:
     organisation: Organisation
     operators: tuple[Operator, ...]
@@ -168,6 +202,8 @@ class Config:
     monitoring: MonitoringConfig = field(default_factory=MonitoringConfig)
     rotation: RotationConfig = field(default_factory=RotationConfig)
     provisioning: ProvisioningConfig = field(default_factory=ProvisioningConfig)
+    emergency_types: tuple[EmergencyKind, ...] = DEFAULT_EMERGENCY_KINDS
+    approvals: ApprovalConfig = field(default_factory=ApprovalConfig)
     network: NetworkConfig = field(default_factory=NetworkConfig)
 
     def operator(self, operator_id: str) -> Operator | None:
@@ -178,6 +214,9 @@ class Config:
 
     def account(self, account_id: str) -> Account | None:
         return next((a for a in self.accounts if a.id == account_id), None)
+
+    def emergency_type(self, name: str) -> EmergencyKind | None:
+        return next((k for k in self.emergency_types if k.name == name), None)
 
     def role_arn(self, account_id: str) -> str:
         return f"arn:{self.organisation.partition}:iam::{account_id}:role/{self.role.name}"

@@ -59,6 +59,10 @@ DOCS: dict[str, str] = {
     "accounts.environment": "Environment label (prod, test, shared…), searchable in the picker.",
     "notifications": "Where the app announces the incident (SPEC §5.3).",
     "notifications.sns_topic_arn": "The SNS topic of the seed; its account and region follow.",
+    "notifications.channels": "Where notices go: `sns` (the topic) and/or `syslog` (the local "
+    "syslog socket, which SIEM agents forward).",
+    "notifications.syslog_socket": "The syslog socket for the `syslog` channel (a Unix datagram "
+    "socket; journald and rsyslog listen on `/dev/log`).",
     "notifications.subscriptions": (
         "Subscriptions `provision` creates: `email:…`, `https://…` or `sms:+…`."
     ),
@@ -108,6 +112,14 @@ DOCS: dict[str, str] = {
     "the like are ignored (SPEC §12).",
     "network.https_proxy": "Proxy for AWS API and federation requests, `http://host:port` or "
     "`https://host:port` (no credentials in the URL); absent: direct. Vault is always direct.",
+    "emergency_types": "The emergency types an operator can declare (one table each); absent: "
+    "the seed's four and Other.",
+    "emergency_types.name": "The type's name, as the emergency page lists it.",
+    "emergency_types.accounts": "Account ids requests of this type may reach; empty: any "
+    "configured account. Approvals are bound to them.",
+    "emergency_types.describe": "Whether the operator must describe the emergency (as for Other).",
+    "approvals": "How approvers sign.",
+    "approvals.method": "`totp` (one code per approver, from their authenticator).",
     "network.ca_bundle": "PEM file of the CAs trusted for AWS and federation (and for Vault when "
     "`vault.ca_bundle` is absent); absent: the certifi bundle shipped with the app.",
 }

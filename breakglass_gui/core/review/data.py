@@ -3,14 +3,37 @@
 from __future__ import annotations
 
 from datetime import datetime
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, Protocol
 
 from breakglass_gui.core.aws.blueprint import build_blueprint
 from breakglass_gui.core.incident import State
 from breakglass_gui.core.journal import TRANSITION, Entry
 
 if TYPE_CHECKING:
-    from breakglass_gui.core.procedure import Procedure
+    from breakglass_gui.core.aws.activity import ActivityEvent
+    from breakglass_gui.core.config.model import Config
+    from breakglass_gui.core.incident import Incident
+    from breakglass_gui.core.journal import Journal
+
+
+class ReviewSubject(Protocol):
+    """What a review is built from (a Procedure is one): the incident, its journal and config,
+    and the raw events this run saw (the journal keeps summaries only)."""
+
+    @property
+    def id(self) -> str: ...
+
+    @property
+    def incident(self) -> Incident: ...
+
+    @property
+    def journal(self) -> Journal: ...
+
+    @property
+    def config(self) -> Config: ...
+
+    def seen_events(self) -> list[ActivityEvent]: ...
+
 
 FORMAT = "breakglass-review/1"
 
@@ -65,9 +88,9 @@ def _alarm_finding(alarms: dict[str, Any], expected_silent: dict[str, str]) -> s
     )
 
 
-def build_review(procedure: Procedure) -> dict[str, Any]:
+def build_review(procedure: ReviewSubject) -> dict[str, Any]:
     incident = procedure.incident
-    journal = procedure.deps.journal
+    journal = procedure.journal
     config = procedure.config
     anchor, span = journal.span(incident.id)
     own = [e for e in span if e.incident == incident.id]
@@ -120,7 +143,7 @@ def build_review(procedure: Procedure) -> dict[str, Any]:
             if item not in failures:
                 failures.append(item)
 
-    events_seen = {e.event_id: e for e in procedure.activity.events.snapshot()}
+    events_seen = {e.event_id: e for e in procedure.seen_events()}
     events: list[dict[str, Any]] = []
     for entry in own:
         if entry.kind == "activity.events":

@@ -7,16 +7,13 @@ import os
 import tempfile
 from collections.abc import Callable
 from pathlib import Path
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
 from breakglass_gui.core.errors import ReviewError
 from breakglass_gui.core.incident import INCIDENT_ID
-from breakglass_gui.core.review.data import build_review
+from breakglass_gui.core.review.data import ReviewSubject, build_review
 from breakglass_gui.core.review.render import render_html, render_json, render_markdown
 from breakglass_gui.core.text import visible
-
-if TYPE_CHECKING:
-    from breakglass_gui.core.procedure import Procedure
 
 RENDERERS: dict[str, tuple[str, Callable[[dict[str, Any]], str]]] = {
     "html": (".html", render_html),
@@ -59,7 +56,7 @@ BinaryRenderer = tuple[str, Callable[[dict[str, Any]], bytes]]
 
 
 def export_review(
-    procedure: Procedure,
+    procedure: ReviewSubject,
     out_dir: Any,
     formats: tuple[str, ...],
     extra: dict[str, BinaryRenderer] | None = None,

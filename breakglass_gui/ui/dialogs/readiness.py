@@ -95,12 +95,12 @@ class ReadinessDialog(QDialog):
             if env is not None:
                 from breakglass_gui.core.aws.blueprint import build_blueprint
                 from breakglass_gui.core.aws.readiness import Readiness
-                from breakglass_gui.core.vault import VaultGateway
+                from breakglass_gui.core.registry import vault_gateway
                 from breakglass_gui.core.vault_checks import vault_checks
 
                 assert env.admin is not None
                 probe = vault_checks(
-                    VaultGateway(config.vault),
+                    vault_gateway(config.vault),
                     config.vault.users,
                     env.vault_credential(),
                 )

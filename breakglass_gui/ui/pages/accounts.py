@@ -43,7 +43,7 @@ class AccountsPage(Page):
         approved = p.incident.request.accounts
         choices = [a for a in config.accounts if not adding or a.id not in p.incident.accounts]
         self.picker.set_accounts(choices, allowed=approved, checked=() if adding else approved)
-        direct = config.session.mfa_mode == "direct"
+        direct = p.mfa_mode.code_per_session
         self.go.setText(
             "&Add account" if adding else ("&Next: MFA code" if direct else "&Open access")
         )
@@ -59,7 +59,9 @@ class AccountsPage(Page):
         self.picker.setFocus()
 
     def _back(self) -> None:
-        self.ctl.adding_account = False
+        p = self.ctl.procedure
+        if p is not None:
+            p.stop_adding_account()
         self.ctl.route()
 
     def _go(self) -> None:
@@ -70,12 +72,16 @@ class AccountsPage(Page):
             self._field_errors["accounts"].setText("Choose at least one account.")
             self._field_errors["accounts"].show()
             return
-        direct = self.ctl.config.session.mfa_mode == "direct"
+        direct = p.mfa_mode.code_per_session
         if p.state is State.ACTIVE:
             self._add(chosen, direct)
             return
         if direct:
-            self.ctl.chosen_accounts = chosen
+            try:
+                p.choose_accounts(chosen)  # checked at once; no network
+            except BreakGlassError as exc:
+                self.show_error(exc, exc.message)
+                return
             self.ctl.route()
             return
         self.ctl.run(
@@ -101,7 +107,6 @@ class AccountsPage(Page):
             return issued
 
         def done(_issued: list[Any]) -> None:
-            self.ctl.adding_account = False
             self.ctl.activated(chosen)
 
         self.ctl.run(self, add, done, context="Add account", busy="Assuming the role…")

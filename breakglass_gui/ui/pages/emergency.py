@@ -7,7 +7,7 @@ from typing import TYPE_CHECKING
 from PySide6.QtWidgets import QComboBox, QLineEdit, QPlainTextEdit, QSpinBox
 
 from breakglass_gui.core.emergency import MIN_JUSTIFICATION, emergency_problems
-from breakglass_gui.core.incident import EmergencyType
+from breakglass_gui.core.text import visible
 from breakglass_gui.ui import theme
 from breakglass_gui.ui.pages.base import Page
 from breakglass_gui.ui.text import plain_label
@@ -29,9 +29,7 @@ class EmergencyPage(Page):
     def __init__(self, ctl: Controller) -> None:
         super().__init__(ctl)
         form = self.form()
-        self.type = QComboBox()
-        for kind in EmergencyType:
-            self.type.addItem(kind.value, kind.value)
+        self.type = QComboBox()  # the config's emergency types, filled by refresh()
         self.type.currentIndexChanged.connect(self._type_changed)
         self.add_field(form, "type", "Emergency &type", self.type)
         self.other = QLineEdit()
@@ -73,6 +71,12 @@ class EmergencyPage(Page):
 
     def refresh(self) -> None:
         config = self.ctl.config
+        chosen = self.type.currentData()
+        self.type.clear()
+        for kind in config.emergency_types:
+            self.type.addItem(visible(kind.name), kind.name)
+        if chosen is not None:
+            self.type.setCurrentIndex(max(0, self.type.findData(chosen)))
         session = config.session
         self.duration.setRange(15, session.max_duration // 60)
         self.duration.setValue(min(session.default_duration, session.max_duration) // 60)
@@ -91,7 +95,10 @@ class EmergencyPage(Page):
             self._type_changed()
 
     def _type_changed(self) -> None:
-        self.other.setEnabled(self.type.currentData() == EmergencyType.OTHER.value)
+        kind = (
+            self.ctl.config.emergency_type(str(self.type.currentData())) if self.ctl.deps else None
+        )
+        self.other.setEnabled(kind is not None and kind.describe)
 
     def _count(self) -> None:
         n = len(self.justification.toPlainText().strip())
@@ -110,7 +117,8 @@ class EmergencyPage(Page):
     def _declare(self) -> None:
         self.clear_errors()
         values = self._values()
-        problems = emergency_problems(self.ctl.config, **values)  # type: ignore[arg-type]
+        assert self.ctl.deps is not None
+        problems = emergency_problems(self.ctl.deps, **values)  # type: ignore[arg-type]
         if problems:
             for problem in problems:
                 self.show_error(problem, problem.message)

@@ -69,11 +69,9 @@ class EndingPage(Page):
     def refresh(self) -> None:
         p = self.ctl.procedure
         assert p is not None
-        from breakglass_gui.core.ending import Ending
-
         self.tree.clear()
         self.items.clear()
-        for key in Ending(p).steps():
+        for key in p.ending().steps():
             self._item(key, "done" if p.incident.done(key) else "pending", "")
         self.run_ending()
 

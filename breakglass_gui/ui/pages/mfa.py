@@ -55,8 +55,8 @@ class MfaPage(Page):
         self.identity.setText(
             f"IAM user: {record.get('user', '?')}    MFA device: {record.get('mfa_serial', '?')}"
         )
-        direct = self.ctl.config.session.mfa_mode == "direct"
-        target = self.ctl.code_target() if p.state is not State.VAULT_UNLOCKED else None
+        direct = p.mfa_mode.code_per_session
+        target = p.code_target() if p.state is not State.VAULT_UNLOCKED else None
         if direct and target is not None:
             account, purpose = target
             label = self.ctl.config.account_label(account)
@@ -65,7 +65,7 @@ class MfaPage(Page):
                 "needs its own code; wait for the device to show a new one between accounts."
             )
         elif direct:
-            chosen = ", ".join(self.ctl.config.account_label(a) for a in self.ctl.chosen_accounts)
+            chosen = ", ".join(self.ctl.config.account_label(a) for a in p.chosen_accounts)
             self.purpose.setText(f"Direct mode: this code assumes the role in {chosen}.")
         elif p.state in (State.ENDING, State.REVOKED, State.ACTIVE):
             self.purpose.setText(
@@ -87,9 +87,9 @@ class MfaPage(Page):
             self._field_errors["code"].show()
             return
         code = Secret(typed)
-        direct = self.ctl.config.session.mfa_mode == "direct"
-        target = self.ctl.code_target() if p.state is not State.VAULT_UNLOCKED else None
-        chosen = self.ctl.chosen_accounts
+        direct = p.mfa_mode.code_per_session
+        target = p.code_target() if p.state is not State.VAULT_UNLOCKED else None
+        chosen = p.chosen_accounts
 
         def send() -> Any:
             try:
@@ -106,7 +106,6 @@ class MfaPage(Page):
             if level == "warn":
                 self.ctl.notice.emit("warn", result.message())
             if direct and target is None:
-                self.ctl.chosen_accounts = ()
                 self.ctl.activated(chosen)
 
         self.ctl.run(self, send, done, context="MFA code", busy="Sending the code to AWS…")

@@ -265,7 +265,7 @@ class SessionPage(Page):
     def reissue(self, account: str) -> None:
         p = self.ctl.procedure
         assert p is not None
-        if self.ctl.config.session.mfa_mode == "direct":
+        if p.mfa_mode.code_per_session:
             p.forget_session(account)  # the MFA page asks for this account's code next
             self.ctl.route()
             return
@@ -283,7 +283,9 @@ class SessionPage(Page):
         )
 
     def _add_account(self) -> None:
-        self.ctl.adding_account = True
+        p = self.ctl.procedure
+        assert p is not None
+        p.begin_adding_account()
         self.ctl.route()
 
     def _end(self) -> None:

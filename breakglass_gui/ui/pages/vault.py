@@ -17,14 +17,6 @@ if TYPE_CHECKING:
     from breakglass_gui.core.vault import SealStatus, VaultHealth
     from breakglass_gui.ui.controller import Controller
 
-CREDENTIAL_LABELS = {
-    "userpass": "Vault &password",
-    "ldap": "LDAP &password",
-    "token": "Vault &token",
-    "approle": "AppRole s&ecret ID",
-    "cert": "Client key &passphrase",
-}
-
 
 class VaultPage(Page):
     name = "vault"
@@ -93,7 +85,8 @@ class VaultPage(Page):
             max(0, self.user.findData(p.incident.vault_user or config.default_user))
         )
         self.user.setEnabled(not p.incident.vault_user)
-        caption = CREDENTIAL_LABELS.get(config.auth_method, "&Credential")
+        assert self.ctl.deps is not None
+        caption = self.ctl.deps.vault_auth.label
         self.captions["credential"].setText(caption)
         self.credential.setAccessibleName(caption.replace("&", ""))
         self.unseal.hide()

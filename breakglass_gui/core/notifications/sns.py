@@ -1,4 +1,5 @@
-"""SNS notifications (SPEC §5.3): retry with backoff, then degraded mode — never a blocker.
+"""The SNS channel: retry with backoff, then degraded mode — never a blocker
+(docs/security-model.md, "Notifications").
 
 The seed's metric-filter alarms are the authoritative alert; our messages add context and
 carry the journal's chain hash off the workstation as an audit checkpoint.
@@ -15,13 +16,18 @@ from typing import Any
 from breakglass_gui.core.aws.errors import classify
 from breakglass_gui.core.clock import Clock
 from breakglass_gui.core.errors import BreakGlassError
+from breakglass_gui.core.notifications.channel import ChannelContext
 
 log = logging.getLogger(__name__)
 
 BACKOFF_SECONDS = (1.0, 2.0, 4.0)
 
 
-class Notifier:
+class SnsChannel:
+    """Publishes to the configured topic with a role session in the topic's account."""
+
+    name = "sns"
+
     def __init__(
         self,
         topic_arn: str,
@@ -61,6 +67,16 @@ class Notifier:
                 self._clock.sleep(wait)
         self.degraded = True
         return {"sent": False, "error": self.last_error, "attempts": attempts}
+
+    @classmethod
+    def build(cls, context: ChannelContext) -> SnsChannel:
+        topic = context.config.notifications
+        return cls(
+            topic.sns_topic_arn,
+            lambda: context.client("sns", topic.account_id, topic.region),
+            context.clock,
+            context.backoff,
+        )
 
 
 SUBJECT_MAX = 99

@@ -1,0 +1,1 @@
+"""Notifications: channels that carry an incident's notices off the workstation."""

@@ -1,0 +1,123 @@
+"""The incident recorder: the journal-first rule in one place (docs/architecture.md, "The
+journal comes first").
+
+Every transition and every side effect on AWS or Vault is journaled before (intent) and after
+(outcome); a journal write that fails stops the step before its side effect (fail closed). The
+incident's state is only ever the replay of what was journaled, so after a crash the same
+replay rebuilds it.
+"""
+
+from __future__ import annotations
+
+import threading
+from collections.abc import Callable, Sequence
+from typing import Any, TypeVar
+
+from breakglass_gui.core.errors import BreakGlassError, ProcedureError
+from breakglass_gui.core.incident import ALLOWED, Incident, State
+from breakglass_gui.core.journal import TRANSITION, Entry, Journal
+
+T = TypeVar("T")
+Evidence = Callable[[Any], dict[str, Any]]
+
+
+class Recorder:
+    """Journals one incident and keeps its replayed state current; thread-safe."""
+
+    def __init__(
+        self,
+        journal: Journal,
+        incident: Incident,
+        request_ids: Callable[[], Sequence[str]] = tuple,
+    ) -> None:
+        self.journal = journal
+        self.incident = incident
+        # Vault's request ids so far (grows as calls are made): an effect journals the ids of
+        # the Vault calls it made, which Vault's own audit log also has.
+        self._request_ids = request_ids
+        self._lock = threading.RLock()
+
+    @property
+    def id(self) -> str:
+        return self.incident.id
+
+    @property
+    def state(self) -> State:
+        return self.incident.state
+
+    def entries(self) -> list[Entry]:
+        return self.journal.entries(self.id)
+
+    def log(self, kind: str, payload: dict[str, Any], *, hold: bool = False) -> None:
+        """Journal one entry and apply it. `hold` (revocation only): if the disk refuses, the
+        entry is kept in memory and written before anything newer (journal.append_or_hold)."""
+        with self._lock:
+            if not hold:
+                self.incident.apply(self.journal.append(self.id, kind, payload))
+            elif self.journal.append_or_hold(self.id, kind, payload):
+                self.incident = Incident.replay(self.entries())
+            else:
+                self.incident.apply(Entry(0, "", self.id, kind, payload, ""))
+
+    def require(self, *states: State) -> None:
+        if self.state not in states:
+            raise ProcedureError(
+                f"This step is not possible while the incident is {self.state.value}.",
+                code="procedure.state",
+            )
+
+    def transition(self, to: State, *, initial: bool = False, **payload: Any) -> None:
+        current = self.state
+        if not initial and to not in ALLOWED[current]:
+            raise ProcedureError(
+                f"The incident cannot go from {current} to {to}.", code="procedure.transition"
+            )
+        self.log(
+            TRANSITION,
+            {"from": None if initial else current.value, "to": to.value, **payload},
+            hold=current in (State.ENDING, State.REVOKED),
+        )
+
+    def effect(
+        self,
+        name: str,
+        details: dict[str, Any],
+        fn: Callable[[], T],
+        *,
+        key: str | None = None,
+        hold: bool = False,
+        evidence: Callable[[T], dict[str, Any]] | None = None,
+    ) -> T:
+        """Intent → side effect → outcome, each journaled; failures journaled and re-raised.
+
+        Results are never journaled as such (an AWS response can carry a secret); `evidence`
+        picks the fields worth keeping.
+        """
+        effect_key = key or name
+        self.log("effect.intent", {"effect": name, "key": effect_key, **details}, hold=hold)
+        seen = len(self._request_ids())
+        try:
+            result = fn()
+        except BreakGlassError as exc:
+            failed = {"effect": name, "key": effect_key, "ok": False, **exc.as_payload()}
+            self.log("effect.outcome", failed, hold=hold)
+            raise
+        except Exception as exc:
+            unexpected = {"code": "unexpected", "message": type(exc).__name__}
+            self.log(
+                "effect.outcome",
+                {"effect": name, "key": effect_key, "ok": False, **unexpected},
+                hold=hold,
+            )
+            raise
+        kept = evidence(result) if evidence is not None else {}
+        outcome = {"effect": name, "key": effect_key, "ok": True, "evidence": kept}
+        made = list(self._request_ids())[seen:]
+        if made:
+            outcome["vault_request_ids"] = made
+        self.log("effect.outcome", outcome, hold=hold)
+        return result
+
+
+Effect = Callable[..., Any]
+"""The signature of `Recorder.effect`, as handed to the rotation paths."""
