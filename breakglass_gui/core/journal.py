@@ -1,10 +1,15 @@
-"""The append-only, hash-chained journal of SPEC §6.
+"""The append-only, hash-chained journal (docs/architecture.md, "The journal comes first").
 
 SQLite in WAL mode with `synchronous=FULL`, file mode 0600. Each entry's
 `hash = SHA-256(prev_hash || canonical_json(entry))`; a one-row `head` table holds the last
 sequence number and hash, written in the same transaction, so truncating the tail is detected
-as well as editing, deleting or reordering entries. The SNS notifications carry the head hash
-off the workstation, which covers an attacker who rewrites the head too.
+as well as editing, deleting or reordering entries. The notices carry the head hash off the
+workstation, which covers an attacker who rewrites the head too.
+
+Entry format (`v`): 1 — `{seq, ts, incident, kind, payload}`, what journals written before
+versioning hold; 2 — the same plus `v` and `journal`, the journal's random id (kept in the `meta`
+table), so an entry copied in from another journal is found. Both are read and verified; an
+entry in a format newer than `FORMAT` is reported, never guessed at.
 """
 
 from __future__ import annotations
@@ -16,6 +21,7 @@ import logging
 import os
 import sqlite3
 import threading
+import uuid
 from collections.abc import Iterator, Sequence
 from dataclasses import dataclass
 from pathlib import Path
@@ -28,6 +34,7 @@ from breakglass_gui.core.errors import JournalError
 log = logging.getLogger(__name__)
 
 GENESIS = "0" * 64
+FORMAT = 2  # the entry format this version writes
 TRANSITION = "incident.transition"
 TERMINAL_STATES = ("CLOSED", "ABORTED")
 
@@ -38,7 +45,13 @@ CREATE TABLE IF NOT EXISTS entries (
     incident TEXT,
     kind TEXT NOT NULL,
     payload TEXT NOT NULL,
-    hash TEXT NOT NULL
+    hash TEXT NOT NULL,
+    v INTEGER,
+    journal TEXT
+);
+CREATE TABLE IF NOT EXISTS meta (
+    key TEXT PRIMARY KEY,
+    value TEXT NOT NULL
 );
 CREATE INDEX IF NOT EXISTS entries_incident ON entries (incident, seq);
 CREATE TABLE IF NOT EXISTS head (
@@ -55,6 +68,10 @@ CREATE TABLE IF NOT EXISTS approver_state (
 """
 
 
+# Every query names the columns in this order (`_rows` and `verify_table` read them so).
+_SELECT = "SELECT seq, ts, incident, kind, payload, hash, v, journal FROM entries"
+
+
 @dataclass(frozen=True)
 class Entry:
     seq: int
@@ -63,19 +80,33 @@ class Entry:
     kind: str
     payload: dict[str, Any]
     hash: str
+    v: int = 1
+    journal: str = ""
 
     def body(self) -> dict[str, Any]:
         """What the hash covers: everything but the hash itself."""
-        return {
+        return entry_body(self.as_dict())
+
+    def as_dict(self) -> dict[str, Any]:
+        data = {
             "seq": self.seq,
             "ts": self.ts,
             "incident": self.incident,
             "kind": self.kind,
             "payload": self.payload,
+            "hash": self.hash,
         }
+        if self.v >= 2:
+            data |= {"v": self.v, "journal": self.journal}
+        return data
 
-    def as_dict(self) -> dict[str, Any]:
-        return {**self.body(), "hash": self.hash}
+
+def entry_body(raw: dict[str, Any]) -> dict[str, Any]:
+    """What an entry's hash covers, by its format: format 1 has no `v` and no `journal`."""
+    keys = ["seq", "ts", "incident", "kind", "payload"]
+    if raw.get("v") is not None:
+        keys += ["v", "journal"]
+    return {k: raw.get(k) for k in keys}
 
 
 @dataclass(frozen=True)
@@ -98,12 +129,36 @@ def chain_hash(prev_hash: str, body: dict[str, Any]) -> str:
     ).hexdigest()
 
 
+def _format_problem(raw: dict[str, Any], journal_id: str | None, seen_v2: bool) -> str:
+    """Why an entry's format or journal id cannot be right ("" when they are)."""
+    version = raw.get("v")
+    if version is None:
+        return "an entry in the old format after entries in the new one" if seen_v2 else ""
+    if not isinstance(version, int) or isinstance(version, bool) or version < 2:
+        return f"its format version {version!r} is not one this app wrote"
+    if version > FORMAT:
+        return (
+            f"it is in journal format {version}, newer than this version of Break Glass reads "
+            f"({FORMAT}): verify it with the version that wrote it"
+        )
+    if journal_id is not None and raw.get("journal") != journal_id:
+        return "it belongs to another journal (its journal id differs)"
+    return ""
+
+
 def verify_entries(
-    entries: Sequence[dict[str, Any]], *, anchor: str = GENESIS, first_seq: int = 1
+    entries: Sequence[dict[str, Any]],
+    *,
+    anchor: str = GENESIS,
+    first_seq: int = 1,
+    journal_id: str | None = None,
 ) -> Verification:
-    """Check a run of entries (dicts with seq, ts, incident, kind, payload, hash) from `anchor`."""
+    """Check a run of entries (dicts with seq, ts, incident, kind, payload, hash and, from
+    format 2, v and journal) from `anchor`. With `journal_id`, every format-2 entry must carry
+    it (in a review: the journal the review was exported from)."""
     prev = anchor
     expected = first_seq
+    seen_v2 = False
     for index, raw in enumerate(entries):
         seq = raw.get("seq")
         if seq != expected:
@@ -115,7 +170,11 @@ def verify_entries(
                 f"entry {expected} is missing or out of place (found entry {seq} there: "
                 "deleted or reordered)",
             )
-        body = {k: raw.get(k) for k in ("seq", "ts", "incident", "kind", "payload")}
+        problem = _format_problem(raw, journal_id, seen_v2)
+        if problem:
+            return Verification(False, index, prev, seq, problem)
+        seen_v2 = seen_v2 or raw.get("v") is not None
+        body = entry_body(raw)
         try:
             computed = chain_hash(prev, body)
         except (TypeError, ValueError):
@@ -133,25 +192,33 @@ def verify_entries(
     return Verification(True, len(entries), prev)
 
 
-def verify_table(rows: Sequence[tuple[Any, ...]], head: tuple[int, str] | None) -> Verification:
-    """Verify rows as read from the `entries` table, and the `head` row against them."""
+def verify_table(
+    rows: Sequence[tuple[Any, ...]],
+    head: tuple[int, str] | None,
+    journal_id: str | None = None,
+) -> Verification:
+    """Verify rows as read from the `entries` table (`_SELECT`; rows of six columns are format 1),
+    and the `head` row against them."""
     entries: list[dict[str, Any]] = []
-    for seq, ts, incident, kind, payload, digest in rows:
+    for row in rows:
+        seq, ts, incident, kind, payload, digest = row[:6]
+        version, journal = row[6:8] if len(row) >= 8 else (None, None)
         try:
             data: Any = json.loads(payload)
         except ValueError:
             data = payload
-        entries.append(
-            {
-                "seq": seq,
-                "ts": ts,
-                "incident": incident,
-                "kind": kind,
-                "payload": data,
-                "hash": digest,
-            }
-        )
-    result = verify_entries(entries)
+        entry = {
+            "seq": seq,
+            "ts": ts,
+            "incident": incident,
+            "kind": kind,
+            "payload": data,
+            "hash": digest,
+        }
+        if version is not None:
+            entry |= {"v": version, "journal": journal}
+        entries.append(entry)
+    result = verify_entries(entries, journal_id=journal_id)
     if not result.ok:
         return result
     head_seq, head_hash = head if head else (0, GENESIS)
@@ -176,6 +243,7 @@ class Journal:
         self._lock = threading.RLock()
         self._pending: list[tuple[str | None, str, dict[str, Any], str]] = []
         self._conn = self._open(path)
+        self.id = self._journal_id()
 
     @staticmethod
     def _open(path: Path) -> sqlite3.Connection:
@@ -189,11 +257,30 @@ class Journal:
             conn.execute("PRAGMA journal_mode=WAL")
             conn.execute("PRAGMA synchronous=FULL")
             conn.executescript(_SCHEMA)
+            columns = {row[1] for row in conn.execute("PRAGMA table_info(entries)")}
+            for column, kind in (("v", "INTEGER"), ("journal", "TEXT")):
+                if column not in columns:  # a journal from before versioning: format 1 rows
+                    conn.execute(f"ALTER TABLE entries ADD COLUMN {column} {kind}")
         except (OSError, sqlite3.Error) as exc:
             raise JournalError(f"The journal at {path} cannot be opened: {exc}") from None
         finally:
             os.umask(old_umask)
         return conn
+
+    def _journal_id(self) -> str:
+        """This journal's random id, made once when it is first opened by this version."""
+        with self._lock:
+            try:
+                self._conn.execute(
+                    "INSERT OR IGNORE INTO meta (key, value) VALUES ('journal_id', ?)",
+                    (uuid.uuid4().hex,),
+                )
+                row = self._conn.execute(
+                    "SELECT value FROM meta WHERE key = 'journal_id'"
+                ).fetchone()
+            except sqlite3.Error as exc:
+                raise JournalError(f"The journal at {self.path} cannot be opened: {exc}") from None
+        return str(row[0])
 
     def close(self) -> None:
         with self._lock:
@@ -258,18 +345,12 @@ class Journal:
             with self._transaction() as conn:
                 row = conn.execute("SELECT seq, hash FROM head WHERE id = 1").fetchone()
                 seq, prev = (row[0] + 1, row[1]) if row else (1, GENESIS)
-                entry_body = {
-                    "seq": seq,
-                    "ts": ts,
-                    "incident": incident,
-                    "kind": kind,
-                    "payload": payload,
-                }
-                digest = chain_hash(prev, entry_body)
+                entry = Entry(seq, ts, incident, kind, payload, "", FORMAT, self.id)
+                digest = chain_hash(prev, entry.body())
                 conn.execute(
-                    "INSERT INTO entries (seq, ts, incident, kind, payload, hash) "
-                    "VALUES (?, ?, ?, ?, ?, ?)",
-                    (seq, ts, incident, kind, canonical_json(payload), digest),
+                    "INSERT INTO entries (seq, ts, incident, kind, payload, hash, v, journal) "
+                    "VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
+                    (seq, ts, incident, kind, canonical_json(payload), digest, FORMAT, self.id),
                 )
                 conn.execute(
                     "INSERT INTO head (id, seq, hash) VALUES (1, ?, ?) "
@@ -281,7 +362,7 @@ class Journal:
                 f"The journal could not be written ({exc}); the procedure stopped before the "
                 "next step. Free disk space or fix the journal location, then retry."
             ) from None
-        return Entry(seq, ts, incident, kind, payload, digest)
+        return Entry(seq, ts, incident, kind, payload, digest, FORMAT, self.id)
 
     def _rows(self, query: str, args: Sequence[Any] = ()) -> list[Entry]:
         with self._lock:
@@ -290,19 +371,18 @@ class Journal:
             except sqlite3.Error as exc:
                 raise JournalError(f"The journal could not be read: {exc}") from None
         out = []
-        for seq, ts, incident, kind, payload, digest in rows:
+        for seq, ts, incident, kind, payload, digest, version, journal in rows:
             try:
                 data = json.loads(payload)
             except ValueError:
                 data = {"unreadable": payload}
-            out.append(Entry(seq, ts, incident, kind, data, digest))
+            out.append(Entry(seq, ts, incident, kind, data, digest, version or 1, journal or ""))
         return out
 
     def entries(self, incident: str | None = None) -> list[Entry]:
-        base = "SELECT seq, ts, incident, kind, payload, hash FROM entries"
         if incident is None:
-            return self._rows(base + " ORDER BY seq")
-        return self._rows(base + " WHERE incident = ? ORDER BY seq", (incident,))
+            return self._rows(_SELECT + " ORDER BY seq")
+        return self._rows(_SELECT + " WHERE incident = ? ORDER BY seq", (incident,))
 
     def span(self, incident: str) -> tuple[str, list[Entry]]:
         """The contiguous run of entries from the incident's first to its last, with its anchor.
@@ -314,13 +394,10 @@ class Journal:
             return GENESIS, []
         first, last = own[0].seq, own[-1].seq
         run = self._rows(
-            "SELECT seq, ts, incident, kind, payload, hash FROM entries "
-            "WHERE seq BETWEEN ? AND ? ORDER BY seq",
+            _SELECT + " WHERE seq BETWEEN ? AND ? ORDER BY seq",
             (first, last),
         )
-        anchor_rows = self._rows(
-            "SELECT seq, ts, incident, kind, payload, hash FROM entries WHERE seq = ?", (first - 1,)
-        )
+        anchor_rows = self._rows(_SELECT + " WHERE seq = ?", (first - 1,))
         anchor = anchor_rows[0].hash if anchor_rows else GENESIS
         return anchor, run
 
@@ -333,20 +410,17 @@ class Journal:
         """Check the whole chain and that the head matches its last entry (truncation)."""
         with self._lock:
             try:
-                rows = self._conn.execute(
-                    "SELECT seq, ts, incident, kind, payload, hash FROM entries ORDER BY seq"
-                ).fetchall()
+                rows = self._conn.execute(_SELECT + " ORDER BY seq").fetchall()
                 head = self._conn.execute("SELECT seq, hash FROM head WHERE id = 1").fetchone()
             except sqlite3.Error as exc:
                 return Verification(False, 0, GENESIS, 0, f"the journal cannot be read: {exc}")
-        return verify_table(rows, head)
+        return verify_table(rows, head, self.id)
 
     def unfinished_incidents(self) -> list[str]:
         """Incidents whose last transition is not CLOSED or ABORTED, oldest first (SPEC §6)."""
         latest: dict[str, str] = {}
         for entry in self._rows(
-            "SELECT seq, ts, incident, kind, payload, hash FROM entries "
-            "WHERE kind = ? ORDER BY seq",
+            _SELECT + " WHERE kind = ? ORDER BY seq",
             (TRANSITION,),
         ):
             if entry.incident:

@@ -1,4 +1,8 @@
-"""`main.py verify FILE` (SPEC §5.2): a journal database or a review JSON, checked read-only."""
+"""`main.py verify FILE`: a journal database or a review JSON, checked read-only.
+
+Both entry formats are read (core/journal.py): a journal from before versioning has no `v` and
+`journal` columns, and its entries verify as format 1.
+"""
 
 from __future__ import annotations
 
@@ -37,15 +41,27 @@ def _verify_database(path: Path) -> Verification:
     try:
         conn = sqlite3.connect(f"file:{path}?mode=ro", uri=True)
         try:
-            rows = conn.execute(
-                "SELECT seq, ts, incident, kind, payload, hash FROM entries ORDER BY seq"
-            ).fetchall()
+            columns = {row[1] for row in conn.execute("PRAGMA table_info(entries)")}
+            versioned = {"v", "journal"} <= columns
+            query = (
+                "SELECT seq, ts, incident, kind, payload, hash, v, journal "
+                "FROM entries ORDER BY seq"
+                if versioned
+                else "SELECT seq, ts, incident, kind, payload, hash FROM entries ORDER BY seq"
+            )
+            rows = conn.execute(query).fetchall()
             head = conn.execute("SELECT seq, hash FROM head WHERE id = 1").fetchone()
+            journal_id = _journal_id(conn) if versioned else None
         finally:
             conn.close()
     except sqlite3.Error as exc:
         raise UnreadableFileError(f"{path}: is not a Break Glass journal ({exc})") from None
-    return verify_table(rows, head)
+    return verify_table(rows, head, journal_id)
+
+
+def _journal_id(conn: sqlite3.Connection) -> str | None:
+    row = conn.execute("SELECT value FROM meta WHERE key = 'journal_id'").fetchone()
+    return str(row[0]) if row else None
 
 
 def _verify_review(path: Path, data: Any) -> Verification:
@@ -57,7 +73,13 @@ def _verify_review(path: Path, data: Any) -> Verification:
     first = entries[0].get("seq", 1) if entries and isinstance(entries[0], dict) else 1
     if not all(isinstance(e, dict) for e in entries):
         return Verification(False, 0, anchor, 0, "the review's journal section is malformed")
-    result = verify_entries(entries, anchor=anchor, first_seq=int(first))
+    journal_id = journal.get("journal_id")
+    result = verify_entries(
+        entries,
+        anchor=anchor,
+        first_seq=int(first),
+        journal_id=str(journal_id) if journal_id is not None else None,
+    )
     if not result.ok:
         return result
     if result.head_hash != journal.get("final_hash"):

@@ -225,6 +225,7 @@ def build_review(procedure: ReviewSubject) -> dict[str, Any]:
             {"seq": e.seq, "ts": e.ts, "kind": e.kind, "summary": _summary(e)} for e in own
         ],
         "journal": {
+            "journal_id": journal.id,
             "anchor": anchor,
             "entries": [e.as_dict() for e in span],
             "final_hash": span[-1].hash if span else anchor,
