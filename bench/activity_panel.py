@@ -1,5 +1,5 @@
 #!/usr/bin/env python3
-"""Activity panel with 100,000 events (SPEC §13), in its own process so RSS is its own.
+"""Activity panel with 100,000 events (docs/rules.md §13), in its own process so RSS is its own.
 
 Prints one JSON object: seconds to add 10,000 events to a model already holding 100,000,
 seconds to filter 110,000 rows, peak RSS in MB.

@@ -1,5 +1,5 @@
 #!/usr/bin/env python3
-"""SPEC §13: cold start to the first wizard page painted ≤ 0.35 s (median, 2-core machine).
+"""docs/rules.md §13: cold start to the first wizard page painted ≤ 0.35 s (median, 2-core machine).
 
 Each run is a fresh interpreter started the way `python main.py --config FILE` starts: the
 CLI, process hardening, the QApplication, the window, the config loaded on a worker, then the
@@ -8,8 +8,8 @@ stops at that page's first paint event. Heavy modules must still be unloaded at 
 (they are imported on workers later), and the run says which ones were.
 
 For scale, the same clock is run over a bare PySide6 process that paints one QWizard page
-(SPEC §13 cites ~0.12 s for it on its reference machine): the floor any Qt app starts from here.
-The app's modules are byte-compiled by scripts/bootstrap.sh, as pip or PyInstaller would.
+(docs/rules.md §13 cites ~0.12 s for it on its reference machine): the floor any Qt app starts from
+here. The app's modules are byte-compiled by scripts/bootstrap.sh, as pip or PyInstaller would.
 Prints one JSON line: {"median_s": ..., "runs": [...], "heavy_loaded": [...], "bare_median_s": ...}.
 """
 

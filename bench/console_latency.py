@@ -1,6 +1,6 @@
 #!/usr/bin/env python3
-"""SPEC §13: from the operator's last input to the console URL handed to the browser, the app
-adds at most 50 ms of its own work to the network round trips (AssumeRole, getSigninToken).
+"""docs/rules.md §13: from the operator's last input to the console URL handed to the browser, the
+app adds at most 50 ms of its own work to the network round trips (AssumeRole, getSigninToken).
 
 Against the drill, an ACTIVE incident re-issues a role session and opens the console, as the
 session window's Re-issue and Open console do. Every network exchange is timed where it
@@ -69,7 +69,8 @@ def main() -> int:
     from breakglass_gui.core.clock import SystemClock
     from breakglass_gui.core.journal import Journal
     from breakglass_gui.drill.autopilot import declare, to_access
-    from breakglass_gui.drill.environment import MEMBERS, REGION, DrillEnvironment
+    from breakglass_gui.drill.environment import DrillEnvironment
+    from breakglass_gui.drill.layout import MEMBERS, REGION
 
     wire = NetworkClock()
     env = DrillEnvironment().start()

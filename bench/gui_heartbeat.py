@@ -1,5 +1,5 @@
 #!/usr/bin/env python3
-"""SPEC §13: the GUI thread is never blocked > 50 ms during any network operation.
+"""docs/rules.md §13: the GUI thread is never blocked > 50 ms during any network operation.
 
 A whole drill is driven through the real widgets while every drill endpoint (AWS, Vault,
 federation) answers 300 ms late; a 5 ms timer on the GUI thread records when it fires. The
@@ -36,10 +36,10 @@ SLOW_SECONDS = 0.3
 def main() -> int:
     from PySide6.QtCore import QTimer
 
-    from breakglass_gui.drill.environment import MEMBERS
+    from breakglass_gui.drill.layout import MEMBERS
     from breakglass_gui.ui.app import application, build
     from breakglass_gui.ui.context import AppOptions
-    from breakglass_gui.ui.drill_driver import GuiDriver, ScriptedPrompts
+    from tests.support.gui_driver import GuiDriver, ScriptedPrompts
 
     app = application()
     with tempfile.TemporaryDirectory() as scratch:

@@ -1,5 +1,5 @@
 #!/usr/bin/env python3
-"""How soon a relaunch begins recovering an incident the app was killed in (SPEC §6): not a
+"""How soon a relaunch begins recovering an incident the app was killed in (docs/rules.md §6): not a
 §13 target; the crash matrix's former 5 s bound, measured here rather than asserted by a test.
 
 The crash matrix's child (tests/crash/child.py) runs the procedure against a drill world this

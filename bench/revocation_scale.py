@@ -1,6 +1,6 @@
 #!/usr/bin/env python3
-"""SPEC §13: revoke-and-rotate across 25 accounts, with 50 ms added to every AWS call, takes
-at most 3× the time for one account.
+"""docs/rules.md §13: revoke-and-rotate across 25 accounts, with 50 ms added to every AWS call,
+takes at most 3× the time for one account.
 
 Each size runs a real incident against the drill (moto behind the drill's gate, the drill Vault)
 up to the end of the session, then times `revoke_and_rotate` alone with the gate adding the
@@ -26,7 +26,8 @@ def revoke_and_rotate_seconds(members: int) -> float:
     from breakglass_gui.core.incident import EmergencyType, State
     from breakglass_gui.core.journal import Journal
     from breakglass_gui.drill.autopilot import declare, to_access
-    from breakglass_gui.drill.environment import DrillEnvironment, member_ids
+    from breakglass_gui.drill.environment import DrillEnvironment
+    from breakglass_gui.drill.layout import member_ids
 
     env = DrillEnvironment(members=members).start()
     try:

@@ -1,5 +1,5 @@
 #!/usr/bin/env python3
-"""Every performance target of SPEC §13, each figure printed beside its target.
+"""Every performance target of docs/rules.md §13, each figure printed beside its target.
 
 python bench/run.py            # full: 5 runs each, medians (worst run where "never");
                                # exit 1 if a target is missed or a benchmark breaks
@@ -94,7 +94,7 @@ def cold_start() -> Figure:
         raise SystemExit(f"heavy modules on the start-up path: {figures['heavy_loaded']}")
     return float(figures["median_s"]), (
         f"a bare PySide6 QWizard page: {figures['bare_median_s']:.2f} s on this machine; "
-        "SPEC §13 cites ~0.12 s"
+        "docs/rules.md §13 cites ~0.12 s"
     )
 
 
@@ -119,7 +119,8 @@ def revocation_scale() -> Figure:
 def recovery_start() -> Figure:
     """bench/recovery_start.py: a relaunch after a SIGKILL while ACTIVE, to recovery begun."""
     figures = _script("recovery_start")
-    return float(figures["median_s"]), "not in §13: the crash matrix's former bound (SPEC §6)"
+    bound = "not in §13: the crash matrix's former bound (docs/rules.md §6)"
+    return float(figures["median_s"]), bound
 
 
 class _PanelRuns:
@@ -212,7 +213,7 @@ def _why(error: BaseException) -> str:
 def main(argv: list[str] | None = None, benchmarks: list[Benchmark] | None = None) -> int:
     """Exit status: 1 if a benchmark broke; in a full run, 1 also if a target was missed. A
     quick run (CI's) reports a miss without failing: timings on a shared machine are noise, and
-    tests, not timings, decide whether a change lands (SPEC §13)."""
+    tests, not timings, decide whether a change lands (docs/rules.md §13)."""
     parser = argparse.ArgumentParser()
     parser.add_argument(
         "--quick", action="store_true", help="one run each; a missed target is reported only"

@@ -1,4 +1,4 @@
-"""The administrator commands of SPEC §9: readiness, render-cfn, provision."""
+"""The administrator commands of docs/rules.md §9: readiness, render-cfn, provision."""
 
 from __future__ import annotations
 

@@ -1,7 +1,8 @@
-"""The command line of SPEC §11. Bad input: one clear line on stderr, exit status 2, no traceback.
+"""The command line of docs/rules.md §11. Bad input: one clear line on stderr, exit status 2, no
+traceback.
 
 Only the standard library is imported at start; each command imports what it needs, so that
-`--version` and the GUI's cold start stay fast (SPEC §13).
+`--version` and the GUI's cold start stay fast (docs/rules.md §13).
 """
 
 from __future__ import annotations
@@ -161,8 +162,8 @@ def main(argv: Sequence[str] | None = None) -> int:
 
 # The start-up allocates a great deal and frees almost nothing: at Python's default threshold
 # (700) the cyclic collector would walk the growing heap some fifty times before the first page
-# is painted, ~10 ms of the 0.35 s budget (SPEC §13). Until then it runs rarely; once the page
-# is up, the controller collects once, freezes what exists and sets the session's thresholds
+# is painted, ~10 ms of the 0.35 s budget (docs/rules.md §13). Until then it runs rarely; once the
+# page is up, the controller collects once, freezes what exists and sets the session's thresholds
 # (Controller._settle).
 START_GC_THRESHOLD = 50_000
 

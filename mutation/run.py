@@ -1,6 +1,6 @@
 #!/usr/bin/env python3
-"""Mutation testing of the security-critical modules (SPEC §14): run on purpose, not by the test
-command (a full run takes ~10 minutes on 2 cores).
+"""Mutation testing of the security-critical modules (docs/rules.md §14): run on purpose, not by
+the test command (a full run takes ~10 minutes on 2 cores).
 
     .venv/bin/python mutation/run.py                  # every module in mutation/targets.toml
     .venv/bin/python mutation/run.py --module breakglass_gui/core/aws/revoke.py

@@ -38,6 +38,6 @@ if [ -z "$installed" ]; then
 fi
 # Byte-compile the app's own modules, as pip does for an installed package and PyInstaller for
 # the bundle. A checkout is otherwise compiled on every start where PYTHONDONTWRITEBYTECODE is
-# set (this workplace sets it): ~60 ms of the 0.35 s cold-start budget (SPEC §13). Files that
+# set (this workplace sets it): ~60 ms of the 0.35 s cold-start budget (docs/rules.md §13). Files that
 # are up to date are skipped, so a second run costs a few milliseconds.
 .venv/bin/python -m compileall -q breakglass_gui

@@ -6,7 +6,7 @@
 
 With several palettes, every screen is shown and pictured in each of them in turn (the app
 follows a palette change while it runs), in DIR/<palette>/. Every picture is also audited
-(breakglass_gui/ui/audit.py): text cut by its widget, text widgets overlapping, inputs without
+(tests/support/screen_audit.py): text cut by its widget, text widgets overlapping, inputs without
 an accessible name, a Tab order that does not follow the page, controls without a unique
 Alt+letter. Problems are printed as LAYOUT lines (an exception in a slot as a CRASH line) and
 the exit status is 1; tests/ui/test_screens.py runs this in light and dark palettes at 100 %
@@ -91,12 +91,12 @@ def main() -> int:
 
 
 def shoot(OUT: Path, *, palettes: tuple[str, ...]) -> int:  # noqa: N803 - the module default
-    from breakglass_gui.drill.environment import MEMBERS
+    from breakglass_gui.drill.layout import MEMBERS
     from breakglass_gui.ui.app import application, build
     from breakglass_gui.ui.context import AppOptions
     from breakglass_gui.ui.dialogs.enrolment import EnrolmentDialog
     from breakglass_gui.ui.dialogs.readiness import ReadinessDialog
-    from breakglass_gui.ui.drill_driver import GuiDriver, ScriptedPrompts
+    from tests.support.gui_driver import GuiDriver, ScriptedPrompts
 
     app = application()
     crashes: list[str] = []
@@ -137,7 +137,7 @@ def shoot(OUT: Path, *, palettes: tuple[str, ...]) -> int:  # noqa: N803 - the m
     def shot(driver: GuiDriver, name: str, widget: object = None) -> None:
         from PySide6.QtTest import QTest
 
-        from breakglass_gui.ui.audit import keyboard_problems, markup_problems, text_problems
+        from tests.support.screen_audit import keyboard_problems, markup_problems, text_problems
 
         target = widget or driver.window
         for palette in palettes:

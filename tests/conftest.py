@@ -10,7 +10,8 @@ from hypothesis import settings
 
 os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
 # Hypothesis fails an example that runs over 200 ms by default: a wall-clock assertion, and on
-# a busy machine a random failure. Tests assert behaviour; bench/ measures speed (SPEC §13).
+# a busy machine a random failure. Tests assert behaviour; bench/ measures speed (docs/rules.md
+# §13).
 settings.register_profile("breakglass", deadline=None)
 settings.load_profile("breakglass")
 # Make sure nothing ambient can leak into a test: no real AWS credentials or profiles.

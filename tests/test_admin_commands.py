@@ -1,4 +1,4 @@
-"""readiness, render-cfn and provision from the command line (SPEC §9, §11)."""
+"""readiness, render-cfn and provision from the command line (docs/rules.md §9, §11)."""
 
 from __future__ import annotations
 
@@ -21,7 +21,8 @@ from breakglass_gui.core.aws.checks import Check
 from breakglass_gui.core.aws.provision import Provisioner
 from breakglass_gui.core.aws.readiness import Readiness
 from breakglass_gui.core.resources import resource_path
-from breakglass_gui.drill.environment import IAM_ACCOUNT, MEMBERS, REGION, DrillEnvironment
+from breakglass_gui.drill.environment import DrillEnvironment
+from breakglass_gui.drill.layout import IAM_ACCOUNT, MEMBERS, REGION
 
 ROOT = Path(__file__).resolve().parents[1]
 ROLE = "a-tmpl-prod-rol-break-glass"

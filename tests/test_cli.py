@@ -1,4 +1,5 @@
-"""The command line (SPEC §11): bad input is one line on stderr with exit 2, never a traceback."""
+"""The command line (docs/rules.md §11): bad input is one line on stderr with exit 2, never a
+traceback."""
 
 from __future__ import annotations
 

@@ -1,5 +1,5 @@
-"""Rules about the test suite itself (SPEC §13, §14): tests assert behaviour, never wall-clock
-speed; speed is bench/'s job, where a figure is reported against its target. A timing
+"""Rules about the test suite itself (docs/rules.md §13, §14): tests assert behaviour, never
+wall-clock speed; speed is bench/'s job, where a figure is reported against its target. A timing
 assertion makes whether a change lands depend on how busy the machine is."""
 
 from __future__ import annotations

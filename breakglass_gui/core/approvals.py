@@ -1,4 +1,4 @@
-"""Two approver sign-offs bound to the request digest (SPEC §2.2).
+"""Two approver sign-offs bound to the request digest (docs/rules.md §2.2).
 
 Rules: primary = a roster member with role `primary`; secondary = role `secondary` with
 `aws_infrastructure = false`; the operator cannot approve; one person cannot sign both roles;

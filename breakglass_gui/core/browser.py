@@ -1,4 +1,5 @@
-"""Handing the console sign-in URL to a browser without showing it to anyone else (SPEC §3).
+"""Handing the console sign-in URL to a browser without showing it to anyone else (docs/rules.md
+§3).
 
 The sign-in URL is a bearer secret: whoever holds it is signed in to the console as the
 break-glass role. A URL in a command line is readable by every user of the machine

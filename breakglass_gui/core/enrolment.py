@@ -1,4 +1,5 @@
-"""Approver TOTP secrets in the OS keyring, and the enrolment that puts them there (SPEC §2.2).
+"""Approver TOTP secrets in the OS keyring, and the enrolment that puts them there (docs/rules.md
+§2.2).
 
 The keyring must be a real OS store. The `fail` and `null` backends and any plaintext-file
 backend (keyrings.alt and friends) are refused outright: a secret in a plaintext file, even with
@@ -61,8 +62,8 @@ class KeyringSecretStore:
 
     Without an explicit backend, the OS one is found on first use, not on construction: finding
     it imports keyring's backends and may ask D-Bus for the Secret Service, which must not hold
-    up the first page (SPEC §13). The app calls `check` on a worker once that page is up, so a
-    missing keyring is reported at start all the same (ui/controller.py)."""
+    up the first page (docs/rules.md §13). The app calls `check` on a worker once that page is up,
+    so a missing keyring is reported at start all the same (ui/controller.py)."""
 
     def __init__(self, backend: Any | None = None) -> None:
         self._backend = backend

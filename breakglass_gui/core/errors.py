@@ -37,7 +37,7 @@ class ConfigError(BreakGlassError):
 
 
 class JournalError(BreakGlassError):
-    """The journal could not be written or read; the flow stops (fail closed, SPEC §1)."""
+    """The journal could not be written or read; the flow stops (fail closed, docs/rules.md §1)."""
 
     code = "journal"
 

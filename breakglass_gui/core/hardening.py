@@ -1,4 +1,4 @@
-"""Process hardening at start (SPEC §12): no core dumps, not dumpable, logs redacted."""
+"""Process hardening at start (docs/rules.md §12): no core dumps, not dumpable, logs redacted."""
 
 from __future__ import annotations
 

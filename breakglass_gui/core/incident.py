@@ -1,4 +1,5 @@
-"""The incident state machine of SPEC §1, rebuilt from the journal (the journal is the truth).
+"""The incident state machine of docs/rules.md §1, rebuilt from the journal (the journal is the
+truth).
 
 An incident's state is never stored anywhere but in its `incident.transition` entries, so a
 relaunch after a crash sees exactly what was durably recorded and nothing more.

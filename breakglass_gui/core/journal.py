@@ -305,7 +305,7 @@ class Journal:
             return self._write(incident, kind, payload, utc_iso(self._clock.now()))
 
     def append_or_hold(self, incident: str | None, kind: str, payload: dict[str, Any]) -> bool:
-        """For revocation only (SPEC §1): if the disk refuses, keep the entry in memory.
+        """For revocation only (docs/rules.md §1): if the disk refuses, keep the entry in memory.
 
         Held entries are written, in order and before anything newer, by the next append that
         succeeds. Returns whether the entry is on disk now.
@@ -417,7 +417,8 @@ class Journal:
         return verify_table(rows, head, self.id)
 
     def unfinished_incidents(self) -> list[str]:
-        """Incidents whose last transition is not CLOSED or ABORTED, oldest first (SPEC §6)."""
+        """Incidents whose last transition is not CLOSED or ABORTED, oldest first (docs/rules.md
+        §6)."""
         latest: dict[str, str] = {}
         for entry in self._rows(
             _SELECT + " WHERE kind = ? ORDER BY seq",

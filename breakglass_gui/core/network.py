@@ -1,4 +1,4 @@
-"""Where the app's HTTPS traffic may go and whom it trusts (SPEC §7 `[network]`, §12).
+"""Where the app's HTTPS traffic may go and whom it trusts (docs/rules.md §7 `[network]`, §12).
 
 The threat model gives the attacker the operator's OS account, so the process environment is
 the attacker's: `HTTPS_PROXY` plus `SSL_CERT_FILE` pointing at their own CA would let them read

@@ -1,4 +1,4 @@
-"""The logging redaction filter of SPEC §12.
+"""The logging redaction filter of docs/rules.md §12.
 
 Access key ids (`AKIA…`/`ASIA…`) are identifiers, not secrets, and stay readable; what would let
 someone act — secret access keys, session tokens, Vault tokens, sign-in tokens, TOTP secrets —
@@ -97,6 +97,6 @@ class Redaction:
 
 
 def install() -> Redaction:
-    """Redact every log record of the process from now on (SPEC §12); idempotent."""
+    """Redact every log record of the process from now on (docs/rules.md §12); idempotent."""
     existing = getattr(logging.getLogRecordFactory(), "redaction", None)
     return existing if isinstance(existing, Redaction) else Redaction()

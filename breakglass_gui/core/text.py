@@ -1,4 +1,4 @@
-"""Untrusted text made visible (SPEC §12): what cannot be seen is shown as an escape.
+"""Untrusted text made visible (docs/rules.md §12): what cannot be seen is shown as an escape.
 
 Config strings, account names, CloudTrail records, Vault and AWS error messages and the
 operator's own justification reach the operator's and the approvers' eyes. Characters that

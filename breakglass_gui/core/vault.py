@@ -1,4 +1,4 @@
-"""HashiCorp Vault for the break-glass procedure (SPEC §2.3, §8), through hvac.
+"""HashiCorp Vault for the break-glass procedure (docs/rules.md §2.3, §8), through hvac.
 
 HTTPS with certificate verification only, drills included.
 `VAULT_SKIP_VERIFY` is refused, and no other `VAULT_*`/`BAO_*` variable has any effect: the

@@ -1,5 +1,5 @@
-"""The Vault rows of the readiness table (SPEC §9): reachable and unsealed; with a credential,
-the token's capabilities and every break-glass record's existence, version and age.
+"""The Vault rows of the readiness table (docs/rules.md §9): reachable and unsealed; with a
+credential, the token's capabilities and every break-glass record's existence, version and age.
 
 Readiness never reads a secret: the records are checked through KV v2 *metadata*, so a
 readiness run is not an unapproved read of the break-glass credential, and the capabilities

@@ -1,4 +1,4 @@
-"""What can go wrong with Vault, in the operator's words (SPEC §2.3, §12).
+"""What can go wrong with Vault, in the operator's words (docs/rules.md §2.3, §12).
 
 Every hvac or requests exception becomes a VaultError whose code (`vault.<kind>`) the UI and
 the journal use and whose message says what to do next. The wording follows what the real

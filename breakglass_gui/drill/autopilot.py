@@ -1,4 +1,5 @@
-"""`main.py drill --autopilot --out DIR` (SPEC §10): a whole drill, headless, no human input.
+"""`main.py drill --autopilot --out DIR` (docs/rules.md §10): a whole drill, headless, no human
+input.
 
 Declare, two approvals, (unseal,) Vault login, MFA, two accounts, console URLs fetched (not
 opened), activity observed, revoke and rotate, review written, journal copied to DIR. Prints
@@ -29,7 +30,8 @@ from breakglass_gui.core.procedure import Procedure
 from breakglass_gui.core.review.export import atomic_write
 from breakglass_gui.core.text import visible
 from breakglass_gui.core.verify import verify_file
-from breakglass_gui.drill.environment import MEMBERS, DrillEnvironment
+from breakglass_gui.drill.environment import DrillEnvironment
+from breakglass_gui.drill.layout import MEMBERS
 
 ACTIVITY_WAIT_SECONDS = 5.0
 OPERATOR = "drill-operator"

@@ -162,7 +162,7 @@ class DrillGate:
         self, environ: dict[str, Any], start_response: Any, caller: str
     ) -> Any:
         """moto's STS answer, passed on unchanged; the drill notes the secrets it carried so a
-        scan of the workstation can look for every one of them (SPEC §14), and whose MFA
+        scan of the workstation can look for every one of them (docs/rules.md §14), and whose MFA
         session a new key is (the caller-policy check follows it back to the user)."""
         body = b"".join(self._app(environ, start_response))
         with self._lock:

@@ -1,4 +1,4 @@
-"""The embedded drill environment (SPEC §10): everything on 127.0.0.1, nothing persisted.
+"""The embedded drill environment: everything on 127.0.0.1, nothing persisted.
 
 `DrillEnvironment.start()` brings up moto (server mode, behind the drill's STS/CloudTrail gate)
 and a real OpenBao server (drill/openbao.py) side by side, provisions AWS with the same code as
@@ -39,94 +39,22 @@ from breakglass_gui.drill.alarms import alarm_history
 from breakglass_gui.drill.aws_server import DrillGate
 from breakglass_gui.drill.federation import FederationStandIn
 from breakglass_gui.drill.lambda_runner import LambdaRunner
+from breakglass_gui.drill.layout import (
+    ADMIN_KEY,
+    IAM_ACCOUNT,
+    MEMBERS,
+    REGION,
+    ROTATION_APPROLE,
+    ROTATION_FUNCTION,
+    ROTATION_POLICY,
+    USERS,
+    VAULT_USER,
+    drill_config_data,
+)
 from breakglass_gui.drill.mfa import MfaDevices, new_seed
 from breakglass_gui.drill.openbao import OpenBaoServer
 from breakglass_gui.drill.serving import serve_in_thread
 from breakglass_gui.drill.tls import DrillTls
-
-IAM_ACCOUNT = "123456789012"  # moto's default account: the drill's TMPL_IAM account
-MEMBERS = ("210000000001", "210000000002", "210000000003")
-REGION = "eu-central-1"
-ROTATION_FUNCTION = (
-    f"arn:aws:lambda:{REGION}:{IAM_ACCOUNT}:function:a-tmpl-prod-lambda-break-glass-rotation"
-)
-ROTATION_APPROLE = "breakglass-rotation"
-ROTATION_POLICY = "breakglass-rotation"
-USERS = ("break-glass-user", "break-glass-user-2")
-VAULT_USER = "breakglass"
-ADMIN_KEY = ("drill-admin", "drill-admin-secret")  # moto accepts any key for the admin side
-
-
-def member_ids(count: int) -> tuple[str, ...]:
-    """The drill's member accounts: the three named ones, then more for scale benchmarks."""
-    extra = tuple(f"2100000{n:05d}" for n in range(len(MEMBERS) + 1, count + 1))
-    return (MEMBERS + extra)[:count]
-
-
-def drill_config_data(
-    vault_address: str, ca_file: str | None = None, members: int = len(MEMBERS)
-) -> dict[str, Any]:
-    """The drill's configuration; `ca_file` (the drill CA) becomes the only trust anchor."""
-    names = ("payments-prod", "payments-test", "data-lake")
-    accounts = [
-        {
-            "id": account,
-            "name": names[i] if i < len(names) else f"member-{i + 1:02d}",
-            "environment": "test" if i == 1 else "prod",
-        }
-        for i, account in enumerate(member_ids(members))
-    ]
-    data: dict[str, Any] = {
-        "organisation": {
-            "name": "Drill Corp",
-            "iam_account_id": IAM_ACCOUNT,
-            "partition": "aws",
-            "region": REGION,
-        },
-        "operators": [
-            {"id": "drill-operator", "name": "Drill Operator", "email": "operator@drill.invalid"}
-        ],
-        "approvers": [
-            {
-                "id": "drill-ciso",
-                "name": "Drill CISO",
-                "email": "ciso@drill.invalid",
-                "role": "primary",
-                "aws_infrastructure": False,
-            },
-            {
-                "id": "drill-cfo",
-                "name": "Drill CFO",
-                "email": "cfo@drill.invalid",
-                "role": "secondary",
-                "aws_infrastructure": False,
-            },
-        ],
-        "vault": {
-            "address": vault_address,
-            "auth_method": "userpass",
-            "username": VAULT_USER,
-            "users": list(USERS),
-            "default_user": USERS[0],
-            "timeout_seconds": 5,
-        },
-        "accounts": [{"id": IAM_ACCOUNT, "name": "tmpl-iam", "environment": "shared"}, *accounts],
-        "session": {"mfa_mode": "session", "max_duration": 3600, "default_duration": 3600},
-        "monitoring": {
-            "log_group_account": IAM_ACCOUNT,
-            "region": REGION,
-            "live_tail": False,
-            "poll_interval_seconds": 5,
-        },
-        "notifications": {
-            "sns_topic_arn": f"arn:aws:sns:{REGION}:{IAM_ACCOUNT}:a-tmpl-prod-sns-break-glass",
-            "subscriptions": ["email:secops@drill.invalid"],
-        },
-    }
-    if ca_file:  # the drill trusts its own CA and nothing else (drill/tls.py)
-        data["vault"]["ca_bundle"] = ca_file
-        data["network"] = {"ca_bundle": ca_file}
-    return data
 
 
 class DrillSecrets:
@@ -406,7 +334,8 @@ class DrillEnvironment(DrillCodes):
         """Every secret this drill world created or handed out: the Vault password, unseal
         shares, tokens and every version of the credential records; the MFA and approver
         seeds; the STS keys and tokens; the IAM users' current keys and passwords; the
-        federation sign-in tokens. Tests scan the workstation for each of them (SPEC §14)."""
+        federation sign-in tokens. Tests scan the workstation for each of them (docs/rules.md
+        §14)."""
         vault = self.vault
         values = {self.vault_password.reveal(), vault.root_token, *vault.unseal_keys}
         values |= vault.tap.tokens()

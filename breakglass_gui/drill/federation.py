@@ -25,12 +25,12 @@ class FederationStandIn:
         self.tokens: dict[str, dict[str, Any]] = {}
         self.requests: list[str] = []
         self.fail_next: int | None = None  # HTTP status to answer once, e.g. 400
-        self.delay_seconds = 0.0  # tests slow the endpoints down (GUI heartbeat, SPEC §13)
+        self.delay_seconds = 0.0  # tests slow the endpoints down (GUI heartbeat, docs/rules.md §13)
         stand_in = self
 
         class Handler(BaseHTTPRequestHandler):
             def do_GET(self) -> None:
-                stand_in._handle(self)
+                stand_in.handle(self)
 
             def log_message(self, format: str, *args: Any) -> None:
                 return  # request lines contain bearer tokens: never log them
@@ -58,7 +58,8 @@ class FederationStandIn:
             self._thread.join(timeout=5)
         self._server.server_close()
 
-    def _handle(self, handler: BaseHTTPRequestHandler) -> None:
+    def handle(self, handler: BaseHTTPRequestHandler) -> None:
+        """Answer one request (the server's handler class hands each one here)."""
         if self.delay_seconds:
             threading.Event().wait(self.delay_seconds)
         parts = urlsplit(handler.path)

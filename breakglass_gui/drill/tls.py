@@ -1,4 +1,4 @@
-"""HTTPS for the drill world (SPEC §10): a certificate authority generated per drill.
+"""HTTPS for the drill world (docs/rules.md §10): a certificate authority generated per drill.
 
 The drill must exercise the production paths, and production only speaks verified TLS, so the
 drill's servers (moto, Vault, the federation stand-in) serve HTTPS on 127.0.0.1 and the app,

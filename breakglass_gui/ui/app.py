@@ -1,10 +1,16 @@
-"""Start the desktop application: one QApplication, the controller, the main window, the
-crash hook. Heavy modules (boto3, hvac, moto, jinja2) are imported later, on workers, so the
-first page paints quickly (SPEC §13)."""
+"""Start-up, in one place: what is imported when.
+
+Before the first page is painted: Qt, the controller, the window and the first pages (this
+module's imports). After it (`warm_up`, on a worker, a beat after the paint): hvac, the core
+procedure, the review templates, every other page's module, the trust anchors and the AWS
+service models the procedure will use. Heavy modules (boto3, hvac, moto, jinja2) are never on
+the start path, so the first page paints quickly (docs/architecture.md, "The UI").
+"""
 
 from __future__ import annotations
 
 import sys
+from typing import TYPE_CHECKING
 
 from PySide6.QtCore import QTimer
 from PySide6.QtGui import QIcon
@@ -18,7 +24,11 @@ from breakglass_gui.ui.dialogs.crash import show_crash
 from breakglass_gui.ui.errors import install_crash_hook
 from breakglass_gui.ui.window import MainWindow
 
+if TYPE_CHECKING:
+    from breakglass_gui.core.deps import Deps
+
 DESKTOP_NAME = "breakglass"  # packaging/breakglass.desktop: the entry the window belongs to
+WARM_SERVICES = ("sts", "iam", "sns", "logs", "cloudtrail", "cloudwatch", "lambda")
 
 
 def application() -> QApplication:
@@ -27,7 +37,7 @@ def application() -> QApplication:
         return app
     # Workers run Python (botocore, and in a drill the in-process moto server) and compete with
     # the GUI thread for the GIL; a shorter switch interval bounds how long one of them can
-    # keep the GUI thread waiting (SPEC §13: never blocked > 50 ms).
+    # keep the GUI thread waiting (docs/rules.md §13: never blocked > 50 ms).
     sys.setswitchinterval(0.001)
     app = QApplication(sys.argv[:1])
     app.setApplicationName("Break Glass")
@@ -40,14 +50,32 @@ def application() -> QApplication:
 def build(options: AppOptions) -> tuple[Controller, MainWindow]:
     """The controller and its window, not yet started (tests and the GUI driver use this)."""
     theme.follow_palette()  # light ↔ dark while the app runs
-    ctl = Controller(options)
+    ctl = Controller(options, warm_up=warm_up)
     window = MainWindow(ctl)
     ctl.reporter.crash.connect(lambda message: show_crash(window, message))
     return ctl, window
 
 
+def warm_up(deps: Deps) -> None:
+    """While the operator reads the first page: import and load what the procedure will need
+    (Vault client, AWS service models, review templates, the pages, the federation endpoint's
+    HTTPS client), off the GUI thread."""
+    import urllib.request  # noqa: F401
+
+    import hvac  # noqa: F401
+
+    import breakglass_gui.core.procedure
+    import breakglass_gui.core.review.render  # noqa: F401
+    from breakglass_gui.ui.pages import PAGES
+
+    for load in PAGES.values():  # built later on the GUI thread, imported here
+        load()
+    deps.network.ssl_context()  # the trust anchors, parsed once before the first call
+    deps.aws.warm_up(WARM_SERVICES, deps.config.organisation.region)
+
+
 def clear_on_quit(app: QApplication, ctl: Controller) -> None:
-    """A console URL we copied does not outlive the app (SPEC §12)."""
+    """A console URL we copied does not outlive the app (docs/rules.md §12)."""
     app.aboutToQuit.connect(ctl.clipboard.clear)
 
 

@@ -8,12 +8,11 @@ target); activity polling runs on its own queue so the live panel never waits fo
 from __future__ import annotations
 
 import gc
-import importlib
 import logging
 import time
 from collections.abc import Callable
 from pathlib import Path
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, Protocol
 
 from PySide6.QtCore import QObject, QTimer, Signal
 
@@ -25,16 +24,29 @@ from breakglass_gui.ui.widgets.clipboard import SecretClipboard
 from breakglass_gui.ui.workers import Outcome, TaskRunner
 
 if TYPE_CHECKING:
+    from PySide6.QtWidgets import QWidget
+
     from breakglass_gui.core.config import Config
     from breakglass_gui.core.deps import Deps
     from breakglass_gui.core.procedure import Procedure
     from breakglass_gui.drill.remote import RemoteDrill
-    from breakglass_gui.ui.pages.base import Page
+
+
+class StepView(Protocol):
+    """What a core call needs of the page it runs for (ui/pages/base.py's Page is one)."""
+
+    def start_busy(self, text: str, cancellable: bool) -> int: ...
+
+    def finish_busy(self, token: int) -> bool: ...
+
+    def show_error(self, error: BaseException | None, message: str) -> None: ...
+
+    def window(self) -> QWidget: ...  # the parent of the questions asked for it
+
 
 log = logging.getLogger(__name__)
 
 SETTLE_AFTER_MS = 300  # the first page is painted; then the GC freeze, keyring check, warm-up
-WARM_SERVICES = ("sts", "iam", "sns", "logs", "cloudtrail", "cloudwatch", "lambda")
 PAGES_FOR_NEED: dict[Need, str] = {
     Need.APPROVALS: "approvals",
     Need.VAULT: "vault",
@@ -57,9 +69,16 @@ class Controller(QObject):
     ready = Signal()  # the world is up (drill started or config loaded)
     warmed_up = Signal()  # heavy modules, AWS models and the page modules are loaded
 
-    def __init__(self, options: AppOptions, parent: QObject | None = None) -> None:
+    def __init__(
+        self,
+        options: AppOptions,
+        parent: QObject | None = None,
+        *,
+        warm_up: Callable[[Deps], None] = lambda deps: None,
+    ) -> None:
         super().__init__(parent)
         self.options = options
+        self._warm_up = warm_up  # ui/app.py: what is loaded while the first page is read
         self.steps = TaskRunner(self, max_threads=1)
         self.background = TaskRunner(self, max_threads=3)
         self.reporter = ErrorReporter(None, lambda: self.procedure.id if self.procedure else None)
@@ -139,7 +158,7 @@ class Controller(QObject):
 
     @staticmethod
     def _inspect(deps: Deps) -> dict[str, Any]:
-        """On every launch: verify the chain and find unfinished incidents (SPEC §6)."""
+        """On every launch: verify the chain and find unfinished incidents (docs/rules.md §6)."""
         verification = deps.journal.verify()
         return {
             "verified": verification.ok,
@@ -167,7 +186,7 @@ class Controller(QObject):
         self.ready.emit()
         self.route()
         # A beat after the first page is up (its paint is done in a few ms): nothing competes
-        # with the cold start (SPEC §13, 0.35 s), and no operator acts within it.
+        # with the cold start (docs/rules.md §13, 0.35 s), and no operator acts within it.
         QTimer.singleShot(SETTLE_AFTER_MS, self._settle)
 
     def _settle(self) -> None:
@@ -179,10 +198,12 @@ class Controller(QObject):
         gc.set_threshold(20_000, 20, 20)  # fewer, smaller pauses for the young generations
         assert self.deps is not None
         self.background.run(self.deps.totp_secrets.check, self._secrets_checked)
-        self.background.run(self._warm_up, self._warmed)
+        deps = self.deps
+        self.background.run(lambda: self._warm_up(deps), self._warmed)
 
     def _secrets_checked(self, outcome: Outcome) -> None:
-        """No usable OS keyring: said at start, not first at the approvers' sign-off (SPEC §2.2)."""
+        """No usable OS keyring: said at start, not first at the approvers' sign-off (docs/rules.md
+        §2.2)."""
         if not outcome.ok:
             assert outcome.error is not None
             message = self._message(outcome.error, "keyring")
@@ -191,26 +212,6 @@ class Controller(QObject):
 
     def _warmed(self, outcome: Outcome) -> None:
         self.warmed_up.emit()
-
-    def _warm_up(self) -> None:
-        """While the operator reads the first page: import and load what the procedure will
-        need (Vault client, AWS service models, review templates, the federation endpoint's
-        HTTPS client), off the GUI thread."""
-        import urllib.request  # noqa: F401
-
-        import hvac  # noqa: F401
-
-        import breakglass_gui.core.procedure
-        import breakglass_gui.core.review.render  # noqa: F401
-        from breakglass_gui.ui.pages import PAGES
-
-        for entry in PAGES.values():  # built later on the GUI thread, imported here
-            importlib.import_module("breakglass_gui.ui.pages." + entry.split(":")[0])
-
-        assert self.deps is not None
-        self.deps.network.ssl_context()  # the trust anchors, parsed once before the first call
-        region = self.deps.config.organisation.region
-        self.deps.aws.warm_up(WARM_SERVICES, region)
 
     # ----- routing ----------------------------------------------------------------------------
 
@@ -235,7 +236,7 @@ class Controller(QObject):
 
     def run(
         self,
-        page: Page,
+        page: StepView,
         fn: Callable[[], Any],
         done: Callable[[Any], None] | None = None,
         *,
@@ -277,13 +278,13 @@ class Controller(QObject):
             self.activated_at = time.time()
         self.simulate_activity(list(accounts))
 
-    def abort_incident(self, page: Page) -> None:
+    def abort_incident(self, page: StepView) -> None:
         """Before ACTIVE only (the core refuses otherwise); the reason is journaled."""
         p = self.procedure
         if p is None:
             return
         reason = self.options.prompts.text(
-            page, "Abort incident", f"Why is {p.id} aborted? (journaled)"
+            page.window(), "Abort incident", f"Why is {p.id} aborted? (journaled)"
         )
         if reason is None:
             return
@@ -295,12 +296,12 @@ class Controller(QObject):
             busy="Aborting…",
         )
 
-    def end_session(self, page: Page) -> None:
+    def end_session(self, page: StepView) -> None:
         p = self.procedure
         if p is None:
             return
         if not self.options.prompts.confirm(
-            page,
+            page.window(),
             "End session",
             "End the session now? Every role session is revoked and the break-glass "
             "credentials are rotated. You will not be able to use the console after this.",

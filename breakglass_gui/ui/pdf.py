@@ -1,4 +1,4 @@
-"""The review as PDF through Qt's own writer (SPEC §5.1): the HTML rendering laid out on A4
+"""The review as PDF through Qt's own writer (docs/rules.md §5.1): the HTML rendering laid out on A4
 pages, each page headed with the incident id (and DRILL for drills) and numbered.
 
 Runs on a worker: QTextDocument and QPdfWriter paint off the GUI thread."""

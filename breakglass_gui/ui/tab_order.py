@@ -6,7 +6,7 @@ adds widgets later (one row per account session, built when the session opens) o
 creates a control that sits below its subclass's fields (the busy line's Cancel). Here the order
 is read from the layouts instead — a box layout in order, a form row by row, a grid row by row
 and left to right, a splitter pane by pane — which is the order a person reads the page in.
-breakglass_gui/ui/audit.py checks the result against the widgets' on-screen positions.
+tests/support/screen_audit.py checks the result against the widgets' on-screen positions.
 """
 
 from __future__ import annotations

@@ -1,4 +1,4 @@
-"""Untrusted text on screen (SPEC §12): plain text only, invisible characters made visible.
+"""Untrusted text on screen (docs/rules.md §12): plain text only, invisible characters made visible.
 
 A `QLabel` detects rich text by default (`Qt.AutoText`): a config string or a CloudTrail field
 that looks like HTML would be rendered as HTML — a fake "approved" line, an image fetched from

@@ -2,12 +2,9 @@
 page, the drill panel on the right in a drill, and a status line with the incident and state.
 
 Pages are chosen by the controller from what the procedure needs next; closing the window
-never leaves access open silently (SPEC §3, §6)."""
+never leaves access open silently (docs/rules.md §3, §6)."""
 
 from __future__ import annotations
-
-import importlib
-from typing import cast
 
 from PySide6.QtCore import Qt, QTimer
 from PySide6.QtGui import QAction, QCloseEvent, QKeySequence
@@ -39,9 +36,7 @@ class Pages(dict[str, Page]):
         self._stack = stack
 
     def __missing__(self, name: str) -> Page:
-        module, cls = PAGES[name].split(":")
-        page_type = getattr(importlib.import_module(f"breakglass_gui.ui.pages.{module}"), cls)
-        page = cast(Page, page_type(self._ctl))
+        page = PAGES[name]()(self._ctl)
         self._stack.add_page(page)
         self[name] = page
         return page
@@ -130,7 +125,8 @@ class MainWindow(QMainWindow):
 
     def _build_remaining_pages(self) -> None:
         """After the warm-up: the pages not shown yet, one per event-loop turn (a few ms each),
-        so none is built in the middle of the emergency (SPEC §13: never blocked > 50 ms)."""
+        so none is built in the middle of the emergency (docs/rules.md §13: never blocked > 50
+        ms)."""
         missing = [name for name in PAGES if name not in self.pages]
         if not missing:
             self.ctl.warmed = True
@@ -143,7 +139,7 @@ class MainWindow(QMainWindow):
         if page is self.stack.currentWidget() and name != "startup":
             return
         self.current.leave()
-        self.stack.setCurrentWidget(page)
+        self.stack.show_page(page)
         page.enter()
         self._order_tabs(page)
         self._update_steps(name)

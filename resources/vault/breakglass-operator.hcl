@@ -1,4 +1,4 @@
-# Break Glass: the operator's Vault/OpenBao policy (SPEC §2.3, §8), least privilege.
+# Break Glass: the operator's Vault/OpenBao policy (docs/rules.md §2.3, §8), least privilege.
 #
 # Exactly what the procedure does with its token and nothing more. Paths assume the config's
 # defaults, vault.kv_mount = "secret" and vault.kv_path_prefix = "breakglass/users"; change

@@ -1,4 +1,4 @@
-"""Activity is complete and honest (SPEC §3, issue 15.5).
+"""Activity is complete and honest (docs/rules.md §3, issue 15.5).
 
 - LookupEvents is per Region and IAM, STS and sign-in events land in the partition's global
   Region ("global service events ... are delivered to US East (N. Virginia)", CloudTrail User

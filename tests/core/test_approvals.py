@@ -1,4 +1,5 @@
-"""Two sign-offs, bound to the request digest, by the right people, proven by TOTP (SPEC §2.2)."""
+"""Two sign-offs, bound to the request digest, by the right people, proven by TOTP (docs/rules.md
+§2.2)."""
 
 from __future__ import annotations
 

@@ -1,4 +1,4 @@
-"""The sign-in URL reaches the browser without being visible to other users (SPEC §3, §12).
+"""The sign-in URL reaches the browser without being visible to other users (docs/rules.md §3, §12).
 
 What an attacker on the same machine (another user) tries first: `ps aux` / `/proc/*/cmdline`
 and `/proc/*/environ` of the browser. The URL must be in neither; it travels in a 0600 page in

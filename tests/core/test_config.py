@@ -1,4 +1,5 @@
-"""The configuration loader reports every problem, with its key path, in one run (SPEC §7)."""
+"""The configuration loader reports every problem, with its key path, in one run (docs/rules.md
+§7)."""
 
 from __future__ import annotations
 

@@ -1,6 +1,6 @@
 """Every rule of the configuration loader, each driven on its own from a valid configuration
-(SPEC §7), with the exact problem it must report. tests/core/test_config.py shows the loader's
-behaviour as a whole; this table is where each refusal has a test that fails without it."""
+(docs/rules.md §7), with the exact problem it must report. tests/core/test_config.py shows the
+loader's behaviour as a whole; this table is where each refusal has a test that fails without it."""
 
 from __future__ import annotations
 

@@ -1,5 +1,5 @@
-"""Revoke-and-rotate refuses to count a revocation it could not read back (SPEC §4.4): the role
-sessions in each account and the IAM user's MFA sessions alike. The incident stays ENDING with
+"""Revoke-and-rotate refuses to count a revocation it could not read back (docs/rules.md §4.4): the
+role sessions in each account and the IAM user's MFA sessions alike. The incident stays ENDING with
 the step to retry, and a retry once IAM answers right finishes it."""
 
 from __future__ import annotations

@@ -1,4 +1,5 @@
-"""Approver enrolment: a real OS keyring only, one correct code before storing (SPEC §2.2)."""
+"""Approver enrolment: a real OS keyring only, one correct code before storing (docs/rules.md
+§2.2)."""
 
 from __future__ import annotations
 
@@ -85,7 +86,8 @@ def test_enrolment_shows_an_otpauth_uri_and_stores_only_after_a_correct_code(
 def test_the_os_keyring_is_found_on_first_use_and_refused_there(
     monkeypatch: pytest.MonkeyPatch,
 ) -> None:
-    """Finding the backend is kept off the cold start (SPEC §13); refusing it is not lost."""
+    """Finding the backend is kept off the cold start (docs/rules.md §13); refusing it is not
+    lost."""
     import keyring
 
     looked_up: list[bool] = []

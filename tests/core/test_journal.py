@@ -1,5 +1,5 @@
 """The journal: durable, private, hash-chained; any edit, deletion, reordering or truncation
-is found, with the first bad entry (SPEC §6)."""
+is found, with the first bad entry (docs/rules.md §6)."""
 
 from __future__ import annotations
 

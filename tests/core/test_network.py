@@ -1,4 +1,5 @@
-"""The process environment cannot redirect or decrypt the app's traffic (SPEC §12, issue 15.8).
+"""The process environment cannot redirect or decrypt the app's traffic (docs/rules.md §12, issue
+15.8).
 
 The attacker owns the operator's OS account, hence the environment. What they try first:
 a proxy variable plus a CA variable (read every credential in transit), an endpoint variable

@@ -1,4 +1,4 @@
-"""The log redaction filter (SPEC §12) on real-shaped keys and tokens."""
+"""The log redaction filter (docs/rules.md §12) on real-shaped keys and tokens."""
 
 from __future__ import annotations
 

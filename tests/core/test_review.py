@@ -1,4 +1,5 @@
-"""The review: untrusted content escaped, DRILL marked, files written atomically (SPEC §5.1)."""
+"""The review: untrusted content escaped, DRILL marked, files written atomically (docs/rules.md
+§5.1)."""
 
 from __future__ import annotations
 

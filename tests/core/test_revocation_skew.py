@@ -1,4 +1,4 @@
-"""Revocation is skew-safe (SPEC §4.1, issue 15.4).
+"""Revocation is skew-safe (docs/rules.md §4.1, issue 15.4).
 
 `AWSRevokeOlderSessions` is the IAM console's "Revoke active sessions" document: Deny `*` when
 `aws:TokenIssueTime` is `DateLessThan` the cut-off. The token's issue time is stamped by AWS's

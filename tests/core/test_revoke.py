@@ -1,5 +1,5 @@
-"""The revocation document and its read-back (SPEC §4.1, §4.2, §4.4). A revocation counts as
-done only when IAM gives back a Deny whose cut-off is at least the one written; a failed read
+"""The revocation document and its read-back (docs/rules.md §4.1, §4.2, §4.4). A revocation counts
+as done only when IAM gives back a Deny whose cut-off is at least the one written; a failed read
 (the policy missing, the network) is no proof. Only AccessDenied on our own, now revoked,
 session is."""
 

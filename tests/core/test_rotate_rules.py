@@ -1,7 +1,7 @@
 """The rotation's safety rules driven one by one on small fakes of IAM, Vault and Lambda
-(SPEC §4.3, §4.4): every refusal, every ordering, every read-back. tests/core/test_rotation.py
-runs the same code end to end against moto; this file is where each rule has a test that fails
-without it."""
+(docs/rules.md §4.3, §4.4): every refusal, every ordering, every read-back.
+tests/core/test_rotation.py runs the same code end to end against moto; this file is where each
+rule has a test that fails without it."""
 
 from __future__ import annotations
 

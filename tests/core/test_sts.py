@@ -1,4 +1,5 @@
-"""MFA and role sessions: one code, sent once; every STS failure in plain words (SPEC §2.4–2.5)."""
+"""MFA and role sessions: one code, sent once; every STS failure in plain words (docs/rules.md
+§2.4–2.5)."""
 
 from __future__ import annotations
 

@@ -1,4 +1,4 @@
-"""RFC 6238 codes and the step that matched (SPEC §2.2): ±1 step and no further, the latest
+"""RFC 6238 codes and the step that matched (docs/rules.md §2.2): ±1 step and no further, the latest
 matching step when two match, six digits, 30-second steps."""
 
 from __future__ import annotations

@@ -1,6 +1,6 @@
 """Journal and review verification refuse every kind of damage, each with the first bad entry
-(SPEC §5.2, §6): driven directly on the verdict functions, so that no later check can stand in
-for an earlier one that stopped working."""
+(docs/rules.md §5.2, §6): driven directly on the verdict functions, so that no later check can
+stand in for an earlier one that stopped working."""
 
 from __future__ import annotations
 

@@ -1,4 +1,4 @@
-"""The app's procedure, headless, in a child process of the crash matrix (SPEC §6, §14).
+"""The app's procedure, headless, in a child process of the crash matrix (docs/rules.md §6, §14).
 
 Reads one JSON line on stdin: how to reach the drill world that the test process hosts (its
 config, endpoints and the drill's seeds — through the pipe, never a file), the journal path,

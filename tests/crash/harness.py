@@ -10,7 +10,8 @@ import sys
 from pathlib import Path
 from typing import Any
 
-from breakglass_gui.drill.environment import MEMBERS, DrillEnvironment
+from breakglass_gui.drill.environment import DrillEnvironment
+from breakglass_gui.drill.layout import MEMBERS
 
 CHILD = Path(__file__).with_name("child.py")
 ROOT = Path(__file__).resolve().parents[2]

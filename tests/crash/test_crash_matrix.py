@@ -1,4 +1,4 @@
-"""Crash matrix (SPEC §6, §14): the app is SIGKILLed at every step boundary of §1.
+"""Crash matrix (docs/rules.md §6, §14): the app is SIGKILLed at every step boundary of §1.
 
 For each kill point, a child process runs the procedure against a drill world hosted by this
 test process (so the world outlives the "app"), and kills itself right after that journal entry
@@ -18,7 +18,8 @@ import pytest
 
 from breakglass_gui.core.clock import SystemClock
 from breakglass_gui.core.journal import Journal
-from breakglass_gui.drill.environment import IAM_ACCOUNT, DrillEnvironment
+from breakglass_gui.drill.environment import DrillEnvironment
+from breakglass_gui.drill.layout import IAM_ACCOUNT
 from tests.crash.harness import KILL_POINTS, json_lines, run_child
 from tests.fakes.drill_clients import user_client
 

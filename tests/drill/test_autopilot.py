@@ -14,7 +14,8 @@ from typing import Any
 import pytest
 
 from breakglass_gui.drill.autopilot import run_autopilot
-from breakglass_gui.drill.environment import MEMBERS, DrillEnvironment
+from breakglass_gui.drill.environment import DrillEnvironment
+from breakglass_gui.drill.layout import MEMBERS
 
 ROOT = Path(__file__).resolve().parents[2]
 

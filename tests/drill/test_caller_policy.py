@@ -15,7 +15,8 @@ from botocore.exceptions import ClientError
 
 from breakglass_gui.core.aws.errors import classify
 from breakglass_gui.drill.caller_policy import required_actions
-from breakglass_gui.drill.environment import IAM_ACCOUNT, MEMBERS, DrillEnvironment
+from breakglass_gui.drill.environment import DrillEnvironment
+from breakglass_gui.drill.layout import IAM_ACCOUNT, MEMBERS
 from tests.fakes.drill_clients import drill_client, user_client
 
 ROLE_ARN = f"arn:aws:iam::{MEMBERS[0]}:role/a-tmpl-prod-rol-break-glass"

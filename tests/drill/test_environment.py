@@ -8,7 +8,8 @@ from collections.abc import Iterator
 import pytest
 from botocore.exceptions import ClientError
 
-from breakglass_gui.drill.environment import IAM_ACCOUNT, MEMBERS, USERS, DrillEnvironment
+from breakglass_gui.drill.environment import DrillEnvironment
+from breakglass_gui.drill.layout import IAM_ACCOUNT, MEMBERS, USERS
 from tests.fakes.drill_clients import drill_client, user_client
 
 

@@ -16,7 +16,7 @@ import pytest
 from breakglass_gui.core import totp
 from breakglass_gui.core.clock import SystemClock
 from breakglass_gui.core.journal import Journal
-from breakglass_gui.drill.environment import IAM_ACCOUNT, USERS
+from breakglass_gui.drill.layout import IAM_ACCOUNT, USERS
 from breakglass_gui.drill.remote import DRILL_NICENESS, DrillProcessError, RemoteDrill
 from tests.fakes.waiting import process_gone
 
@@ -41,7 +41,8 @@ def test_the_world_runs_in_another_process_and_answers_like_the_in_process_one(
 
 
 def test_the_world_yields_the_cpu_to_the_app(drill: RemoteDrill) -> None:
-    """Its servers stand for AWS and Vault, elsewhere in production (SPEC §13's heartbeat)."""
+    """Its servers stand for AWS and Vault, elsewhere in production (docs/rules.md §13's
+    heartbeat)."""
     assert drill.pid is not None
     ours = os.getpriority(os.PRIO_PROCESS, 0)
     assert os.getpriority(os.PRIO_PROCESS, drill.pid) == min(19, ours + DRILL_NICENESS)

@@ -16,13 +16,8 @@ from breakglass_gui.core.clock import SystemClock
 from breakglass_gui.core.incident import State
 from breakglass_gui.core.journal import Journal
 from breakglass_gui.drill.autopilot import declare, to_access
-from breakglass_gui.drill.environment import (
-    IAM_ACCOUNT,
-    MEMBERS,
-    ROTATION_APPROLE,
-    USERS,
-    DrillEnvironment,
-)
+from breakglass_gui.drill.environment import DrillEnvironment
+from breakglass_gui.drill.layout import IAM_ACCOUNT, MEMBERS, ROTATION_APPROLE, USERS
 from tests.fakes.drill_clients import user_client
 
 

@@ -1,5 +1,5 @@
-"""`main.py drill serve` (SPEC §10): the drill world alone, over HTTPS with its own CA, until
-SIGINT or SIGTERM — and then nothing is left: no process, no port, no CA directory."""
+"""`main.py drill serve` (docs/rules.md §10): the drill world alone, over HTTPS with its own CA,
+until SIGINT or SIGTERM — and then nothing is left: no process, no port, no CA directory."""
 
 from __future__ import annotations
 

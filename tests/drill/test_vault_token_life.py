@@ -16,7 +16,8 @@ from breakglass_gui.core.journal import Journal
 from breakglass_gui.core.procedure import Procedure
 from breakglass_gui.core.review.data import build_review
 from breakglass_gui.drill.autopilot import declare, to_access
-from breakglass_gui.drill.environment import VAULT_USER, DrillEnvironment
+from breakglass_gui.drill.environment import DrillEnvironment
+from breakglass_gui.drill.layout import VAULT_USER
 from tests.fakes.waiting import wait_for
 
 

@@ -10,7 +10,7 @@ import pytest
 
 from breakglass_gui.ui.app import build
 from breakglass_gui.ui.context import AppOptions
-from breakglass_gui.ui.drill_driver import GuiDriver, ScriptedPrompts
+from tests.support.gui_driver import GuiDriver, ScriptedPrompts
 
 
 @pytest.fixture

@@ -1,4 +1,4 @@
-"""The GUI in a child process, for the crash-recovery test (SPEC §6).
+"""The GUI in a child process, for the crash-recovery test (docs/rules.md §6).
 
 `to-active DIR`: a drill driven through the real widgets until the session is ACTIVE, then
 the event loop runs until the parent kills the process (SIGKILL).
@@ -14,10 +14,10 @@ from pathlib import Path
 
 os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
 
-from breakglass_gui.drill.environment import MEMBERS
+from breakglass_gui.drill.layout import MEMBERS
 from breakglass_gui.ui.app import application, build
 from breakglass_gui.ui.context import AppOptions
-from breakglass_gui.ui.drill_driver import GuiDriver, ScriptedPrompts
+from tests.support.gui_driver import GuiDriver, ScriptedPrompts
 
 
 def main(mode: str, data_dir: Path) -> int:

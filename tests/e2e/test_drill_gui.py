@@ -1,5 +1,6 @@
-"""The desktop application through a whole drill, driven through its real widgets (SPEC §2–§5):
-typing into the fields and clicking the buttons an operator would, against the embedded drill."""
+"""The desktop application through a whole drill, driven through its real widgets (docs/rules.md
+§2–§5): typing into the fields and clicking the buttons an operator would, against the embedded
+drill."""
 
 from __future__ import annotations
 
@@ -10,7 +11,7 @@ from PySide6.QtGui import QGuiApplication
 from breakglass_gui.core import totp
 from breakglass_gui.core.incident import State
 from breakglass_gui.core.verify import verify_file
-from breakglass_gui.drill.environment import MEMBERS
+from breakglass_gui.drill.layout import MEMBERS
 from breakglass_gui.ui.models.activity import EVENT_ROLE
 from breakglass_gui.ui.widgets.clipboard import HINTS
 

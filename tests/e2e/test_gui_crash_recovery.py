@@ -1,5 +1,6 @@
 """The app killed while access is open: the next launch shows the recovery screen first and
-finishes revocation (SPEC §6). Both runs are real GUI processes; the first one is SIGKILLed."""
+finishes revocation (docs/rules.md §6). Both runs are real GUI processes; the first one is
+SIGKILLed."""
 
 from __future__ import annotations
 

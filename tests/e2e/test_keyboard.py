@@ -13,9 +13,9 @@ from PySide6.QtCore import Qt
 from PySide6.QtTest import QTest
 from PySide6.QtWidgets import QApplication, QLabel, QWidget
 
-from breakglass_gui.drill.environment import MEMBERS
-from breakglass_gui.ui.audit import mnemonic, mnemonic_problems
+from breakglass_gui.drill.layout import MEMBERS
 from breakglass_gui.ui.tab_order import reading_order
+from tests.support.screen_audit import mnemonic, mnemonic_problems
 
 
 def _tabbable(page: QWidget) -> list[QWidget]:

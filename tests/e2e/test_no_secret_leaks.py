@@ -1,4 +1,4 @@
-"""No secret reaches the journal, the logs or the review files (SPEC §12).
+"""No secret reaches the journal, the logs or the review files (docs/rules.md §12).
 
 Every secret the incident handles is collected as it is created — the IAM user's keys and
 password, the rotated ones, STS session secrets and tokens, Vault tokens, sign-in tokens,

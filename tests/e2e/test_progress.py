@@ -11,9 +11,9 @@ from typing import Any
 
 from PySide6.QtWidgets import QProgressBar, QWidget
 
-from breakglass_gui.drill.environment import MEMBERS
+from breakglass_gui.drill.layout import MEMBERS
 from breakglass_gui.ui.dialogs.readiness import ReadinessDialog
-from breakglass_gui.ui.drill_driver import GuiDriver
+from tests.support.gui_driver import GuiDriver
 
 
 def _busy_bars(window: QWidget) -> list[QProgressBar]:

@@ -1,6 +1,6 @@
 """Starting for real, with the shipped example configuration: the first page comes up before the
-OS keyring is even looked for (SPEC §13), and a missing keyring is said at once, in the notice
-bar and the journal, rather than first at the approvers' sign-off (SPEC §2.2)."""
+OS keyring is even looked for (docs/rules.md §13), and a missing keyring is said at once, in the
+notice bar and the journal, rather than first at the approvers' sign-off (docs/rules.md §2.2)."""
 
 from __future__ import annotations
 

@@ -6,7 +6,8 @@ from typing import Any
 
 import boto3
 
-from breakglass_gui.drill.environment import REGION, DrillEnvironment
+from breakglass_gui.drill.environment import DrillEnvironment
+from breakglass_gui.drill.layout import REGION
 
 
 def drill_client(env: DrillEnvironment, service: str, keys: dict[str, str]) -> Any:

@@ -1,5 +1,5 @@
-"""A hostile process environment (SPEC §12): what an attacker with the operator's OS account
-sets first, and a port that records whoever is fooled into connecting to it."""
+"""A hostile process environment (docs/rules.md §12): what an attacker with the operator's OS
+account sets first, and a port that records whoever is fooled into connecting to it."""
 
 from __future__ import annotations
 

@@ -1,4 +1,4 @@
-"""What every row of the fault matrix (SPEC §12, §14) asserts, in three parts:
+"""What every row of the fault matrix (docs/rules.md §12, §14) asserts, in three parts:
 
 1. the operator is told, in words, what happened (`raised` / `operator_message`);
 2. the journal holds the failure with its stable code (`journaled`);
@@ -52,7 +52,7 @@ def nothing_lost(world: World, proc: Procedure, *, end: bool = True) -> Procedur
     assert incident_id in world.journal.unfinished_incidents()
     resumed = Procedure.resume(world.deps(), incident_id)
     if end and resumed.state is State.ACTIVE:
-        resumed.end_session()  # the recovery screen leads into revoke-and-rotate (SPEC §6)
+        resumed.end_session()  # the recovery screen leads into revoke-and-rotate (docs/rules.md §6)
     world.drive(resumed)
     assert resumed.state is State.CLOSED
     assert world.journal.verify().ok

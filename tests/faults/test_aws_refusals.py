@@ -1,5 +1,5 @@
-"""Fault matrix — AWS refuses or a dependency fails (SPEC §2.5, §4, §12): AccessDenied from a
-wrong trust policy, and the rotation Lambda failing or timing out."""
+"""Fault matrix — AWS refuses or a dependency fails (docs/rules.md §2.5, §4, §12): AccessDenied
+from a wrong trust policy, and the rotation Lambda failing or timing out."""
 
 from __future__ import annotations
 

@@ -1,4 +1,4 @@
-"""Fault matrix — what may degrade without stopping the procedure (SPEC §3, §4, §5.3, §12):
+"""Fault matrix — what may degrade without stopping the procedure (docs/rules.md §3, §4, §5.3, §12):
 a notification retried, the activity source and the alarm check failing, the Vault token's
 revocation failing. Each is journaled and the incident still closes with nothing lost."""
 

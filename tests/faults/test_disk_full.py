@@ -1,4 +1,4 @@
-"""Fault matrix — the disk fills up (SPEC §1, §5.1, §6, §12).
+"""Fault matrix — the disk fills up (docs/rules.md §1, §5.1, §6, §12).
 
 The journal: before access, a step whose intent cannot be journaled does not happen (fail
 closed); during revocation, revocation goes on and its entries are held in memory and written

@@ -1,5 +1,6 @@
-"""Fault matrix — the MFA code (SPEC §2.4, §12): a wrong code, a step already used, a device
-that is not associated with the user, and a workstation clock off by more than each threshold.
+"""Fault matrix — the MFA code (docs/rules.md §2.4, §12): a wrong code, a step already used, a
+device that is not associated with the user, and a workstation clock off by more than each
+threshold.
 
 moto accepts any code, so AWS's refusals are injected with AWS's own error messages; the
 app's own checks (one send per code and per step, the clock check) run for real.

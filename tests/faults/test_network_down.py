@@ -1,4 +1,4 @@
-"""Fault matrix — the network goes down in the middle of a side effect (SPEC §12).
+"""Fault matrix — the network goes down in the middle of a side effect (docs/rules.md §12).
 
 Each row: the operator reads that the service could not be reached, the journal holds the
 failed outcome with its code, and a relaunch finishes the incident with nothing lost.

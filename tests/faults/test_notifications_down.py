@@ -1,4 +1,5 @@
-"""Fault matrix — SNS is down (SPEC §3, §12): the procedure goes on, the operator sees a banner.
+"""Fault matrix — SNS is down (docs/rules.md §3, §12): the procedure goes on, the operator sees a
+banner.
 
 Driven through the real window over a GUI drill whose SNS `Publish` answers 503, as AWS does
 when the service is unavailable; the app retries (three attempts with backoff), journals the
@@ -8,7 +9,7 @@ failure, and the session window shows the degraded-notification banner.
 from __future__ import annotations
 
 from breakglass_gui.core.incident import State
-from breakglass_gui.drill.environment import MEMBERS
+from breakglass_gui.drill.layout import MEMBERS
 
 
 def test_sns_down_shows_the_degraded_banner_and_access_still_opens(gui) -> None:

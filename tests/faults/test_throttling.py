@@ -1,4 +1,4 @@
-"""Fault matrix — throttling (SPEC §2.4, §3, §12): STS and CloudTrail say "slow down".
+"""Fault matrix — throttling (docs/rules.md §2.4, §3, §12): STS and CloudTrail say "slow down".
 
 STS: a call carrying an MFA code is never retried (the code would be sent twice), so the
 operator reads that AWS is throttling; a call without a code is retried by botocore's standard

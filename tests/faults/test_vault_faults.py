@@ -1,4 +1,4 @@
-"""Fault matrix — Vault (SPEC §2.3, §12): sealed, not initialised, permission denied, token
+"""Fault matrix — Vault (docs/rules.md §2.3, §12): sealed, not initialised, permission denied, token
 expired in the middle of an incident, and a check-and-set conflict on the rotation write.
 
 Vault is a real OpenBao server (a namespace per test: tests/fakes/world_vault.py), spoken to

@@ -1,4 +1,4 @@
-"""Bad input (SPEC §12): malformed, huge and hostile data — HTML, control characters, wrong
+"""Bad input (docs/rules.md §12): malformed, huge and hostile data — HTML, control characters, wrong
 types — given to the config loader and to the Vault and AWS error parsers gives a clear error
 (or a value), never a crash, and never a message that could smuggle markup or control
 characters onto the operator's screen or into the journal unnoticed."""
@@ -22,7 +22,7 @@ from breakglass_gui.core.config import Config, load_config, parse_config
 from breakglass_gui.core.errors import AwsError, ConfigError, VaultError
 from breakglass_gui.core.review.render import render_html, render_markdown
 from breakglass_gui.core.vault_errors import classify as classify_vault
-from breakglass_gui.drill.environment import drill_config_data
+from breakglass_gui.drill.layout import drill_config_data
 
 HOSTILE = st.one_of(
     st.text(max_size=300),

@@ -1,4 +1,4 @@
-"""A whole drill in a hostile process environment (SPEC §12, issue 15.8).
+"""A whole drill in a hostile process environment (docs/rules.md §12, issue 15.8).
 
 `main.py drill --autopilot` runs with every proxy, CA, AWS and Vault variable an attacker
 would set pointing at the attacker: a recording port as proxy, endpoint and Vault address;

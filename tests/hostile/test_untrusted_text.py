@@ -1,4 +1,4 @@
-"""Untrusted text stays text (SPEC §12, issue 15.11).
+"""Untrusted text stays text (docs/rules.md §12, issue 15.11).
 
 What an attacker who can write a config string, an account name, a justification or a
 CloudTrail field tries first: markup that Qt renders ("<b>Approved</b>", an <img> fetched from
@@ -113,8 +113,8 @@ def test_the_screen_audit_flags_a_label_that_would_render_markup(qtbot) -> None:
     """scripts/screenshots.py runs this audit on every screen of a drill (tests/ui/)."""
     from PySide6.QtWidgets import QLabel, QVBoxLayout, QWidget
 
-    from breakglass_gui.ui.audit import markup_problems
     from breakglass_gui.ui.text import plain_label
+    from tests.support.screen_audit import markup_problems
 
     root = QWidget()
     qtbot.addWidget(root)

@@ -1,5 +1,5 @@
-"""Secret hygiene (SPEC §12, §14): after a GUI drill and after an autopilot drill, with HOME,
-the XDG directories and TMPDIR inside a scratch directory, nothing written there holds any
+"""Secret hygiene (docs/rules.md §12, §14): after a GUI drill and after an autopilot drill, with
+HOME, the XDG directories and TMPDIR inside a scratch directory, nothing written there holds any
 secret the drill world created or handed out (tests/fakes/scan.py: as text, URL-encoded and
 base64), and no AWS or Vault credential file was created."""
 
@@ -14,7 +14,7 @@ import pytest
 
 from breakglass_gui.core import redact
 from breakglass_gui.drill.autopilot import run_autopilot
-from breakglass_gui.drill.environment import MEMBERS
+from breakglass_gui.drill.layout import MEMBERS
 from breakglass_gui.ui.context import data_dir
 from tests.fakes.scan import leaks
 

@@ -1,4 +1,4 @@
-"""The PyInstaller one-folder bundle (SPEC §15): it builds with the README's command
+"""The PyInstaller one-folder bundle (docs/rules.md §15): it builds with the README's command
 (`sh scripts/package`, from packaging/breakglass.spec), and the bundled executable answers
 `--version` and passes a whole `drill --autopilot` (the simulated AWS included, nothing
 downloaded at run time). About a minute: it runs in CI."""

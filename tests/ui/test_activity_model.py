@@ -1,4 +1,4 @@
-"""The activity table model and its filter proxy (SPEC §3): correct under qtmodeltester,
+"""The activity table model and its filter proxy (docs/rules.md §3): correct under qtmodeltester,
 newest first, each event once, late events in place, high-risk rows highlighted."""
 
 from __future__ import annotations

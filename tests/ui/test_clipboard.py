@@ -1,4 +1,4 @@
-"""The console URL on the clipboard (SPEC §3, §12): concealment hints, cleared after the
+"""The console URL on the clipboard (docs/rules.md §3, §12): concealment hints, cleared after the
 timeout and on quit, and never someone else's copy."""
 
 from __future__ import annotations

@@ -1,4 +1,4 @@
-"""The keyboard half of the screen audit (breakglass_gui/ui/audit.py) and the tab order taken
+"""The keyboard half of the screen audit (tests/support/screen_audit.py) and the tab order taken
 from the layouts (breakglass_gui/ui/tab_order.py), on small forms built to break each rule."""
 
 from __future__ import annotations
@@ -15,14 +15,14 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from breakglass_gui.ui.audit import (
+from breakglass_gui.ui.tab_order import follow, hand_focus_to, reading_order
+from tests.support.screen_audit import (
     focus_chain,
     keyboard_problems,
     mnemonic,
     mnemonic_problems,
     tab_order_problems,
 )
-from breakglass_gui.ui.tab_order import follow, hand_focus_to, reading_order
 
 
 def _shown(qtbot, widget: QWidget) -> QWidget:

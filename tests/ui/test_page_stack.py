@@ -22,12 +22,12 @@ def test_only_the_page_on_show_is_in_the_layout(qtbot) -> None:
         stack.add_page(page)
     stack.show()
     assert stack.count() == 1 and stack.currentWidget() is pages[0]
-    stack.setCurrentWidget(pages[2])
+    stack.show_page(pages[2])
     assert stack.count() == 1 and stack.currentWidget() is pages[2]
     assert pages[2].isVisible() and not pages[0].isVisible() and not pages[1].isVisible()
     # Pages off show remain part of the window: found, owned, not deleted.
     assert stack.findChild(QLabel, "second-label") is not None
     assert all(page.parent() is stack for page in pages)
-    stack.setCurrentWidget(pages[2])  # the same page again: nothing changes
+    stack.show_page(pages[2])  # the same page again: nothing changes
     assert stack.count() == 1 and pages[2].isVisible()
     stack.hide()

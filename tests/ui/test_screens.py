@@ -4,7 +4,7 @@ order, every control with its own Alt+letter (issue 6).
 
 scripts/screenshots.py drives a whole GUI drill in a fresh process per scale (the scale must be
 set before Qt starts), shows every screen in the light and then the dark palette (a palette can
-change while the app runs) and audits each picture with breakglass_gui/ui/audit.py."""
+change while the app runs) and audits each picture with tests/support/screen_audit.py."""
 
 from __future__ import annotations
 
@@ -15,7 +15,7 @@ from pathlib import Path
 import pytest
 from PySide6.QtWidgets import QHBoxLayout, QLabel, QLineEdit, QWidget
 
-from breakglass_gui.ui.audit import text_problems
+from tests.support.screen_audit import text_problems
 
 ROOT = Path(__file__).resolve().parents[2]
 

@@ -276,8 +276,8 @@ def parse_record(record: str | bytes | dict[str, Any], *, account_hint: str = ""
     )
 
 
-# The calls the app itself makes with the incident's sessions (SPEC §3: labelled "app", never
-# operator activity or high-risk): polling, the alarm check, notifications, the audit anchor,
+# The calls the app itself makes with the incident's sessions (docs/rules.md §3: labelled "app",
+# never operator activity or high-risk): polling, the alarm check, notifications, the audit anchor,
 # the clock check, role chaining, and revoke-and-rotate on the break-glass role and users.
 APP_CALLS = frozenset(
     {

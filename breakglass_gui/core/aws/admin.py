@@ -1,6 +1,6 @@
 """Administrator sessions for readiness and provisioning (not the emergency path).
 
-These come from a normal boto3 profile (SPEC §9: "read-only credentials from a normal boto3
+These come from a normal boto3 profile (docs/rules.md §9: "read-only credentials from a normal boto3
 profile" for readiness); member accounts are reached by assuming the configured member role.
 A named profile is the one thing taken from the AWS config files on purpose; where the traffic
 goes and whom it trusts still come from `[network]` (core/network.py). With explicit keys (the

@@ -1,4 +1,4 @@
-"""The seed's "Implementation details" as data, derived from the configuration (SPEC §9).
+"""The seed's "Implementation details" as data, derived from the configuration (docs/rules.md §9).
 
 One blueprint feeds readiness (audit), render-cfn (CloudFormation) and provision (boto3), so the
 three can never disagree. Policies and metric-filter patterns are the seed's, byte for byte;

@@ -1,4 +1,4 @@
-"""`main.py render-cfn --out DIR` (SPEC §9): the blueprint as CloudFormation templates.
+"""`main.py render-cfn --out DIR` (docs/rules.md §9): the blueprint as CloudFormation templates.
 
 Three templates: the IAM-account stack (the two users and their assume-only policy), the
 member-account role (StackSet-ready: the same template in every account) and the monitoring

@@ -1,5 +1,5 @@
 """What provisioning changes and how: one Change, the administrator's clients, the checks
-that tell "missing" from "refused", and the wait for IAM to propagate (SPEC §9).
+that tell "missing" from "refused", and the wait for IAM to propagate (docs/rules.md §9).
 
 Shared by the provisioner and the parts it deploys (core/aws/rotation_function.py), so that
 neither imports the other.

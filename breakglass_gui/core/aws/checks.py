@@ -1,4 +1,4 @@
-"""One row of the readiness table (SPEC §9), and the table the CLI prints."""
+"""One row of the readiness table (docs/rules.md §9), and the table the CLI prints."""
 
 from __future__ import annotations
 

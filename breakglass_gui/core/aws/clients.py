@@ -4,8 +4,8 @@ Credentials are always explicit and in memory: no shared credentials or config f
 (`~/.aws/*` is pointed at the null device), nothing is ever written. Tests and the drill swap
 endpoints here and nowhere else.
 
-The process environment has no say (SPEC §12): botocore reads some forty `AWS_*` variables —
-`AWS_ENDPOINT_URL*` (where requests go), `AWS_CA_BUNDLE` (whom TLS trusts), `AWS_DATA_PATH`
+The process environment has no say (docs/rules.md §12): botocore reads some forty `AWS_*` variables
+— `AWS_ENDPOINT_URL*` (where requests go), `AWS_CA_BUNDLE` (whom TLS trusts), `AWS_DATA_PATH`
 (service models: an attacker's model can rename hosts), `AWS_PROFILE`, `AWS_CONFIG_FILE` (whose
 `credential_process` botocore would run), `AWS_USE_FIPS_ENDPOINT`, `AWS_MAX_ATTEMPTS` (a retried
 MFA code)... Every one of them is pinned to a constant in the session's config store, proxies
@@ -53,7 +53,7 @@ class ClientFactory:
     """Builds botocore clients for a service, credentials and region.
 
     `retries=False` gives exactly one attempt: every call carrying an MFA code uses it, so a code
-    is sent to AWS once and only once (SPEC §2.4).
+    is sent to AWS once and only once (docs/rules.md §2.4).
     """
 
     endpoint_url: str | None = None

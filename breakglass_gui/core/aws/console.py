@@ -1,4 +1,4 @@
-"""The federated console sign-in URL (SPEC §3): getSigninToken, then login.
+"""The federated console sign-in URL (docs/rules.md §3): getSigninToken, then login.
 
 The URL is a bearer secret for the session's lifetime: it is returned as a Secret, handed to
 the browser launcher (core/browser.py: through a 0600 redirect page, never in argv) and never

@@ -1,4 +1,4 @@
-"""Classify AWS failures into the operator's words (SPEC §2.4 and §14)."""
+"""Classify AWS failures into the operator's words (docs/rules.md §2.4 and §14)."""
 
 from __future__ import annotations
 

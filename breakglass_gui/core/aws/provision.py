@@ -1,4 +1,5 @@
-"""`main.py provision --plan|--apply` (SPEC §9): create or update the blueprint through boto3.
+"""`main.py provision --plan|--apply` (docs/rules.md §9): create or update the blueprint through
+boto3.
 
 Idempotent by construction: `plan()` reads what exists and lists only the differences, each
 with the call that mends it; `apply()` runs exactly those. A second apply therefore finds
@@ -9,7 +10,7 @@ the topic are read at once for the plan and changed at once by apply, each part'
 in order. Only two orderings matter and are kept: the users come first (the roles' trust
 policies name them; IAM refuses a trust policy naming a principal that does not exist) and the
 alarms last (their actions name the topic). Against real AWS, where a call takes ~100 ms, an
-organisation's plan costs about one account's, not their sum (SPEC §16).
+organisation's plan costs about one account's, not their sum (docs/rules.md §16).
 
 Not provisioned, on purpose: MFA devices and the users' credentials. A hardware MFA device is
 enrolled by a person, and the initial keys and password go straight into Vault (the drill does

@@ -1,4 +1,4 @@
-"""Can readiness and provision reach what they audit (SPEC §9)? The profile must be of the
+"""Can readiness and provision reach what they audit (docs/rules.md §9)? The profile must be of the
 IAM account, and each member account must be reachable through provisioning.member_role."""
 
 from __future__ import annotations

@@ -1,4 +1,4 @@
-"""`main.py readiness` (SPEC §9): audit live AWS, read-only, against the blueprint.
+"""`main.py readiness` (docs/rules.md §9): audit live AWS, read-only, against the blueprint.
 
 One row per check and account, each failure with its reason and the fix. A check that depends
 on something missing (the role's policies when the role is absent) is not listed separately:

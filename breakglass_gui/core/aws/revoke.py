@@ -1,4 +1,5 @@
-"""Revoking sessions (SPEC §4.1, §4.2) with the IAM console's "Revoke active sessions" document.
+"""Revoking sessions (docs/rules.md §4.1, §4.2) with the IAM console's "Revoke active sessions"
+document.
 
 An inline policy `AWSRevokeOlderSessions` denies everything to any temporary credentials issued
 before the cut-off. Long-term access keys carry no `aws:TokenIssueTime`, so the same document on

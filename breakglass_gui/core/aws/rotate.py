@@ -1,4 +1,4 @@
-"""Rotating the break-glass user's credentials after every use (SPEC §4.3, seed).
+"""Rotating the break-glass user's credentials after every use (docs/rules.md §4.3, seed).
 
 The guarantee: at every instant the user has at least one working credential that is stored
 in Vault. Hence the order of the direct path — create the new key, prove it works, write it

@@ -1,4 +1,4 @@
-"""The reference rotation function as part of the blueprint (SPEC §4.3, issue 15.3).
+"""The reference rotation function as part of the blueprint (docs/rules.md §4.3, issue 15.3).
 
 With `[rotation] lambda_function` set, `provision --apply` and `render-cfn` deploy
 resources/rotation/lambda_function.py in the IAM account, with an execution role that may do

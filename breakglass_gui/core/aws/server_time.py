@@ -1,4 +1,4 @@
-"""AWS's clock, as its `Date` headers tell it, for a skew-safe revocation (SPEC §4.1).
+"""AWS's clock, as its `Date` headers tell it, for a skew-safe revocation (docs/rules.md §4.1).
 
 `AWSRevokeOlderSessions` denies every session whose `aws:TokenIssueTime` — stamped by *AWS's*
 clock — is before the cut-off. A cut-off from a workstation clock 200 s behind AWS would leave

@@ -1,4 +1,4 @@
-"""Where the live activity comes from (SPEC §3): Live Tail, FilterLogEvents, LookupEvents.
+"""Where the live activity comes from (docs/rules.md §3): Live Tail, FilterLogEvents, LookupEvents.
 
 Every source filters client-side with `ActivityEvent.belongs_to`, whatever the server did
 with its filter pattern (moto ignores JSON patterns; a mistyped pattern in real AWS would too).

@@ -1,4 +1,4 @@
-"""MFA and role sessions (SPEC §2.4, §2.5): GetSessionToken, AssumeRole, the clock check.
+"""MFA and role sessions (docs/rules.md §2.4, §2.5): GetSessionToken, AssumeRole, the clock check.
 
 A code goes to AWS exactly once: calls carrying a code are made with retries disabled, and
 `MfaCodeGuard` refuses locally a second submission in the same 30-second step or of the same

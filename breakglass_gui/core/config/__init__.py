@@ -1,4 +1,5 @@
-"""The TOML configuration of SPEC §7: a typed model and a loader that reports every problem."""
+"""The TOML configuration of docs/rules.md §7: a typed model and a loader that reports every
+problem."""
 
 from breakglass_gui.core.config.load import load_config, parse_config
 from breakglass_gui.core.config.model import (

@@ -178,7 +178,7 @@ class ProvisioningConfig:
 
 @dataclass(frozen=True)
 class NetworkConfig:
-    """The only source of a proxy and of TLS trust anchors (SPEC §12; core/network.py)."""
+    """The only source of a proxy and of TLS trust anchors (docs/rules.md §12; core/network.py)."""
 
     https_proxy: str | None = None
     ca_bundle: str | None = None
@@ -230,7 +230,7 @@ class Config:
         return self.monitoring.region or self.organisation.region
 
     def service_accounts(self) -> dict[str, str]:
-        """Accounts the app itself needs a session in (SPEC §2.5), by purpose."""
+        """Accounts the app itself needs a session in (docs/rules.md §2.5), by purpose."""
         return {
             "rotation": self.organisation.iam_account_id,
             "monitoring": self.log_account_id,

@@ -27,7 +27,7 @@ DOCS: dict[str, str] = {
     "operators.id": "Identifier; becomes the STS SourceIdentity of every role session.",
     "operators.name": "Full name.",
     "operators.email": "Email address (an operator can never approve their own request).",
-    "approvers": "People who sign the request (SPEC §2.2), one table per person.",
+    "approvers": "People who sign the request (docs/rules.md §2.2), one table per person.",
     "approvers.id": "Identifier; the approver's TOTP secret is stored under it in the keyring.",
     "approvers.name": "Full name, shown on the approvals page.",
     "approvers.email": "Email address.",
@@ -35,7 +35,7 @@ DOCS: dict[str, str] = {
     "approvers.aws_infrastructure": (
         "Whether this person works on the AWS infrastructure; a secondary approver must not."
     ),
-    "vault": "HashiCorp Vault, where the break-glass credentials live (SPEC §2.3, §8).",
+    "vault": "HashiCorp Vault, where the break-glass credentials live (docs/rules.md §2.3, §8).",
     "vault.address": "Vault's URL; HTTPS only (drills included).",
     "vault.auth_method": (
         "`userpass`, `token`, `approle`, `ldap` or `cert`. LDAP may be down in an AD outage."
@@ -57,7 +57,7 @@ DOCS: dict[str, str] = {
     "accounts.id": "Account ID (12 digits).",
     "accounts.name": "Name shown in the account picker and the review.",
     "accounts.environment": "Environment label (prod, test, shared…), searchable in the picker.",
-    "notifications": "Where the app announces the incident (SPEC §5.3).",
+    "notifications": "Where the app announces the incident (docs/rules.md §5.3).",
     "notifications.sns_topic_arn": "The SNS topic of the seed; its account and region follow.",
     "notifications.channels": "Where notices go: `sns` (the topic) and/or `syslog` (the local "
     "syslog socket, which SIEM agents forward).",
@@ -69,7 +69,7 @@ DOCS: dict[str, str] = {
     "role": "The break-glass role assumed in every account.",
     "role.name": "Role name, the same in every account.",
     "role.max_session_duration": "The role's MaxSessionDuration in seconds (readiness checks it).",
-    "session": "The access session (SPEC §2.4, §3).",
+    "session": "The access session (docs/rules.md §2.4, §3).",
     "session.mfa_mode": (
         "`session` (GetSessionToken, then role chaining) or `direct` (the code on AssumeRole)."
     ),
@@ -87,7 +87,7 @@ DOCS: dict[str, str] = {
     "session.regional_signin": "Sign in through `organisation.region`'s sign-in host instead of "
     "us-east-1's (`aws` partition only; logout-first is then off unless that region is "
     "us-east-1).",
-    "monitoring": "Where the session's CloudTrail activity is read (SPEC §3).",
+    "monitoring": "Where the session's CloudTrail activity is read (docs/rules.md §3).",
     "monitoring.log_group": "The CloudWatch Logs group the trail delivers to.",
     "monitoring.log_group_account": "Account holding the log group; empty: the IAM account.",
     "monitoring.region": "Region of the log group; empty: `organisation.region`.",
@@ -97,7 +97,7 @@ DOCS: dict[str, str] = {
     "monitoring.poll_interval_seconds": "Seconds between two polls.",
     "monitoring.trail_name": "The trail `provision` creates and readiness checks.",
     "monitoring.alarm_names": "The seed's alarms, checked at the end of every incident.",
-    "rotation": "How credentials are rotated at the end (SPEC §4).",
+    "rotation": "How credentials are rotated at the end (docs/rules.md §4).",
     "rotation.lambda_function": "ARN of the rotation Lambda; absent: the app rotates directly.",
     "rotation.lambda_timeout_seconds": "How long the app waits for the Lambda.",
     "rotation.vault_role_id": "AppRole role id the reference rotation function logs in with.",
@@ -109,7 +109,7 @@ DOCS: dict[str, str] = {
     "account (with the StackSet) and name it here; readiness checks that it can be assumed.",
     "network": "How the app reaches AWS. The only source of a proxy and of trust anchors: "
     "`HTTPS_PROXY`, `ALL_PROXY`, `AWS_CA_BUNDLE`, `REQUESTS_CA_BUNDLE`, `SSL_CERT_FILE` and "
-    "the like are ignored (SPEC §12).",
+    "the like are ignored (docs/rules.md §12).",
     "network.https_proxy": "Proxy for AWS API and federation requests, `http://host:port` or "
     "`https://host:port` (no credentials in the URL); absent: direct. Vault is always direct.",
     "emergency_types": "The emergency types an operator can declare (one table each); absent: "
@@ -181,9 +181,10 @@ def render_reference() -> str:
         "<!-- Generated from breakglass_gui/core/config/model.py by "
         "`python scripts/config_reference.py`; do not edit by hand. -->",
         "",
-        "One TOML file (SPEC §7): `python main.py check-config` prints where the app looks for it,",
-        "`--config PATH` overrides. Every key is checked at start and every problem is reported",
-        "with its key path; unknown keys are errors, so a typo never falls back to a default.",
+        "One TOML file (docs/rules.md §7): `python main.py check-config` prints where the app",
+        "looks for it, `--config PATH` overrides. Every key is checked at start and every problem",
+        "is reported with its key path; unknown keys are errors, so a typo never falls back to a",
+        "default.",
         "Nothing in the file is secret. An annotated example: `resources/example-config.toml`.",
         "",
     ]

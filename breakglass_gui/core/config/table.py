@@ -1,4 +1,4 @@
-"""Typed, path-aware reading of one TOML table, for the configuration loader (SPEC §7).
+"""Typed, path-aware reading of one TOML table, for the configuration loader (docs/rules.md §7).
 
 Every key read is marked; what is left at the end is an unknown key. Problems are collected
 with their key path, never raised one by one, so a file's problems are all reported at once.

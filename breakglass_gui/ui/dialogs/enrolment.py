@@ -1,4 +1,4 @@
-"""Approver enrolment (SPEC §2.2): a new TOTP secret shown as a QR code and an otpauth URI,
+"""Approver enrolment (docs/rules.md §2.2): a new TOTP secret shown as a QR code and an otpauth URI,
 stored in the OS keyring only after the approver types one correct code."""
 
 from __future__ import annotations

@@ -1,5 +1,5 @@
-"""The readiness view (SPEC §9): the same audit table as `main.py readiness`, run on a worker.
-In a drill it audits the drill's freshly provisioned world; otherwise a boto3 profile with
+"""The readiness view (docs/rules.md §9): the same audit table as `main.py readiness`, run on a
+worker. In a drill it audits the drill's freshly provisioned world; otherwise a boto3 profile with
 read access to the IAM account is used."""
 
 from __future__ import annotations

@@ -1,5 +1,5 @@
-"""The live activity table (SPEC §3): a `QAbstractTableModel` over the incident's events and a
-filtering proxy, built for 100,000 rows (SPEC §13).
+"""The live activity table (docs/rules.md §3): a `QAbstractTableModel` over the incident's events
+and a filtering proxy, built for 100,000 rows (docs/rules.md §13).
 
 The model holds events newest first and inserts each batch as few contiguous row ranges
 (`beginInsertRows`/`endInsertRows`), so a view keeps its selection and scroll position while

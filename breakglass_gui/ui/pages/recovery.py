@@ -81,7 +81,7 @@ class RecoveryPage(Page):
             assert deps is not None
             procedure = Procedure.resume(deps, incident_id)
             if procedure.state is State.ACTIVE:
-                procedure.end_session()  # recovery leads into revoke-and-rotate (SPEC §6)
+                procedure.end_session()  # recovery leads into revoke-and-rotate (docs/rules.md §6)
             return procedure
 
         self.ctl.run(

@@ -25,7 +25,7 @@ if TYPE_CHECKING:
     from breakglass_gui.core.secret import Secret
     from breakglass_gui.ui.controller import Controller
 
-WARN_AT = (600, 120)  # seconds left: warnings at 10 and 2 minutes (SPEC §3)
+WARN_AT = (600, 120)  # seconds left: warnings at 10 and 2 minutes (docs/rules.md §3)
 
 
 def countdown(seconds: float) -> str:

@@ -1,4 +1,4 @@
-"""The live activity panel (SPEC §3): filter box, high-risk-only switch, the event table,
+"""The live activity panel (docs/rules.md §3): filter box, high-risk-only switch, the event table,
 a detail pane with the raw CloudTrail JSON, and how fresh the data is."""
 
 from __future__ import annotations

@@ -1,4 +1,4 @@
-"""The drill panel (SPEC §10): what the people in a real emergency would hold — the MFA
+"""The drill panel (docs/rules.md §10): what the people in a real emergency would hold — the MFA
 device's code, each approver's authenticator code, the Vault password and the unseal key
 shares — for the simulated world only. Clearly labelled; refreshed every second."""
 

@@ -1,5 +1,5 @@
-"""An audit of what the operator sees and how a keyboard gets through it (issue 6 / SPEC §15):
-visible text that does not fit its widget, text widgets that overlap, inputs a screen reader
+"""An audit of what the operator sees and how a keyboard gets through it (issue 6 / docs/rules.md
+§15): visible text that does not fit its widget, text widgets that overlap, inputs a screen reader
 cannot name, a Tab order that does not follow the page, and controls without a mnemonic (or
 two sharing one). scripts/screenshots.py runs it on every picture; tests/ui/test_screens.py runs
 that in light and dark palettes, at 100 % and 200 % scale."""
@@ -135,8 +135,8 @@ RICH_BY_DESIGN = frozenset({"request-summary"})  # built with ui/text.py escaped
 
 
 def markup_problems(root: QWidget) -> list[str]:
-    """Labels that would render their text as markup (SPEC §12): Qt's default AutoText takes
-    anything that looks like HTML for HTML. Only the views in RICH_BY_DESIGN may be rich."""
+    """Labels that would render their text as markup (docs/rules.md §12): Qt's default AutoText
+    takes anything that looks like HTML for HTML. Only the views in RICH_BY_DESIGN may be rich."""
     problems = []
     for label in root.findChildren(QLabel):
         fmt = label.textFormat()

@@ -1,0 +1,51 @@
+"""The pages are registered by class, each under its own name, and no widget of the app
+overrides a Qt method that Qt does not call virtually (a Python override of a non-virtual
+method is silently skipped whenever Qt calls it from C++)."""
+
+from __future__ import annotations
+
+import importlib
+import inspect
+import pkgutil
+
+import pytest
+
+from breakglass_gui import ui
+from breakglass_gui.ui.pages import PAGES
+from breakglass_gui.ui.pages.base import Page
+
+
+@pytest.mark.parametrize("name", sorted(PAGES))
+def test_each_page_is_registered_under_its_own_name(name: str) -> None:
+    page_type = PAGES[name]()
+    assert issubclass(page_type, Page) and page_type.name == name
+
+
+# Qt's virtual functions the app overrides on purpose (C++ calls them through the vtable):
+# every *Event handler, QRunnable.run, QDialog.done.
+VIRTUAL = {"run", "done"}
+
+
+def _overrides() -> list[str]:
+    found = []
+    for info in pkgutil.walk_packages(ui.__path__, "breakglass_gui.ui."):
+        module = importlib.import_module(info.name)
+        for _, cls in inspect.getmembers(module, inspect.isclass):
+            if cls.__module__ != module.__name__:
+                continue
+            qt = [b for b in cls.__mro__[1:] if b.__module__.startswith("PySide6")]
+            for attr, value in vars(cls).items():
+                if attr.startswith("_") or not callable(value):
+                    continue
+                if any(attr in vars(base) for base in qt):
+                    found.append(f"{cls.__module__}.{cls.__qualname__}.{attr}")
+    return found
+
+
+def test_no_widget_overrides_a_non_virtual_qt_method(qapp: object) -> None:
+    overrides = _overrides()
+    assert overrides, "the scan finds the event handlers the app does override"
+    non_virtual = [
+        o for o in overrides if not (o.endswith("Event") or o.rsplit(".", 1)[1] in VIRTUAL)
+    ]
+    assert non_virtual == []
