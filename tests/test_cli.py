@@ -14,9 +14,9 @@ import pytest
 
 from breakglass_gui import __version__
 from breakglass_gui.cli import main
-from breakglass_gui.core.clock import ManualClock
 from breakglass_gui.core.journal import Journal
 from breakglass_gui.core.resources import resource_path
+from tests.fakes.clock import ManualClock
 
 ROOT = Path(__file__).resolve().parents[1]
 

@@ -96,6 +96,17 @@ class Access:
 
     # ----- accounts -----------------------------------------------------------------------
 
+    def allowed_accounts(self) -> tuple[str, ...]:
+        """What may be chosen now: the accounts signed for, else the emergency type's scope,
+        else every account of the directory."""
+        request = self._recorder.incident.request
+        if request.accounts:
+            return request.accounts
+        kind = self._config.emergency_type(request.emergency_type)
+        if kind is not None and kind.accounts:
+            return kind.accounts
+        return tuple(a.id for a in self._deps.directory.accounts())
+
     def _known_and_in_scope(self, accounts: tuple[str, ...]) -> None:
         problem = account_problem(
             self._deps, self._recorder.incident.request.emergency_type, accounts

@@ -23,22 +23,6 @@ class SystemClock:
         time.sleep(seconds)
 
 
-class ManualClock:
-    """A clock that moves only when told to; `sleep` advances it instantly."""
-
-    def __init__(self, start: float = 1_800_000_000.0) -> None:
-        self._now = start
-
-    def now(self) -> float:
-        return self._now
-
-    def sleep(self, seconds: float) -> None:
-        self._now += max(0.0, seconds)
-
-    def advance(self, seconds: float) -> None:
-        self._now += seconds
-
-
 def utc_iso(epoch: float) -> str:
     """ISO 8601 in UTC with millisecond precision and a `Z`, the form used in the journal."""
     stamp = datetime.fromtimestamp(epoch, tz=UTC)

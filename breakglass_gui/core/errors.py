@@ -68,9 +68,5 @@ class FederationError(BreakGlassError):
     code = "federation"
 
 
-class NotificationError(BreakGlassError):
-    code = "notification"
-
-
 class ReviewError(BreakGlassError):
     code = "review"

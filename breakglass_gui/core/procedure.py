@@ -253,6 +253,9 @@ class Procedure:
     def activate(self, accounts: tuple[str, ...], code: str | None = None) -> list[dict[str, Any]]:
         return self.parts.access.activate(accounts, code)
 
+    def allowed_accounts(self) -> tuple[str, ...]:
+        return self.parts.access.allowed_accounts()
+
     def choose_accounts(self, accounts: tuple[str, ...]) -> None:
         """Direct mode: the accounts the next code opens; needs() then asks for the code."""
         self.parts.access.choose(accounts)

@@ -156,7 +156,6 @@ class VaultGateway:
         self._requests: requests.Session | None = None
         self._token: Secret | None = None
         self._monotonic = monotonic
-        self._ttl = 0
         self._renew_at: float | None = None  # monotonic time after which to renew
         self.request_ids: list[str] = []  # every response's request_id, in order
         self.accessor = ""  # the held token's accessor (not a secret: it reads nothing)
@@ -292,7 +291,6 @@ class VaultGateway:
 
     def _lease(self, ttl: int, renewable: bool) -> None:
         """Renew once half the TTL has passed (a token without TTL, e.g. root, never)."""
-        self._ttl = ttl
         self._renew_at = self._monotonic() + ttl / 2 if ttl > 0 and renewable else None
 
     def renewal_due(self) -> bool:

@@ -9,12 +9,13 @@ import pyotp
 import pytest
 
 from breakglass_gui.core.approvals import ApprovalDesk, eligible
-from breakglass_gui.core.clock import ManualClock, utc_iso
+from breakglass_gui.core.clock import utc_iso
 from breakglass_gui.core.config import parse_config
 from breakglass_gui.core.errors import ApprovalError
 from breakglass_gui.core.incident import Request
 from breakglass_gui.core.journal import Journal
 from breakglass_gui.core.secret import Secret
+from tests.fakes.clock import ManualClock
 from tests.fakes.keyring_memory import MemoryStore
 from tests.fakes.world import config_data
 

@@ -11,12 +11,12 @@ import pyotp
 import pytest
 from keyring.backends import chainer, fail, null
 
-from breakglass_gui.core.clock import ManualClock
 from breakglass_gui.core.config import parse_config
 from breakglass_gui.core.enrolment import Enrolment, KeyringSecretStore, backend_refusal
 from breakglass_gui.core.errors import EnrolmentError
 from breakglass_gui.core.journal import Journal
 from breakglass_gui.core.secret import Secret
+from tests.fakes.clock import ManualClock
 from tests.fakes.keyring_memory import MemoryStore, SecretServiceLike
 from tests.fakes.world import config_data
 

@@ -11,11 +11,11 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from breakglass_gui.core.clock import ManualClock
 from breakglass_gui.core.errors import JournalError
 from breakglass_gui.core.journal import Journal
 from breakglass_gui.core.secret import Secret
 from breakglass_gui.core.verify import verify_file
+from tests.fakes.clock import ManualClock
 
 payloads = st.dictionaries(
     st.text(min_size=1, max_size=8),

@@ -6,9 +6,9 @@ from __future__ import annotations
 import sqlite3
 from pathlib import Path
 
-from breakglass_gui.core.clock import ManualClock
 from breakglass_gui.core.journal import FORMAT, GENESIS, Journal, chain_hash, verify_entries
 from breakglass_gui.core.verify import verify_file
+from tests.fakes.clock import ManualClock
 
 
 def _old_journal(path: Path, count: int) -> None:

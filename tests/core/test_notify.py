@@ -6,8 +6,8 @@ from typing import Any
 
 from botocore.exceptions import EndpointConnectionError
 
-from breakglass_gui.core.clock import ManualClock
 from breakglass_gui.core.notifications.sns import SnsChannel
+from tests.fakes.clock import ManualClock
 
 
 class FlakySns:

@@ -16,10 +16,10 @@ from botocore.exceptions import ClientError, ReadTimeoutError
 
 from breakglass_gui.core.aws import rotate
 from breakglass_gui.core.aws.clients import AwsCredentials
-from breakglass_gui.core.clock import ManualClock
 from breakglass_gui.core.errors import AwsError
 from breakglass_gui.core.secret import Secret
 from breakglass_gui.core.vault import BreakGlassRecord
+from tests.fakes.clock import ManualClock
 
 # Every AKIA… id below is invented for the fakes: 20 characters like a real one, never sent
 # anywhere and never written by the app.

@@ -10,9 +10,9 @@ from pathlib import Path
 
 import pytest
 
-from breakglass_gui.core.clock import ManualClock
 from breakglass_gui.core.incident import State
 from breakglass_gui.core.notifications.syslog import MAX_DATAGRAM, SyslogChannel
+from tests.fakes.clock import ManualClock
 from tests.fakes.world import World
 
 # RFC 5424 §6: <PRI>VERSION SP TIMESTAMP SP HOSTNAME SP APP-NAME SP PROCID SP MSGID SP SD SP MSG

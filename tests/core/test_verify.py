@@ -258,8 +258,8 @@ def test_a_database_that_is_not_a_journal_is_refused_not_verified(tmp_path: Path
 
 
 def test_a_journal_database_is_verified_with_its_head(tmp_path: Path) -> None:
-    from breakglass_gui.core.clock import ManualClock
     from breakglass_gui.core.journal import Journal
+    from tests.fakes.clock import ManualClock
 
     path = tmp_path / "journal.sqlite3"
     journal = Journal(path, ManualClock())
@@ -276,8 +276,8 @@ def test_a_journal_database_is_verified_with_its_head(tmp_path: Path) -> None:
 
 
 def test_the_journal_head_is_its_last_entry_and_genesis_when_empty(tmp_path: Path) -> None:
-    from breakglass_gui.core.clock import ManualClock
     from breakglass_gui.core.journal import Journal
+    from tests.fakes.clock import ManualClock
 
     journal = Journal(tmp_path / "journal.sqlite3", ManualClock())
     assert journal.head() == (0, GENESIS)
@@ -288,8 +288,8 @@ def test_the_journal_head_is_its_last_entry_and_genesis_when_empty(tmp_path: Pat
 
 
 def test_a_journal_that_cannot_be_read_is_not_verified(tmp_path: Path) -> None:
-    from breakglass_gui.core.clock import ManualClock
     from breakglass_gui.core.journal import Journal
+    from tests.fakes.clock import ManualClock
 
     path = tmp_path / "journal.sqlite3"
     journal = Journal(path, ManualClock())

@@ -1,4 +1,5 @@
-"""A clock that follows real time but can be pushed forward; `sleep` pushes instead of waiting."""
+"""Test clocks: FastClock follows real time but can be pushed forward (`sleep` pushes instead of
+waiting); ManualClock moves only when told to."""
 
 from __future__ import annotations
 
@@ -27,3 +28,19 @@ class FastClock:
     def next_step(self) -> None:
         """Move to the start of the next 30-second TOTP step."""
         self.advance(30 - (self.now() % 30) + 0.5)
+
+
+class ManualClock:
+    """A clock that moves only when told to; `sleep` advances it instantly."""
+
+    def __init__(self, start: float = 1_800_000_000.0) -> None:
+        self._now = start
+
+    def now(self) -> float:
+        return self._now
+
+    def sleep(self, seconds: float) -> None:
+        self._now += max(0.0, seconds)
+
+    def advance(self, seconds: float) -> None:
+        self._now += seconds

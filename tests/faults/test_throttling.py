@@ -16,10 +16,10 @@ from botocore.stub import Stubber
 
 from breakglass_gui.core.aws.clients import AwsCredentials, ClientFactory
 from breakglass_gui.core.aws.sources import Buckets, LookupEventsSource, Scope
-from breakglass_gui.core.clock import ManualClock
 from breakglass_gui.core.incident import State
 from breakglass_gui.core.secret import Secret
 from tests.fakes.aws_answers import hook_answer, lookup_page
+from tests.fakes.clock import ManualClock
 from tests.fakes.world import ROLE, TARGETS, World
 from tests.faults.matrix import journaled, nothing_lost, raised
 

@@ -6,10 +6,10 @@ import sys
 from pathlib import Path
 from typing import Any
 
-from breakglass_gui.core.clock import ManualClock
 from breakglass_gui.core.errors import VaultError
 from breakglass_gui.core.journal import Journal
 from breakglass_gui.ui.errors import ErrorReporter, install_crash_hook
+from tests.fakes.clock import ManualClock
 
 # Invented, shaped like a Vault service token so that the redaction filter must catch it.
 TOKEN = "hvs.CAESIJ3lGkN9xHfM2dQp0qWZr5v8yT7uS6oPbKcXwE1aLhYtGh4"

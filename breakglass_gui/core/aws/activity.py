@@ -354,15 +354,3 @@ class EventStore:
     def snapshot(self) -> list[ActivityEvent]:
         with self._lock:
             return list(self._order)
-
-    def matching(self, text: str) -> list[ActivityEvent]:
-        needle = text.strip().lower()
-        events = self.snapshot()
-        if not needle:
-            return events
-        return [
-            e
-            for e in events
-            if needle
-            in f"{e.account} {e.source} {e.name} {e.resource} {e.source_ip} {e.error_code}".lower()
-        ]

@@ -40,9 +40,16 @@ class AccountsPage(Page):
         assert p is not None
         config = self.ctl.config
         adding = p.state is State.ACTIVE
+        assert self.ctl.deps is not None
         approved = p.incident.request.accounts
-        choices = [a for a in config.accounts if not adding or a.id not in p.incident.accounts]
-        self.picker.set_accounts(choices, allowed=approved, checked=() if adding else approved)
+        directory = self.ctl.deps.directory.accounts()
+        choices = [a for a in directory if not adding or a.id not in p.incident.accounts]
+        self.picker.set_accounts(
+            choices,
+            allowed=p.allowed_accounts(),
+            checked=() if adding else approved,
+            reason="Not in the request the approvers signed, or outside the emergency type.",
+        )
         direct = p.mfa_mode.code_per_session
         self.go.setText(
             "&Add account" if adding else ("&Next: MFA code" if direct else "&Open access")

@@ -6,6 +6,7 @@ from typing import TYPE_CHECKING
 
 from PySide6.QtWidgets import QComboBox, QLineEdit, QPlainTextEdit, QSpinBox
 
+from breakglass_gui.core.config.model import EmergencyKind
 from breakglass_gui.core.emergency import MIN_JUSTIFICATION, emergency_problems
 from breakglass_gui.core.text import visible
 from breakglass_gui.ui import theme
@@ -86,19 +87,33 @@ class EmergencyPage(Page):
             self.operator.addItem(f"{operator.name} ({operator.id})", operator.id)
         if current is not None:
             self.operator.setCurrentIndex(max(0, self.operator.findData(current)))
-        self.accounts.set_accounts(config.accounts)
+        self._type_changed()
         self.type.setFocus()
 
     def set_inputs_enabled(self, enabled: bool) -> None:
         super().set_inputs_enabled(enabled)
         if enabled:
-            self._type_changed()
+            self.other.setEnabled(self._kind_describes())
+
+    def _kind(self) -> EmergencyKind | None:
+        deps = self.ctl.deps
+        return deps.config.emergency_type(str(self.type.currentData())) if deps else None
+
+    def _kind_describes(self) -> bool:
+        kind = self._kind()
+        return kind is not None and kind.describe
 
     def _type_changed(self) -> None:
-        kind = (
-            self.ctl.config.emergency_type(str(self.type.currentData())) if self.ctl.deps else None
-        )
-        self.other.setEnabled(kind is not None and kind.describe)
+        """The description field and the accounts follow the type (its scope, if any)."""
+        self.other.setEnabled(self._kind_describes())
+        deps, kind = self.ctl.deps, self._kind()
+        if deps is not None:
+            self.accounts.set_accounts(
+                deps.directory.accounts(),
+                allowed=kind.accounts if kind else (),
+                checked=self.accounts.chosen(),
+                reason="Outside the accounts this type of emergency may reach.",
+            )
 
     def _count(self) -> None:
         n = len(self.justification.toPlainText().strip())

@@ -38,8 +38,9 @@ class AccountPicker(QWidget):
         *,
         allowed: Iterable[str] = (),
         checked: Iterable[str] = (),
+        reason: str = "Not in the request the approvers signed.",
     ) -> None:
-        """`allowed` empty means all; accounts outside it are shown disabled with the reason."""
+        """`allowed` empty means all; accounts outside it are shown disabled with `reason`."""
         allowed_set, checked_set = set(allowed), set(checked)
         self.list.blockSignals(True)
         self.list.clear()
@@ -50,7 +51,7 @@ class AccountPicker(QWidget):
             flags = Qt.ItemFlag.ItemIsUserCheckable | Qt.ItemFlag.ItemIsEnabled
             if allowed_set and account.id not in allowed_set:
                 flags = Qt.ItemFlag.NoItemFlags
-                item.setToolTip("Not in the request the approvers signed.")
+                item.setToolTip(reason)
             item.setFlags(flags)
             item.setCheckState(
                 Qt.CheckState.Checked if account.id in checked_set else Qt.CheckState.Unchecked
