@@ -23,7 +23,8 @@ MANY = 25
 
 def revoke_and_rotate_seconds(members: int) -> float:
     from breakglass_gui.core.clock import SystemClock
-    from breakglass_gui.core.incident import EmergencyType, State
+    from breakglass_gui.core.config.model import EmergencyType
+    from breakglass_gui.core.incident import State
     from breakglass_gui.core.journal import Journal
     from breakglass_gui.drill.autopilot import declare, to_access
     from breakglass_gui.drill.environment import DrillEnvironment
