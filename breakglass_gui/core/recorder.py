@@ -18,7 +18,6 @@ from breakglass_gui.core.incident import ALLOWED, Incident, State
 from breakglass_gui.core.journal import TRANSITION, Entry, Journal
 
 T = TypeVar("T")
-Evidence = Callable[[Any], dict[str, Any]]
 
 
 class Recorder:
@@ -117,7 +116,3 @@ class Recorder:
             outcome["vault_request_ids"] = made
         self.log("effect.outcome", outcome, hold=hold)
         return result
-
-
-Effect = Callable[..., Any]
-"""The signature of `Recorder.effect`, as handed to the rotation paths."""
