@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import logging
 from dataclasses import dataclass
-from typing import Any, Literal
+from typing import Any, Literal, Protocol
 
 from breakglass_gui.core import totp
 from breakglass_gui.core.clock import Clock, utc_iso
@@ -47,6 +47,32 @@ class Approval:
         }
 
 
+@dataclass(frozen=True)
+class ApprovalContext:
+    """What an approval method is built from (core/registry.py, `APPROVAL_METHODS`)."""
+
+    config: Config
+    journal: Journal
+    clock: Clock
+    totp_secrets: TotpSecretStore
+
+
+class ApprovalMethod(Protocol):
+    """One way for an approver to sign a request: checks one sign-off or raises ApprovalError
+    with the reason (the procedure journals it either way)."""
+
+    def sign(
+        self,
+        request: Request,
+        role: Role,
+        approver_id: str,
+        response: str,
+        other: dict[str, Any] | None,
+    ) -> Approval: ...
+
+    def seconds_locked(self, approver_id: str) -> int: ...
+
+
 def eligible(config: Config, role: Role, operator: str) -> list[Approver]:
     """Who may sign `role` for this operator's request (the UI lists exactly these)."""
     person = config.operator(operator)
@@ -61,6 +87,13 @@ def eligible(config: Config, role: Role, operator: str) -> list[Approver]:
 
 
 class ApprovalDesk:
+    """The `totp` approval method: a code from the approver's authenticator, whose secret is in
+    this workstation's OS keyring (so whoever can read that keyring can produce it)."""
+
+    @classmethod
+    def build(cls, context: ApprovalContext) -> ApprovalDesk:
+        return cls(context.config, context.journal, context.totp_secrets, context.clock)
+
     def __init__(
         self, config: Config, journal: Journal, store: TotpSecretStore, clock: Clock
     ) -> None:

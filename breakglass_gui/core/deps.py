@@ -11,7 +11,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from breakglass_gui.core import registry
-from breakglass_gui.core.approvals import ApprovalDesk
+from breakglass_gui.core.approvals import ApprovalContext, ApprovalMethod
 from breakglass_gui.core.aws.clients import ClientFactory
 from breakglass_gui.core.aws.console import ConsoleSignIn, FederationEndpoint
 from breakglass_gui.core.browser import BrowserLauncher, CommandBrowser, SystemBrowser
@@ -43,7 +43,7 @@ class Deps:
     # Chosen from the registries once (after construction; a test may replace any of them).
     mfa_mode: MfaMode = field(init=False)
     directory: AccountDirectory = field(init=False)
-    approvals: ApprovalDesk = field(init=False)
+    approvals: ApprovalMethod = field(init=False)
     vault_auth: AuthMethod = field(init=False)
 
     def __post_init__(self) -> None:
@@ -51,8 +51,9 @@ class Deps:
         self.mfa_mode = registry.mfa_mode(self.config)
         self.directory = registry.directory(self.config)
         self.vault_auth = registry.vault_auth(self.config.vault)
-        method = registry.APPROVAL_METHODS[self.config.approvals.method]
-        self.approvals = method(self.config, self.journal, self.totp_secrets, self.clock)
+        self.approvals = registry.approval_method(
+            ApprovalContext(self.config, self.journal, self.clock, self.totp_secrets)
+        )
 
     def channels(self, client: Any) -> list[Channel]:
         """The configured notification channels for one incident; `client(service, account,

@@ -12,7 +12,7 @@ from collections.abc import Callable, Mapping
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from breakglass_gui.core.approvals import ApprovalDesk
+from breakglass_gui.core.approvals import ApprovalContext, ApprovalDesk, ApprovalMethod
 from breakglass_gui.core.directory import AccountDirectory, ConfigDirectory
 from breakglass_gui.core.errors import ConfigError
 from breakglass_gui.core.mfa_modes import DirectMfa, MfaMode, SessionMfa
@@ -38,8 +38,8 @@ VAULT_AUTH_METHODS: Mapping[str, type[AuthMethod]] = {
     "ldap": Ldap,
     "cert": CertAuth,
 }
-APPROVAL_METHODS: Mapping[str, type[ApprovalDesk]] = {
-    "totp": ApprovalDesk,
+APPROVAL_METHODS: Mapping[str, Callable[[ApprovalContext], ApprovalMethod]] = {
+    "totp": ApprovalDesk.build,
 }
 ACCOUNT_DIRECTORIES: Mapping[str, Callable[[Config], AccountDirectory]] = {
     "config": ConfigDirectory,
@@ -62,6 +62,10 @@ def vault_auth(config: VaultConfig) -> AuthMethod:
 def vault_gateway(config: VaultConfig, **kwargs: Any) -> VaultGateway:
     """A gateway that logs in with the configured method."""
     return VaultGateway(config, vault_auth(config), **kwargs)
+
+
+def approval_method(context: ApprovalContext) -> ApprovalMethod:
+    return APPROVAL_METHODS[context.config.approvals.method](context)
 
 
 def mfa_mode(config: Config) -> MfaMode:
