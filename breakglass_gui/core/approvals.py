@@ -3,7 +3,8 @@
 Rules: primary = a roster member with role `primary`; secondary = role `secondary` with
 `aws_infrastructure = false`; the operator cannot approve; one person cannot sign both roles;
 a TOTP code (±1 step) proves presence; a step already used by that approver is refused
-(replay; the last step survives restarts); 3 wrong codes lock the approver out for 5 minutes.
+(replay; the last step survives restarts, in the hash chain: `approver.state` entries); 3 wrong
+codes lock the approver out for 5 minutes.
 """
 
 from __future__ import annotations
@@ -146,7 +147,12 @@ class ApprovalDesk:
             failures += 1
             locked_until = now + LOCKOUT_SECONDS if failures >= MAX_FAILURES else 0.0
             self._journal.set_approver_state(
-                approver.id, last_step, 0 if locked_until else failures, locked_until
+                approver.id,
+                last_step,
+                0 if locked_until else failures,
+                locked_until,
+                incident=request.incident_id,
+                why="wrong code",
             )
             if locked_until:
                 self._journal.append(
@@ -177,7 +183,9 @@ class ApprovalDesk:
                 code="approval.replay",
                 field="code",
             )
-        self._journal.set_approver_state(approver.id, step, 0, 0.0)
+        self._journal.set_approver_state(
+            approver.id, step, 0, 0.0, incident=request.incident_id, why="signed"
+        )
         return Approval(role, approver.id, approver.name, step, request.digest, utc_iso(now))
 
     def _check_roster(

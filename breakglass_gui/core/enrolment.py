@@ -16,6 +16,7 @@ from typing import Any, Protocol
 from breakglass_gui.core import totp
 from breakglass_gui.core.config import Approver
 from breakglass_gui.core.errors import EnrolmentError
+from breakglass_gui.core.integrity import unfinished
 from breakglass_gui.core.journal import Journal
 from breakglass_gui.core.secret import Secret
 
@@ -127,13 +128,26 @@ class Enrolment:
         self._journal = journal
         self._issuer = f"Break Glass ({organisation})"
 
+    def _refuse_during_an_incident(self) -> None:
+        """The approver registry does not change while an incident is open: a new secret in
+        the middle of one would let its holder sign it (issue 18 (b))."""
+        open_ = unfinished(self._journal)
+        if open_:
+            raise EnrolmentError(
+                f"Approvers cannot be enrolled while an incident is open ({', '.join(open_)}): "
+                "finish or abort it first.",
+                code="enrolment.incident_open",
+            )
+
     def start(self, approver: Approver) -> PendingEnrolment:
+        self._refuse_during_an_incident()
         secret = totp.new_secret()
         return PendingEnrolment(
             approver, secret, totp.provisioning_uri(secret, approver.email, self._issuer)
         )
 
     def confirm(self, pending: PendingEnrolment, code: str, now: float) -> None:
+        self._refuse_during_an_incident()
         code = code.strip().replace(" ", "")
         if not totp.CODE.fullmatch(code):
             raise EnrolmentError(
@@ -153,6 +167,11 @@ class Enrolment:
             },
         )
         self._store.set(pending.approver.id, pending.secret)
-        self._journal.set_approver_state(pending.approver.id, -1, 0, 0.0)
+        # A new secret starts a new series of steps; a lockout in force stays (re-enrolling is
+        # no way around three wrong codes).
+        _, failures, locked_until = self._journal.approver_state(pending.approver.id)
+        self._journal.set_approver_state(
+            pending.approver.id, -1, failures, locked_until, why="enrolled"
+        )
         log.info("approver %s enrolled", pending.approver.id)
         pending.secret.wipe()

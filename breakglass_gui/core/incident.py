@@ -141,6 +141,15 @@ class Incident:
     live_tokens: dict[str, dict[str, Any]] = field(default_factory=dict)
     orphaned_tokens: dict[str, dict[str, Any]] = field(default_factory=dict)
     vault_server: dict[str, str] = field(default_factory=dict)  # version, cluster_name
+    # Replay checks every transition (`transition_problem`): the first impossible one is
+    # `tampering` ("entry N: why"), and transitions after it are not believed until the app has
+    # journaled that it saw it (`incident.tampering_detected`), so a forged CLOSED leaves the
+    # incident where the evidence ends and the next launch recovers it.
+    tampering: str = ""
+    tampering_seq: int = 0
+    tampering_acknowledged: bool = False
+    distrusted: bool = False
+    review_exported: bool = False
 
     @property
     def finished(self) -> bool:
@@ -188,12 +197,56 @@ class Incident:
             raise LookupError("no incident.declared entry")
         return incident
 
+    def transition_problem(self, to: State, payload: dict[str, Any]) -> str:
+        """Why the journal cannot truthfully say the incident went to `to` now ("" if it can):
+        not a step of the procedure, or a step without the evidence it follows from."""
+        current = self.state
+        if to not in ALLOWED[current]:
+            return f"{current.value} → {to.value} is not a step of the procedure"
+        recovery = str(payload.get("reason", "")).startswith("recovery:")
+        if recovery:
+            if to in BEFORE_ACTIVE | {State.ACTIVE} and self.role_sessions_requested:
+                return ""
+            return f"a recovery step to {to.value} without a role session requested"
+        if to is State.APPROVED:
+            signed = {a["role"] for a in self.approvals if a.get("digest") == self.request.digest}
+            if signed != {"primary", "secondary"}:
+                return "APPROVED without both sign-offs on the request"
+        elif to is State.VAULT_UNLOCKED and not self.vault_user:
+            return "VAULT_UNLOCKED without the break-glass record read"
+        elif to is State.REVOKED and not any(
+            k.startswith("revoke.user:") for k in self.done_effects
+        ):
+            return "REVOKED without the user's sessions revoked"
+        elif to is State.ROTATED:
+            missing = [
+                f"revoke.role:{a}"
+                for a in self.accounts_used()
+                if not self.done(f"revoke.role:{a}")
+            ]
+            missing += [
+                step
+                for step in ("rotate:", "verify.user:")
+                if not any(k.startswith(step) for k in self.done_effects)
+            ]
+            if missing:
+                return f"ROTATED without {', '.join(missing)}"
+        elif to is State.REVIEWED and not self.review_exported:
+            return "REVIEWED without a review exported"
+        elif to is State.ABORTED and self.role_sessions_requested:
+            return "ABORTED although a role session may exist"
+        return ""
+
     def apply(self, entry: Entry) -> None:
         p = entry.payload
         kind = entry.kind
         if kind == TRANSITION:
-            self.state = State(p["to"])
-            self.transitions.append((str(p["to"]), entry.ts))
+            self._apply_transition(entry)
+        elif kind == "incident.tampering_detected":
+            self.distrusted = False  # the app saw it; what follows is checked afresh
+            self.tampering_acknowledged = True
+        elif kind == "review.exported":
+            self.review_exported = True
         elif kind == "incident.request_amended":
             self.request = Request.from_payload(p["request"])
             self.approvals = [a for a in self.approvals if a["digest"] == self.request.digest]
@@ -240,6 +293,20 @@ class Incident:
             self.live_tokens.pop(str(p["accessor"]), None)
         elif kind == "vault.server":
             self.vault_server = {k: str(v) for k, v in p.items()}
+
+    def _apply_transition(self, entry: Entry) -> None:
+        to = State(entry.payload["to"])
+        if self.distrusted:
+            return
+        first = not self.transitions and to is State.DECLARED and entry.payload.get("from") is None
+        problem = "" if first else self.transition_problem(to, entry.payload)
+        if problem:
+            if not self.tampering:
+                self.tampering, self.tampering_seq = f"entry {entry.seq}: {problem}", entry.seq
+            self.distrusted = True
+            return
+        self.state = to
+        self.transitions.append((to.value, entry.ts))
 
     def _track_token(self, effect: str, evidence: dict[str, Any]) -> None:
         accessor = str(evidence.get("accessor", ""))

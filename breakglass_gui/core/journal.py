@@ -36,6 +36,7 @@ log = logging.getLogger(__name__)
 GENESIS = "0" * 64
 FORMAT = 2  # the entry format this version writes
 TRANSITION = "incident.transition"
+APPROVER_STATE = "approver.state"
 TERMINAL_STATES = ("CLOSED", "ABORTED")
 
 _SCHEMA = """
@@ -58,12 +59,6 @@ CREATE TABLE IF NOT EXISTS head (
     id INTEGER PRIMARY KEY CHECK (id = 1),
     seq INTEGER NOT NULL,
     hash TEXT NOT NULL
-);
-CREATE TABLE IF NOT EXISTS approver_state (
-    approver TEXT PRIMARY KEY,
-    last_step INTEGER NOT NULL DEFAULT -1,
-    failures INTEGER NOT NULL DEFAULT 0,
-    locked_until REAL NOT NULL DEFAULT 0
 );
 """
 
@@ -192,13 +187,9 @@ def verify_entries(
     return Verification(True, len(entries), prev)
 
 
-def verify_table(
-    rows: Sequence[tuple[Any, ...]],
-    head: tuple[int, str] | None,
-    journal_id: str | None = None,
-) -> Verification:
-    """Verify rows as read from the `entries` table (`_SELECT`; rows of six columns are format 1),
-    and the `head` row against them."""
+def row_dicts(rows: Sequence[tuple[Any, ...]]) -> list[dict[str, Any]]:
+    """Rows as read from the `entries` table (`_SELECT`; rows of six columns are format 1), as
+    the dicts `verify_entries` reads."""
     entries: list[dict[str, Any]] = []
     for row in rows:
         seq, ts, incident, kind, payload, digest = row[:6]
@@ -218,6 +209,31 @@ def verify_table(
         if version is not None:
             entry |= {"v": version, "journal": journal}
         entries.append(entry)
+    return entries
+
+
+def entry_of(raw: dict[str, Any]) -> Entry:
+    """An entry from its dict (as exported in a review or read by `row_dicts`)."""
+    payload = raw.get("payload")
+    return Entry(
+        int(raw.get("seq") or 0),
+        str(raw.get("ts", "")),
+        raw.get("incident"),
+        str(raw.get("kind", "")),
+        payload if isinstance(payload, dict) else {},
+        str(raw.get("hash", "")),
+        int(raw.get("v") or 1),
+        str(raw.get("journal") or ""),
+    )
+
+
+def verify_table(
+    rows: Sequence[tuple[Any, ...]],
+    head: tuple[int, str] | None,
+    journal_id: str | None = None,
+) -> Verification:
+    """Verify rows as read from the `entries` table, and the `head` row against them."""
+    entries = row_dicts(rows)
     result = verify_entries(entries, journal_id=journal_id)
     if not result.ok:
         return result
@@ -428,26 +444,39 @@ class Journal:
                 latest[entry.incident] = str(entry.payload.get("to", ""))
         return [i for i, state in latest.items() if state not in TERMINAL_STATES]
 
-    # Approver replay/lockout state: small mutable rows beside the chain (changes are journaled).
+    # Approver state (the last TOTP step used, wrong codes in a row, a lockout) is a chained
+    # entry, never a mutable row beside the chain: editing it breaks `verify` (issue 18 (d)).
+    # Journals from before keep their old `approver_state` table; nothing reads it any more.
     def approver_state(self, approver: str) -> tuple[int, int, float]:
-        with self._lock:
-            row = self._conn.execute(
-                "SELECT last_step, failures, locked_until FROM approver_state WHERE approver = ?",
-                (approver,),
-            ).fetchone()
-        return (int(row[0]), int(row[1]), float(row[2])) if row else (-1, 0, 0.0)
+        """(last step used, wrong codes in a row, locked until) from the last `approver.state`
+        entry for this approver; (-1, 0, 0.0) if there is none."""
+        for entry in reversed(
+            self._rows(_SELECT + " WHERE kind = ? ORDER BY seq", (APPROVER_STATE,))
+        ):
+            p = entry.payload
+            if p.get("approver") == approver:
+                return int(p["last_step"]), int(p["failures"]), float(p["locked_until"])
+        return -1, 0, 0.0
 
     def set_approver_state(
-        self, approver: str, last_step: int, failures: int, locked_until: float
+        self,
+        approver: str,
+        last_step: int,
+        failures: int,
+        locked_until: float,
+        *,
+        incident: str | None = None,
+        why: str,
     ) -> None:
-        try:
-            with self._transaction() as conn:
-                conn.execute(
-                    "INSERT INTO approver_state (approver, last_step, failures, locked_until) "
-                    "VALUES (?, ?, ?, ?) ON CONFLICT (approver) DO UPDATE SET "
-                    "last_step = excluded.last_step, failures = excluded.failures, "
-                    "locked_until = excluded.locked_until",
-                    (approver, last_step, failures, locked_until),
-                )
-        except sqlite3.Error as exc:
-            raise JournalError(f"The approver state could not be saved: {exc}") from None
+        """Journal a change of an approver's state (fail closed, like any other entry)."""
+        self.append(
+            incident,
+            APPROVER_STATE,
+            {
+                "approver": approver,
+                "last_step": last_step,
+                "failures": failures,
+                "locked_until": locked_until,
+                "why": why,
+            },
+        )

@@ -113,6 +113,10 @@ class Procedure:
             "incident.resumed",
             {"state": incident.state.value, "in_doubt": sorted(incident.open_intents)},
         )
+        if incident.tampering and not incident.tampering_acknowledged:
+            # The journal tells an impossible story (core/integrity.py): the incident goes on
+            # from where the evidence ends, and the review shows why.
+            recorder.log("incident.tampering_detected", {"problem": incident.tampering})
         for accessor, token in list(incident.live_tokens.items()):
             # The previous run's token died with it, unrevoked: it lapses at its expiry unless
             # the next login can revoke it by accessor (VaultSteps).

@@ -14,7 +14,7 @@ from collections.abc import Callable, Sequence
 from typing import Any, TypeVar
 
 from breakglass_gui.core.errors import BreakGlassError, ProcedureError
-from breakglass_gui.core.incident import ALLOWED, Incident, State
+from breakglass_gui.core.incident import Incident, State
 from breakglass_gui.core.journal import TRANSITION, Entry, Journal
 
 T = TypeVar("T")
@@ -67,9 +67,11 @@ class Recorder:
 
     def transition(self, to: State, *, initial: bool = False, **payload: Any) -> None:
         current = self.state
-        if not initial and to not in ALLOWED[current]:
+        problem = "" if initial else self.incident.transition_problem(to, payload)
+        if problem:  # never journal a step the replay would call tampering
             raise ProcedureError(
-                f"The incident cannot go from {current} to {to}.", code="procedure.transition"
+                f"The incident cannot go from {current} to {to}: {problem}.",
+                code="procedure.transition",
             )
         self.log(
             TRANSITION,

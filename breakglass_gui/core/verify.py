@@ -1,4 +1,6 @@
-"""`main.py verify FILE`: a journal database or a review JSON, checked read-only.
+"""`main.py verify FILE`: a journal database or a review JSON, checked read-only: the chain,
+the head (or the review's final hash), and that every incident's transitions are possible
+(core/integrity.py).
 
 Both entry formats are read (core/journal.py): a journal from before versioning has no `v` and
 `journal` columns, and its entries verify as format 1.
@@ -11,7 +13,15 @@ import sqlite3
 from pathlib import Path
 from typing import Any
 
-from breakglass_gui.core.journal import GENESIS, Verification, verify_entries, verify_table
+from breakglass_gui.core.integrity import with_transitions
+from breakglass_gui.core.journal import (
+    GENESIS,
+    Verification,
+    entry_of,
+    row_dicts,
+    verify_entries,
+    verify_table,
+)
 
 SQLITE_MAGIC = b"SQLite format 3\x00"
 
@@ -56,7 +66,8 @@ def _verify_database(path: Path) -> Verification:
             conn.close()
     except sqlite3.Error as exc:
         raise UnreadableFileError(f"{path}: is not a Break Glass journal ({exc})") from None
-    return verify_table(rows, head, journal_id)
+    result = verify_table(rows, head, journal_id)
+    return with_transitions(result, [entry_of(raw) for raw in row_dicts(rows)])
 
 
 def _journal_id(conn: sqlite3.Connection) -> str | None:
@@ -91,4 +102,4 @@ def _verify_review(path: Path, data: Any) -> Verification:
             "the review's final hash does not match its entries (entries removed from the end "
             "or the hash was altered)",
         )
-    return result
+    return with_transitions(result, [entry_of(raw) for raw in entries])

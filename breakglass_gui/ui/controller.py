@@ -159,11 +159,13 @@ class Controller(QObject):
     @staticmethod
     def _inspect(deps: Deps) -> dict[str, Any]:
         """On every launch: verify the chain and find unfinished incidents (docs/rules.md §6)."""
-        verification = deps.journal.verify()
+        from breakglass_gui.core import integrity
+
+        verification = integrity.check(deps.journal)
         return {
             "verified": verification.ok,
             "verification": verification.describe(),
-            "unfinished": deps.journal.unfinished_incidents(),
+            "unfinished": integrity.unfinished(deps.journal),
         }
 
     def _started(self, outcome: Outcome) -> None:

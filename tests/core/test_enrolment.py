@@ -79,8 +79,45 @@ def test_enrolment_shows_an_otpauth_uri_and_stores_only_after_a_correct_code(
     assert store.values == {"ciso": secret}
     assert pending.secret.wiped
     kinds = [e.kind for e in journal.entries()]
-    assert kinds == ["approver.enrolled"]
-    assert secret not in str(journal.entries()[0].payload)
+    assert kinds == ["approver.enrolled", "approver.state"]  # a new series of steps, chained
+    assert all(secret not in str(e.payload) for e in journal.entries())
+
+
+def test_no_approver_is_enrolled_while_an_incident_is_open(tmp_path: Path) -> None:
+    """Issue 18 (b): a secret enrolled mid-incident would let its holder sign that incident."""
+    config = parse_config(config_data())
+    clock = ManualClock()
+    journal = Journal(tmp_path / "journal.sqlite3", clock)
+    request = {
+        "incident_id": "BG-20261201-ABCD",
+        "emergency_type": "Other",
+        "justification": "a declared incident, not yet closed",
+        "operator": "jdoe",
+        "duration_seconds": 3600,
+    }
+    journal.append("BG-20261201-ABCD", "incident.declared", request)
+    journal.append("BG-20261201-ABCD", "incident.transition", {"from": None, "to": "DECLARED"})
+    enrolment = Enrolment(MemoryStore(), config.organisation.name, journal)
+    approver = config.approver("ciso")
+    assert approver is not None
+    with pytest.raises(EnrolmentError) as raised:
+        enrolment.start(approver)
+    assert raised.value.code == "enrolment.incident_open"
+    assert "BG-20261201-ABCD" in raised.value.message
+
+
+def test_re_enrolling_does_not_lift_a_lockout(tmp_path: Path) -> None:
+    config = parse_config(config_data())
+    clock = ManualClock()
+    journal = Journal(tmp_path / "journal.sqlite3", clock)
+    journal.set_approver_state("ciso", 41, 0, clock.now() + 300, why="wrong code")
+    enrolment = Enrolment(MemoryStore(), config.organisation.name, journal)
+    approver = config.approver("ciso")
+    assert approver is not None
+    pending = enrolment.start(approver)
+    secret = parse_qs(urlsplit(pending.uri).query)["secret"][0]
+    enrolment.confirm(pending, pyotp.TOTP(secret).at(clock.now()), clock.now())
+    assert journal.approver_state("ciso") == (-1, 0, clock.now() + 300)
 
 
 def test_the_os_keyring_is_found_on_first_use_and_refused_there(

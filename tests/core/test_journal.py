@@ -157,5 +157,25 @@ def test_revocation_entries_are_held_in_memory_until_the_journal_is_writable(
 
 def test_the_approver_state_survives_a_reopen(tmp_path: Path) -> None:
     path = tmp_path / "journal.sqlite3"
-    Journal(path, ManualClock()).set_approver_state("ciso", 123, 2, 99.0)
+    Journal(path, ManualClock()).set_approver_state("ciso", 123, 2, 99.0, why="test")
     assert Journal(path, ManualClock()).approver_state("ciso") == (123, 2, 99.0)
+
+
+def test_editing_the_approver_state_is_detected(tmp_path: Path) -> None:
+    """Issue 18 (d): the used steps and lockouts were a mutable table beside the chain; an
+    attacker reset `last_step` and a used code was accepted again while `verify` said intact.
+    Now the state is a chained entry: the same edit breaks the chain at that entry."""
+    path = tmp_path / "journal.sqlite3"
+    journal = Journal(path, ManualClock())
+    journal.set_approver_state("ciso", 123, 0, 0.0, incident="BG-1", why="signed")
+    journal.append("BG-1", "after", {})
+    conn = sqlite3.connect(path)
+    conn.execute(
+        "UPDATE entries SET payload = replace(payload, '123', '-1') WHERE kind = 'approver.state'"
+    )
+    conn.commit()
+    conn.close()
+    reopened = Journal(path, ManualClock())
+    assert reopened.approver_state("ciso")[0] == -1  # the edit took …
+    result = reopened.verify()
+    assert (result.ok, result.first_bad_seq) == (False, 1)  # … and is found

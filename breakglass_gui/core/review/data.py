@@ -224,6 +224,8 @@ def build_review(procedure: ReviewSubject) -> dict[str, Any]:
         "timeline": [
             {"seq": e.seq, "ts": e.ts, "kind": e.kind, "summary": _summary(e)} for e in own
         ],
+        # An impossible transition the replay found (core/integrity.py), "" if none.
+        "tampering": incident.tampering,
         "journal": {
             "journal_id": journal.id,
             "anchor": anchor,
