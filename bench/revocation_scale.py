@@ -39,6 +39,7 @@ def revoke_and_rotate_seconds(members: int) -> float:
                 "BENCH",
                 "Benchmark: revoke and rotate across many accounts.",
                 EmergencyType.CRITICAL_FAILURE,
+                accounts=member_ids(members),
             )
             to_access(env, proc)
             proc.activate(member_ids(members))

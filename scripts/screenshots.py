@@ -171,6 +171,8 @@ def shoot(OUT: Path, *, palettes: tuple[str, ...]) -> int:  # noqa: N803 - the m
     page.type.setCurrentIndex(1)  # type: ignore[attr-defined]
     why = "Drill: AD is down; payments need an admin to restart the cluster."
     d.type(page.justification, why)  # type: ignore[attr-defined]
+    for account in MEMBERS[:2]:  # the accounts the request covers (required)
+        page.accounts.set_checked(account)  # type: ignore[attr-defined]
     shot(d, "02-emergency")
     d.click(page.declare)  # type: ignore[attr-defined]
     d.wait_page("approvals")

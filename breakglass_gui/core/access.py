@@ -208,6 +208,7 @@ class Access:
     ) -> dict[str, Any]:
         """AssumeRole in one account: chained on the MFA session, or with a code (direct)."""
         recorder = self._recorder
+        recorder.require_signed_request()
         incident_id, request = recorder.id, recorder.incident.request
         base, serial, code = self._base(code)
         role_arn = self._config.role_arn(account)

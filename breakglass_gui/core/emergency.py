@@ -79,7 +79,25 @@ def emergency_problems(
                 field="duration",
             )
         )
+    if not accounts and kind is not None:
+        problems.append(
+            ProcedureError(
+                "Choose the accounts this request covers: the approvers sign for exactly these, "
+                "and no other account can be opened under it.",
+                field="accounts",
+            )
+        )
     problem = account_problem(deps, emergency_type, accounts)
     if problem:
         problems.append(problem)
     return problems
+
+
+def requested_accounts(
+    deps: Deps, emergency_type: str, accounts: tuple[str, ...]
+) -> tuple[str, ...]:
+    """The accounts a declaration covers: those chosen, else the emergency type's scope."""
+    if accounts:
+        return tuple(accounts)
+    kind = deps.config.emergency_type(emergency_type)
+    return kind.accounts if kind is not None else ()

@@ -150,6 +150,7 @@ class Incident:
     tampering_acknowledged: bool = False
     distrusted: bool = False
     review_exported: bool = False
+    approved_digest: str = ""  # the request digest the APPROVED transition records
 
     @property
     def finished(self) -> bool:
@@ -196,6 +197,18 @@ class Incident:
         if incident is None:
             raise LookupError("no incident.declared entry")
         return incident
+
+    def unapproved_change(self) -> str:
+        """Why the current request is not the one the approvers signed ("" if it is): checked
+        before every Vault read and every AssumeRole (issue 18 (f))."""
+        if not self.reached(State.APPROVED) or not self.approved_digest:
+            return "" if not self.reached(State.APPROVED) else "no approved request on record"
+        if self.request.digest != self.approved_digest:
+            return "the request changed after it was approved"
+        signed = {a["role"] for a in self.approvals if a.get("digest") == self.approved_digest}
+        if signed != {"primary", "secondary"}:
+            return "the approvals on record do not cover the approved request"
+        return ""
 
     def transition_problem(self, to: State, payload: dict[str, Any]) -> str:
         """Why the journal cannot truthfully say the incident went to `to` now ("" if it can):
@@ -307,6 +320,8 @@ class Incident:
             return
         self.state = to
         self.transitions.append((to.value, entry.ts))
+        if to is State.APPROVED:
+            self.approved_digest = str(entry.payload.get("digest", ""))
 
     def _track_token(self, effect: str, evidence: dict[str, Any]) -> None:
         accessor = str(evidence.get("accessor", ""))

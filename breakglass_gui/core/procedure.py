@@ -25,7 +25,7 @@ from breakglass_gui.core.aws.sts import ClockCheck, RoleSession
 from breakglass_gui.core.config import Config
 from breakglass_gui.core.custody import Custody
 from breakglass_gui.core.deps import Deps
-from breakglass_gui.core.emergency import emergency_problems, refuse
+from breakglass_gui.core.emergency import emergency_problems, refuse, requested_accounts
 from breakglass_gui.core.ending import Ending
 from breakglass_gui.core.errors import BreakGlassError, JournalError, ProcedureError
 from breakglass_gui.core.incident import BEFORE_ACTIVE, Incident, Request, State, new_incident_id
@@ -68,7 +68,10 @@ class Procedure:
         reference: str = "",
         accounts: tuple[str, ...] = (),
     ) -> Procedure:
-        """Validate the emergency page and journal the new incident."""
+        """Validate the emergency page and journal the new incident. The account scope is
+        required (issue 18 (f)): the approvals cover it; the emergency type's scope is the
+        default."""
+        accounts = requested_accounts(deps, emergency_type, accounts)
         refuse(
             emergency_problems(
                 deps,

@@ -65,6 +65,16 @@ class Recorder:
                 code="procedure.state",
             )
 
+    def require_signed_request(self) -> None:
+        """The request in force is the one both approvers signed (before every Vault read and
+        every AssumeRole): a journal edited to widen it stops the procedure here."""
+        problem = self.incident.unapproved_change()
+        if problem:
+            raise ProcedureError(
+                f"Stopped: {problem}. A changed request needs two new sign-offs.",
+                code="procedure.unapproved",
+            )
+
     def transition(self, to: State, *, initial: bool = False, **payload: Any) -> None:
         current = self.state
         problem = "" if initial else self.incident.transition_problem(to, payload)

@@ -64,6 +64,7 @@ class VaultSteps:
             raise ProcedureError(
                 f'"{user}" is not one of the configured break-glass users.', field="user"
             )
+        recorder.require_signed_request()  # before a token is even asked for
         self._settle_previous_tokens()
         vault = self._custody.vault
         recorder.effect(
@@ -84,6 +85,7 @@ class VaultSteps:
         return record.public()
 
     def read_record(self, user: str, **details: Any) -> BreakGlassRecord:
+        self._recorder.require_signed_request()
         return self._recorder.effect(
             "vault.read_record",
             {"user": user, **details},

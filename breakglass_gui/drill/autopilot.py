@@ -67,6 +67,7 @@ def declare(
     reference: str,
     justification: str,
     emergency: EmergencyType = EmergencyType.AD_OUTAGE,
+    accounts: tuple[str, ...] = MEMBERS[:2],
 ) -> Procedure:
     """A drill incident declared by the drill's operator for an hour (the autopilot, the
     benchmarks and the drill tests all start here)."""
@@ -77,6 +78,7 @@ def declare(
         duration_seconds=3600,
         reference=reference,
         justification=justification,
+        accounts=accounts,
     )
 
 

@@ -12,6 +12,7 @@ from breakglass_gui.core.config.model import DEFAULT_EMERGENCY_KINDS, EmergencyT
 from breakglass_gui.core.errors import ConfigError, ProcedureError
 from breakglass_gui.core.incident import State
 from breakglass_gui.core.need import Need
+from breakglass_gui.core.procedure import Procedure
 from breakglass_gui.core.registry import parse_checked
 from tests.fakes.world import TARGETS, World, config_data
 
@@ -80,7 +81,8 @@ def test_accounts_outside_the_types_scope_cannot_be_requested(scoped: World) -> 
 
 
 def test_a_scoped_type_limits_what_can_be_opened_and_amended(scoped: World) -> None:
-    proc = scoped.declare(emergency_type="Payments outage")  # no accounts named yet
+    proc = scoped.declare(emergency_type="Payments outage", accounts=())  # the type's scope
+    assert proc.incident.request.accounts == TARGETS[:1]
     assert proc.allowed_accounts() == TARGETS[:1]
     with pytest.raises(ProcedureError):
         proc.amend_request(accounts=TARGETS)
@@ -90,6 +92,31 @@ def test_a_scoped_type_limits_what_can_be_opened_and_amended(scoped: World) -> N
     assert "outside" in raised.value.message and proc.state is State.MFA_VERIFIED
     proc.activate(TARGETS[:1])
     assert proc.state is State.ACTIVE
+
+
+def test_the_account_scope_is_required_at_declaration(world: World) -> None:
+    """Issue 18 (f): approvals cover accounts, so a request must name them."""
+    with pytest.raises(ProcedureError) as raised:
+        world.declare(accounts=())
+    assert raised.value.field == "accounts"
+
+
+def test_a_request_widened_after_approval_stops_before_vault_and_aws(world: World) -> None:
+    """Issue 18 (f): the journal says what the request is; an entry appended after approval
+    (as an attacker with the operator's OS account would, through the journal's own API) that
+    widens it stops the procedure before the Vault read and before any AssumeRole."""
+    proc = world.drive(world.declare(accounts=TARGETS[:1]), State.APPROVED)
+    widened = {**proc.incident.request.as_payload(), "accounts": list(TARGETS)}
+    world.journal.append(proc.id, "incident.request_amended", {"request": widened})
+    resumed = Procedure.resume(world.deps(), proc.id)
+    assert resumed.incident.request.accounts == TARGETS
+    with pytest.raises(ProcedureError) as raised:
+        world.step(resumed)  # the Vault unlock
+    assert raised.value.code == "procedure.unapproved"
+    effects = {
+        e.payload.get("effect") for e in world.journal.entries(proc.id) if e.kind == "effect.intent"
+    }
+    assert not effects & {"vault.login", "vault.read_record", "sts.assume_role"}
 
 
 def test_adding_an_account_is_held_by_the_procedure(world: World) -> None:

@@ -62,6 +62,7 @@ def main() -> int:
             operator="drill-operator",
             duration_seconds=3600,
             reference="CRASH-1",
+            accounts=tuple(world["targets"]),
         )
         offset = 0  # the current step (the previous one could leave the window at a boundary)
     _drive(proc, world, lambda: totp.code_at(mfa_seed, time.time() + offset))

@@ -262,6 +262,7 @@ class World:
             "operator": "jdoe",
             "duration_seconds": 3600,
             "reference": "INC-4711",
+            "accounts": TARGETS,
         }
         args.update(kwargs)
         return Procedure.declare(self.deps(), **args)

@@ -15,6 +15,7 @@ from PySide6.QtCore import QEventLoop, Qt, QTimer
 from PySide6.QtTest import QTest
 from PySide6.QtWidgets import QAbstractButton, QLineEdit, QPlainTextEdit, QWidget
 
+from breakglass_gui.drill.layout import MEMBERS
 from breakglass_gui.ui.controller import Controller
 from breakglass_gui.ui.pages.base import Page
 from breakglass_gui.ui.window import MainWindow
@@ -107,7 +108,8 @@ class GuiDriver:
 
     # ----- the procedure ----------------------------------------------------------------------
 
-    def declare(self, accounts: tuple[str, ...] = ()) -> None:
+    def declare(self, accounts: tuple[str, ...] = MEMBERS[:2]) -> None:
+        """The emergency page, with the accounts the request covers (required)."""
         page: Any = self.wait_page("emergency")
         page.type.setCurrentIndex(1)  # Outage of Active Directory
         self.type(page.justification, "Drill: AD is down and production needs an admin now.")
@@ -202,7 +204,7 @@ class GuiDriver:
 
     def to_session(self, accounts: tuple[str, ...]) -> None:
         """Declare → approvals → unseal → Vault → MFA → accounts, as in a real emergency."""
-        self.declare()
+        self.declare(accounts)
         self.approve("primary")
         self.approve("secondary")
         if self.env.sealed:

@@ -62,8 +62,8 @@ class EmergencyPage(Page):
             "accounts",
             "Accou&nts",
             self.accounts,
-            note="Optional now: accounts chosen here are part of what the approvers sign, and "
-            "only they can be opened later.",
+            note="Required: the approvers sign for exactly these accounts, and no other can be "
+            "opened under this request.",
         )
         self.body.addStretch(1)
         self.declare = self.button("De&clare emergency", self._declare, primary=True)
