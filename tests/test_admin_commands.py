@@ -151,6 +151,13 @@ def _single_account_trail(env: DrillEnvironment) -> None:
     )
 
 
+def _validation_off(env: DrillEnvironment) -> None:
+    """Log file validation off: no signed digest files, so an altered log cannot be shown."""
+    env.admin.client("cloudtrail", IAM_ACCOUNT).update_trail(  # type: ignore[union-attr]
+        Name="a-tmpl-prod-trail-break-glass", EnableLogFileValidation=False
+    )
+
+
 def _fido_only(env: DrillEnvironment) -> None:
     """A FIDO security key in place of the TOTP device: the console accepts it, STS cannot."""
     iam = env.admin.client("iam", IAM_ACCOUNT)  # type: ignore[union-attr]
@@ -172,6 +179,12 @@ def _fido_only(env: DrillEnvironment) -> None:
             "trail a-tmpl-prod-trail-break-glass logging to a-tmpl-prod-cwgrp-break-glass",
             IAM_ACCOUNT,
             "a single-account trail",
+        ),
+        (
+            _validation_off,
+            "trail a-tmpl-prod-trail-break-glass logging to a-tmpl-prod-cwgrp-break-glass",
+            IAM_ACCOUNT,
+            "log file validation is off",
         ),
         (
             _fido_only,

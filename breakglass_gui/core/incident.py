@@ -16,7 +16,7 @@ from enum import StrEnum
 from typing import Any
 
 from breakglass_gui.core.canonical import digest
-from breakglass_gui.core.journal import TRANSITION, Entry
+from breakglass_gui.core.chain import TRANSITION, Entry
 
 
 class State(StrEnum):

@@ -11,8 +11,9 @@ from __future__ import annotations
 
 from collections.abc import Iterable
 
+from breakglass_gui.core.chain import Entry, Verification
 from breakglass_gui.core.incident import Incident
-from breakglass_gui.core.journal import Entry, Journal, Verification
+from breakglass_gui.core.journal import Journal
 
 
 def replay_all(entries: Iterable[Entry]) -> dict[str, Incident]:

@@ -13,9 +13,10 @@ import threading
 from collections.abc import Callable, Sequence
 from typing import Any, TypeVar
 
+from breakglass_gui.core.chain import TRANSITION, Entry
 from breakglass_gui.core.errors import BreakGlassError, ProcedureError
 from breakglass_gui.core.incident import Incident, State
-from breakglass_gui.core.journal import TRANSITION, Entry, Journal
+from breakglass_gui.core.journal import Journal
 
 T = TypeVar("T")
 

@@ -13,8 +13,7 @@ import sqlite3
 from pathlib import Path
 from typing import Any
 
-from breakglass_gui.core.integrity import with_transitions
-from breakglass_gui.core.journal import (
+from breakglass_gui.core.chain import (
     GENESIS,
     Verification,
     entry_of,
@@ -22,6 +21,7 @@ from breakglass_gui.core.journal import (
     verify_entries,
     verify_table,
 )
+from breakglass_gui.core.integrity import with_transitions
 
 SQLITE_MAGIC = b"SQLite format 3\x00"
 

@@ -6,7 +6,8 @@ from __future__ import annotations
 import sqlite3
 from pathlib import Path
 
-from breakglass_gui.core.journal import FORMAT, GENESIS, Journal, chain_hash, verify_entries
+from breakglass_gui.core.chain import FORMAT, GENESIS, chain_hash, verify_entries
+from breakglass_gui.core.journal import Journal
 from breakglass_gui.core.verify import verify_file
 from tests.fakes.clock import ManualClock
 

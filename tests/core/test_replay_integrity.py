@@ -10,9 +10,9 @@ from typing import Any
 import pytest
 
 from breakglass_gui.core import integrity
+from breakglass_gui.core.chain import TRANSITION
 from breakglass_gui.core.errors import ProcedureError
 from breakglass_gui.core.incident import State
-from breakglass_gui.core.journal import TRANSITION
 from breakglass_gui.core.need import Need
 from breakglass_gui.core.procedure import Procedure
 from breakglass_gui.core.verify import verify_file

@@ -131,3 +131,31 @@ def test_an_existing_review_is_replaced_whole(tmp_path: Path) -> None:
     atomic_write(target, b'{"v": 2}')
     assert json.loads(target.read_text()) == {"v": 2}
     assert [p.name for p in tmp_path.iterdir()] == ["review.json"]
+
+
+def test_the_next_review_lists_who_was_enrolled_since_the_previous_incident(world: World) -> None:
+    """Issue 18 (b): an enrolment never appeared in any review. It is listed in the review of
+    the next incident, and only there."""
+    import pyotp
+
+    from breakglass_gui.core.enrolment import Enrolment
+    from tests.fakes.keyring_memory import MemoryStore
+
+    first = world.drive(world.declare(), State.CLOSED)
+    enrolment = Enrolment(MemoryStore(), "Test Corp", world.journal)
+    approver = world.config.approver("cfo")
+    assert approver is not None
+    pending = enrolment.start(approver)
+    secret = pending.uri.split("secret=")[1].split("&")[0]
+    enrolment.confirm(pending, pyotp.TOTP(secret).at(world.clock.now()), world.clock.now())
+    second = world.drive(world.declare(), State.ROTATED)
+    changes = build_review(second)["registry_changes"]
+    assert [(c["change"], c["approver"], c["role"]) for c in changes] == [
+        ("approver.enrolled", "cfo", "secondary")
+    ]
+    listed = f"{md_escape('approver.enrolled')}: cfo (secondary)"
+    assert listed in render_markdown(build_review(second))
+    assert "approver.enrolled: cfo (secondary)" in render_html(build_review(second))
+    assert build_review(first)["registry_changes"] == []
+    third = world.declare()  # the incident after: the enrolment is not its news
+    assert build_review(third)["registry_changes"] == []

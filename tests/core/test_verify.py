@@ -11,7 +11,7 @@ from typing import Any
 
 import pytest
 
-from breakglass_gui.core.journal import GENESIS, chain_hash, verify_entries, verify_table
+from breakglass_gui.core.chain import GENESIS, chain_hash, verify_entries, verify_table
 from breakglass_gui.core.verify import UnreadableFileError, verify_file
 
 

@@ -17,9 +17,9 @@ from typing import Any
 import boto3
 import pytest
 
+from breakglass_gui.core.chain import Entry
 from breakglass_gui.core.errors import BreakGlassError
 from breakglass_gui.core.incident import State
-from breakglass_gui.core.journal import Entry
 from breakglass_gui.core.procedure import Procedure
 from tests.fakes.world import REGION, USERS, World
 

@@ -297,6 +297,18 @@ class Provisioner:
                         ),
                     )
                 )
+            if not trails[0].get("LogFileValidationEnabled"):
+                out.append(
+                    Change(
+                        m.account,
+                        f"trail {m.trail_name}",
+                        "update",
+                        "turn log file validation on (signed digest files)",
+                        lambda: cloudtrail.update_trail(
+                            Name=m.trail_name, EnableLogFileValidation=True
+                        ),
+                    )
+                )
             if trails[0].get("CloudWatchLogsLogGroupArn") != group_arn:
                 out.append(
                     Change(

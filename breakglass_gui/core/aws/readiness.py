@@ -391,6 +391,17 @@ class Readiness:
                 "a single-account trail: member accounts' activity never reaches the log group",
                 PROVISION_FIX,
             )
+        if not trails[0].get("LogFileValidationEnabled"):
+            # DescribeTrails' `LogFileValidationEnabled`: without the signed digest files, a log
+            # file changed or deleted after delivery cannot be shown to be so, and the record AWS
+            # keeps of every break-glass session is what finds a use behind the app's back.
+            return Check(
+                name,
+                m.account,
+                False,
+                "log file validation is off: CloudTrail writes no signed digest files",
+                f"aws cloudtrail update-trail --name {m.trail_name} --enable-log-file-validation",
+            )
         if not cloudtrail.get_trail_status(Name=m.trail_name).get("IsLogging"):
             return Check(
                 name,

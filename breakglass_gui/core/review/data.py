@@ -6,8 +6,8 @@ from datetime import datetime
 from typing import TYPE_CHECKING, Any, Protocol
 
 from breakglass_gui.core.aws.blueprint import build_blueprint
+from breakglass_gui.core.chain import TRANSITION, Entry
 from breakglass_gui.core.incident import State
-from breakglass_gui.core.journal import TRANSITION, Entry
 
 if TYPE_CHECKING:
     from breakglass_gui.core.aws.activity import ActivityEvent
@@ -223,6 +223,16 @@ def build_review(procedure: ReviewSubject) -> dict[str, Any]:
         "lessons": notes.get("lessons", ""),
         "timeline": [
             {"seq": e.seq, "ts": e.ts, "kind": e.kind, "summary": _summary(e)} for e in own
+        ],
+        # Who could approve changed since the previous incident: enrolments are listed here.
+        "registry_changes": [
+            {
+                "at": e.ts,
+                "change": e.kind,
+                "approver": e.payload.get("approver", ""),
+                "role": e.payload.get("role", ""),
+            }
+            for e in journal.registry_changes_before(incident.id)
         ],
         # An impossible transition the replay found (core/integrity.py), "" if none.
         "tampering": incident.tampering,
