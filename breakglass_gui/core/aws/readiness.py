@@ -378,30 +378,32 @@ class Readiness:
         trails = cloudtrail.describe_trails(trailNameList=[m.trail_name])["trailList"]
         if not trails:
             return Check(name, m.account, False, "the trail is missing", PROVISION_FIX)
-        group = str(trails[0].get("CloudWatchLogsLogGroupArn", ""))
-        if f":log-group:{m.log_group}:" not in group + ":":
-            return Check(
-                name, m.account, False, "the trail does not deliver to the log group", PROVISION_FIX
-            )
-        if not trails[0].get("IsOrganizationTrail"):
-            return Check(
-                name,
-                m.account,
-                False,
+        trail = trails[0]
+        group = str(trail.get("CloudWatchLogsLogGroupArn", ""))
+        # The first problem found is the row's reason, in this order. `LogFileValidationEnabled`
+        # (DescribeTrails): without the signed digest files, a log file changed or deleted after
+        # delivery cannot be shown to be so, and the record AWS keeps of every break-glass
+        # session is what finds a use behind the app's back.
+        problems = [
+            (
+                f":log-group:{m.log_group}:" not in group + ":",
+                "the trail does not deliver to the log group",
+                PROVISION_FIX,
+            ),
+            (
+                not trail.get("IsOrganizationTrail"),
                 "a single-account trail: member accounts' activity never reaches the log group",
                 PROVISION_FIX,
-            )
-        if not trails[0].get("LogFileValidationEnabled"):
-            # DescribeTrails' `LogFileValidationEnabled`: without the signed digest files, a log
-            # file changed or deleted after delivery cannot be shown to be so, and the record AWS
-            # keeps of every break-glass session is what finds a use behind the app's back.
-            return Check(
-                name,
-                m.account,
-                False,
+            ),
+            (
+                not trail.get("LogFileValidationEnabled"),
                 "log file validation is off: CloudTrail writes no signed digest files",
                 f"aws cloudtrail update-trail --name {m.trail_name} --enable-log-file-validation",
-            )
+            ),
+        ]
+        for found, reason, fix in problems:
+            if found:
+                return Check(name, m.account, False, reason, fix)
         if not cloudtrail.get_trail_status(Name=m.trail_name).get("IsLogging"):
             return Check(
                 name,
