@@ -78,7 +78,10 @@ def test_an_incident_notifies_on_both_channels_and_journals_each(
     assert match
     body = json.loads(match["msg"])
     assert body["event"] == "activated" and body["incident"] == proc.id
-    assert body["journal_chain_hash"] and body["drill"] is False
+    assert body["drill"] is False
+    # A checkpoint held off the workstation: the journal's entry at that seq has that hash.
+    (checkpoint,) = [e for e in world.journal.entries() if e.seq == body["journal_seq"]]
+    assert checkpoint.hash == body["journal_chain_hash"]
     sent = [e.payload for e in world.journal.entries(proc.id) if e.kind == "notification.sent"]
     assert {(p["event"], p["channel"]) for p in sent} == {
         ("activated", "sns"),

@@ -30,7 +30,7 @@ class Announcer:
     def message(self, event: str, **extra: Any) -> dict[str, Any]:
         incident = self._recorder.incident
         request = incident.request
-        _, head = self._recorder.journal.head()
+        seq, head = self._recorder.journal.head()
         return {
             "event": event,
             "incident": incident.id,
@@ -38,6 +38,7 @@ class Announcer:
             "emergency_type": request.emergency_type,
             "approvers": [f"{a['role']}: {a['approver']}" for a in incident.approvals],
             "accounts": list(incident.accounts),
+            "journal_seq": seq,  # the entry the hash is of: a checkpoint others hold
             "journal_chain_hash": head,
             "drill": self._drill,
             **extra,
