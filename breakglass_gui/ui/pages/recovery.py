@@ -22,8 +22,8 @@ class RecoveryPage(Page):
     title = "Unfinished incident — recovery"
     intro = (
         "Break Glass stopped before this incident was finished (crash, power loss or a forced "
-        "quit). Nothing was lost: the journal below is intact. Access may still be open, so "
-        "the incident must be finished now."
+        "quit), or its journal says it finished in a way the procedure cannot have. Access may "
+        "still be open, so the incident must be finished now."
     )
 
     def __init__(self, ctl: Controller) -> None:
@@ -62,6 +62,12 @@ class RecoveryPage(Page):
             else "<p>No access was granted yet. Continue the incident where it stopped, or abort "
             "it with a reason.</p>"
         )
+        if incident.tampering:
+            verdict = (
+                "<p><b>The journal tells an impossible story</b> "
+                f"({e(incident.tampering)}): entries were forged or removed. The incident "
+                "continues from where the evidence ends; the review records it.</p>" + verdict
+            )
         more = len(self.ctl.recovering) - 1
         tail = f"<p>{more} more unfinished incident(s) follow.</p>" if more else ""
         self.facts.setHtml(f"<table cellspacing='4'>{table}</table>{verdict}{tail}")
