@@ -60,7 +60,10 @@ class ApprovalContext:
 
 class ApprovalMethod(Protocol):
     """One way for an approver to sign a request: checks one sign-off or raises ApprovalError
-    with the reason (the procedure journals it either way)."""
+    with the reason (the procedure journals it either way). `caveat` is what the approvals
+    page must say about the method's limits ("" if none)."""
+
+    caveat: str
 
     def sign(
         self,
@@ -90,6 +93,12 @@ def eligible(config: Config, role: Role, operator: str) -> list[Approver]:
 class ApprovalDesk:
     """The `totp` approval method: a code from the approver's authenticator, whose secret is in
     this workstation's OS keyring (so whoever can read that keyring can produce it)."""
+
+    caveat = (
+        "These codes are checked against secrets kept in this workstation's keyring: anyone "
+        "who can read that keyring can produce them, so they show presence, not that two "
+        "people agreed. Signed approvals (ssh, security keys) are not available yet."
+    )
 
     @classmethod
     def build(cls, context: ApprovalContext) -> ApprovalDesk:

@@ -118,6 +118,9 @@ class ApprovalsPage(Page):
         self.body.addLayout(row)
         self.roster = theme.note(wrapped())
         self.body.addWidget(self.roster)
+        self.caveat = wrapped()  # the approval method's limits (ApprovalMethod.caveat)
+        theme.tint(self.caveat, "warn")
+        self.body.addWidget(self.caveat)
         self.body.addStretch(1)
         self.abort_button = self.button("&Abort incident…", self._abort)
         self._signing: str | None = None  # whose field an error belongs to
@@ -152,6 +155,10 @@ class ApprovalsPage(Page):
             "aws_infrastructure cannot be the secondary."
         )
         self.roster.setText("Who may sign — " + " ".join(lines))
+        assert self.ctl.deps is not None
+        caveat = self.ctl.deps.approvals.caveat
+        self.caveat.setText(caveat)
+        self.caveat.setVisible(bool(caveat))
         first = next((s for s in self.signoffs.values() if s.isEnabled()), None)
         if first is not None:
             first.code.setFocus()

@@ -1,5 +1,6 @@
-"""The recovery screen tells the operator when the journal's story is impossible (issue 18 (e)):
-a forged CLOSED does not hide the incident, and the screen says why it is back."""
+"""What the screens say about what the app can and cannot vouch for (issue 18): the recovery
+screen says when the journal's story is impossible (a forged CLOSED does not hide the incident),
+and the approvals page says what a TOTP approval does not prove."""
 
 from __future__ import annotations
 
@@ -31,3 +32,21 @@ def test_a_forged_close_is_shown_on_the_recovery_screen(
     assert "ACTIVE → CLOSED is not a step of the procedure" in text
     assert page.incident is not None and page.incident.state is State.ACTIVE  # not CLOSED
     assert page.resume.text() == "&Continue: revoke and rotate"
+
+
+def test_the_approvals_page_says_what_a_totp_approval_does_not_prove(
+    qtbot: Any, world: World, tmp_path: Path
+) -> None:
+    """Issue 18, item 1: while `totp` is the method, the page says that anyone who can read
+    this workstation's keyring can produce the codes."""
+    from breakglass_gui.ui.pages.approvals import ApprovalsPage
+
+    ctl = Controller(AppOptions(data_dir=tmp_path))
+    ctl.deps = world.deps()
+    ctl.procedure = world.declare()
+    page = ApprovalsPage(ctl)
+    qtbot.addWidget(page)
+    page.refresh()
+    assert not page.caveat.isHidden()
+    assert "anyone who can read that keyring can produce them" in page.caveat.text()
+    assert page.caveat.text() == ctl.deps.approvals.caveat
