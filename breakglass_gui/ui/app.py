@@ -2,8 +2,9 @@
 
 Before the first page is painted: Qt, the controller, the window and the first pages (this
 module's imports). After it (`warm_up`, on a worker, a beat after the paint): hvac, the core
-procedure, the review templates, every other page's module, the trust anchors and the AWS
-service models the procedure will use. Heavy modules (boto3, hvac, moto, jinja2) are never on
+procedure, the review templates, the trust anchors and the AWS service models the procedure will
+use; the other pages are imported and built on the GUI thread, one per event-loop turn (Qt types
+are never created on a worker). Heavy modules (boto3, hvac, moto, jinja2) are never on
 the start path, so the first page paints quickly (docs/architecture.md, "The UI").
 """
 
@@ -58,18 +59,19 @@ def build(options: AppOptions) -> tuple[Controller, MainWindow]:
 
 def warm_up(deps: Deps) -> None:
     """While the operator reads the first page: import and load what the procedure will need
-    (Vault client, AWS service models, review templates, the pages, the federation endpoint's
-    HTTPS client), off the GUI thread."""
+    (Vault client, AWS service models, review templates, the federation endpoint's HTTPS
+    client), off the GUI thread. Nothing Qt: see below."""
     import urllib.request  # noqa: F401
 
     import hvac  # noqa: F401
 
     import breakglass_gui.core.procedure
     import breakglass_gui.core.review.render  # noqa: F401
-    from breakglass_gui.ui.pages import PAGES
 
-    for load in PAGES.values():  # built later on the GUI thread, imported here
-        load()
+    # The page modules are not imported here: each defines Qt subclasses, and creating a Qt
+    # type on a worker while the GUI thread runs Qt once crashed the process (a segmentation
+    # fault in Shiboken's type creation, in a clean-clone CI run). The window imports and
+    # builds them on the GUI thread, one per event-loop turn (ui/window.py).
     deps.network.ssl_context()  # the trust anchors, parsed once before the first call
     deps.aws.warm_up(WARM_SERVICES, deps.config.organisation.region)
 

@@ -49,3 +49,31 @@ def test_no_widget_overrides_a_non_virtual_qt_method(qapp: object) -> None:
         o for o in overrides if not (o.endswith("Event") or o.rsplit(".", 1)[1] in VIRTUAL)
     ]
     assert non_virtual == []
+
+
+def test_the_warm_up_creates_no_qt_type_on_its_worker() -> None:
+    """The warm-up runs on a worker; a page module defines Qt subclasses, and creating a Qt
+    type there while the GUI thread runs Qt once crashed the app (Shiboken's type creation).
+    In a fresh interpreter: the warm-up imports no page module."""
+    import subprocess
+    import sys
+
+    code = """
+import sys
+from types import SimpleNamespace
+from breakglass_gui.ui.app import warm_up
+deps = SimpleNamespace(
+    network=SimpleNamespace(ssl_context=lambda: None),
+    aws=SimpleNamespace(warm_up=lambda services, region: None),
+    config=SimpleNamespace(organisation=SimpleNamespace(region="eu-west-1")),
+)
+pages = lambda: {m for m in sys.modules if m.startswith("breakglass_gui.ui.pages.")}
+before = pages()
+warm_up(deps)
+assert "hvac" in sys.modules  # the warm-up did run
+print(sorted(pages() - before))
+"""
+    run = subprocess.run(
+        [sys.executable, "-c", code], capture_output=True, text=True, timeout=60, check=True
+    )
+    assert run.stdout.strip() == "[]"

@@ -2,9 +2,10 @@
 
 `PAGES` registers every page by its class, through a loader: the window imports and builds a
 page the first time it is shown, so the cold start pays only for the first ones
-(docs/architecture.md, "The UI"); the rest are imported on a worker during the warm-up
-(ui/app.py) and built one per event-loop turn after it. A loader is a typed import: mypy checks
-that each class exists, and `tests/ui/test_page_stack.py` that each page's `name` is its key.
+(docs/architecture.md, "The UI"); after the warm-up (ui/app.py) the rest are imported and
+built on the GUI thread, one per event-loop turn (Qt types are never created on a worker). A
+loader is a typed import: mypy checks that each class exists, and
+`tests/ui/test_page_registry.py` that each page's `name` is its key.
 """
 
 from __future__ import annotations
