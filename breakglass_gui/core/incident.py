@@ -201,8 +201,10 @@ class Incident:
     def unapproved_change(self) -> str:
         """Why the current request is not the one the approvers signed ("" if it is): checked
         before every Vault read and every AssumeRole (issue 18 (f))."""
-        if not self.reached(State.APPROVED) or not self.approved_digest:
-            return "" if not self.reached(State.APPROVED) else "no approved request on record"
+        if not self.reached(State.APPROVED):
+            return ""
+        if not self.approved_digest:
+            return "no approved request on record"
         if self.request.digest != self.approved_digest:
             return "the request changed after it was approved"
         signed = {a["role"] for a in self.approvals if a.get("digest") == self.approved_digest}

@@ -25,35 +25,33 @@ def replay_all(entries: Iterable[Entry]) -> dict[str, Incident]:
     return {incident: Incident.replay(own) for incident, own in by_incident.items()}
 
 
-def tampering(entries: Iterable[Entry]) -> tuple[int, str] | None:
-    """The first impossible transition in `entries` (seq, why), or None."""
-    found = [
-        (incident.tampering_seq, f"incident {incident.id}: {incident.tampering}")
-        for incident in replay_all(entries).values()
-        if incident.tampering
-    ]
-    return min(found) if found else None
+def _with_story(result: Verification, incidents: Iterable[Incident]) -> Verification:
+    """An intact chain is reported broken at the first impossible transition it tells."""
+    found = [(i.tampering_seq, f"incident {i.id}: {i.tampering}") for i in incidents if i.tampering]
+    if not result.ok or not found:
+        return result
+    seq, why = min(found)
+    reason = f"{why} (entries forged or removed)"
+    return Verification(False, result.count, result.head_hash, seq, reason)
 
 
 def with_transitions(result: Verification, entries: list[Entry]) -> Verification:
-    """An intact chain is reported broken if the story it tells is impossible."""
-    if not result.ok:
-        return result
-    problem = tampering(entries)
-    if problem is None:
-        return result
-    seq, why = problem
-    return Verification(
-        False, result.count, result.head_hash, seq, f"{why} (entries forged or removed)"
-    )
+    """`result` (the chain's verdict over `entries`), unless their story is impossible."""
+    return _with_story(result, replay_all(entries).values())
+
+
+def inspect(journal: Journal) -> tuple[Verification, list[str]]:
+    """What a launch needs, from one read of the entries: the verdict (the chain, the head and
+    every incident's transitions) and the incidents to recover — not CLOSED or ABORTED by the
+    journal's own rules, so a forged terminal transition does not hide one."""
+    incidents = list(replay_all(journal.entries()).values())
+    unfinished = [i.id for i in incidents if not i.finished]
+    return _with_story(journal.verify(), incidents), unfinished
 
 
 def check(journal: Journal) -> Verification:
-    """The chain, the head, and every incident's transitions."""
-    return with_transitions(journal.verify(), journal.entries())
+    return inspect(journal)[0]
 
 
 def unfinished(journal: Journal) -> list[str]:
-    """Incidents to recover: not CLOSED or ABORTED — by the journal's own rules, so a forged
-    terminal transition does not hide one."""
     return [i.id for i in replay_all(journal.entries()).values() if not i.finished]

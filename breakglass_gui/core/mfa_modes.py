@@ -8,7 +8,7 @@ Listed in core/registry.py (`MFA_MODES`); nothing else compares the mode's name.
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING, ClassVar
+from typing import TYPE_CHECKING, Protocol
 
 from breakglass_gui.core.config.model import CHAINED_ROLE_MAX_SECONDS
 from breakglass_gui.core.need import Need
@@ -17,28 +17,29 @@ if TYPE_CHECKING:
     from breakglass_gui.core.config.model import Config
 
 
-class MfaMode:
-    name: ClassVar[str]
-    chained: ClassVar[bool]  # role sessions are chained on an MFA session
-    code_per_session: ClassVar[bool]  # every AssumeRole carries its own code
+class MfaMode(Protocol):
+    name: str
+    chained: bool  # role sessions are chained on an MFA session
+    code_per_session: bool  # every AssumeRole carries its own code
 
     def after_unlock(self, *, chosen: bool) -> Need:
         """What follows VAULT_UNLOCKED (`chosen`: accounts are chosen and wait for a code)."""
-        raise NotImplementedError
+        ...
 
     def for_missing_sessions(self, *, has_record: bool, has_mfa_session: bool) -> Need:
         """ACTIVE, but some account has no live role session."""
-        raise NotImplementedError
+        ...
 
     def for_ending(self, *, has_mfa_session: bool) -> Need | None:
         """The ending lacks sessions (Vault already unlocked): what obtains them."""
-        raise NotImplementedError
+        ...
 
     def config_problems(self, config: Config) -> list[tuple[str, str]]:
-        return []
+        """(key, problem) for each setting this mode cannot work with."""
+        ...
 
 
-class SessionMfa(MfaMode):
+class SessionMfa:
     name = "session"
     chained = True
     code_per_session = False
@@ -68,7 +69,7 @@ class SessionMfa(MfaMode):
         ]
 
 
-class DirectMfa(MfaMode):
+class DirectMfa:
     name = "direct"
     chained = False
     code_per_session = True

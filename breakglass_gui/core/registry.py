@@ -20,7 +20,15 @@ from breakglass_gui.core.notifications.channel import Channel, ChannelContext
 from breakglass_gui.core.notifications.sns import SnsChannel
 from breakglass_gui.core.notifications.syslog import SyslogChannel
 from breakglass_gui.core.vault import VaultGateway
-from breakglass_gui.core.vault_auth import AppRole, AuthMethod, CertAuth, Ldap, TokenAuth, Userpass
+from breakglass_gui.core.vault_auth import (
+    AppRole,
+    AuthMethod,
+    CertAuth,
+    Ldap,
+    TokenAuth,
+    Userpass,
+    missing_settings,
+)
 
 if TYPE_CHECKING:
     from breakglass_gui.core.config.model import Config, VaultConfig
@@ -95,7 +103,7 @@ def config_problems(config: Config) -> list[str]:
 
     vault = config.vault
     if known("vault.auth_method", vault.auth_method, VAULT_AUTH_METHODS, "a Vault auth method"):
-        for key, problem in vault_auth(vault).config_problems(vault):
+        for key, problem in missing_settings(vault_auth(vault), vault):
             problems.append(f"vault.{key}: {problem}")
     if known("session.mfa_mode", config.session.mfa_mode, MFA_MODES, "an MFA mode"):
         problems.extend(f"{k}: {p}" for k, p in mfa_mode(config).config_problems(config))

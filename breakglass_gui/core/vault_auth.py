@@ -4,15 +4,15 @@ A method says what it needs from the config, how the operator's credential is la
 Vault page, and how it logs in. Each returns Vault's `auth` block (policies, lease_duration,
 renewable, accessor); the gateway (core/vault.py) keeps the token and its lease.
 
-Adding a method (docs/architecture.md, "Seams"): a class here with `name`, `needs`, `label` and
-`login`, and one line in `registry.VAULT_AUTH_METHODS`.
+Adding a method (docs/architecture.md, "Seams"): a class here with `name`, `label`, `needs` and
+`login` (the `AuthMethod` protocol), and one line in `registry.VAULT_AUTH_METHODS`.
 """
 
 from __future__ import annotations
 
 from collections.abc import Callable
 from dataclasses import dataclass
-from typing import TYPE_CHECKING, Any, ClassVar
+from typing import TYPE_CHECKING, Any, Protocol
 
 from breakglass_gui.core.secret import Secret
 from breakglass_gui.core.vault_errors import vault_error
@@ -36,88 +36,67 @@ class Login:
     ca_file: str | None
 
 
-class AuthMethod:
-    name: ClassVar[str]
-    label: ClassVar[str]  # the credential field's caption on the Vault page (with mnemonic)
-    needs: ClassVar[tuple[str, ...]] = ()  # vault.* keys this method requires
+class AuthMethod(Protocol):
+    name: str
+    label: str  # the credential field's caption on the Vault page (with mnemonic)
+    needs: tuple[str, ...]  # vault.* keys this method requires
 
-    def config_problems(self, config: VaultConfig) -> list[tuple[str, str]]:
-        """(key, problem) for each required setting that is missing."""
-        return [
-            (key, f"is required for auth_method = {self.name}")
-            for key in self.needs
-            if not getattr(config, key)
-        ]
-
-    def login(self, at: Login, credential: Secret) -> dict[str, Any]:
-        raise NotImplementedError
+    def login(self, at: Login, credential: Secret) -> dict[str, Any]: ...
 
 
-def _auth(result: Any) -> dict[str, Any]:
+def missing_settings(method: AuthMethod, config: VaultConfig) -> list[tuple[str, str]]:
+    """(key, problem) for each setting the method requires that the config leaves out."""
+    return [
+        (key, f"is required for auth_method = {method.name}")
+        for key in method.needs
+        if not getattr(config, key)
+    ]
+
+
+def _login(at: Login, backend: Any, **fields: Any) -> dict[str, Any]:
+    """One call to a method's login endpoint at its configured mount; Vault's `auth` block."""
+    result = at.call(lambda: backend.login(mount_point=at.config.mount_for_auth, **fields))
     return dict(result["auth"])
 
 
-class _UsernamePassword(AuthMethod):
-    """A configured user name and a typed password, sent to the method's login endpoint."""
-
-    needs = ("username",)
-
-    def backend(self, client: hvac.Client) -> Any:
-        raise NotImplementedError
-
-    def login(self, at: Login, credential: Secret) -> dict[str, Any]:
-        backend = self.backend(at.client)
-        return _auth(
-            at.call(
-                lambda: backend.login(
-                    username=at.config.username,
-                    password=credential.reveal(),
-                    mount_point=at.config.mount_for_auth,
-                )
-            )
-        )
-
-
-class Userpass(_UsernamePassword):
+class Userpass:
     name = "userpass"
     label = "Vault &password"
+    needs: tuple[str, ...] = ("username",)
 
-    def backend(self, client: hvac.Client) -> Any:
-        return client.auth.userpass
+    def login(self, at: Login, credential: Secret) -> dict[str, Any]:
+        auth = at.client.auth.userpass
+        return _login(at, auth, username=at.config.username, password=credential.reveal())
 
 
-class Ldap(_UsernamePassword):
+class Ldap:
     """LDAP may be down in the very outage that calls for break glass: prefer userpass or cert."""
 
     name = "ldap"
     label = "LDAP &password"
-
-    def backend(self, client: hvac.Client) -> Any:
-        return client.auth.ldap
-
-
-class AppRole(AuthMethod):
-    name = "approle"
-    label = "AppRole s&ecret ID"
-    needs = ("role_id",)
+    needs: tuple[str, ...] = ("username",)
 
     def login(self, at: Login, credential: Secret) -> dict[str, Any]:
-        return _auth(
-            at.call(
-                lambda: at.client.auth.approle.login(
-                    role_id=at.config.role_id,
-                    secret_id=credential.reveal(),
-                    mount_point=at.config.mount_for_auth,
-                )
-            )
-        )
+        auth = at.client.auth.ldap
+        return _login(at, auth, username=at.config.username, password=credential.reveal())
 
 
-class TokenAuth(AuthMethod):
+class AppRole:
+    name = "approle"
+    label = "AppRole s&ecret ID"
+    needs: tuple[str, ...] = ("role_id",)
+
+    def login(self, at: Login, credential: Secret) -> dict[str, Any]:
+        auth = at.client.auth.approle
+        return _login(at, auth, role_id=at.config.role_id, secret_id=credential.reveal())
+
+
+class TokenAuth:
     """A token typed in: looked up, not exchanged."""
 
     name = "token"
     label = "Vault &token"
+    needs: tuple[str, ...] = ()
 
     def login(self, at: Login, credential: Secret) -> dict[str, Any]:
         at.client.token = credential.reveal()
@@ -130,13 +109,13 @@ class TokenAuth(AuthMethod):
         }
 
 
-class CertAuth(AuthMethod):
+class CertAuth:
     """TLS certificate login: the operator's key is decrypted with the typed passphrase into a
     TLS context used for this one request, then dropped (the token does the rest)."""
 
     name = "cert"
     label = "Client key &passphrase"
-    needs = ("client_cert", "client_key")
+    needs: tuple[str, ...] = ("client_cert", "client_key")
 
     def login(self, at: Login, credential: Secret) -> dict[str, Any]:
         import ssl
@@ -159,7 +138,7 @@ class CertAuth(AuthMethod):
         try:
             body = {"name": config.cert_role} if config.cert_role else {}
             path = f"/v1/auth/{config.mount_for_auth}/login"
-            return _auth(at.call(lambda: at.client.adapter.login(path, json=body)))
+            return dict(at.call(lambda: at.client.adapter.login(path, json=body))["auth"])
         finally:
             session.mount(config.address, HTTPAdapter())  # the decrypted key leaves with it
 

@@ -161,11 +161,11 @@ class Controller(QObject):
         """On every launch: verify the chain and find unfinished incidents (docs/rules.md §6)."""
         from breakglass_gui.core import integrity
 
-        verification = integrity.check(deps.journal)
+        verification, unfinished = integrity.inspect(deps.journal)
         return {
             "verified": verification.ok,
             "verification": verification.describe(),
-            "unfinished": integrity.unfinished(deps.journal),
+            "unfinished": unfinished,
         }
 
     def _started(self, outcome: Outcome) -> None:

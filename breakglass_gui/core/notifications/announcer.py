@@ -25,7 +25,7 @@ class Announcer:
     @property
     def degraded(self) -> bool:
         """Whether the last notice failed on some channel."""
-        return any(getattr(c, "degraded", False) for c in self.channels)
+        return any(c.degraded for c in self.channels)
 
     def message(self, event: str, **extra: Any) -> dict[str, Any]:
         incident = self._recorder.incident

@@ -30,5 +30,6 @@ class ChannelContext:
 
 class Channel(Protocol):
     name: str
+    degraded: bool  # the last notice failed on this channel
 
     def publish(self, subject: str, message: dict[str, Any]) -> dict[str, Any]: ...
