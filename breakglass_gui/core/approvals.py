@@ -1,31 +1,40 @@
-"""Two approver sign-offs bound to the request digest (docs/rules.md §2.2).
+"""Two approver sign-offs on one request text (docs/rules.md §2.2).
 
 Rules: primary = a roster member with role `primary`; secondary = role `secondary` with
 `aws_infrastructure = false`; the operator cannot approve; one person cannot sign both roles;
-a TOTP code (±1 step) proves presence; a step already used by that approver is refused
-(replay; the last step survives restarts, in the hash chain: `approver.state` entries); 3 wrong
-codes lock the approver out for 5 minutes.
+each approver signs with the method their enrolled key has (core/approval_methods.py), and only
+methods the config lists are accepted; a request is signed before its not-after time; an
+approver signs a request (a challenge) once; 3 wrong answers lock the approver out for 5
+minutes. Everything that decides an approval (steps used, counters, requests signed, lockouts,
+enrolled keys) is in the hash chain.
 """
 
 from __future__ import annotations
 
 import logging
-from dataclasses import dataclass
-from typing import Any, Literal, Protocol
+from dataclasses import dataclass, field
+from typing import Any, Literal
 
-from breakglass_gui.core import totp
+from breakglass_gui.core.approval_methods import (
+    WRONG_ANSWERS,
+    ApprovalMethod,
+    Attempt,
+    History,
+)
+from breakglass_gui.core.approval_request import SignedRequest
+from breakglass_gui.core.approver_keys import ENROLLED, REMOVED, EnrolledKey, registry_from
 from breakglass_gui.core.clock import Clock, utc_iso
 from breakglass_gui.core.config import Approver, Config
-from breakglass_gui.core.enrolment import TotpSecretStore
 from breakglass_gui.core.errors import ApprovalError
-from breakglass_gui.core.incident import Request
 from breakglass_gui.core.journal import Journal
+from breakglass_gui.core.secret import Secret
 
 log = logging.getLogger(__name__)
 
 Role = Literal["primary", "secondary"]
 MAX_FAILURES = 3
 LOCKOUT_SECONDS = 300
+GRANTED = "approval.granted"
 
 
 @dataclass(frozen=True)
@@ -33,48 +42,27 @@ class Approval:
     role: Role
     approver: str
     name: str
-    step: int
+    method: str
+    fingerprint: str
     digest: str
+    request_id: str
+    challenge: str
     at: str
+    evidence: dict[str, Any] = field(default_factory=dict)
 
     def as_payload(self) -> dict[str, Any]:
         return {
             "role": self.role,
             "approver": self.approver,
             "name": self.name,
-            "step": self.step,
+            "method": self.method,
+            "fingerprint": self.fingerprint,
             "digest": self.digest,
+            "request_id": self.request_id,
+            "challenge": self.challenge,
             "at": self.at,
+            "evidence": self.evidence,
         }
-
-
-@dataclass(frozen=True)
-class ApprovalContext:
-    """What an approval method is built from (core/registry.py, `APPROVAL_METHODS`)."""
-
-    config: Config
-    journal: Journal
-    clock: Clock
-    totp_secrets: TotpSecretStore
-
-
-class ApprovalMethod(Protocol):
-    """One way for an approver to sign a request: checks one sign-off or raises ApprovalError
-    with the reason (the procedure journals it either way). `caveat` is what the approvals
-    page must say about the method's limits ("" if none)."""
-
-    caveat: str
-
-    def sign(
-        self,
-        request: Request,
-        role: Role,
-        approver_id: str,
-        response: str,
-        other: dict[str, Any] | None,
-    ) -> Approval: ...
-
-    def seconds_locked(self, approver_id: str) -> int: ...
 
 
 def eligible(config: Config, role: Role, operator: str) -> list[Approver]:
@@ -91,26 +79,48 @@ def eligible(config: Config, role: Role, operator: str) -> list[Approver]:
 
 
 class ApprovalDesk:
-    """The `totp` approval method: a code from the approver's authenticator, whose secret is in
-    this workstation's OS keyring (so whoever can read that keyring can produce it)."""
-
-    caveat = (
-        "These codes are checked against secrets kept in this workstation's keyring: anyone "
-        "who can read that keyring can produce them, so they show presence, not that two "
-        "people agreed. Signed approvals (ssh, security keys) are not available yet."
-    )
-
-    @classmethod
-    def build(cls, context: ApprovalContext) -> ApprovalDesk:
-        return cls(context.config, context.journal, context.totp_secrets, context.clock)
+    """Checks sign-offs: the common rules here, the proof itself in the approver's method."""
 
     def __init__(
-        self, config: Config, journal: Journal, store: TotpSecretStore, clock: Clock
+        self,
+        config: Config,
+        journal: Journal,
+        clock: Clock,
+        methods: dict[str, ApprovalMethod],
     ) -> None:
         self._config = config
         self._journal = journal
-        self._store = store
         self._clock = clock
+        self._methods = methods
+
+    def keys(self) -> dict[str, EnrolledKey]:
+        return registry_from(self._journal.of_kinds(ENROLLED, REMOVED))
+
+    def method_of(self, approver_id: str) -> ApprovalMethod | None:
+        """The method this approver signs with (None: not enrolled with an allowed method).
+        An approver with no enrolled key signs with `totp` where the config allows it (its
+        secret lives only in the keyring)."""
+        key = self.keys().get(approver_id)
+        name = key.method if key else "totp"
+        return self._methods.get(name)
+
+    @property
+    def caveats(self) -> list[str]:
+        return [m.caveat for m in self._methods.values() if m.caveat]
+
+    def history(self, approver_id: str) -> History:
+        last_step, failures, locked_until = self._journal.approver_state(approver_id)
+        key = self.keys().get(approver_id)
+        counter = key.counter if key else 0
+        challenges: set[str] = set()
+        for entry in self._journal.of_kinds(GRANTED):
+            p = entry.payload
+            if p.get("approver") != approver_id:
+                continue
+            challenges.add(str(p.get("challenge", "")))
+            evidence = p.get("evidence") or {}
+            counter = max(counter, int(evidence.get("counter", 0)))
+        return History(last_step, failures, locked_until, counter, frozenset(challenges))
 
     def seconds_locked(self, approver_id: str) -> int:
         _, _, locked_until = self._journal.approver_state(approver_id)
@@ -118,87 +128,108 @@ class ApprovalDesk:
 
     def sign(
         self,
-        request: Request,
+        request: SignedRequest,
+        incident: str,
+        operator: str,
         role: Role,
         approver_id: str,
-        code: str,
+        response: Secret,
         other: dict[str, Any] | None,
     ) -> Approval:
         """Verify one sign-off; raises ApprovalError with the reason, journaled by the caller."""
-        approver = self._check_roster(request, role, approver_id, other)
-        code = code.strip().replace(" ", "")
-        if not totp.CODE.fullmatch(code):
+        approver = self._check_roster(operator, role, approver_id, other)
+        key = self.keys().get(approver.id)
+        method = self.method_of(approver.id)
+        if method is None:
             raise ApprovalError(
-                "Enter the 6-digit code from the approver's authenticator.",
-                code="approval.format",
-                field="code",
+                f"{approver.name} is enrolled with {key.method if key else 'no key'}, which "
+                "this configuration does not accept (approvals.methods).",
+                code="approval.method_refused",
+                field="approver",
             )
         wait = self.seconds_locked(approver.id)
         if wait:
             raise ApprovalError(
-                f"{approver.name} is locked out after {MAX_FAILURES} wrong codes; try again in "
-                f"{wait // 60} min {wait % 60:02d} s.",
+                f"{approver.name} is locked out after {MAX_FAILURES} wrong answers; try again "
+                f"in {wait // 60} min {wait % 60:02d} s.",
                 code="approval.locked",
                 field="code",
             )
-        secret = self._store.get(approver.id)
-        if secret is None:
-            raise ApprovalError(
-                f"{approver.name} has not enrolled a code on this workstation "
-                "(Approvers → Enrol…).",
-                code="approval.not_enrolled",
-                field="approver",
-            )
         now = self._clock.now()
-        last_step, failures, _ = self._journal.approver_state(approver.id)
-        step = totp.matching_step(secret, code, now)
-        if step is None:
-            failures += 1
-            locked_until = now + LOCKOUT_SECONDS if failures >= MAX_FAILURES else 0.0
-            self._journal.set_approver_state(
-                approver.id,
-                last_step,
-                0 if locked_until else failures,
-                locked_until,
-                incident=request.incident_id,
-                why="wrong code",
-            )
-            if locked_until:
-                self._journal.append(
-                    request.incident_id,
-                    "approver.locked_out",
-                    {
-                        "approver": approver.id,
-                        "until": utc_iso(locked_until),
-                    },
-                )
-                raise ApprovalError(
-                    f"Wrong code. {approver.name} is now locked out for 5 minutes "
-                    f"after {MAX_FAILURES} wrong codes.",
-                    code="approval.locked",
-                    field="code",
-                )
-            left = MAX_FAILURES - failures
+        if now > request.issued_at + self._config.approvals.request_minutes * 60:
             raise ApprovalError(
-                f"Wrong code for {approver.name} ({left} attempt{'s' if left > 1 else ''} left "
-                "before a 5-minute lockout). Check the approver's device clock.",
-                code="approval.wrong_code",
+                f"The request text expired at {request.not_after}. A new one has been issued: "
+                "the approver must sign it.",
+                code="approval.expired",
                 field="code",
             )
-        if step <= last_step:
+        history = self.history(approver.id)
+        if request.challenge_hex in history.challenges:
             raise ApprovalError(
-                f"This code of {approver.name}'s was already used. Wait "
-                f"{totp.seconds_to_next_step(now)} s for the authenticator to show a new one.",
+                f"{approver.name} already signed this request.",
                 code="approval.replay",
                 field="code",
             )
-        self._journal.set_approver_state(
-            approver.id, step, 0, 0.0, incident=request.incident_id, why="signed"
+        try:
+            evidence = method.check(Attempt(approver, key, request, response, history, now))
+        except ApprovalError as exc:
+            if exc.code in WRONG_ANSWERS:
+                raise self._counted(approver, history, incident, now, exc) from None
+            raise
+        step = int(evidence.get("step", history.last_step))
+        if step != history.last_step or history.failures:
+            self._journal.set_approver_state(
+                approver.id, step, 0, 0.0, incident=incident, why="signed"
+            )
+        return Approval(
+            role,
+            approver.id,
+            approver.name,
+            method.name,
+            key.fingerprint if key else "",
+            request.digest,
+            request.request_id,
+            request.challenge_hex,
+            utc_iso(now),
+            evidence,
         )
-        return Approval(role, approver.id, approver.name, step, request.digest, utc_iso(now))
+
+    def _counted(
+        self, approver: Approver, history: History, incident: str, now: float, exc: ApprovalError
+    ) -> ApprovalError:
+        """Journal one more wrong answer; the error to show, with what it led to."""
+        failures = history.failures + 1
+        locked_until = now + LOCKOUT_SECONDS if failures >= MAX_FAILURES else 0.0
+        self._journal.set_approver_state(
+            approver.id,
+            history.last_step,
+            0 if locked_until else failures,
+            locked_until,
+            incident=incident,
+            why=exc.code,
+        )
+        if locked_until:
+            self._journal.append(
+                incident,
+                "approver.locked_out",
+                {"approver": approver.id, "until": utc_iso(locked_until)},
+            )
+            return ApprovalError(
+                f"{exc.message} {approver.name} is now locked out for 5 minutes after "
+                f"{MAX_FAILURES} wrong answers.",
+                code="approval.locked",
+                field=exc.field,
+            )
+        left = MAX_FAILURES - failures
+        return ApprovalError(
+            f"{exc.message} {left} attempt{'s' if left > 1 else ''} left before a 5-minute "
+            "lockout.",
+            code=exc.code,
+            field=exc.field,
+        )
 
     def _check_roster(
-        self, request: Request, role: Role, approver_id: str, other: dict[str, Any] | None
+        self, operator_id: str, role: Role, approver_id: str, other: dict[str, Any] | None
     ) -> Approver:
         approver = self._config.approver(approver_id)
         if approver is None:
@@ -207,8 +238,8 @@ class ApprovalDesk:
                 code="approval.unknown",
                 field="approver",
             )
-        operator = self._config.operator(request.operator)
-        if approver.id == request.operator or (
+        operator = self._config.operator(operator_id)
+        if approver.id == operator_id or (
             operator and operator.email.lower() == approver.email.lower()
         ):
             raise ApprovalError(

@@ -22,7 +22,7 @@ GENESIS = "0" * 64
 FORMAT = 2  # the entry format this version writes
 TRANSITION = "incident.transition"
 APPROVER_STATE = "approver.state"
-REGISTRY_CHANGES = ("approver.enrolled",)  # changes of who can approve (issue 18 (b))
+REGISTRY_CHANGES = ("approver.enrolled", "approver.removed")  # who can approve (issue 18 (b))
 TERMINAL_STATES = ("CLOSED", "ABORTED")
 
 

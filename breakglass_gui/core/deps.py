@@ -11,7 +11,8 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from breakglass_gui.core import registry
-from breakglass_gui.core.approvals import ApprovalContext, ApprovalMethod
+from breakglass_gui.core.approval_methods import ApprovalContext
+from breakglass_gui.core.approvals import ApprovalDesk
 from breakglass_gui.core.aws.clients import ClientFactory
 from breakglass_gui.core.aws.console import ConsoleSignIn, FederationEndpoint
 from breakglass_gui.core.browser import BrowserLauncher, CommandBrowser, SystemBrowser
@@ -23,6 +24,7 @@ from breakglass_gui.core.journal import Journal
 from breakglass_gui.core.mfa_modes import MfaMode
 from breakglass_gui.core.network import Network
 from breakglass_gui.core.notifications.channel import Channel, ChannelContext
+from breakglass_gui.core.security_key import HidSecurityKey, SecurityKey
 from breakglass_gui.core.vault import VaultGateway
 from breakglass_gui.core.vault_auth import AuthMethod
 
@@ -38,12 +40,13 @@ class Deps:
     console: ConsoleSignIn
     browser: BrowserLauncher = field(default_factory=SystemBrowser)
     network: Network = field(default_factory=Network)
+    security_key: SecurityKey = field(default_factory=HidSecurityKey)
     drill: bool = False
     notify_backoff: tuple[float, ...] = (1.0, 2.0, 4.0)
     # Chosen from the registries once (after construction; a test may replace any of them).
     mfa_mode: MfaMode = field(init=False)
     directory: AccountDirectory = field(init=False)
-    approvals: ApprovalMethod = field(init=False)
+    approvals: ApprovalDesk = field(init=False)
     vault_auth: AuthMethod = field(init=False)
 
     def __post_init__(self) -> None:
@@ -51,8 +54,9 @@ class Deps:
         self.mfa_mode = registry.mfa_mode(self.config)
         self.directory = registry.directory(self.config)
         self.vault_auth = registry.vault_auth(self.config.vault)
-        self.approvals = registry.approval_method(
-            ApprovalContext(self.config, self.journal, self.clock, self.totp_secrets)
+        self.approvals = registry.approval_desk(
+            ApprovalContext(self.config, self.clock, self.totp_secrets, self.security_key),
+            self.journal,
         )
 
     def channels(self, client: Any) -> list[Channel]:

@@ -126,6 +126,8 @@ class Incident:
     request: Request
     state: State = State.DECLARED
     approvals: list[dict[str, Any]] = field(default_factory=list)
+    # The request text on record for signature (core/approval_request.py's payload), if any.
+    approval_request: dict[str, Any] = field(default_factory=dict)
     vault_user: str = ""
     mfa_serial: str = ""
     vault_version: int = 0
@@ -227,6 +229,9 @@ class Incident:
             signed = {a["role"] for a in self.approvals if a.get("digest") == self.request.digest}
             if signed != {"primary", "secondary"}:
                 return "APPROVED without both sign-offs on the request"
+            ids = {a.get("request_id") for a in self.approvals}
+            if self.approval_request and ids != {self.approval_request.get("request_id")}:
+                return "APPROVED with sign-offs on different request texts"
         elif to is State.VAULT_UNLOCKED and not self.vault_user:
             return "VAULT_UNLOCKED without the break-glass record read"
         elif to is State.REVOKED and not any(
@@ -265,6 +270,9 @@ class Incident:
         elif kind == "incident.request_amended":
             self.request = Request.from_payload(p["request"])
             self.approvals = [a for a in self.approvals if a["digest"] == self.request.digest]
+        elif kind == "approval.requested":
+            self.approval_request = dict(p)
+            self.approvals = [a for a in self.approvals if a.get("request_id") == p["request_id"]]
         elif kind == "approval.granted":
             self.approvals = [a for a in self.approvals if a["role"] != p["role"]] + [dict(p)]
         elif kind == "vault.record_read":

@@ -255,6 +255,11 @@ class Journal:
             if e.kind in REGISTRY_CHANGES
         ]
 
+    def of_kinds(self, *kinds: str) -> list[Entry]:
+        """Every entry of these kinds, in order (all incidents and none)."""
+        marks = ", ".join("?" for _ in kinds)
+        return self._rows(_SELECT + f" WHERE kind IN ({marks}) ORDER BY seq", kinds)
+
     def head(self) -> tuple[int, str]:
         with self._lock:
             row = self._conn.execute("SELECT seq, hash FROM head WHERE id = 1").fetchone()

@@ -20,6 +20,9 @@ from typing import Any
 
 from breakglass_gui.core import approvals as approval_rules
 from breakglass_gui.core.access import Access
+from breakglass_gui.core.approval_methods import ApprovalMethod
+from breakglass_gui.core.approval_request import SignedRequest, new_request_id
+from breakglass_gui.core.approval_request import render as render_request
 from breakglass_gui.core.aws.activity import ActivityEvent
 from breakglass_gui.core.aws.sts import ClockCheck, RoleSession
 from breakglass_gui.core.config import Config
@@ -201,14 +204,50 @@ class Procedure:
     def eligible_approvers(self, role: approval_rules.Role) -> list[Any]:
         return approval_rules.eligible(self.config, role, self.incident.request.operator)
 
-    def approve(self, role: approval_rules.Role, approver_id: str, code: str) -> dict[str, Any]:
+    def approval_request(self) -> SignedRequest:
+        """The request text the approvers sign now: the one on record while it matches the
+        request and can still be signed, else a new one (journaled, with the journal's head)."""
+        self.parts.recorder.require(State.DECLARED)
+        request = self.incident.request
+        ttl = self.config.approvals.request_minutes * 60
+        now = self.deps.clock.now()
+        on_record = self.incident.approval_request
+        if on_record:
+            current = SignedRequest.from_payload(on_record)
+            if current.digest == request.digest and now <= current.issued_at + ttl:
+                return current
+        signed = render_request(
+            request,
+            request_id=new_request_id(),
+            role_arns={a: self.config.role_arn(a) for a in request.accounts},
+            not_after=now + ttl,
+            journal_head=self.deps.journal.head()[1],
+            issued_at=now,
+        )
+        self.parts.recorder.log("approval.requested", signed.as_payload())
+        return signed
+
+    def approval_method(self, approver_id: str) -> ApprovalMethod | None:
+        """How this approver signs (the page shows the matching field)."""
+        return self.deps.approvals.method_of(approver_id)
+
+    def approve(
+        self, role: approval_rules.Role, approver_id: str, response: Secret | str
+    ) -> dict[str, Any]:
         recorder = self.parts.recorder
         recorder.require(State.DECLARED)
         other_role = "secondary" if role == "primary" else "primary"
         other = next((a for a in self.incident.approvals if a["role"] == other_role), None)
+        answer = response if isinstance(response, Secret) else Secret(response)
         try:
             approval = self.deps.approvals.sign(
-                self.incident.request, role, approver_id, code, other
+                self.approval_request(),
+                self.incident.id,
+                self.incident.request.operator,
+                role,
+                approver_id,
+                answer,
+                other,
             )
         except BreakGlassError as exc:
             recorder.log(
@@ -217,7 +256,11 @@ class Procedure:
             raise
         recorder.log("approval.granted", approval.as_payload())
         digest = self.incident.request.digest
-        signed = {a["role"] for a in self.incident.approvals if a["digest"] == digest}
+        signed = {
+            a["role"]
+            for a in self.incident.approvals
+            if a["digest"] == digest and a.get("request_id") == approval.request_id
+        }
         if signed == {"primary", "secondary"}:
             recorder.transition(State.APPROVED, digest=digest)
         return approval.as_payload()

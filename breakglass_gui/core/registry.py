@@ -12,9 +12,17 @@ from collections.abc import Callable, Mapping
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from breakglass_gui.core.approvals import ApprovalContext, ApprovalDesk, ApprovalMethod
+from breakglass_gui.core.approval_methods import (
+    ApprovalContext,
+    ApprovalMethod,
+    Fido2Method,
+    SshMethod,
+    TotpMethod,
+)
+from breakglass_gui.core.approvals import ApprovalDesk
 from breakglass_gui.core.directory import AccountDirectory, ConfigDirectory
 from breakglass_gui.core.errors import ConfigError
+from breakglass_gui.core.journal import Journal
 from breakglass_gui.core.mfa_modes import DirectMfa, MfaMode, SessionMfa
 from breakglass_gui.core.notifications.channel import Channel, ChannelContext
 from breakglass_gui.core.notifications.sns import SnsChannel
@@ -47,8 +55,12 @@ VAULT_AUTH_METHODS: Mapping[str, type[AuthMethod]] = {
     "cert": CertAuth,
 }
 APPROVAL_METHODS: Mapping[str, Callable[[ApprovalContext], ApprovalMethod]] = {
-    "totp": ApprovalDesk.build,
+    "ssh": SshMethod,
+    "fido2": Fido2Method,
+    "totp": TotpMethod,
 }
+# Where the config lists none: the methods an auditor can check offline.
+SIGNED_APPROVALS = ("ssh", "fido2")
 ACCOUNT_DIRECTORIES: Mapping[str, Callable[[Config], AccountDirectory]] = {
     "config": ConfigDirectory,
 }
@@ -72,8 +84,15 @@ def vault_gateway(config: VaultConfig, **kwargs: Any) -> VaultGateway:
     return VaultGateway(config, vault_auth(config), **kwargs)
 
 
-def approval_method(context: ApprovalContext) -> ApprovalMethod:
-    return APPROVAL_METHODS[context.config.approvals.method](context)
+def approval_methods(config: Config) -> tuple[str, ...]:
+    return config.approvals.methods or SIGNED_APPROVALS
+
+
+def approval_desk(context: ApprovalContext, journal: Journal) -> ApprovalDesk:
+    """The desk with the methods the config allows, in its order."""
+    names = approval_methods(context.config)
+    methods = {name: APPROVAL_METHODS[name](context) for name in names}
+    return ApprovalDesk(context.config, journal, context.clock, methods)
 
 
 def mfa_mode(config: Config) -> MfaMode:
@@ -109,7 +128,8 @@ def config_problems(config: Config) -> list[str]:
         problems.extend(f"{k}: {p}" for k, p in mfa_mode(config).config_problems(config))
     for i, name in enumerate(config.notifications.channels):
         known(f"notifications.channels[{i}]", name, NOTIFICATION_CHANNELS, "a notification channel")
-    known("approvals.method", config.approvals.method, APPROVAL_METHODS, "an approval method")
+    for i, name in enumerate(config.approvals.methods):
+        known(f"approvals.methods[{i}]", name, APPROVAL_METHODS, "an approval method")
     return problems
 
 

@@ -48,6 +48,7 @@ def drill_config_data(
             "partition": "aws",
             "region": REGION,
         },
+        "approvals": {"methods": ["totp"]},
         "operators": [
             {"id": "drill-operator", "name": "Drill Operator", "email": "operator@drill.invalid"}
         ],

@@ -1,5 +1,5 @@
-"""Two sign-offs, bound to the request digest, by the right people, proven by TOTP (docs/rules.md
-§2.2)."""
+"""Two sign-offs, bound to the request digest, by the right people (docs/rules.md §2.2): the
+desk's common rules, shown with the `totp` method (signature methods: test_signed_approvals.py)."""
 
 from __future__ import annotations
 
@@ -8,7 +8,10 @@ from typing import Any
 import pyotp
 import pytest
 
-from breakglass_gui.core.approvals import ApprovalDesk, eligible
+from breakglass_gui.core import registry
+from breakglass_gui.core.approval_methods import ApprovalContext
+from breakglass_gui.core.approval_request import new_request_id, render
+from breakglass_gui.core.approvals import Approval, ApprovalDesk, eligible
 from breakglass_gui.core.clock import utc_iso
 from breakglass_gui.core.config import parse_config
 from breakglass_gui.core.errors import ApprovalError
@@ -28,8 +31,40 @@ SECRETS = {
 }
 
 
+class Desk:
+    """The desk, called as the procedure calls it, with a fresh request text per call."""
+
+    def __init__(self, config: Any, journal: Journal, store: MemoryStore, clock: Any) -> None:
+        self._config, self._store, self._clock = config, store, clock
+        context = ApprovalContext(config, clock, store, security_key=None)  # type: ignore[arg-type]
+        self.inner: ApprovalDesk = registry.approval_desk(context, journal)
+
+    def sign(
+        self, request: Request, role: Any, who: str, code: str, other: dict[str, Any] | None
+    ) -> Approval:
+        now = self._clock.now()
+        text = render(
+            request,
+            request_id=new_request_id(),
+            role_arns={},
+            not_after=now + 1800,
+            journal_head="0" * 64,
+            issued_at=now,
+        )
+        return self.inner.sign(
+            text, request.incident_id, request.operator, role, who, Secret(code), other
+        )
+
+    def seconds_locked(self, approver: str) -> int:
+        return self.inner.seconds_locked(approver)
+
+
+def restart(d: Desk, journal: Journal, clock: Any) -> Desk:
+    return Desk(d._config, Journal(journal.path, clock), d._store, clock)
+
+
 @pytest.fixture
-def desk(tmp_path: Any) -> tuple[ApprovalDesk, ManualClock, Journal]:
+def desk(tmp_path: Any) -> tuple[Desk, ManualClock, Journal]:
     data = config_data()
     data["approvers"].append(
         {
@@ -49,13 +84,14 @@ def desk(tmp_path: Any) -> tuple[ApprovalDesk, ManualClock, Journal]:
             "aws_infrastructure": False,
         }
     )
+    data["approvals"] = {"methods": ["totp"]}
     config = parse_config(data)
     clock = ManualClock(1_900_000_005.0)
     journal = Journal(tmp_path / "journal.sqlite3", clock)
     store = MemoryStore()
     for who, secret in SECRETS.items():
         store.set(who, Secret(secret))
-    return ApprovalDesk(config, journal, store, clock), clock, journal
+    return Desk(config, journal, store, clock), clock, journal
 
 
 REQUEST = Request("BG-20300317-ABCD", "Outage of Active Directory", "", "x" * 25, "", "jdoe", 3600)
@@ -89,7 +125,7 @@ def test_a_replayed_step_is_refused_even_after_a_restart(desk: Any, tmp_path: An
         d.sign(REQUEST, "primary", "ciso", used, None)
     assert raised.value.code == "approval.replay"
     assert "already used" in raised.value.message
-    restarted = ApprovalDesk(d._config, Journal(journal.path, clock), d._store, clock)
+    restarted = restart(d, journal, clock)
     with pytest.raises(ApprovalError, match="already used"):
         restarted.sign(REQUEST, "primary", "ciso", used, None)
     clock.advance(30)
@@ -106,7 +142,7 @@ def test_three_wrong_codes_lock_the_approver_out_for_five_minutes(desk: Any) -> 
         d.sign(REQUEST, "primary", "ciso", code("ciso", clock.now()), None)
     assert raised.value.code == "approval.locked"
     assert "try again in 5 min" in raised.value.message or "4 min" in raised.value.message
-    restarted = ApprovalDesk(d._config, Journal(journal.path, clock), d._store, clock)
+    restarted = restart(d, journal, clock)
     with pytest.raises(ApprovalError, match="locked out"):
         restarted.sign(REQUEST, "primary", "ciso", code("ciso", clock.now()), None)
     clock.advance(301)
@@ -205,14 +241,14 @@ def test_exactly_three_wrong_codes_lock_out_and_the_lockout_is_journaled(desk: A
             d.sign(REQUEST, "primary", "ciso", "000000", None)
         assert raised.value.code == "approval.wrong_code"
         messages.append(raised.value.message)
-    assert "(2 attempts left before a 5-minute lockout)" in messages[0]
-    assert "(1 attempt left before a 5-minute lockout)" in messages[1]
+    assert "2 attempts left before a 5-minute lockout." in messages[0]
+    assert "1 attempt left before a 5-minute lockout." in messages[1]
     assert d.seconds_locked("ciso") == 0
     assert journal.approver_state("ciso")[1] == 2
     with pytest.raises(ApprovalError) as raised:
         d.sign(REQUEST, "primary", "ciso", "000000", None)
     assert raised.value.code == "approval.locked"
-    assert "locked out for 5 minutes after 3 wrong codes" in raised.value.message
+    assert "locked out for 5 minutes after 3 wrong answers" in raised.value.message
     assert d.seconds_locked("ciso") == 300
     with pytest.raises(ApprovalError) as raised:
         d.sign(REQUEST, "primary", "ciso", code("ciso", clock.now()), None)
@@ -260,8 +296,9 @@ def test_a_correct_code_clears_the_failure_count_and_records_its_step(desk: Any)
         with pytest.raises(ApprovalError):
             d.sign(REQUEST, "primary", "ciso", "000000", None)
     approval = d.sign(REQUEST, "primary", "ciso", code("ciso", clock.now()), None)
-    assert approval.step == int(clock.now() // 30)
-    assert journal.approver_state("ciso") == (approval.step, 0, 0.0)
+    step = approval.evidence["step"]
+    assert step == int(clock.now() // 30)
+    assert journal.approver_state("ciso") == (step, 0, 0.0)
     for _ in range(2):
         with pytest.raises(ApprovalError) as raised:
             d.sign(REQUEST, "primary", "ciso", "000000", None)
@@ -270,7 +307,7 @@ def test_a_correct_code_clears_the_failure_count_and_records_its_step(desk: Any)
 
 def test_a_wrong_code_does_not_move_the_used_step(desk: Any) -> None:
     d, clock, journal = desk
-    used = d.sign(REQUEST, "primary", "ciso", code("ciso", clock.now()), None).step
+    used = d.sign(REQUEST, "primary", "ciso", code("ciso", clock.now()), None).evidence["step"]
     with pytest.raises(ApprovalError):
         d.sign(REQUEST, "primary", "ciso", "000000", None)
     assert journal.approver_state("ciso")[0] == used
@@ -294,11 +331,15 @@ def test_the_approval_records_who_when_and_what(desk: Any) -> None:
         f" {code('ciso', clock.now())[:3]} {code('ciso', clock.now())[3:]} ",
         None,
     )
-    assert approval.as_payload() == {
+    payload = approval.as_payload()
+    assert len(payload.pop("request_id")) == 18 and len(payload.pop("challenge")) == 64
+    assert payload == {
         "role": "primary",
         "approver": "ciso",
         "name": "Alex Chief",
-        "step": int(clock.now() // 30),
+        "method": "totp",
+        "fingerprint": "",
+        "evidence": {"step": int(clock.now() // 30)},
         "digest": REQUEST.digest,
         "at": utc_iso(clock.now()),
     }

@@ -89,14 +89,14 @@ def test_a_config_naming_an_unknown_kind_is_refused_with_every_problem() -> None
     data["vault"]["auth_method"] = "kerberos"
     data["session"]["mfa_mode"] = "sms"
     data["notifications"]["channels"] = ["sns", "pager"]
-    data["approvals"] = {"method": "smoke-signal"}
+    data["approvals"] = {"methods": ["ssh", "smoke-signal"]}
     with pytest.raises(ConfigError) as raised:
         registry.parse_checked(data)
     assert raised.value.problems == [
         'vault.auth_method: "kerberos" is not one of userpass, token, approle, ldap, cert',
         'session.mfa_mode: "sms" is not one of session, direct',
         'notifications.channels[1]: "pager" is not one of sns, syslog',
-        'approvals.method: "smoke-signal" is not one of totp',
+        'approvals.methods[1]: "smoke-signal" is not one of ssh, fido2, totp',
     ]
 
 

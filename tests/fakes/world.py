@@ -53,7 +53,11 @@ VAULT_PASSWORD = "drill-vault-pass-Q7x!"
 
 
 def config_data(**overrides: Any) -> dict[str, Any]:
+    # The procedure tests' approvers sign with `totp` (explicitly enabled, as a deployment
+    # would have to): codes from seeds the test holds. Signature methods have their own tests
+    # (tests/core/test_signed_approvals.py) and the drill uses them.
     data: dict[str, Any] = {
+        "approvals": {"methods": ["totp"]},
         "organisation": {
             "name": "Test Corp",
             "iam_account_id": IAM_ACCOUNT,

@@ -49,4 +49,4 @@ def test_the_approvals_page_says_what_a_totp_approval_does_not_prove(
     page.refresh()
     assert not page.caveat.isHidden()
     assert "anyone who can read that keyring can produce them" in page.caveat.text()
-    assert page.caveat.text() == ctl.deps.approvals.caveat
+    assert page.caveat.text() == " ".join(ctl.deps.approvals.caveats)

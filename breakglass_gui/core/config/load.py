@@ -98,6 +98,20 @@ def _operators(root: Table) -> list[Operator]:
     return out
 
 
+def _approvals(t: Table) -> ApprovalConfig:
+    default = ApprovalConfig()
+    methods = t.strings("methods", default.methods)  # names checked by core/registry.py
+    if len(set(methods)) != len(methods) or ("methods" in t.data and not methods):
+        t.problems.add(t.key("methods"), "must list each approval method once (at least one)")
+    minutes = t.get("request_minutes", int, default.request_minutes)
+    assert minutes is not None
+    if not 5 <= minutes <= 24 * 60:
+        t.problems.add(t.key("request_minutes"), "must be between 5 and 1440 minutes")
+        minutes = default.request_minutes
+    rp_id = t.text("fido2_rp_id", default.fido2_rp_id) or default.fido2_rp_id
+    return ApprovalConfig(methods, minutes, rp_id)
+
+
 def _approvers(root: Table) -> list[Approver]:
     out = []
     for t in root.tables("approvers"):
@@ -426,7 +440,7 @@ def parse_config(data: dict[str, Any]) -> Config:
     network = _network(root.table("network"))
     emergency_types = _emergency_types(root, accounts)
     approvals = root.table("approvals")
-    approval = ApprovalConfig(approvals.text("method", "totp") or "totp")  # core/registry.py
+    approval = _approvals(approvals)
     approvals.finish()
     root.finish()
     _roster(operators, approvers, problems)

@@ -186,7 +186,11 @@ class NetworkConfig:
 
 @dataclass(frozen=True)
 class ApprovalConfig:
-    method: str = "totp"  # a name from registry.APPROVAL_METHODS
+    # Names from registry.APPROVAL_METHODS an approver may be enrolled with; empty: the
+    # registry's signature methods (`totp` is never a default: docs/threat-model.md).
+    methods: tuple[str, ...] = ()
+    request_minutes: int = 30  # how long a request text can be signed (its not-after time)
+    fido2_rp_id: str = "breakglass.local"  # the WebAuthn relying party the keys are bound to
 
 
 @dataclass(frozen=True)

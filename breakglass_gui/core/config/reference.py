@@ -119,7 +119,12 @@ DOCS: dict[str, str] = {
     "configured account. Approvals are bound to them.",
     "emergency_types.describe": "Whether the operator must describe the emergency (as for Other).",
     "approvals": "How approvers sign.",
-    "approvals.method": "`totp` (one code per approver, from their authenticator).",
+    "approvals.methods": "The methods approvers may be enrolled with: `ssh` (an OpenSSH "
+    "signature of the request text), `fido2` (a security key with PIN), `totp` (a code checked "
+    "against this workstation's keyring: not a signature, never a default). Absent: ssh, fido2.",
+    "approvals.request_minutes": "How long a request text can be signed (its not-after time), "
+    "5–1440 minutes.",
+    "approvals.fido2_rp_id": "The WebAuthn relying-party id security keys are enrolled for.",
     "network.ca_bundle": "PEM file of the CAs trusted for AWS and federation (and for Vault when "
     "`vault.ca_bundle` is absent); absent: the certifi bundle shipped with the app.",
 }

@@ -8,14 +8,17 @@ from PySide6.QtCore import QRegularExpression, Qt
 from PySide6.QtGui import QRegularExpressionValidator
 from PySide6.QtWidgets import (
     QComboBox,
+    QFileDialog,
     QFormLayout,
     QGroupBox,
     QHBoxLayout,
     QLineEdit,
+    QPlainTextEdit,
     QPushButton,
     QVBoxLayout,
 )
 
+from breakglass_gui.core.approval_request import NAMESPACE
 from breakglass_gui.core.errors import BreakGlassError
 from breakglass_gui.core.secret import Secret
 from breakglass_gui.core.text import visible
@@ -24,6 +27,7 @@ from breakglass_gui.ui.pages.base import Page, wrapped
 from breakglass_gui.ui.text import escaped, plain_label
 
 if TYPE_CHECKING:
+    from breakglass_gui.core.approval_methods import ApprovalMethod
     from breakglass_gui.core.incident import Request
     from breakglass_gui.ui.controller import Controller
 
@@ -35,6 +39,13 @@ ROLES = {
     ),
 }
 CODE = QRegularExpression(r"^\d{0,3} ?\d{0,3}$")
+# What the operator types or pastes for each kind of answer (ApprovalMethod.response).
+ANSWER = {
+    "code": ("6-digit code", "Sign"),
+    "pin": ("the security key's PIN", "Touch key and sign"),
+    "signature": ("", "Sign"),
+}
+SSH_COMMAND = f"ssh-keygen -Y sign -f ~/.ssh/id_ed25519 -n {NAMESPACE} request.txt"
 
 
 def request_summary(request: Request) -> str:
@@ -74,11 +85,29 @@ class SignOff(QGroupBox):
             "Appro&ver" if role == "primary" else "Approv&er",
             self.approver,
         )
+        self.method_note = theme.note(wrapped())
+        layout.insertWidget(1, self.method_note)
+        self.form = form
         self.code = QLineEdit()
         self.code.setEchoMode(QLineEdit.EchoMode.Password)
-        self.code.setValidator(QRegularExpressionValidator(CODE, self.code))
+        self._code_validator = QRegularExpressionValidator(CODE, self.code)
         self.code.setPlaceholderText("6-digit code")
         page.add_field(form, f"{role}.code", "&Code" if role == "primary" else "C&ode", self.code)
+        self.signature = QPlainTextEdit()
+        self.signature.setPlaceholderText(
+            "-----BEGIN SSH SIGNATURE-----\n…\n-----END SSH SIGNATURE-----"
+        )
+        self.signature.setTabChangesFocus(True)
+        self.signature.setMaximumHeight(90)
+        page.add_field(
+            form,
+            f"{role}.signature",
+            "Signa&ture" if role == "primary" else "Signat&ure",
+            self.signature,
+        )
+        self.code_caption = page.captions[f"{role}.code"]
+        self.signature_caption = page.captions[f"{role}.signature"]
+        self.response = "code"
         row = QHBoxLayout()
         self.status = plain_label("Not signed yet.")
         self.status.setTextFormat(Qt.TextFormat.PlainText)
@@ -90,15 +119,50 @@ class SignOff(QGroupBox):
         row.addWidget(self.status, 1)
         row.addWidget(self.sign)
         layout.addLayout(row)
+        self.approver.currentIndexChanged.connect(lambda _i: page.method_changed(self))
+
+    def show_method(self, method: ApprovalMethod | None) -> None:
+        """The field the approver's method needs: a code, a PIN or a pasted signature."""
+        self.response = method.response if method else "code"
+        placeholder, action = ANSWER[self.response]
+        signature = self.response == "signature"
+        self.form.setRowVisible(self.code_caption, not signature)
+        self.form.setRowVisible(self.signature_caption, signature)
+        self.code.setValidator(self._code_validator if self.response == "code" else None)  # type: ignore[arg-type]
+        self.code.setPlaceholderText(placeholder)
+        self.sign.setText(("&" if self.role == "primary" else "") + action)
+        if self.role != "primary":
+            self.sign.setText(action.replace("Sign", "Si&gn", 1) if "Sign" in action else action)
+        if method is None:
+            self.method_note.setText("This approver is not enrolled with an accepted method.")
+        elif signature:
+            self.method_note.setText(
+                "Signs with their SSH key on their own machine: send them the request text "
+                "(Copy or Save above); they run the command shown and send back the signature."
+            )
+        elif self.response == "pin":
+            self.method_note.setText(
+                "Signs with their security key at this workstation: they type its PIN and "
+                "touch it when it blinks."
+            )
+        else:
+            self.method_note.setText("Types the current code from their authenticator app.")
+
+    def answer(self) -> str:
+        return self.signature.toPlainText() if self.response == "signature" else self.code.text()
+
+    def clear_answer(self) -> None:
+        self.code.clear()
+        self.signature.clear()
 
 
 class ApprovalsPage(Page):
     name = "approvals"
     title = "2 · Two approvals"
     intro = (
-        "Each approver checks the request below and types the current code from their own "
-        "authenticator. The operator cannot approve; one person cannot sign both roles; three "
-        "wrong codes lock an approver out for five minutes."
+        "Each approver checks the request below and signs it with the key they enrolled. The "
+        "operator cannot approve; one person cannot sign both roles; three wrong answers lock "
+        "an approver out for five minutes."
     )
 
     def __init__(self, ctl: Controller) -> None:
@@ -109,7 +173,18 @@ class ApprovalsPage(Page):
         self.summary.setWordWrap(True)
         self.summary.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
         box = QGroupBox("The request being signed")
-        QVBoxLayout(box).addWidget(self.summary)
+        column = QVBoxLayout(box)
+        column.addWidget(self.summary)
+        texts = QHBoxLayout()
+        self.request_note = theme.note(wrapped())
+        texts.addWidget(self.request_note, 1)
+        self.copy_text = QPushButton("Cop&y request text")
+        self.copy_text.clicked.connect(self._copy_request)
+        self.save_text = QPushButton("Sa&ve request text…")
+        self.save_text.clicked.connect(self._save_request)
+        texts.addWidget(self.copy_text)
+        texts.addWidget(self.save_text)
+        column.addLayout(texts)
         self.body.addWidget(box)
         row = QHBoxLayout()
         self.signoffs = {role: SignOff(self, role) for role in ROLES}
@@ -130,6 +205,8 @@ class ApprovalsPage(Page):
         assert p is not None
         request = p.incident.request
         self.summary.setText(request_summary(request))
+        self._text = p.approval_request()
+        self._say("")
         signed = {a["role"]: a for a in p.incident.approvals if a["digest"] == request.digest}
         lines = []
         for role, signoff in self.signoffs.items():
@@ -148,6 +225,7 @@ class ApprovalsPage(Page):
                 signoff.status.setText("Not signed yet." if eligible else "No eligible approver.")
                 theme.tint(signoff.status, None if eligible else "error")
             signoff.setEnabled(done is None)
+            signoff.show_method(self._method(signoff))
             names = ", ".join(visible(a.name) for a in eligible) or "nobody in the roster"
             lines.append(f"{ROLES[role][0]}: {names}.")
         lines.append(
@@ -156,12 +234,45 @@ class ApprovalsPage(Page):
         )
         self.roster.setText("Who may sign — " + " ".join(lines))
         assert self.ctl.deps is not None
-        caveat = self.ctl.deps.approvals.caveat
+        caveat = " ".join(self.ctl.deps.approvals.caveats)
         self.caveat.setText(caveat)
         self.caveat.setVisible(bool(caveat))
         first = next((s for s in self.signoffs.values() if s.isEnabled()), None)
         if first is not None:
-            first.code.setFocus()
+            (first.signature if first.response == "signature" else first.code).setFocus()
+
+    def _method(self, signoff: SignOff) -> ApprovalMethod | None:
+        p = self.ctl.procedure
+        approver = signoff.approver.currentData()
+        return p.approval_method(str(approver)) if p and approver is not None else None
+
+    def method_changed(self, signoff: SignOff) -> None:
+        signoff.show_method(self._method(signoff))
+
+    def _say(self, done: str) -> None:
+        self.request_note.setText(
+            f"Request {self._text.request_id}, to be signed by {self._text.not_after} (UTC). "
+            f"SSH signers run: {SSH_COMMAND}" + (f"\n{done}" if done else "")
+        )
+
+    def _copy_request(self) -> None:
+        from PySide6.QtGui import QGuiApplication
+
+        QGuiApplication.clipboard().setText(self._text.text)
+        self._say("Request text copied: paste it into a message to the approver.")
+
+    def _save_request(self) -> None:
+        path, _ = QFileDialog.getSaveFileName(
+            self, "Save the request text", f"{self._text.request_id}.txt", "Text (*.txt)"
+        )
+        if path:
+            try:
+                with open(path, "w", encoding="utf-8", newline="\n") as f:
+                    f.write(self._text.text)
+            except OSError as exc:
+                self.show_error(None, f"The request text could not be saved: {exc.strerror}.")
+                return
+            self._say(f"Request text saved to {path}.")
 
     def show_error(self, error: BaseException | None, message: str) -> None:
         role = self._signing
@@ -177,8 +288,8 @@ class ApprovalsPage(Page):
         p = self.ctl.procedure
         assert p is not None
         approver = signoff.approver.currentData()
-        code = Secret(signoff.code.text())
-        signoff.code.clear()
+        code = Secret(signoff.answer())
+        signoff.clear_answer()
         self._signing = signoff.role
         if approver is None:
             self.show_error(None, "There is no eligible approver for this role in the roster.")
@@ -186,7 +297,7 @@ class ApprovalsPage(Page):
 
         def approve() -> dict[str, Any]:
             try:
-                return p.approve(signoff.role, str(approver), code.reveal())  # type: ignore[arg-type]
+                return p.approve(signoff.role, str(approver), code)  # type: ignore[arg-type]
             finally:
                 code.wipe()
 
@@ -195,7 +306,7 @@ class ApprovalsPage(Page):
             approve,
             lambda _payload: self.refresh(),
             context=f"{ROLES[signoff.role][0]} sign-off",
-            busy="Checking the code…",
+            busy="Checking the approval…",
         )
 
     def _abort(self) -> None:
