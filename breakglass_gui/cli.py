@@ -79,6 +79,9 @@ def _parser() -> argparse.ArgumentParser:
         help="run the whole procedure headless, with no human input",
     )
     drill.add_argument("--out", type=Path, help="where the review and journal go")
+    from breakglass_gui import approvers_cli
+
+    approvers_cli.add_commands(commands)
     return parser
 
 
@@ -157,6 +160,12 @@ def main(argv: Sequence[str] | None = None) -> int:
         return admin_cli.run(args, lambda: _config(args))
     if args.command == "drill":
         return _drill(args)
+    if args.command in ("approvers", "verify-approvals"):
+        from breakglass_gui import approvers_cli
+
+        if args.command == "verify-approvals":
+            return approvers_cli.verify_approvals(args.bundle, args.keys)
+        return approvers_cli.run(args, lambda: _config(args))
     return _gui(args)
 
 

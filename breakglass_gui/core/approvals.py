@@ -118,8 +118,8 @@ class ApprovalDesk:
             if p.get("approver") != approver_id:
                 continue
             challenges.add(str(p.get("challenge", "")))
-            evidence = p.get("evidence") or {}
-            counter = max(counter, int(evidence.get("counter", 0)))
+            if key and p.get("fingerprint") == key.fingerprint:  # this key's counter only
+                counter = max(counter, int((p.get("evidence") or {}).get("counter", 0)))
         return History(last_step, failures, locked_until, counter, frozenset(challenges))
 
     def seconds_locked(self, approver_id: str) -> int:

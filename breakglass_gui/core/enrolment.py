@@ -122,22 +122,28 @@ class PendingEnrolment:
     uri: str
 
 
+def refuse_during_an_incident(journal: Journal) -> None:
+    """The approver registry does not change while an incident is open: a new key or secret in
+    the middle of one would let its holder sign it (issue 18 (b))."""
+    open_ = unfinished(journal)
+    if open_:
+        raise EnrolmentError(
+            f"Approvers cannot be enrolled while an incident is open ({', '.join(open_)}): "
+            "finish or abort it first.",
+            code="enrolment.incident_open",
+        )
+
+
 class Enrolment:
+    """The `totp` enrolment: a secret into this workstation's keyring."""
+
     def __init__(self, store: TotpSecretStore, organisation: str, journal: Journal) -> None:
         self._store = store
         self._journal = journal
         self._issuer = f"Break Glass ({organisation})"
 
     def _refuse_during_an_incident(self) -> None:
-        """The approver registry does not change while an incident is open: a new secret in
-        the middle of one would let its holder sign it (issue 18 (b))."""
-        open_ = unfinished(self._journal)
-        if open_:
-            raise EnrolmentError(
-                f"Approvers cannot be enrolled while an incident is open ({', '.join(open_)}): "
-                "finish or abort it first.",
-                code="enrolment.incident_open",
-            )
+        refuse_during_an_incident(self._journal)
 
     def start(self, approver: Approver) -> PendingEnrolment:
         self._refuse_during_an_incident()
@@ -164,6 +170,7 @@ class Enrolment:
             {
                 "approver": pending.approver.id,
                 "role": pending.approver.role,
+                "method": "totp",
             },
         )
         self._store.set(pending.approver.id, pending.secret)

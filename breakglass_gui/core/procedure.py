@@ -206,12 +206,15 @@ class Procedure:
 
     def approval_request(self) -> SignedRequest:
         """The request text the approvers sign now: the one on record while it matches the
-        request and can still be signed, else a new one (journaled, with the journal's head)."""
-        self.parts.recorder.require(State.DECLARED)
+        request and can still be signed, else a new one (journaled, with the journal's head).
+        Once approved, the one they signed."""
         request = self.incident.request
         ttl = self.config.approvals.request_minutes * 60
         now = self.deps.clock.now()
         on_record = self.incident.approval_request
+        if on_record and self.state is not State.DECLARED:
+            return SignedRequest.from_payload(on_record)
+        self.parts.recorder.require(State.DECLARED)
         if on_record:
             current = SignedRequest.from_payload(on_record)
             if current.digest == request.digest and now <= current.issued_at + ttl:

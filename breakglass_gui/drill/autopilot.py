@@ -9,6 +9,7 @@ each step's time and exits non-zero if any step fails.
 from __future__ import annotations
 
 import io
+import json
 import os
 import shutil
 import stat
@@ -20,6 +21,7 @@ from contextlib import contextmanager
 from pathlib import Path
 from typing import TextIO
 
+from breakglass_gui.core.approval_bundle import KeysFile, keys_file, verify_bundle
 from breakglass_gui.core.clock import SystemClock
 from breakglass_gui.core.config.model import EmergencyType
 from breakglass_gui.core.deps import Deps
@@ -89,7 +91,8 @@ def to_access(env: DrillEnvironment, proc: Procedure, t: Timings | None = None) 
     t = t or Timings(io.StringIO())
     for role, approver in APPROVERS:
         with t.step(f"approval ({role})"):
-            proc.approve(role, approver, env.approver_code(approver))  # type: ignore[arg-type]
+            answer = env.approver_response(approver, proc.approval_request())
+            proc.approve(role, approver, answer)  # type: ignore[arg-type]
     if env.vault.sealed:
         with t.step("unseal Vault (3 of 5 shares)"):
             for index, share in enumerate(env.unseal_shares()):
@@ -157,6 +160,20 @@ def _ending(env: DrillEnvironment, proc: Procedure, t: Timings, out_dir: Path) -
     return written
 
 
+def _check_approvals(proc: Procedure, out_dir: Path) -> Path:
+    """The drill approvers' keys file beside the bundle (the drill's keys are public), and the
+    offline check an auditor would run: `main.py verify-approvals BUNDLE --keys KEYS`."""
+    data = keys_file(proc.config.approvers, proc.config.operators, proc.deps.approvals.keys())
+    path = out_dir / "approver-keys-DRILL.json"
+    atomic_write(path, (json.dumps(data, indent=2) + "\n").encode("utf-8"))
+    bundle_path = out_dir / f"{proc.id}-approvals-DRILL.json"
+    bundle = json.loads(bundle_path.read_text(encoding="utf-8"))
+    problems = verify_bundle(bundle, KeysFile.from_json(data))
+    if problems:
+        raise StepFailedError("verify approvals", "; ".join(problems))
+    return path
+
+
 def out_dir_problem(out_dir: Path) -> str | None:
     """Why `--out` is refused, or None (it is then a directory of ours, created if need be).
 
@@ -210,6 +227,7 @@ def run_autopilot(
         to_access(env, proc, t)
         _session(env, proc, t)
         written = _ending(env, proc, t, out_dir)
+        written.append(_check_approvals(proc, out_dir))
         if observe is not None:
             observe(env, proc)
         journal.close()

@@ -9,6 +9,7 @@ federation stand-in. `stop()` shuts every server down and leaves no process, thr
 
 from __future__ import annotations
 
+import logging
 import secrets
 import threading
 import time
@@ -20,6 +21,7 @@ from datetime import datetime
 from typing import Any
 
 from breakglass_gui.core import totp
+from breakglass_gui.core.approval_request import SignedRequest
 from breakglass_gui.core.aws.admin import ProfileSessions
 from breakglass_gui.core.aws.blueprint import build_blueprint
 from breakglass_gui.core.aws.clients import ClientFactory
@@ -36,6 +38,7 @@ from breakglass_gui.core.secret import Secret
 from breakglass_gui.core.vault import VaultGateway
 from breakglass_gui.drill.activity import ActivitySimulator
 from breakglass_gui.drill.alarms import alarm_history
+from breakglass_gui.drill.approver_devices import DrillKeys
 from breakglass_gui.drill.aws_server import DrillGate
 from breakglass_gui.drill.federation import FederationStandIn
 from breakglass_gui.drill.lambda_runner import LambdaRunner
@@ -56,9 +59,11 @@ from breakglass_gui.drill.openbao import OpenBaoServer
 from breakglass_gui.drill.serving import serve_in_thread
 from breakglass_gui.drill.tls import DrillTls
 
+log = logging.getLogger(__name__)
+
 
 class DrillSecrets:
-    """The drill approvers' TOTP secrets: in memory, never in the OS keyring."""
+    """TOTP secrets in memory, never in the OS keyring (a drill configured for `totp`)."""
 
     def __init__(self) -> None:
         self._values: dict[str, Secret] = {}
@@ -76,13 +81,13 @@ class DrillSecrets:
 class DrillCodes:
     """What the people of a drill would type: shared by the in-process and the child world."""
 
-    approver_secrets: DrillSecrets
+    approver_keys: DrillKeys
     vault_password: Secret
 
-    def approver_code(self, approver: str) -> str:
-        secret = self.approver_secrets.get(approver)
-        assert secret is not None
-        return totp.code_at(secret, time.time())
+    def approver_response(self, approver: str, request: SignedRequest | None) -> str:
+        """What the approver gives the operator for this request text: their security key's
+        PIN, or their ssh signature of the text."""
+        return self.approver_keys.response(approver, request)
 
     def vault_credential(self) -> Secret:
         """A fresh copy of the drill's Vault password (the app wipes what it is given)."""
@@ -106,7 +111,7 @@ class DrillEnvironment(DrillCodes):
     members: int = len(MEMBERS)  # member accounts (the 25-account revocation benchmark)
     vault_password: Secret = field(default_factory=lambda: Secret(secrets.token_urlsafe(18)))
     devices: MfaDevices = field(default_factory=MfaDevices)
-    approver_secrets: DrillSecrets = field(default_factory=DrillSecrets)
+    approver_keys: DrillKeys = field(default_factory=DrillKeys)
     timings: dict[str, float] = field(default_factory=dict)
     _servers: _Servers = field(default_factory=_Servers)
     endpoint: str = ""
@@ -154,8 +159,6 @@ class DrillEnvironment(DrillCodes):
         Provisioner(build_blueprint(self.config), admin).apply()
         setting_up.result(timeout=30)
         self._create_users(admin, vault)
-        for approver in self.config.approvers:
-            self.approver_secrets.set(approver.id, new_seed())
         self.simulator = ActivitySimulator(
             admin.client("logs", IAM_ACCOUNT), self.config.monitoring.log_group, REGION
         )
@@ -332,10 +335,10 @@ class DrillEnvironment(DrillCodes):
 
     def secret_values(self) -> set[str]:
         """Every secret this drill world created or handed out: the Vault password, unseal
-        shares, tokens and every version of the credential records; the MFA and approver
-        seeds; the STS keys and tokens; the IAM users' current keys and passwords; the
-        federation sign-in tokens. Tests scan the workstation for each of them (docs/rules.md
-        §14)."""
+        shares, tokens and every version of the credential records; the MFA seeds; the STS
+        keys and tokens; the IAM users' current keys and passwords; the federation sign-in
+        tokens. (The drill approvers' keys are public by design: drill/approver_devices.py.)
+        Tests scan the workstation for each of them (docs/rules.md §14)."""
         vault = self.vault
         values = {self.vault_password.reveal(), vault.root_token, *vault.unseal_keys}
         values |= vault.tap.tokens()
@@ -347,10 +350,6 @@ class DrillEnvironment(DrillCodes):
                     str(record[k]) for k in ("secret_access_key", "console_password") if k in record
                 )
         values.update(self.devices.seed(serial) for serial in self.serials.values())
-        for approver in self.config.approvers:
-            seed = self.approver_secrets.get(approver.id)
-            if seed is not None:
-                values.add(seed.reveal())
         if self.gate is not None:
             values |= self.gate.issued
         values |= set(self.federation.tokens)
@@ -381,7 +380,7 @@ class DrillEnvironment(DrillCodes):
             journal,
             endpoint=self.endpoint,
             federation_url=self.federation.url,
-            approver_secrets=self.approver_secrets,
+            approver_keys=self.approver_keys,
             clock=clock,
             browser=browser,
         )
@@ -407,7 +406,7 @@ def drill_deps(
     *,
     endpoint: str,
     federation_url: str,
-    approver_secrets: DrillSecrets,
+    approver_keys: DrillKeys,
     clock: Clock | None = None,
     browser: Any = None,
 ) -> Deps:
@@ -423,7 +422,8 @@ def drill_deps(
         clock=clock or SystemClock(),
         aws=factory,
         vault=vault_factory,
-        totp_secrets=approver_secrets,
+        totp_secrets=DrillSecrets(),  # the drill's approvers sign; no TOTP secret anywhere
+        security_key=approver_keys,
         console=ConsoleSignIn(
             FederationEndpoint("aws", REGION, override=federation_url), fetch=network.fetch
         ),
@@ -433,6 +433,8 @@ def drill_deps(
     )
     if browser is not None:
         deps.browser = browser
+    for problem in approver_keys.enrol(journal, config):
+        log.warning("drill approver key not enrolled: %s", problem)
     return deps
 
 

@@ -48,7 +48,8 @@ def drill_config_data(
             "partition": "aws",
             "region": REGION,
         },
-        "approvals": {"methods": ["totp"]},
+        # No [approvals] table: the default signature methods. The primary signs with a
+        # security key, the secondary with ssh (drill/approver_devices.py).
         "operators": [
             {"id": "drill-operator", "name": "Drill Operator", "email": "operator@drill.invalid"}
         ],

@@ -40,10 +40,10 @@ from breakglass_gui.core.deps import Deps
 from breakglass_gui.core.errors import BreakGlassError
 from breakglass_gui.core.journal import Journal
 from breakglass_gui.core.secret import Secret
+from breakglass_gui.drill.approver_devices import DrillKeys
 from breakglass_gui.drill.environment import (
     DrillCodes,
     DrillEnvironment,
-    DrillSecrets,
     admin_sessions,
     drill_deps,
 )
@@ -73,7 +73,6 @@ class _World:
     sealed: bool
     serials: dict[str, str]  # Vault user → MFA serial
     mfa_seeds: dict[str, str]  # MFA serial → seed
-    approver_seeds: dict[str, str]
     timings: dict[str, float]
 
 
@@ -82,11 +81,6 @@ class _World:
 
 def _describe(env: DrillEnvironment) -> _World:
     assert env.config is not None
-    approver_seeds = {}
-    for approver in env.config.approvers:
-        seed = env.approver_secrets.get(approver.id)
-        assert seed is not None
-        approver_seeds[approver.id] = seed.reveal()
     return _World(
         config_data=env.config_data,
         endpoint=env.endpoint,
@@ -97,7 +91,6 @@ def _describe(env: DrillEnvironment) -> _World:
         sealed=True,  # every drill begins with the unseal step
         serials=dict(env.serials),
         mfa_seeds={serial: env.devices.seed(serial) for serial in env.serials.values()},
-        approver_seeds=approver_seeds,
         timings=dict(env.timings),
     )
 
@@ -176,7 +169,7 @@ class RemoteDrill(DrillCodes):
         self._world: _World | None = None
         self._admin: ProfileSessions | None = None
         self.config: Config | None = None
-        self.approver_secrets = DrillSecrets()
+        self.approver_keys = DrillKeys()  # the same public drill keys as the child's
         self.vault_password = Secret("")
         self.sealed = True
         self.timings: dict[str, float] = {}
@@ -205,8 +198,6 @@ class RemoteDrill(DrillCodes):
             raise
         self._world = world
         self.config = parse_config(world.config_data)
-        for approver, seed in world.approver_seeds.items():
-            self.approver_secrets.set(approver, Secret(seed))
         self.vault_password = Secret(world.vault_password)
         self.sealed = world.sealed
         self._reader = threading.Thread(target=self._read, name="drill-pipe", daemon=True)
@@ -356,7 +347,7 @@ class RemoteDrill(DrillCodes):
             journal,
             endpoint=self.world.endpoint,
             federation_url=self.world.federation_url,
-            approver_secrets=self.approver_secrets,
+            approver_keys=self.approver_keys,
             clock=clock,
             browser=browser,
         )

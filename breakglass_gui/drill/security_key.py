@@ -12,6 +12,7 @@ from __future__ import annotations
 import copy
 import hashlib
 import secrets
+import time
 
 from cryptography.hazmat.primitives import hashes
 from cryptography.hazmat.primitives.asymmetric import ec
@@ -28,14 +29,29 @@ from breakglass_gui.core.signatures.webauthn import (
     origin_of,
 )
 
+_P256_ORDER = 0xFFFFFFFF00000000FFFFFFFFFFFFFFFFBCE6FAADA7179E84F3B9CAC2FC632551
+
 
 class SoftSecurityKey:
-    def __init__(self, pin: str) -> None:
+    def __init__(self, pin: str, *, seed: bytes | None = None) -> None:
+        """A fresh random key, or one derived from `seed` (the drill's public keys)."""
         self._pin = pin
-        self._private = ec.generate_private_key(ec.SECP256R1())
-        self._credential_id = secrets.token_bytes(32)
-        self.counter = 0
+        if seed is None:
+            self._private = ec.generate_private_key(ec.SECP256R1())
+            self._credential_id = secrets.token_bytes(32)
+        else:
+            scalar = int.from_bytes(hashlib.sha256(b"key" + seed).digest()) % (_P256_ORDER - 1)
+            self._private = ec.derive_private_key(scalar + 1, ec.SECP256R1())
+            self._credential_id = hashlib.sha256(b"credential" + seed).digest()
+        # Like keys with a global counter, a derived key counts from the clock: it is the same
+        # key at every launch, and its counter must still only grow (WebAuthn §6.1.1).
+        self._clock_counter = seed is not None
+        self.counter = int(time.time()) if self._clock_counter else 0
         self.touches = 0
+
+    @property
+    def credential_id(self) -> str:
+        return websafe_encode(self._credential_id)
 
     @property
     def pin(self) -> str:
@@ -65,7 +81,7 @@ class SoftSecurityKey:
                 code="approval.key_error",
             )
         self._verify_user(pin)
-        self.counter += 1
+        self.counter = max(self.counter + 1, int(time.time()) if self._clock_counter else 0)
         flags = AuthenticatorData.FLAG.UP | AuthenticatorData.FLAG.UV
         auth = AuthenticatorData.create(
             hashlib.sha256(rp_id.encode()).digest(), flags, self.counter

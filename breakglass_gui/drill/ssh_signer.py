@@ -23,8 +23,13 @@ def _string(data: bytes) -> bytes:
 
 
 class SshSigner:
-    def __init__(self, comment: str) -> None:
-        self._key = Ed25519PrivateKey.generate()
+    def __init__(self, comment: str, *, seed: bytes | None = None) -> None:
+        """A fresh random key, or one derived from `seed` (the drill's public keys)."""
+        self._key = (
+            Ed25519PrivateKey.generate()
+            if seed is None
+            else Ed25519PrivateKey.from_private_bytes(seed)
+        )
         self._comment = comment
 
     @property

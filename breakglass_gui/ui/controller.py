@@ -26,6 +26,7 @@ from breakglass_gui.ui.workers import Outcome, TaskRunner
 if TYPE_CHECKING:
     from PySide6.QtWidgets import QWidget
 
+    from breakglass_gui.core.approval_request import SignedRequest
     from breakglass_gui.core.config import Config
     from breakglass_gui.core.deps import Deps
     from breakglass_gui.core.procedure import Procedure
@@ -102,6 +103,16 @@ class Controller(QObject):
     @property
     def is_drill(self) -> bool:
         return self.drill is not None
+
+    def request_being_signed(self) -> SignedRequest | None:
+        """The request text on record while the incident awaits its approvals (drill panel)."""
+        from breakglass_gui.core.approval_request import SignedRequest
+        from breakglass_gui.core.incident import State
+
+        p = self.procedure
+        if p is None or p.state is not State.DECLARED or not p.incident.approval_request:
+            return None
+        return SignedRequest.from_payload(p.incident.approval_request)
 
     def start(self) -> None:
         """Drill: start the environment on a worker. Real: load the config (or first run)."""

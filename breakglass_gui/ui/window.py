@@ -196,7 +196,7 @@ class MainWindow(QMainWindow):
             dock = QDockWidget("Drill panel", self)
             dock.setObjectName("drill-dock")
             dock.setFeatures(QDockWidget.DockWidgetFeature.NoDockWidgetFeatures)
-            drill_panel = DrillPanel(env)
+            drill_panel = DrillPanel(env, self.ctl.request_being_signed)
             self.ctl.changed.connect(drill_panel.refresh)  # e.g. hide the shares once unsealed
             dock.setWidget(drill_panel)
             dock.setFixedWidth(340)

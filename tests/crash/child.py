@@ -27,14 +27,13 @@ def main() -> int:
     from breakglass_gui.core.journal import Journal
     from breakglass_gui.core.procedure import Procedure
     from breakglass_gui.core.secret import Secret
-    from breakglass_gui.drill.environment import DrillSecrets, drill_deps
+    from breakglass_gui.drill.approver_devices import DrillKeys
+    from breakglass_gui.drill.environment import drill_deps
 
     world: dict[str, Any] = json.loads(sys.stdin.readline())
     if world.get("kill_at"):
         _arm(Journal, world["kill_at"])
-    secrets = DrillSecrets()
-    for approver, seed in world["approver_seeds"].items():
-        secrets.set(approver, Secret(seed))
+    keys = DrillKeys()  # the drill approvers' keys are public: the same in every process
     config = parse_config(world["config_data"])
     journal = Journal(Path(world["journal"]), SystemClock())
     deps = drill_deps(
@@ -42,7 +41,7 @@ def main() -> int:
         journal,
         endpoint=world["endpoint"],
         federation_url=world["federation_url"],
-        approver_secrets=secrets,
+        approver_keys=keys,
     )
     mfa_seed = Secret(world["mfa_seed"])
     if world.get("recover"):
@@ -73,9 +72,9 @@ def main() -> int:
 
 
 def _drive(proc: Any, world: dict[str, Any], mfa_code: Any) -> None:
-    from breakglass_gui.core import totp
     from breakglass_gui.core.need import Need
     from breakglass_gui.core.secret import Secret
+    from breakglass_gui.drill.approver_devices import DrillKeys
 
     for _ in range(40):
         if proc.incident.finished:
@@ -91,8 +90,7 @@ def _drive(proc: Any, world: dict[str, Any], mfa_code: Any) -> None:
                     "drill-cfo",
                 )
             )
-            code = totp.code_at(Secret(world["approver_seeds"][who]), time.time())
-            proc.approve(role, who, code)
+            proc.approve(role, who, DrillKeys().response(who, proc.approval_request()))
         elif need is Need.VAULT:
             proc.unlock_vault(Secret(world["vault_password"]))
         elif need is Need.MFA:

@@ -53,10 +53,6 @@ def world_line(env: DrillEnvironment, journal: Path, **mode: Any) -> str:
             "config_data": env.config_data,
             "endpoint": env.endpoint,
             "federation_url": env.federation.url,
-            "approver_seeds": {
-                a.id: env.approver_secrets.get(a.id).reveal()  # type: ignore[union-attr]
-                for a in env.config.approvers
-            },
             "mfa_seed": env.devices.seed(env.serials[user]),
             "vault_password": env.vault_password.reveal(),
             "targets": list(MEMBERS[:2]),

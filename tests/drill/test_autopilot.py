@@ -29,8 +29,6 @@ def _collect(env: DrillEnvironment, found: set[str]) -> None:
     found.add(env.vault.root_token)
     found.update(env.vault.tap.tokens())  # every token OpenBao handed out (its audit stream)
     found.update(env.federation.tokens)
-    for secret in env.approver_secrets._values.values():
-        found.add(secret.reveal())
     for secret in env.devices._seeds.values():
         found.add(secret.reveal())
     assert env.config is not None

@@ -119,11 +119,19 @@ class GuiDriver:
         self.click(page.declare)
         self.wait_page("approvals")
 
-    def approve(self, role: str, code: str | None = None) -> None:
+    def approve(self, role: str, answer: str | None = None) -> None:
+        """What the approver gives: the security key's PIN, typed; or their ssh signature of
+        the request text, pasted (the drill panel's button makes it as they would)."""
         page: Any = self.wait_page("approvals")
         signoff = page.signoffs[role]
         approver = str(signoff.approver.currentData())
-        self.type(signoff.code, code or self.env.approver_code(approver))
+        request = self.ctl.request_being_signed()
+        answer = answer or self.env.approver_response(approver, request)
+        if signoff.response == "signature":
+            signoff.signature.setFocus()
+            signoff.signature.setPlainText(answer)
+        else:
+            self.type(signoff.code, answer)
         self.click(signoff.sign)
         self.idle()
 

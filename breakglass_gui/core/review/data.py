@@ -5,6 +5,8 @@ from __future__ import annotations
 from datetime import datetime
 from typing import TYPE_CHECKING, Any, Protocol
 
+from breakglass_gui.core.approval_bundle import bundle
+from breakglass_gui.core.approver_keys import ENROLLED, REMOVED, registry_from
 from breakglass_gui.core.aws.blueprint import build_blueprint
 from breakglass_gui.core.chain import TRANSITION, Entry
 from breakglass_gui.core.incident import State
@@ -206,6 +208,14 @@ def build_review(procedure: ReviewSubject) -> dict[str, Any]:
         },
         "request_digest": request.digest,
         "approvals": incident.approvals,
+        # The request text both approvers signed, their signatures and key fingerprints: also
+        # exported on its own beside the review, for `main.py verify-approvals`.
+        "approval_bundle": bundle(
+            incident.id,
+            incident.approval_request,
+            incident.approvals,
+            registry_from(journal.of_kinds(ENROLLED, REMOVED)),
+        ),
         "timing": {
             "time_to_access_seconds": _seconds_between(transitions, State.DECLARED, State.ACTIVE),
             "time_to_revoke_seconds": _seconds_between(transitions, State.ENDING, State.REVOKED),

@@ -9,6 +9,7 @@ from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
+from breakglass_gui.core.canonical import canonical_json
 from breakglass_gui.core.errors import ReviewError
 from breakglass_gui.core.incident import INCIDENT_ID
 from breakglass_gui.core.review.data import ReviewSubject, build_review
@@ -86,4 +87,10 @@ def export_review(
         path = directory / f"{stem}{suffix}"
         atomic_write(path, data)
         written.append(path)
+    # Beside the review, always: what an auditor checks with the approvers' public keys alone.
+    path = directory / (
+        f"{procedure.id}-approvals" + ("-DRILL" if review["drill"] else "") + ".json"
+    )
+    atomic_write(path, (canonical_json(review["approval_bundle"]) + "\n").encode("utf-8"))
+    written.append(path)
     return written
