@@ -81,7 +81,8 @@ def test_a_complete_drill_through_the_real_widgets(gui, tmp_path: Path) -> None:
 
     written = d.export_review(tmp_path / "reviews")
     stem = f"{d.ctl.procedure.id}-review-DRILL"
-    assert written == sorted(f"{stem}{s}" for s in (".html", ".json", ".md", ".pdf"))
+    bundle = f"{d.ctl.procedure.id}-approvals-DRILL.json"  # beside the review (issue 18)
+    assert written == sorted([bundle, *(f"{stem}{s}" for s in (".html", ".json", ".md", ".pdf"))])
     pdf = (tmp_path / "reviews" / f"{stem}.pdf").read_bytes()
     assert pdf.startswith(b"%PDF") and pdf.rstrip().endswith(b"%%EOF")
     d.close_incident()

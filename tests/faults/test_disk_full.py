@@ -88,6 +88,6 @@ def test_the_disk_full_while_exporting_the_review(
     failed = [e.payload for e in world.journal.entries(proc.id) if e.kind == "review.failed"]
     assert failed and "No space left" in failed[-1]["message"]
     monkeypatch.undo()
-    assert len(proc.write_review(out)) == 3
+    assert len(proc.write_review(out)) == 4  # HTML, Markdown, JSON and the approval bundle
     world.drive(proc)
     assert proc.state is State.CLOSED and world.journal.verify().ok

@@ -106,6 +106,9 @@ class SignOff(QGroupBox):
             self.signature,
         )
         self.code_caption = page.captions[f"{role}.code"]
+        self._captions = (  # the code field's caption for a code, and for a PIN
+            ("&Code", "Key &PIN") if role == "primary" else ("C&ode", "Ke&y PIN")
+        )
         self.signature_caption = page.captions[f"{role}.signature"]
         self.response = "code"
         row = QHBoxLayout()
@@ -130,6 +133,7 @@ class SignOff(QGroupBox):
         self.form.setRowVisible(self.signature_caption, signature)
         self.code.setValidator(self._code_validator if self.response == "code" else None)  # type: ignore[arg-type]
         self.code.setPlaceholderText(placeholder)
+        self.code_caption.setText(self._captions[self.response == "pin"])
         self.sign.setText(("&" if self.role == "primary" else "") + action)
         if self.role != "primary":
             self.sign.setText(action.replace("Sign", "Si&gn", 1) if "Sign" in action else action)
@@ -251,7 +255,8 @@ class ApprovalsPage(Page):
 
     def _say(self, done: str) -> None:
         self.request_note.setText(
-            f"Request {self._text.request_id}, to be signed by {self._text.not_after} (UTC). "
+            f"Request {self._text.request_id}, to be signed by "
+            f"{self._text.not_after[11:19]} UTC. "
             f"SSH signers run: {SSH_COMMAND}" + (f"\n{done}" if done else "")
         )
 
