@@ -4,8 +4,11 @@ could make; and the key registry from the command line."""
 
 from __future__ import annotations
 
+import contextlib
 import copy
 import json
+import socket
+from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
@@ -134,9 +137,37 @@ def test_unreadable_files_exit_2(tmp_path: Path) -> None:
 
 
 @pytest.fixture
-def admin(tmp_path: Path) -> Any:
+def syslog(tmp_path: Path) -> Iterator[socket.socket]:
+    """The workstation's syslog socket: every registry change is announced on it."""
+    sock = socket.socket(socket.AF_UNIX, socket.SOCK_DGRAM)
+    sock.bind(str(tmp_path / "log"))
+    sock.settimeout(5)
+    yield sock
+    sock.close()
+
+
+def notices(sock: socket.socket) -> list[dict[str, Any]]:
+    sock.setblocking(False)
+    found = []
+    with contextlib.suppress(BlockingIOError):
+        while True:
+            line = sock.recv(65536).decode("utf-8")
+            found.append(json.loads(line[line.index("{") :]))
+    sock.settimeout(5)
+    return found
+
+
+@pytest.fixture
+def admin(tmp_path: Path, syslog: socket.socket) -> Any:
     config = tmp_path / "config.toml"
-    config.write_text(resource_path("example-config.toml").read_text())
+    coo = (  # a second secondary approver, so that one can be removed
+        '\n[[approvers]]\nid = "coo"\nname = "Kim Ops"\nemail = "coo@example.com"\n'
+        'role = "secondary"\naws_infrastructure = false\n'
+    )
+    example = resource_path("example-config.toml").read_text()
+    example = example.replace("\n[vault]", coo + "\n[vault]", 1)
+    channels = f'channels = ["syslog"]\nsyslog_socket = "{tmp_path / "log"}"\n'
+    config.write_text(example.replace("[notifications]\n", "[notifications]\n" + channels, 1))
     journal = tmp_path / "journal.sqlite3"
 
     def run(*args: str) -> int:
@@ -148,19 +179,114 @@ def admin(tmp_path: Path) -> Any:
 def test_enrol_list_and_remove_from_the_command_line(
     admin: Any, tmp_path: Path, capsys: Any
 ) -> None:
-    key = ssh_key(tmp_path, "cfo")
-    assert admin("enrol", "cfo", "--ssh-key", str(key.with_suffix(".pub"))) == 0
+    """The first approver of each role is enrolled at once; any other change needs both
+    roles' signatures on the prepared change."""
+    ciso, cfo, coo = (ssh_key(tmp_path, n) for n in ("ciso", "cfo", "coo"))
+    assert admin("enrol", "cfo", "--ssh-key", str(cfo.with_suffix(".pub"))) == 0
     assert admin("list") == 0
     out = capsys.readouterr().out
     assert "cfo" in out and "ssh SHA256:" in out and "not enrolled" in out  # ciso is not
+    assert admin("enrol", "ciso", "--ssh-key", str(ciso.with_suffix(".pub"))) == 0
+    change = prepare(admin, capsys, tmp_path, "enrol", "coo", "--ssh-key", f"{coo}.pub")
+    assert apply(admin, change, *signed_by(change, ciso, cfo)) == 0
+    capsys.readouterr()
     assert admin("list", "--json") == 0
     listed = json.loads(capsys.readouterr().out)
-    assert [a["id"] for a in listed["approvers"]] == ["cfo"]
+    assert sorted(a["id"] for a in listed["approvers"]) == ["cfo", "ciso", "coo"]
     assert listed["approvers"][0]["public_key"].startswith("ssh-ed25519 ")
-    assert admin("remove", "cfo") == 0
-    assert capsys.readouterr().out == "cfo: key removed\n"
+    change.unlink()
+    change = prepare(admin, capsys, tmp_path, "remove", "cfo")
+    assert apply(admin, change, *signed_by(change, ciso, coo)) == 0
+    capsys.readouterr()
     assert admin("list", "--json") == 0
-    assert json.loads(capsys.readouterr().out)["approvers"] == []
+    listed = json.loads(capsys.readouterr().out)
+    assert sorted(a["id"] for a in listed["approvers"]) == ["ciso", "coo"]
+    assert admin("remove", "coo") == 1  # the last secondary: a role is never left empty
+    assert "last secondary approver" in capsys.readouterr().err
+
+
+def test_every_registry_change_is_announced(
+    admin: Any, enrolled: Any, syslog: socket.socket
+) -> None:
+    sent = notices(syslog)
+    assert [(n["event"], n["approver"]) for n in sent] == [
+        ("approver.enrolled", "ciso"),
+        ("approver.enrolled", "cfo"),
+        ("approver.enrolled", "coo"),
+    ]
+    assert sent[2]["signed_by"] == ["primary: ciso", "secondary: cfo"]
+    assert sent[2]["registry_hash_before"] == sent[1]["registry_hash"]
+
+
+def prepare(admin: Any, capsys: Any, tmp: Path, *args: str) -> Path:
+    capsys.readouterr()
+    assert admin(*args, "--out", str(tmp)) == 3  # prepared, not applied
+    assert "Prepared, not applied" in capsys.readouterr().out
+    (pending,) = tmp.glob("C-*.json")
+    return pending
+
+
+def sign_file(key: Path, change: Path) -> Path:
+    signature = change.with_name(f"{key.name}.sig")
+    signature.write_text(ssh_sign(key, change.with_suffix(".txt").read_text()))
+    return signature
+
+
+def signed_by(change: Path, *keys: Path) -> list[str]:
+    """Each key's holder signs the change (the roster id is the key's name)."""
+    return [f"{key.name}={sign_file(key, change)}" for key in keys]
+
+
+def apply(admin: Any, change: Path, *signed: str) -> int:
+    args = ["apply", str(change)]
+    for item in signed:
+        args += ["--signed-by", item]
+    return int(admin(*args))
+
+
+@pytest.fixture
+def enrolled(admin: Any, tmp_path: Path, capsys: Any) -> tuple[Path, Path]:
+    """ciso (primary), cfo and coo (secondary) enrolled."""
+    ciso, cfo, coo = (ssh_key(tmp_path, n) for n in ("ciso", "cfo", "coo"))
+    assert admin("enrol", "ciso", "--ssh-key", str(ciso.with_suffix(".pub"))) == 0
+    assert admin("enrol", "cfo", "--ssh-key", str(cfo.with_suffix(".pub"))) == 0
+    change = prepare(admin, capsys, tmp_path, "enrol", "coo", "--ssh-key", f"{coo}.pub")
+    assert apply(admin, change, *signed_by(change, ciso, cfo)) == 0
+    change.unlink()
+    return ciso, cfo
+
+
+def test_replacing_a_key_needs_both_roles(
+    admin: Any, enrolled: Any, tmp_path: Path, capsys: Any
+) -> None:
+    """The attacker enrols their own key for the cfo: one signature (theirs) is not enough,
+    nor is the ciso's signature given twice."""
+    ciso, cfo = enrolled
+    mine = ssh_key(tmp_path, "mallory")
+    change = prepare(admin, capsys, tmp_path, "enrol", "cfo", "--ssh-key", str(mine) + ".pub")
+    assert apply(admin, change, f"cfo={sign_file(mine, change)}") == 1
+    assert apply(admin, change, f"ciso={sign_file(ciso, change)}") == 1
+    twice = sign_file(ciso, change)
+    assert apply(admin, change, f"ciso={twice}", f"ciso={twice}") == 1
+    assert "One person cannot sign both" in capsys.readouterr().err
+    assert apply(admin, change, f"ciso={twice}", f"cfo={sign_file(cfo, change)}") == 0
+
+
+def test_a_signed_change_applies_once_and_only_to_its_registry(
+    admin: Any, enrolled: Any, tmp_path: Path, capsys: Any
+) -> None:
+    ciso, cfo = enrolled
+    change = prepare(admin, capsys, tmp_path, "remove", "cfo")
+    signed = [f"ciso={sign_file(ciso, change)}", f"cfo={sign_file(cfo, change)}"]
+    capsys.readouterr()
+    assert admin("enrol", "coo", "--ssh-key", str(cfo) + ".pub") == 1  # one key, one person
+    assert apply(admin, change, *signed) == 0
+    capsys.readouterr()
+    # The role was enrolled before: re-enrolling the cfo needs signatures, even now that the
+    # secondary role is down to the coo.
+    assert admin("enrol", "cfo", "--ssh-key", str(cfo) + ".pub", "--out", str(tmp_path)) == 3
+    assert apply(admin, change, *signed) == 1  # replayed: the registry moved on
+    assert "another change or another registry" in capsys.readouterr().err
 
 
 def test_the_drills_keys_and_strangers_are_refused(admin: Any, tmp_path: Path, capsys: Any) -> None:

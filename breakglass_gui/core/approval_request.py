@@ -122,18 +122,35 @@ def render(
 
 def read_fields(text: str) -> dict[str, str]:
     """The fields of a request text, checked to be exactly this format (offline verification)."""
+    out = parse_text(text, HEADER, FIELDS, QUOTED)
+    if out["format"] != FORMAT:
+        raise RequestTextError(f'unknown format "{out["format"]}"')
+    return out
+
+
+def render_text(header: str, values: dict[str, str], quoted: frozenset[str]) -> str:
+    lines = [header] + [
+        f"{k}: {json.dumps(v, ensure_ascii=False) if k in quoted else v}" for k, v in values.items()
+    ]
+    return "\n".join(lines) + "\n"
+
+
+def parse_text(
+    text: str, header: str, fields: tuple[str, ...], quoted: frozenset[str]
+) -> dict[str, str]:
+    """A fixed-format text's fields: exactly these, in this order, under this header."""
     lines = text.split("\n")
-    if not text.endswith("\n") or lines[0] != HEADER:
-        raise RequestTextError("not a Break Glass approval request")
+    if not text.endswith("\n") or lines[0] != header:
+        raise RequestTextError(f'not a "{header}"')
     body = lines[1:-1]
-    if len(body) != len(FIELDS):
-        raise RequestTextError(f"expected {len(FIELDS)} fields, found {len(body)}")
+    if len(body) != len(fields):
+        raise RequestTextError(f"expected {len(fields)} fields, found {len(body)}")
     out: dict[str, str] = {}
-    for name, line in zip(FIELDS, body, strict=True):
+    for name, line in zip(fields, body, strict=True):
         key, sep, value = line.partition(": ")
         if key != name or not sep:
             raise RequestTextError(f'expected the field "{name}", found "{key}"')
-        if name in QUOTED:
+        if name in quoted:
             try:
                 decoded = json.loads(value)
             except ValueError:
@@ -142,6 +159,4 @@ def read_fields(text: str) -> dict[str, str]:
                 raise RequestTextError(f'the field "{name}" is not a quoted string')
             value = decoded
         out[name] = value
-    if out["format"] != FORMAT:
-        raise RequestTextError(f'unknown format "{out["format"]}"')
     return out

@@ -113,8 +113,11 @@ class ApprovalDesk:
         key = self.keys().get(approver_id)
         counter = key.counter if key else 0
         challenges: set[str] = set()
-        for entry in self._journal.of_kinds(GRANTED):
+        signed = []  # every sign-off: on requests, and on registry changes
+        for entry in self._journal.of_kinds(GRANTED, ENROLLED, REMOVED):
             p = entry.payload
+            signed += [p] if entry.kind == GRANTED else list(p.get("signed_by") or [])
+        for p in signed:
             if p.get("approver") != approver_id:
                 continue
             challenges.add(str(p.get("challenge", "")))
@@ -129,7 +132,7 @@ class ApprovalDesk:
     def sign(
         self,
         request: SignedRequest,
-        incident: str,
+        incident: str | None,
         operator: str,
         role: Role,
         approver_id: str,
@@ -195,7 +198,12 @@ class ApprovalDesk:
         )
 
     def _counted(
-        self, approver: Approver, history: History, incident: str, now: float, exc: ApprovalError
+        self,
+        approver: Approver,
+        history: History,
+        incident: str | None,
+        now: float,
+        exc: ApprovalError,
     ) -> ApprovalError:
         """Journal one more wrong answer; the error to show, with what it led to."""
         failures = history.failures + 1

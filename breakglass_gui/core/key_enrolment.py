@@ -1,6 +1,7 @@
-"""Enrolling an approver's public key (docs/rules.md §2.2): an OpenSSH public key, or a
-credential made on their security key at this workstation. Only public data is kept, as a
-chained `approver.enrolled` entry (core/approver_keys.py); removing is `approver.removed`.
+"""Approvers' public keys: an OpenSSH public key, or a credential made on their security key
+at this workstation. Only public data is kept, as a chained `approver.enrolled` entry
+(core/approver_keys.py); removing is `approver.removed`. Whether a change may be made (the
+current approvers' signatures) is core/registry_changes.py's to decide.
 
 The registry does not change while an incident is open (issue 18 (b)). Keys of the drill's
 approvers are public by design (drill/approver_devices.py) and refused outside a drill.
@@ -9,6 +10,7 @@ approvers are public by design (drill/approver_devices.py) and refused outside a
 from __future__ import annotations
 
 import logging
+from typing import Any
 
 from breakglass_gui.core.approver_keys import ENROLLED, REMOVED, EnrolledKey, registry_from
 from breakglass_gui.core.config import Approver
@@ -37,18 +39,19 @@ class KeyEnrolment:
     def keys(self) -> dict[str, EnrolledKey]:
         return registry_from(self._journal.of_kinds(ENROLLED, REMOVED))
 
-    def ssh(self, approver: Approver, public_key: str) -> EnrolledKey:
+    def ssh_key(self, approver: Approver, public_key: str) -> EnrolledKey:
+        """The key an OpenSSH public key line enrols (checked, not yet recorded)."""
         from breakglass_gui.core.signatures import ssh
 
-        refuse_during_an_incident(self._journal)
         line = " ".join(public_key.strip().split()[:2])  # the comment is the approver's own
         try:
             fingerprint = ssh.fingerprint(line)
         except SignatureError as exc:
             raise EnrolmentError(f"That is not an SSH public key: {exc}.", field="key") from None
-        return self._record(EnrolledKey(approver.id, approver.role, "ssh", line, fingerprint))
+        return self._checked(EnrolledKey(approver.id, approver.role, "ssh", line, fingerprint))
 
-    def fido2(self, approver: Approver, device: SecurityKey, pin: Secret) -> EnrolledKey:
+    def fido2_key(self, approver: Approver, device: SecurityKey, pin: Secret) -> EnrolledKey:
+        """A new credential on the security key plugged in (checked, not yet recorded)."""
         from breakglass_gui.core.signatures import webauthn
 
         refuse_during_an_incident(self._journal)
@@ -65,16 +68,28 @@ class KeyEnrolment:
             self._rp_id,
             made.counter,
         )
-        return self._record(key)
+        return self._checked(key)
 
-    def remove(self, approver: Approver) -> None:
-        refuse_during_an_incident(self._journal)
-        if approver.id not in self.keys():
+    def current(self, approver: Approver) -> EnrolledKey:
+        key = self.keys().get(approver.id)
+        if key is None:
             raise EnrolmentError(f"{approver.name} has no enrolled key.", field="approver")
-        self._journal.append(None, REMOVED, {"approver": approver.id, "role": approver.role})
-        log.debug("approver %s removed", approver.id)
+        return key
 
-    def _record(self, key: EnrolledKey) -> EnrolledKey:
+    def record(self, key: EnrolledKey, extra: dict[str, Any]) -> None:
+        """Journal the enrolment (core/registry_changes.py decides whether it may be made)."""
+        refuse_during_an_incident(self._journal)
+        self._journal.append(None, ENROLLED, {**key.as_payload(), **extra})
+        log.debug("approver %s enrolled a %s key %s", key.approver, key.method, key.fingerprint)
+
+    def remove(self, key: EnrolledKey, extra: dict[str, Any]) -> None:
+        refuse_during_an_incident(self._journal)
+        payload = {"approver": key.approver, "role": key.role, **extra}
+        self._journal.append(None, REMOVED, {**payload, "fingerprint": key.fingerprint})
+        log.debug("approver %s removed", key.approver)
+
+    def _checked(self, key: EnrolledKey) -> EnrolledKey:
+        refuse_during_an_incident(self._journal)
         if key.fingerprint in self._refused:
             raise EnrolmentError(
                 "That key belongs to the drill (its private half is public): it can never "
@@ -87,6 +102,4 @@ class KeyEnrolment:
                 f"That key is already enrolled for {taken.approver}: one key, one person.",
                 field="key",
             )
-        self._journal.append(None, ENROLLED, key.as_payload())
-        log.debug("approver %s enrolled a %s key %s", key.approver, key.method, key.fingerprint)
         return key

@@ -12,10 +12,10 @@ from __future__ import annotations
 import hashlib
 
 from breakglass_gui.core.approval_request import SignedRequest
-from breakglass_gui.core.config import Config
-from breakglass_gui.core.errors import ApprovalError, EnrolmentError
-from breakglass_gui.core.journal import Journal
+from breakglass_gui.core.deps import Deps
+from breakglass_gui.core.errors import ApprovalError, BreakGlassError
 from breakglass_gui.core.key_enrolment import KeyEnrolment
+from breakglass_gui.core.registry_changes import Change, RegistryChanges
 from breakglass_gui.core.secret import Secret
 from breakglass_gui.core.signatures.webauthn import Assertion, Credential
 from breakglass_gui.drill.security_key import SoftSecurityKey
@@ -80,29 +80,28 @@ class DrillKeys:
             code="approval.key_error",
         )
 
-    def enrol(self, journal: Journal, config: Config) -> list[str]:
-        """Enrol each drill approver's key unless it already is; returns what could not be
-        (an incident open in the drill journal keeps the registry as it is)."""
-        enrolment = KeyEnrolment(journal, rp_id=config.approvals.fido2_rp_id)
+    def enrol(self, deps: Deps) -> list[str]:
+        """Enrol each drill approver's key unless it already is (the first approver of a role
+        needs no signatures); returns what could not be (an incident open in the drill
+        journal keeps the registry as it is)."""
+        config = deps.config
+        enrolment = KeyEnrolment(deps.journal, rp_id=config.approvals.fido2_rp_id)
+        changes = RegistryChanges(config, deps.journal, deps.clock, deps.approvals, enrolment)
         enrolled = enrolment.keys()
         problems = []
         for approver in config.approvers:
             current = enrolled.get(approver.id)
             try:
                 if approver.id in self.keys:
-                    made = self.keys[approver.id].make_credential(
-                        rp_id=config.approvals.fido2_rp_id,
-                        user_id=approver.id,
-                        user_name=approver.email,
-                        pin=Secret(PIN),
-                    )
-                    if current is None or current.public_key != made.public_key:
-                        enrolment.fido2(approver, self, Secret(PIN))
+                    pin = Secret(PIN)
+                    key = enrolment.fido2_key(approver, self, pin)
                 elif approver.id in self.signers:
-                    line = " ".join(self.signers[approver.id].public_key.split()[:2])
-                    if current is None or current.public_key != line:
-                        enrolment.ssh(approver, line)
-            except EnrolmentError as exc:
+                    key = enrolment.ssh_key(approver, self.signers[approver.id].public_key)
+                else:
+                    continue
+                if current is None or current.public_key != key.public_key:
+                    changes.apply(Change("enrol", key))
+            except BreakGlassError as exc:
                 problems.append(f"{approver.id}: {exc.message}")
         return problems
 

@@ -433,7 +433,7 @@ def drill_deps(
     )
     if browser is not None:
         deps.browser = browser
-    for problem in approver_keys.enrol(journal, config):
+    for problem in approver_keys.enrol(deps):
         log.warning("drill approver key not enrolled: %s", problem)
     return deps
 

@@ -156,6 +156,10 @@ def test_the_next_review_lists_who_was_enrolled_since_the_previous_incident(worl
     listed = f"{md_escape('approver.enrolled')}: cfo (secondary)"
     assert listed in render_markdown(build_review(second))
     assert "approver.enrolled: cfo (secondary)" in render_html(build_review(second))
+    # A TOTP enrolment is signed by no one: the review says so (issue 18, item 3).
+    assert "approver.enrolled: cfo (secondary), <strong>unsigned</strong>" in render_html(
+        build_review(second)
+    )
     assert build_review(first)["registry_changes"] == []
     third = world.declare()  # the incident after: the enrolment is not its news
     assert build_review(third)["registry_changes"] == []

@@ -79,8 +79,10 @@ class Bench:
         self.device = SoftSecurityKey(PIN)
         self.key = ssh_key(tmp, "cfo")
         enrol = KeyEnrolment(self.journal, rp_id=RP)
-        enrol.fido2(self.approver("ciso"), self.device, Secret(PIN))
-        enrol.ssh(self.approver("cfo"), self.key.with_suffix(".pub").read_text())
+        enrol.record(enrol.fido2_key(self.approver("ciso"), self.device, Secret(PIN)), {})
+        enrol.record(
+            enrol.ssh_key(self.approver("cfo"), self.key.with_suffix(".pub").read_text()), {}
+        )
         self.desk = self.make_desk()
 
     def make_desk(self) -> ApprovalDesk:
@@ -294,13 +296,13 @@ def test_only_public_keys_are_enrolled_and_the_registry_is_in_the_chain(bench: B
 def test_one_key_cannot_be_enrolled_for_two_people(bench: Bench) -> None:
     enrol = KeyEnrolment(bench.journal, rp_id=RP)
     with pytest.raises(EnrolmentError, match="one key, one person"):
-        enrol.ssh(bench.approver("ciso"), bench.key.with_suffix(".pub").read_text())
+        enrol.ssh_key(bench.approver("ciso"), bench.key.with_suffix(".pub").read_text())
 
 
 def test_the_drills_public_keys_cannot_be_enrolled_for_real(bench: Bench) -> None:
     enrol = KeyEnrolment(bench.journal, rp_id=RP, refused_fingerprints=drill_fingerprints())
     with pytest.raises(EnrolmentError, match="belongs to the drill"):
-        enrol.ssh(bench.approver("cfo"), ssh_signer("drill-cfo").public_key)
+        enrol.ssh_key(bench.approver("cfo"), ssh_signer("drill-cfo").public_key)
 
 
 def test_the_drill_signer_writes_what_ssh_keygen_verifies(tmp_path: Path) -> None:

@@ -241,6 +241,12 @@ def build_review(procedure: ReviewSubject) -> dict[str, Any]:
                 "change": e.kind,
                 "approver": e.payload.get("approver", ""),
                 "role": e.payload.get("role", ""),
+                "method": e.payload.get("method", ""),
+                "fingerprint": e.payload.get("fingerprint", ""),
+                # Who signed the change (none: the first approver of a role, or `totp`).
+                "signed_by": [
+                    f"{a.get('role')}: {a.get('approver')}" for a in e.payload.get("signed_by", [])
+                ],
             }
             for e in journal.registry_changes_before(incident.id)
         ],
