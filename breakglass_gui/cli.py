@@ -46,6 +46,12 @@ def _parser() -> argparse.ArgumentParser:
     check.add_argument("path", nargs="?", type=Path)
     verify = commands.add_parser("verify", help="verify a journal or a review JSON")
     verify.add_argument("file", type=Path)
+    verify.add_argument(
+        "--anchor",
+        metavar="s3://BUCKET/PREFIX|DIR",
+        help="also check the journal against every checkpoint at the anchor",
+    )
+    verify.add_argument("--profile", help="AWS profile that can read the anchor bucket")
     readiness = commands.add_parser("readiness", help="audit AWS and Vault against the blueprint")
     readiness.add_argument("--profile", help="boto3 profile with read access (IAM account)")
     readiness.add_argument(
@@ -125,6 +131,37 @@ def _verify(file: Path) -> int:
     return EXIT_FAILED
 
 
+def _verify_anchor(file: Path, where: str, profile: str | None) -> int:
+    from breakglass_gui.core.anchor import AnchorStore, DirAnchor, S3Anchor
+    from breakglass_gui.core.verify import UnreadableFileError, verify_anchor_of
+
+    store: AnchorStore
+    if where.startswith("s3://"):
+        import boto3
+
+        bucket, _, prefix = where.removeprefix("s3://").partition("/")
+        session = boto3.session.Session(profile_name=profile)
+        store = S3Anchor(lambda: session.client("s3"), bucket, prefix)
+    else:
+        store = DirAnchor(Path(where))
+    try:
+        report = verify_anchor_of(file, store)
+    except UnreadableFileError as exc:
+        print(visible(exc), file=sys.stderr)
+        return EXIT_USAGE
+    except Exception as exc:  # the bucket cannot be read: say so, never "intact"
+        print(visible(f"{where}: cannot be read ({type(exc).__name__}: {exc})"), file=sys.stderr)
+        return EXIT_USAGE
+    for line in report.flagged:
+        print(visible(f"{where}: flagged: {line}"))
+    if report.ok:
+        print(visible(f"{where}: {report.describe()}"))
+        return EXIT_OK
+    for problem in report.problems or [report.describe()]:
+        print(visible(f"{where}: {problem}"), file=sys.stderr)
+    return EXIT_FAILED
+
+
 def _drill(args: argparse.Namespace) -> int:
     if args.action == "serve":
         if args.autopilot or args.out:
@@ -153,7 +190,10 @@ def main(argv: Sequence[str] | None = None) -> int:
     if args.command == "check-config":
         return _check_config(args.path or args.config)
     if args.command == "verify":
-        return _verify(args.file)
+        code = _verify(args.file)
+        if code == EXIT_OK and args.anchor:
+            return _verify_anchor(args.file, args.anchor, args.profile)
+        return code
     if args.command in ("readiness", "render-cfn", "provision"):
         from breakglass_gui import admin_cli
 

@@ -43,6 +43,7 @@ class Deps:
     security_key: SecurityKey = field(default_factory=HidSecurityKey)
     drill: bool = False
     notify_backoff: tuple[float, ...] = (1.0, 2.0, 4.0)
+    anchor_backoff: tuple[float, ...] = (0.5, 1.0)  # between tries of one checkpoint
     # Chosen from the registries once (after construction; a test may replace any of them).
     mfa_mode: MfaMode = field(init=False)
     directory: AccountDirectory = field(init=False)

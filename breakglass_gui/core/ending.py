@@ -153,6 +153,8 @@ class Ending:
         self._step("notify.revoked", self._notify)
         if self.failures:
             self._fail()
+        # The last checkpoints go out while the app's own sessions still work.
+        self.parts.anchoring.flush()
         for account in self.service_order():
             self._revoke_account(account)
         if self.failures:

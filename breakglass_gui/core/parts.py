@@ -5,6 +5,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from breakglass_gui.core.access import Access
+from breakglass_gui.core.anchoring import Anchoring
 from breakglass_gui.core.custody import Custody
 from breakglass_gui.core.deps import Deps
 from breakglass_gui.core.notifications.announcer import Announcer
@@ -20,3 +21,4 @@ class Parts:
     vault: VaultSteps  # login, the record, the token's life
     access: Access  # MFA, accounts, role sessions, the console
     announcer: Announcer  # notices on every configured channel
+    anchoring: Anchoring  # checkpoints of the journal off the workstation

@@ -20,6 +20,7 @@ from typing import Any
 
 from breakglass_gui.core import approvals as approval_rules
 from breakglass_gui.core.access import Access
+from breakglass_gui.core.anchoring import Anchoring
 from breakglass_gui.core.approval_methods import ApprovalMethod
 from breakglass_gui.core.approval_request import SignedRequest, new_request_id
 from breakglass_gui.core.approval_request import render as render_request
@@ -54,7 +55,10 @@ class Procedure:
         announcer = Announcer(recorder, deps.channels(custody.client), drill=deps.drill)
         access = Access(deps, recorder, custody, announcer, self.activity.issued)
         vault = VaultSteps(recorder, custody, deps.config)
-        self.parts = Parts(deps, recorder, custody, vault, access, announcer)
+        anchoring = Anchoring(
+            recorder, custody, deps.config, deps.clock, backoff=deps.anchor_backoff
+        )
+        self.parts = Parts(deps, recorder, custody, vault, access, announcer, anchoring)
 
     # ----- construction -------------------------------------------------------------------
 
@@ -411,6 +415,7 @@ class Procedure:
     ) -> list[Path]:
         recorder = self.parts.recorder
         recorder.require(State.ROTATED, State.REVIEWED)
+        self.parts.anchoring.flush()  # the review lists every checkpoint's outcome
         recorder.log("review.notes", {"findings": findings, "lessons": lessons})
         try:
             paths = export_review(self, out_dir, formats, extra)
@@ -433,4 +438,6 @@ class Procedure:
 
     def shutdown(self) -> None:
         """Drop every secret; revoke the Vault token if one is held (also on app quit)."""
+        with contextlib.suppress(Exception):  # a checkpoint still on its way is waited for
+            self.parts.anchoring.flush()
         self.parts.vault.release()

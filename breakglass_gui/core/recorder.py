@@ -21,6 +21,9 @@ from breakglass_gui.core.journal import Journal
 T = TypeVar("T")
 
 
+ANCHORED = (TRANSITION, "session.issued")  # the steps an off-workstation checkpoint follows
+
+
 class Recorder:
     """Journals one incident and keeps its replayed state current; thread-safe."""
 
@@ -36,6 +39,9 @@ class Recorder:
         # the Vault calls it made, which Vault's own audit log also has.
         self._request_ids = request_ids
         self._lock = threading.RLock()
+        # Called after each step the anchor records (a transition, a role session issued):
+        # core/anchoring.py. Outside the lock; never raises into the procedure.
+        self.watchers: list[Callable[[str], None]] = []
 
     @property
     def id(self) -> str:
@@ -58,6 +64,9 @@ class Recorder:
                 self.incident = Incident.replay(self.entries())
             else:
                 self.incident.apply(Entry(0, "", self.id, kind, payload, ""))
+        if kind in ANCHORED:
+            for watcher in self.watchers:
+                watcher(kind)
 
     def require(self, *states: State) -> None:
         if self.state not in states:

@@ -13,6 +13,7 @@ import sqlite3
 from pathlib import Path
 from typing import Any
 
+from breakglass_gui.core.anchor import AnchorReport, AnchorStore, verify_anchor
 from breakglass_gui.core.chain import (
     GENESIS,
     Verification,
@@ -68,6 +69,24 @@ def _verify_database(path: Path) -> Verification:
         raise UnreadableFileError(f"{path}: is not a Break Glass journal ({exc})") from None
     result = verify_table(rows, head, journal_id)
     return with_transitions(result, [entry_of(raw) for raw in row_dicts(rows)])
+
+
+def verify_anchor_of(path: Path, store: AnchorStore) -> AnchorReport:
+    """The journal file against every checkpoint at the anchor (core/anchor.py)."""
+    try:
+        conn = sqlite3.connect(f"file:{path}?mode=ro", uri=True)
+        try:
+            rows = conn.execute(
+                "SELECT seq, ts, incident, kind, payload, hash, v, journal FROM entries "
+                "ORDER BY seq"
+            ).fetchall()
+            journal_id = _journal_id(conn) or ""
+        finally:
+            conn.close()
+    except sqlite3.Error as exc:
+        raise UnreadableFileError(f"{path}: is not a Break Glass journal ({exc})") from None
+    entries = [entry_of(raw) for raw in row_dicts(rows)]
+    return verify_anchor(entries, store.versions(), journal_id)
 
 
 def _journal_id(conn: sqlite3.Connection) -> str | None:

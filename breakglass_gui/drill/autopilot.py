@@ -21,6 +21,7 @@ from contextlib import contextmanager
 from pathlib import Path
 from typing import TextIO
 
+from breakglass_gui.core.anchor import DirAnchor, S3Anchor, copy_anchor
 from breakglass_gui.core.approval_bundle import KeysFile, keys_file, verify_bundle
 from breakglass_gui.core.clock import SystemClock
 from breakglass_gui.core.config.model import EmergencyType
@@ -31,7 +32,7 @@ from breakglass_gui.core.journal import Journal
 from breakglass_gui.core.procedure import Procedure
 from breakglass_gui.core.review.export import atomic_write
 from breakglass_gui.core.text import visible
-from breakglass_gui.core.verify import verify_file
+from breakglass_gui.core.verify import verify_anchor_of, verify_file
 from breakglass_gui.drill.environment import DrillEnvironment
 from breakglass_gui.drill.layout import MEMBERS
 
@@ -160,6 +161,23 @@ def _ending(env: DrillEnvironment, proc: Procedure, t: Timings, out_dir: Path) -
     return written
 
 
+def _copy_anchor(env: DrillEnvironment, out_dir: Path) -> DirAnchor:
+    """The drill's checkpoints, every version, from its bucket to DIR/anchor (the bucket goes
+    when the drill stops; the copy is what an auditor of the drill checks)."""
+    assert env.config is not None and env.admin is not None
+    admin, config = env.admin, env.config
+    bucket = S3Anchor(
+        lambda: admin.client("s3", config.log_account_id, config.log_region),
+        config.anchor_bucket,
+        config.anchor.prefix,
+    )
+    target = DirAnchor(out_dir / "anchor")
+    if target.root.exists():
+        shutil.rmtree(target.root)
+    copy_anchor(bucket, target)
+    return target
+
+
 def _check_approvals(proc: Procedure, out_dir: Path) -> Path:
     """The drill approvers' keys file beside the bundle (the drill's keys are public), and the
     offline check an auditor would run: `main.py verify-approvals BUNDLE --keys KEYS`."""
@@ -228,6 +246,7 @@ def run_autopilot(
         _session(env, proc, t)
         written = _ending(env, proc, t, out_dir)
         written.append(_check_approvals(proc, out_dir))
+        anchor = _copy_anchor(env, out_dir)
         if observe is not None:
             observe(env, proc)
         journal.close()
@@ -236,6 +255,9 @@ def run_autopilot(
         result = verify_file(copy)
         if not result.ok or proc.state is not State.CLOSED:
             raise StepFailedError("verify journal", result.describe())
+        report = verify_anchor_of(copy, anchor)  # `main.py verify JOURNAL --anchor DIR/anchor`
+        if not report.ok:
+            raise StepFailedError("verify anchor", report.describe())
     except StepFailedError as exc:
         print(f"DRILL FAILED at {exc}", file=stream)
         return 1

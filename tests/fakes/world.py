@@ -52,6 +52,9 @@ USERS = ("break-glass-user-1", "break-glass-user-2")
 VAULT_PASSWORD = "drill-vault-pass-Q7x!"
 
 
+ANCHOR_BUCKET = f"a-tmpl-prod-s3-break-glass-anchor-{IAM_ACCOUNT}"
+
+
 def config_data(**overrides: Any) -> dict[str, Any]:
     # The procedure tests' approvers sign with `totp` (explicitly enabled, as a deployment
     # would have to): codes from seeds the test holds. Signature methods have their own tests
@@ -245,6 +248,7 @@ class World:
             console=ConsoleSignIn(FederationEndpoint("aws", REGION, override=self.federation.url)),
             browser=self.browser,
             notify_backoff=(0.1, 0.2),
+            anchor_backoff=(0.01,),
         )
 
     def relaunch(self) -> None:
@@ -435,6 +439,19 @@ def provision(seed: str) -> dict[str, dict[str, str]]:
     logs.create_log_group(logGroupName=LOG_GROUP)
     logs.create_log_stream(logGroupName=LOG_GROUP, logStreamName="cloudtrail")
     boto3.client("sns", region_name=REGION).create_topic(Name="a-tmpl-prod-sns-break-glass")
+    s3 = boto3.client("s3", region_name=REGION)  # the anchor (core/aws/anchor_bucket.py)
+    s3.create_bucket(
+        Bucket=ANCHOR_BUCKET,
+        ObjectLockEnabledForBucket=True,
+        CreateBucketConfiguration={"LocationConstraint": REGION},
+    )
+    s3.put_object_lock_configuration(
+        Bucket=ANCHOR_BUCKET,
+        ObjectLockConfiguration={
+            "ObjectLockEnabled": "Enabled",
+            "Rule": {"DefaultRetention": {"Mode": "COMPLIANCE", "Days": 400}},
+        },
+    )
     cloudwatch = boto3.client("cloudwatch", region_name=REGION)
     for name in ALARMS:
         cloudwatch.put_metric_alarm(

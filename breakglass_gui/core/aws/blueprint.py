@@ -11,6 +11,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Any
 
+from breakglass_gui.core.aws.anchor_bucket import AnchorSpec
 from breakglass_gui.core.aws.rotation_function import RotationFunctionSpec, rotation_function_spec
 from breakglass_gui.core.config import Config
 
@@ -172,6 +173,7 @@ class Blueprint:
     roles: tuple[RoleSpec, ...]
     monitoring: MonitoringSpec
     topic: TopicSpec
+    anchor: AnchorSpec | None = None  # the checkpoints' bucket (core/aws/anchor_bucket.py)
     member_role: str = "OrganizationAccountAccessRole"  # how readiness/provision reach members
     rotation: RotationFunctionSpec | None = None  # the reference rotation function, if used
 
@@ -271,6 +273,13 @@ def build_blueprint(config: Config) -> Blueprint:
         arn=topic_arn,
         subscriptions=tuple(_subscription(s) for s in config.notifications.subscriptions),
     )
+    anchor = AnchorSpec(
+        log_account,
+        config.log_region,
+        config.anchor_bucket,
+        config.anchor.prefix,
+        config.anchor.retention_days,
+    )
     return Blueprint(
         partition,
         org.iam_account_id,
@@ -278,6 +287,7 @@ def build_blueprint(config: Config) -> Blueprint:
         roles,
         monitoring,
         topic,
+        anchor=anchor,
         member_role=config.provisioning.member_role,
         rotation=rotation_function_spec(config),
     )

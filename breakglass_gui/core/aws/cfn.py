@@ -11,6 +11,7 @@ import json
 from pathlib import Path
 from typing import Any
 
+from breakglass_gui.core.aws import anchor_bucket
 from breakglass_gui.core.aws.blueprint import (
     ADMIN_POLICY_NAME,
     ASSUME_POLICY_NAME,
@@ -237,10 +238,12 @@ def monitoring_template(bp: Blueprint) -> dict[str, Any]:
                 "AlarmActions": [{"Ref": "Topic"}],
             },
         }
+    if bp.anchor is not None:
+        resources.update(anchor_bucket.cfn_resources(bp.anchor))
     return {
         "AWSTemplateFormatVersion": VERSION,
         "Description": "Break glass (LLD001-003): CloudTrail to the break-glass log group, the "
-        "seed's metric filters, alarms and the SNS topic.",
+        "seed's metric filters, alarms and the SNS topic; the anchor bucket (Object Lock).",
         "Resources": resources,
         "Outputs": {
             "TopicArn": {"Value": {"Ref": "Topic"}},
@@ -259,6 +262,14 @@ def render(bp: Blueprint, out: Path) -> list[Path]:
     ):
         path = out / name
         path.write_text(json.dumps(template, indent=2, sort_keys=False) + "\n", encoding="utf-8")
+        written.append(path)
+    if bp.anchor is not None:
+        role_name = bp.roles[0].name if bp.roles else ""
+        scp = anchor_bucket.guard_scp(
+            bp.partition, role_name, bp.anchor, bp.monitoring.trail_bucket, bp.topic.arn
+        )
+        path = out / "scp-break-glass-guard.json"
+        path.write_text(json.dumps(scp, indent=2) + "\n", encoding="utf-8")
         written.append(path)
     if bp.rotation is not None:
         from breakglass_gui.core.aws.rotation_function import function_zip

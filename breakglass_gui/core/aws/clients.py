@@ -90,10 +90,14 @@ class ClientFactory:
         *,
         retries: bool = True,
         read_timeout: float | None = None,
+        plain_body: bool = False,
     ) -> Any:
+        """`plain_body`: checksums only where an operation requires one (the caller sends its
+        own Content-MD5), so a body goes as it is, not aws-chunked with a trailer."""
         from botocore.config import Config
 
         config = Config(
+            request_checksum_calculation="when_required" if plain_body else None,
             region_name=region,
             connect_timeout=self.connect_timeout,
             read_timeout=read_timeout or self.read_timeout,

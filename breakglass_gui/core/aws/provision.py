@@ -25,6 +25,7 @@ from concurrent.futures import ThreadPoolExecutor
 from functools import partial
 from typing import Any
 
+from breakglass_gui.core.aws import anchor_bucket
 from breakglass_gui.core.aws.blueprint import (
     ADMIN_POLICY_NAME,
     ASSUME_POLICY_NAME,
@@ -73,6 +74,7 @@ class Provisioner:
             *(partial(self._role, role.account) for role in self.bp.roles),
             self._monitoring,
             self._topic,
+            self._anchor,
             self._rotation_function,
             self._alarms,
         ]
@@ -89,6 +91,11 @@ class Provisioner:
         _each([partial(_run_in_order, part) for part in middle if part])
         _run_in_order(alarms)
         return [change for part in parts for change in part]
+
+    def _anchor(self) -> list[Change]:
+        if self.bp.anchor is None:
+            return []
+        return anchor_bucket.changes(self.bp.anchor, self.bp.partition, self.sessions)
 
     def _rotation_function(self) -> list[Change]:
         return rotation_function_changes(self.bp.rotation, self.bp.partition, self.sessions)

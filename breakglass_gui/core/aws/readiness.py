@@ -10,6 +10,7 @@ from __future__ import annotations
 from collections.abc import Callable, Iterator
 from typing import Any
 
+from breakglass_gui.core.aws import anchor_bucket
 from breakglass_gui.core.aws.blueprint import (
     ADMIN_POLICY_NAME,
     ASSUME_ACTIONS,
@@ -93,6 +94,7 @@ class Readiness:
             self._monitoring,
             self._alarms,
             self._topic,
+            self._anchor,
         )
         for producer in producers:
             try:
@@ -439,6 +441,10 @@ class Readiness:
                 )
             else:
                 yield Check(f"alarm {spec.name}", m.account, True)
+
+    def _anchor(self) -> Iterator[Check]:
+        if self.bp.anchor is not None:
+            yield from anchor_bucket.checks(self.bp.anchor, self.bp.partition, self.sessions)
 
     def _topic(self) -> Iterator[Check]:
         t = self.bp.topic

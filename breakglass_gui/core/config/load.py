@@ -18,6 +18,7 @@ from breakglass_gui.core.config.model import (
     DEFAULT_LOG_GROUP,
     DEFAULT_ROLE_NAME,
     Account,
+    AnchorConfig,
     ApprovalConfig,
     Approver,
     Config,
@@ -96,6 +97,22 @@ def _operators(root: Table) -> list[Operator]:
         if pid and name and email:
             out.append(Operator(pid, name, email))
     return out
+
+
+BUCKET = re.compile(r"^[a-z0-9][a-z0-9.-]{1,61}[a-z0-9]$")  # S3 bucket naming rules
+
+
+def _anchor(t: Table) -> AnchorConfig:
+    default = AnchorConfig()
+    bucket = t.text("bucket", "", pattern=BUCKET, what="an S3 bucket name") or ""
+    prefix = t.text("prefix", default.prefix) or default.prefix
+    days = t.get("retention_days", int, default.retention_days)
+    assert days is not None
+    if not 1 <= days <= 36500:
+        t.problems.add(t.key("retention_days"), "must be between 1 and 36500 days")
+        days = default.retention_days
+    t.finish()
+    return AnchorConfig(bucket, prefix if prefix.endswith("/") else prefix + "/", days)
 
 
 def _approvals(t: Table) -> ApprovalConfig:
@@ -442,6 +459,7 @@ def parse_config(data: dict[str, Any]) -> Config:
     approvals = root.table("approvals")
     approval = _approvals(approvals)
     approvals.finish()
+    anchor = _anchor(root.table("anchor"))
     root.finish()
     _roster(operators, approvers, problems)
     if problems.items or organisation is None or vault is None or notifications is None:
@@ -461,6 +479,7 @@ def parse_config(data: dict[str, Any]) -> Config:
         network=network,
         emergency_types=emergency_types,
         approvals=approval,
+        anchor=anchor,
     )
 
 

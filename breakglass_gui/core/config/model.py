@@ -194,6 +194,16 @@ class ApprovalConfig:
 
 
 @dataclass(frozen=True)
+class AnchorConfig:
+    """The off-workstation checkpoints (docs/rules.md §5.4): an S3 bucket with Object Lock in
+    compliance mode, in the log account and region."""
+
+    bucket: str = ""  # empty: a-tmpl-prod-s3-break-glass-anchor-<log account>
+    prefix: str = "checkpoints/"
+    retention_days: int = 400
+
+
+@dataclass(frozen=True)
 class Config:
     organisation: Organisation
     operators: tuple[Operator, ...]
@@ -208,6 +218,7 @@ class Config:
     provisioning: ProvisioningConfig = field(default_factory=ProvisioningConfig)
     emergency_types: tuple[EmergencyKind, ...] = DEFAULT_EMERGENCY_KINDS
     approvals: ApprovalConfig = field(default_factory=ApprovalConfig)
+    anchor: AnchorConfig = field(default_factory=AnchorConfig)
     network: NetworkConfig = field(default_factory=NetworkConfig)
 
     def operator(self, operator_id: str) -> Operator | None:
@@ -232,6 +243,10 @@ class Config:
     @property
     def log_region(self) -> str:
         return self.monitoring.region or self.organisation.region
+
+    @property
+    def anchor_bucket(self) -> str:
+        return self.anchor.bucket or f"a-tmpl-prod-s3-break-glass-anchor-{self.log_account_id}"
 
     def service_accounts(self) -> dict[str, str]:
         """Accounts the app itself needs a session in (docs/rules.md §2.5), by purpose."""

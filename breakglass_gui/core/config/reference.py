@@ -125,6 +125,12 @@ DOCS: dict[str, str] = {
     "approvals.request_minutes": "How long a request text can be signed (its not-after time), "
     "5–1440 minutes.",
     "approvals.fido2_rp_id": "The WebAuthn relying-party id security keys are enrolled for.",
+    "anchor": "The off-workstation checkpoints: an S3 bucket with Object Lock (compliance "
+    "mode) in the log account, written at each step of an incident (docs/rules.md §5.4).",
+    "anchor.bucket": "The bucket's name; absent: a-tmpl-prod-s3-break-glass-anchor-<log account>.",
+    "anchor.prefix": "Where in the bucket the checkpoints go (default checkpoints/).",
+    "anchor.retention_days": "How long each checkpoint cannot be deleted or changed, by anyone "
+    "(default 400 days).",
     "network.ca_bundle": "PEM file of the CAs trusted for AWS and federation (and for Vault when "
     "`vault.ca_bundle` is absent); absent: the certifi bundle shipped with the app.",
 }

@@ -250,6 +250,21 @@ def build_review(procedure: ReviewSubject) -> dict[str, Any]:
             }
             for e in journal.registry_changes_before(incident.id)
         ],
+        # The checkpoints written off the workstation (core/anchoring.py), and those that
+        # could not be.
+        "anchor": {
+            "where": f"s3://{config.anchor_bucket}/{config.anchor.prefix}",
+            "written": [
+                {k: e.payload.get(k, "") for k in ("seq", "state", "key", "version")}
+                for e in own
+                if e.kind == "anchor.written"
+            ],
+            "failed": [
+                {k: e.payload.get(k, "") for k in ("seq", "key", "error")}
+                for e in own
+                if e.kind == "anchor.failed"
+            ],
+        },
         # An impossible transition the replay found (core/integrity.py), "" if none.
         "tampering": incident.tampering,
         "journal": {

@@ -168,13 +168,21 @@ class SessionPage(Page):
                 )
         self.panel.set_freshness(p.activity.last_checked(), now)
         failed = [n for n in p.notifications if not n.get("sent")]
+        said = []
         if failed:
-            self.degraded.setText(
+            said.append(
                 "Notifications degraded: the SNS topic could not be reached "
                 f"({failed[-1].get('error', 'publish failed')}). The seed's alarms remain the "
                 "authoritative alert; tell the security team by phone."
             )
-        self.degraded.setVisible(bool(failed))
+        if p.parts.anchoring.degraded:
+            said.append(
+                "Checkpoints degraded: the journal could not be anchored in the log account's "
+                "bucket (see the journal's anchor.failed entries). The procedure goes on; the "
+                "review lists what was not anchored."
+            )
+        self.degraded.setText("\n".join(said))
+        self.degraded.setVisible(bool(said))
 
     # ----- activity ---------------------------------------------------------------------------
 
