@@ -43,10 +43,10 @@ def audit(config: Any, profile: str | None, credential: Any | None = None) -> li
 
     gateway = vault_gateway(config.vault, network=Network.of(config.network))
     probe = vault_checks(gateway, config.vault.users, credential)
-    return Readiness(build_blueprint(config), _sessions(config, profile), probe).run()
+    return Readiness(build_blueprint(config), sessions(config, profile), probe).run()
 
 
-def _sessions(config: Any, profile: str | None) -> Any:
+def sessions(config: Any, profile: str | None) -> Any:
     from breakglass_gui.core.aws.admin import ProfileSessions
     from breakglass_gui.core.network import Network
 
@@ -73,7 +73,7 @@ def _provision(config: Any, args: argparse.Namespace) -> int:
     from breakglass_gui.core.aws.blueprint import build_blueprint
     from breakglass_gui.core.aws.provision import Provisioner
 
-    provisioner = Provisioner(build_blueprint(config), _sessions(config, args.profile))
+    provisioner = Provisioner(build_blueprint(config), sessions(config, args.profile))
     changes = provisioner.apply() if args.apply else provisioner.plan()
     for change in changes:
         print(change.describe())

@@ -85,9 +85,10 @@ def _parser() -> argparse.ArgumentParser:
         help="run the whole procedure headless, with no human input",
     )
     drill.add_argument("--out", type=Path, help="where the review and journal go")
-    from breakglass_gui import approvers_cli
+    from breakglass_gui import approvers_cli, audit_cli
 
     approvers_cli.add_commands(commands)
+    audit_cli.add_command(commands)
     return parser
 
 
@@ -162,6 +163,25 @@ def _verify_anchor(file: Path, where: str, profile: str | None) -> int:
     return EXIT_FAILED
 
 
+def _audit_trail(args: argparse.Namespace) -> int:
+    from breakglass_gui import admin_cli, audit_cli
+    from breakglass_gui.core.errors import BreakGlassError, ConfigError
+
+    try:
+        config = _config(args)
+        return audit_cli.run(args, config, admin_cli.sessions(config, args.profile))
+    except ConfigError as exc:
+        for problem in exc.problems:
+            print(visible(problem), file=sys.stderr)
+        return EXIT_USAGE
+    except (OSError, ValueError) as exc:
+        print(visible(f"audit-trail: {exc}"), file=sys.stderr)
+        return EXIT_USAGE
+    except BreakGlassError as exc:
+        print(visible(exc.message), file=sys.stderr)
+        return EXIT_FAILED
+
+
 def _drill(args: argparse.Namespace) -> int:
     if args.action == "serve":
         if args.autopilot or args.out:
@@ -200,6 +220,8 @@ def main(argv: Sequence[str] | None = None) -> int:
         return admin_cli.run(args, lambda: _config(args))
     if args.command == "drill":
         return _drill(args)
+    if args.command == "audit-trail":
+        return _audit_trail(args)
     if args.command in ("approvers", "verify-approvals"):
         from breakglass_gui import approvers_cli
 

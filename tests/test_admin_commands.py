@@ -270,12 +270,17 @@ def test_render_cfn_templates_pass_cfn_lint(tmp_path: Path) -> None:
     function = iam["Resources"]["RotationFunction"]["Properties"]
     assert function["Handler"] == "lambda_function.lambda_handler"
     assert function["Environment"]["Variables"]["VAULT_ROLE_ID"].startswith("5f1c0d5e")
-    templates = sorted(tmp_path.glob("*.json"))
+    scp = json.loads((tmp_path / "scp-break-glass-guard.json").read_text())  # not CloudFormation
+    assert {s["Sid"] for s in scp["Statement"]} >= {"BreakGlassRoleLeavesTheTrailAlone"}
+    templates = sorted(p for p in tmp_path.glob("*.json") if not p.name.startswith("scp-"))
     assert [t.name for t in templates] == [
         "iam-account.json",
         "member-role-stackset.json",
         "monitoring.json",
     ]
+    anchor = json.loads((tmp_path / "monitoring.json").read_text())["Resources"]["AnchorBucket"]
+    lock = anchor["Properties"]["ObjectLockConfiguration"]["Rule"]["DefaultRetention"]
+    assert lock == {"Mode": "COMPLIANCE", "Days": 400}
     lint = subprocess.run(
         [
             str(Path(sys.executable).parent / "cfn-lint"),

@@ -21,7 +21,7 @@ import hashlib
 import json
 import time
 from collections.abc import Callable, Iterable, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, Protocol
 
@@ -169,6 +169,7 @@ class AnchorReport:
     checked: int
     problems: list[str]
     flagged: list[str]
+    matched_incidents: set[str] = field(default_factory=set)  # with a checkpoint that matched
 
     @property
     def ok(self) -> bool:
@@ -195,6 +196,7 @@ def verify_anchor(
     problems: list[str] = []
     flagged: list[str] = []
     seen: dict[int, str] = {}
+    matched: set[str] = set()
     checked = 0
     for item in stored:
         if item.body is None:
@@ -223,8 +225,10 @@ def verify_anchor(
                 f"checkpoint at seq {seq}: the journal's entry there has hash "
                 f"{entry.hash[:12]}…, the anchor {digest[:12]}… (the journal was rewritten)"
             )
+        else:
+            matched.add(str(point.get("incident")))
     problems.sort(key=_seq_of)
-    return AnchorReport(checked, problems, flagged)
+    return AnchorReport(checked, problems, flagged, matched)
 
 
 def _seq_of(problem: str) -> int:

@@ -6,7 +6,8 @@ thread, in order, so no step of the procedure (the console URL above all) waits 
 outcome is journaled (`anchor.written` with the object's version, or `anchor.failed` after
 retries), a failure is shown (`degraded`) and listed in the review, and the procedure goes on.
 Before the first session in the log account there is no one to write with: the first
-checkpoint written covers every entry before it (the chain).
+checkpoint written covers every entry before it (the chain). The writer thread lives only while
+there is something to write.
 
 When the app's own sessions are revoked (the last step of revoke-and-rotate) nothing more can
 be written: the last checkpoint is the one before, and the closing steps are anchored by the
@@ -16,8 +17,9 @@ notices and, for a drill, by the copy in DIR/anchor.
 from __future__ import annotations
 
 import logging
+import threading
+from collections import deque
 from collections.abc import Callable
-from concurrent.futures import Future, ThreadPoolExecutor
 from typing import Any
 
 from breakglass_gui.core.anchor import (
@@ -63,8 +65,9 @@ class Anchoring:
         self._prefix = config.anchor.prefix
         self._backoff = backoff
         self._sleep = sleep
-        self._pool = ThreadPoolExecutor(1, thread_name_prefix="anchor")
-        self._pending: list[Future[None]] = []
+        self._queue: deque[dict[str, Any]] = deque()
+        self._lock = threading.Lock()
+        self._worker: threading.Thread | None = None
         self.degraded = False  # the last checkpoint could not be written
         recorder.watchers.append(self.step)
 
@@ -87,7 +90,20 @@ class Anchoring:
             ),
             journal_id=recorder.journal.id,
         )
-        self._pending.append(self._pool.submit(self._write, point))
+        with self._lock:
+            self._queue.append(point)
+            if self._worker is None:
+                self._worker = threading.Thread(target=self._drain, name="anchor", daemon=True)
+                self._worker.start()
+
+    def _drain(self) -> None:
+        while True:
+            with self._lock:
+                if not self._queue:
+                    self._worker = None
+                    return
+                point = self._queue.popleft()
+            self._write(point)
 
     def _write(self, point: dict[str, Any]) -> None:
         key = object_key(self._prefix, point)
@@ -122,10 +138,7 @@ class Anchoring:
 
     def flush(self, timeout: float = 30.0) -> None:
         """Wait for the checkpoints asked for so far (before the review, and at close)."""
-        pending, self._pending = self._pending, []
-        for future in pending:
-            future.result(timeout=timeout)
-
-    def close(self) -> None:
-        self.flush()
-        self._pool.shutdown(wait=True)
+        with self._lock:
+            worker = self._worker
+        if worker is not None:
+            worker.join(timeout)

@@ -16,6 +16,7 @@ from typing import Any
 from breakglass_gui.core.anchor import AnchorReport, AnchorStore, verify_anchor
 from breakglass_gui.core.chain import (
     GENESIS,
+    Entry,
     Verification,
     entry_of,
     row_dicts,
@@ -73,6 +74,16 @@ def _verify_database(path: Path) -> Verification:
 
 def verify_anchor_of(path: Path, store: AnchorStore) -> AnchorReport:
     """The journal file against every checkpoint at the anchor (core/anchor.py)."""
+    entries, journal_id = journal_file_entries(path)
+    return verify_anchor(entries, store.versions(), journal_id)
+
+
+def journal_entries(path: Path) -> list[Entry]:
+    return journal_file_entries(path)[0]
+
+
+def journal_file_entries(path: Path) -> tuple[list[Entry], str]:
+    """A journal file's entries (read-only) and its id."""
     try:
         conn = sqlite3.connect(f"file:{path}?mode=ro", uri=True)
         try:
@@ -85,8 +96,7 @@ def verify_anchor_of(path: Path, store: AnchorStore) -> AnchorReport:
             conn.close()
     except sqlite3.Error as exc:
         raise UnreadableFileError(f"{path}: is not a Break Glass journal ({exc})") from None
-    entries = [entry_of(raw) for raw in row_dicts(rows)]
-    return verify_anchor(entries, store.versions(), journal_id)
+    return [entry_of(raw) for raw in row_dicts(rows)], journal_id
 
 
 def _journal_id(conn: sqlite3.Connection) -> str | None:

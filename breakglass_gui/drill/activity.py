@@ -122,27 +122,8 @@ class ActivitySimulator:
                 },
             }
             written.append(
-                self._record(
-                    account,
-                    base - 2 * step,
-                    "sts.amazonaws.com",
-                    "AssumeRole",
-                    False,
-                    {
-                        "type": "IAMUser",
-                        "arn": f"arn:{self._partition}:iam::{iam_account}:user/{user}",
-                        "accountId": iam_account,
-                        "userName": user,
-                        "sessionContext": {"attributes": {"mfaAuthenticated": "true"}},
-                    },
-                    {
-                        "requestParameters": {
-                            "roleArn": role_arn,
-                            "roleSessionName": incident,
-                            "sourceIdentity": operator,
-                            "durationSeconds": 3600,
-                        }
-                    },
+                self._assume_role(
+                    account, base - 2 * step, role_arn, incident, operator, user, iam_account
                 )
             )
             written.append(
@@ -202,6 +183,58 @@ class ActivitySimulator:
             "_epoch": epoch,
             **extra,
         }
+
+    def record_assume_role(
+        self,
+        *,
+        account: str,
+        role_name: str,
+        session_name: str,
+        source_identity: str,
+        user: str,
+        iam_account: str,
+    ) -> dict[str, Any]:
+        """What CloudTrail writes for one AssumeRole of the role (a session opened without
+        the app, in a test of `audit-trail`)."""
+        role_arn = f"arn:{self._partition}:iam::{account}:role/{role_name}"
+        record = self._assume_role(
+            account, time.time(), role_arn, session_name, source_identity, user, iam_account
+        )
+        self._deliver([record])
+        return record
+
+    def _assume_role(
+        self,
+        account: str,
+        epoch: float,
+        role_arn: str,
+        session_name: str,
+        source_identity: str,
+        user: str,
+        iam_account: str,
+    ) -> dict[str, Any]:
+        return self._record(
+            account,
+            epoch,
+            "sts.amazonaws.com",
+            "AssumeRole",
+            False,
+            {
+                "type": "IAMUser",
+                "arn": f"arn:{self._partition}:iam::{iam_account}:user/{user}",
+                "accountId": iam_account,
+                "userName": user,
+                "sessionContext": {"attributes": {"mfaAuthenticated": "true"}},
+            },
+            {
+                "requestParameters": {
+                    "roleArn": role_arn,
+                    "roleSessionName": session_name,
+                    "sourceIdentity": source_identity,
+                    "durationSeconds": 3600,
+                }
+            },
+        )
 
     def _deliver(self, records: list[dict[str, Any]]) -> None:
         with self._lock:

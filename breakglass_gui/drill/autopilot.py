@@ -8,6 +8,7 @@ each step's time and exits non-zero if any step fails.
 
 from __future__ import annotations
 
+import contextlib
 import io
 import json
 import os
@@ -21,7 +22,7 @@ from contextlib import contextmanager
 from pathlib import Path
 from typing import TextIO
 
-from breakglass_gui.core.anchor import DirAnchor, S3Anchor, copy_anchor
+from breakglass_gui.core.anchor import DirAnchor, S3Anchor, copy_anchor, verify_anchor
 from breakglass_gui.core.approval_bundle import KeysFile, keys_file, verify_bundle
 from breakglass_gui.core.clock import SystemClock
 from breakglass_gui.core.config.model import EmergencyType
@@ -161,6 +162,22 @@ def _ending(env: DrillEnvironment, proc: Procedure, t: Timings, out_dir: Path) -
     return written
 
 
+def audit_trail(
+    env: DrillEnvironment, proc: Procedure, out_dir: Path, anchor: DirAnchor, out: TextIO
+) -> int:
+    """`main.py audit-trail` against the drill world: every AssumeRole CloudTrail (the drill's
+    LookupEvents) recorded, matched to this journal, its anchor copy and the drill's keys."""
+    from breakglass_gui.audit_cli import report_findings
+
+    assert env.config is not None and env.admin is not None
+    keys = KeysFile.from_json(json.loads((out_dir / "approver-keys-DRILL.json").read_text()))
+    entries = proc.journal.entries()
+    anchored = verify_anchor(entries, anchor.versions(), proc.journal.id).matched_incidents
+    since = time.time() - 3600
+    with contextlib.redirect_stdout(out):
+        return report_findings(env.config, env.admin, keys, entries, anchored, since)
+
+
 def _copy_anchor(env: DrillEnvironment, out_dir: Path) -> DirAnchor:
     """The drill's checkpoints, every version, from its bucket to DIR/anchor (the bucket goes
     when the drill stops; the copy is what an auditor of the drill checks)."""
@@ -247,6 +264,9 @@ def run_autopilot(
         written = _ending(env, proc, t, out_dir)
         written.append(_check_approvals(proc, out_dir))
         anchor = _copy_anchor(env, out_dir)
+        with t.step("audit-trail (CloudTrail vs the journal)"):
+            if audit_trail(env, proc, out_dir, anchor, stream) != 0:
+                raise StepFailedError("audit-trail", "a role session without an approval")
         if observe is not None:
             observe(env, proc)
         journal.close()

@@ -234,6 +234,8 @@ def lookup_page(records: list[dict[str, Any]], request: dict[str, Any]) -> dict[
     for record in sorted(records, key=lambda r: r["_epoch"], reverse=True):
         if not start <= record["_epoch"] <= end:
             continue
+        if "EventName" in wanted and record["eventName"] != wanted["EventName"]:
+            continue
         username = record["userIdentity"].get("arn", "").rsplit("/", 1)[-1]
         if "Username" in wanted and wanted["Username"] not in (
             username,

@@ -333,6 +333,19 @@ class DrillEnvironment(DrillCodes):
         )
         return len(records)
 
+    def session_behind_the_apps_back(self, account: str, session_name: str) -> None:
+        """An insider with the Vault login and the MFA device assumes the break-glass role
+        without the app: AWS records it (what `audit-trail` must report)."""
+        assert self.simulator is not None and self.config is not None
+        self.simulator.record_assume_role(
+            account=account,
+            role_name=self.config.role.name,
+            session_name=session_name,
+            source_identity="",
+            user=self.config.vault.default_user,
+            iam_account=self.config.organisation.iam_account_id,
+        )
+
     def secret_values(self) -> set[str]:
         """Every secret this drill world created or handed out: the Vault password, unseal
         shares, tokens and every version of the credential records; the MFA seeds; the STS

@@ -13,7 +13,9 @@ from typing import Any
 
 import pytest
 
-from breakglass_gui.drill.autopilot import run_autopilot
+from breakglass_gui.cli import main
+from breakglass_gui.core.anchor import DirAnchor
+from breakglass_gui.drill.autopilot import audit_trail, run_autopilot
 from breakglass_gui.drill.environment import DrillEnvironment
 from breakglass_gui.drill.layout import MEMBERS
 
@@ -65,6 +67,12 @@ def test_the_autopilot_runs_a_whole_drill_and_leaves_no_secret(home: Path) -> No
     def observe(env: DrillEnvironment, proc: Any) -> None:
         _collect(env, secrets)
         seen["incident"] = proc.id
+        # Issue 18, item 8: an insider assumes the role without the app; CloudTrail has it.
+        out_dir = home / "drill-out"
+        env.session_behind_the_apps_back(MEMBERS[0], "maintenance")
+        found = io.StringIO()
+        seen["audit"] = audit_trail(env, proc, out_dir, DirAnchor(out_dir / "anchor"), found)
+        seen["audit_report"] = found.getvalue()
 
     out = io.StringIO()
     status = run_autopilot(home / "drill-out", out=out, observe=observe)
@@ -73,7 +81,18 @@ def test_the_autopilot_runs_a_whole_drill_and_leaves_no_secret(home: Path) -> No
     assert "DRILL PASSED" in report and " ms" in report
     assert "unseal Vault (3 of 5 shares)" in report  # the drill's OpenBao starts sealed
 
-    journal = home / "drill-out" / "journal.sqlite3"
+    # What AWS recorded of the app's own sessions matched; the one behind its back did not.
+    assert "2 role session(s), 0 finding(s)" in report, report  # one per target account
+    assert seen["audit"] == 1, seen["audit_report"]
+    assert "FINDING" in seen["audit_report"] and '"maintenance"' in seen["audit_report"]
+
+    out_dir = home / "drill-out"
+    journal = out_dir / "journal.sqlite3"
+    # An auditor's offline checks of what the drill left in DIR (issue 18, items 2 and 7).
+    bundle = next(out_dir.glob("*-approvals-DRILL.json"))
+    keys = out_dir / "approver-keys-DRILL.json"
+    assert main(["verify-approvals", str(bundle), "--keys", str(keys)]) == 0
+    assert main(["verify", str(journal), "--anchor", str(out_dir / "anchor")]) == 0
     verify = subprocess.run(
         [sys.executable, str(ROOT / "main.py"), "verify", str(journal)],
         check=False,

@@ -1,0 +1,91 @@
+"""`main.py audit-trail` (issue 18, item 8): CloudTrail's AssumeRoles of the break-glass role
+against this journal, its anchor and the approvers' public keys. Read-only."""
+
+from __future__ import annotations
+
+import argparse
+import json
+import time
+from datetime import datetime
+from pathlib import Path
+from typing import Any
+
+from breakglass_gui.core.text import visible
+
+EXIT_OK, EXIT_FAILED, EXIT_USAGE = 0, 1, 2
+
+
+def add_command(commands: Any) -> None:
+    audit = commands.add_parser(
+        "audit-trail",
+        help="match every break-glass role session CloudTrail recorded to an approved incident",
+        description="Lists every AssumeRole of the break-glass role that CloudTrail recorded in "
+        "the configured accounts, and matches each to an incident of the journal (by role "
+        "session name and SourceIdentity) that has a checkpoint at the anchor and an approval "
+        "bundle that verifies with the keys file. Any other session is a finding. Example:\n"
+        "  main.py audit-trail --since 2026-11-01 --profile audit --keys keys.json\n"
+        "Exit codes: 0 every session matched, 1 findings printed, 2 usage or unreadable input.",
+        formatter_class=argparse.RawDescriptionHelpFormatter,
+    )
+    audit.add_argument("--since", help="start date (YYYY-MM-DD); default 90 days ago")
+    audit.add_argument("--profile", help="read-only AWS profile (SecurityAudit)")
+    audit.add_argument("--keys", type=Path, required=True, help="the approvers' keys file")
+    audit.add_argument("--journal", type=Path, help="journal file (default: the app's)")
+    audit.add_argument("--anchor", help="s3://BUCKET/PREFIX or DIR (default: the config's)")
+
+
+def run(args: argparse.Namespace, config: Any, sessions: Any) -> int:
+    from breakglass_gui.core.anchor import AnchorStore, DirAnchor, S3Anchor
+    from breakglass_gui.core.approval_bundle import KeysFile
+    from breakglass_gui.core.verify import journal_entries, verify_anchor_of
+
+    since = (
+        datetime.fromisoformat(args.since).timestamp() if args.since else time.time() - 90 * 86400
+    )
+    keys = KeysFile.from_json(json.loads(args.keys.read_text(encoding="utf-8")))
+    journal = args.journal or _default_journal()
+    where = args.anchor or f"s3://{config.anchor_bucket}/{config.anchor.prefix}"
+    store: AnchorStore
+    if where.startswith("s3://"):
+        bucket, _, prefix = where.removeprefix("s3://").partition("/")
+        account, region = config.log_account_id, config.log_region
+        store = S3Anchor(lambda: sessions.client("s3", account, region), bucket, prefix)
+    else:
+        store = DirAnchor(Path(where))
+    report = verify_anchor_of(journal, store)
+    return report_findings(
+        config, sessions, keys, journal_entries(journal), report.matched_incidents, since
+    )
+
+
+def report_findings(
+    config: Any, sessions: Any, keys: Any, entries: Any, anchored: set[str], since: float
+) -> int:
+    from breakglass_gui.core.audit_trail import evidence_from, match, role_uses
+
+    accounts = list(
+        dict.fromkeys([config.organisation.iam_account_id, *(a.id for a in config.accounts)])
+    )
+    regions = list(dict.fromkeys([config.organisation.region, "us-east-1"]))
+    uses = role_uses(
+        lambda account, region: sessions.client("cloudtrail", account, region),
+        accounts,
+        regions,
+        config.role.name,
+        since,
+    )
+    findings = match(uses, evidence_from(entries, anchored, keys))
+    bad = [f for f in findings if f.problem]
+    for f in findings:
+        u = f.use
+        status = "FINDING" if f.problem else "matched"
+        line = f"{status:8} {u.time}  {u.account}  {u.session_name}  {u.source_identity or '-'}"
+        print(visible(line + (f"  — {f.problem}" if f.problem else "")))
+    print(f"{len(findings)} role session(s), {len(bad)} finding(s)")
+    return EXIT_FAILED if bad else EXIT_OK
+
+
+def _default_journal() -> Path:
+    from breakglass_gui.ui.context import data_dir
+
+    return data_dir() / "journal.sqlite3"
