@@ -137,12 +137,28 @@ def refuse_during_an_incident(journal: Journal) -> None:
 class Enrolment:
     """The `totp` enrolment: a secret into this workstation's keyring."""
 
-    def __init__(self, store: TotpSecretStore, organisation: str, journal: Journal) -> None:
+    def __init__(
+        self,
+        store: TotpSecretStore,
+        organisation: str,
+        journal: Journal,
+        *,
+        accepted: bool = True,
+    ) -> None:
         self._store = store
         self._journal = journal
         self._issuer = f"Break Glass ({organisation})"
+        self._accepted = accepted  # the config lists `totp` (core/registry.py accepts_codes)
 
     def _refuse_during_an_incident(self) -> None:
+        if not self._accepted:
+            raise EnrolmentError(
+                "This configuration accepts signed approvals only (ssh keys and security "
+                "keys): enrol them with `main.py approvers enrol`. Authenticator codes are "
+                "refused because anyone who can read this workstation's keyring could "
+                "produce them.",
+                code="enrolment.method_refused",
+            )
         refuse_during_an_incident(self._journal)
 
     def start(self, approver: Approver) -> PendingEnrolment:

@@ -18,6 +18,16 @@ from typing import Any
 from breakglass_gui.core.canonical import digest
 from breakglass_gui.core.chain import TRANSITION, Entry
 
+REQUEST_KINDS = frozenset(
+    {
+        "incident.request_amended",
+        "operator.proven",
+        "operator.unproven",
+        "approval.requested",
+        "approval.granted",
+    }
+)
+
 
 class State(StrEnum):
     DECLARED = "DECLARED"
@@ -126,6 +136,9 @@ class Incident:
     request: Request
     state: State = State.DECLARED
     approvals: list[dict[str, Any]] = field(default_factory=list)
+    # What proved (or did not prove) the operator's identity: the operator.proven/unproven
+    # entry's payload ({} before the first Vault login).
+    operator_proof: dict[str, Any] = field(default_factory=dict)
     # The request text on record for signature (core/approval_request.py's payload), if any.
     approval_request: dict[str, Any] = field(default_factory=dict)
     vault_user: str = ""
@@ -200,6 +213,14 @@ class Incident:
             raise LookupError("no incident.declared entry")
         return incident
 
+    @property
+    def source_identity(self) -> str:
+        """What AWS records as the role sessions' SourceIdentity: the identity Vault proved,
+        else the operator's roster id (docs/rules.md §2.5). SourceIdentity allows letters,
+        digits and `_+=,.@-`, 2 to 64 of them (STS API Reference, AssumeRole)."""
+        identity = str(self.operator_proof.get("vault_identity") or self.request.operator)
+        return re.sub(r"[^\w+=,.@-]", "-", identity)[:64]
+
     def unapproved_change(self) -> str:
         """Why the current request is not the one the approvers signed ("" if it is): checked
         before every Vault read and every AssumeRole (issue 18 (f))."""
@@ -267,14 +288,8 @@ class Incident:
             self.tampering_acknowledged = True
         elif kind == "review.exported":
             self.review_exported = True
-        elif kind == "incident.request_amended":
-            self.request = Request.from_payload(p["request"])
-            self.approvals = [a for a in self.approvals if a["digest"] == self.request.digest]
-        elif kind == "approval.requested":
-            self.approval_request = dict(p)
-            self.approvals = [a for a in self.approvals if a.get("request_id") == p["request_id"]]
-        elif kind == "approval.granted":
-            self.approvals = [a for a in self.approvals if a["role"] != p["role"]] + [dict(p)]
+        elif kind in REQUEST_KINDS:
+            self._apply_request(kind, p)
         elif kind == "vault.record_read":
             self.vault_user = str(p["user"])
             self.mfa_serial = str(p["mfa_serial"])
@@ -316,6 +331,19 @@ class Incident:
             self.live_tokens.pop(str(p["accessor"]), None)
         elif kind == "vault.server":
             self.vault_server = {k: str(v) for k, v in p.items()}
+
+    def _apply_request(self, kind: str, p: dict[str, Any]) -> None:
+        """The request, who signed it and who the operator proved to be."""
+        if kind == "incident.request_amended":
+            self.request = Request.from_payload(p["request"])
+            self.approvals = [a for a in self.approvals if a["digest"] == self.request.digest]
+        elif kind in ("operator.proven", "operator.unproven"):
+            self.operator_proof = {"proven": kind == "operator.proven", **p}
+        elif kind == "approval.requested":
+            self.approval_request = dict(p)
+            self.approvals = [a for a in self.approvals if a.get("request_id") == p["request_id"]]
+        elif kind == "approval.granted":
+            self.approvals = [a for a in self.approvals if a["role"] != p["role"]] + [dict(p)]
 
     def _apply_transition(self, entry: Entry) -> None:
         to = State(entry.payload["to"])

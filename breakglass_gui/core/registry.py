@@ -88,6 +88,12 @@ def approval_methods(config: Config) -> tuple[str, ...]:
     return config.approvals.methods or SIGNED_APPROVALS
 
 
+def accepts_codes(config: Config) -> bool:
+    """Whether approvers may still be enrolled with authenticator codes (the `totp` method,
+    which a configuration must list explicitly)."""
+    return "totp" in approval_methods(config)
+
+
 def approval_desk(context: ApprovalContext, journal: Journal) -> ApprovalDesk:
     """The desk with the methods the config allows, in its order."""
     names = approval_methods(context.config)

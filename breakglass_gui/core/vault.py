@@ -266,12 +266,13 @@ class VaultGateway:
         finally:
             share.wipe()
 
-    def login(self, credential: Secret) -> dict[str, Any]:
-        """Authenticate with the configured method; returns non-secret facts about the token."""
+    def login(self, credential: Secret, username: str | None = None) -> dict[str, Any]:
+        """Authenticate with the configured method (as `username`, for the methods that take
+        one); returns non-secret facts about the token, among them who Vault says logged in."""
         ca_file = self._config.ca_bundle or self._network.ca_file
         try:
             auth = self._auth.login(
-                Login(self.client, self._config, self._call, ca_file), credential
+                Login(self.client, self._config, self._call, ca_file, username), credential
             )
         finally:
             credential.wipe()
@@ -287,6 +288,8 @@ class VaultGateway:
             "renewable": renewable,
             "accessor": self.accessor,
             "expires_at": _expiry(ttl),
+            "identity": login_identity(auth),
+            "entity_id": str(auth.get("entity_id") or ""),
         }
 
     def _lease(self, ttl: int, renewable: bool) -> None:
@@ -416,6 +419,17 @@ class VaultGateway:
                     raise vault_error("token_expired") from None
                 raise lookup from None
             raise
+
+
+def login_identity(auth: dict[str, Any]) -> str:
+    """Who Vault says logged in, from the login's `auth.metadata`: userpass and LDAP give
+    `username`, cert auth `common_name` (or the cert role `cert_name`), AppRole `role_name`;
+    a token login says nothing ("")."""
+    meta = auth.get("metadata") or {}
+    for key in ("username", "common_name", "role_name"):
+        if meta.get(key):
+            return str(meta[key])
+    return ""
 
 
 def _expiry(ttl: int) -> str:

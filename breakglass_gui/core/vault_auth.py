@@ -34,6 +34,11 @@ class Login:
     config: VaultConfig
     call: Call
     ca_file: str | None
+    username: str | None = None  # the operator's own Vault login, else vault.username
+
+    @property
+    def user(self) -> str | None:
+        return self.username or self.config.username
 
 
 class AuthMethod(Protocol):
@@ -66,7 +71,7 @@ class Userpass:
 
     def login(self, at: Login, credential: Secret) -> dict[str, Any]:
         auth = at.client.auth.userpass
-        return _login(at, auth, username=at.config.username, password=credential.reveal())
+        return _login(at, auth, username=at.user, password=credential.reveal())
 
 
 class Ldap:
@@ -78,7 +83,7 @@ class Ldap:
 
     def login(self, at: Login, credential: Secret) -> dict[str, Any]:
         auth = at.client.auth.ldap
-        return _login(at, auth, username=at.config.username, password=credential.reveal())
+        return _login(at, auth, username=at.user, password=credential.reveal())
 
 
 class AppRole:

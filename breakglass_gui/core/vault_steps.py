@@ -67,12 +67,15 @@ class VaultSteps:
         recorder.require_signed_request()  # before a token is even asked for
         self._settle_previous_tokens()
         vault = self._custody.vault
-        recorder.effect(
+        operator = self._config.operator(incident.request.operator)
+        claimed = operator.vault_identity if operator else ""
+        facts = recorder.effect(
             "vault.login",
             {"method": self._config.vault.auth_method},
-            lambda: vault.login(credential),
+            lambda: vault.login(credential, claimed or None),
             evidence=lambda facts: facts,
         )
+        self._prove_operator(claimed, facts)
         if not recorder.incident.vault_server:  # which server answered, for the review
             with contextlib.suppress(VaultError):
                 self.health()
@@ -83,6 +86,42 @@ class VaultSteps:
         if recorder.state is State.APPROVED:
             recorder.transition(State.VAULT_UNLOCKED, user=user)
         return record.public()
+
+    def _prove_operator(self, claimed: str, facts: dict[str, Any]) -> None:
+        """The operator is who Vault says logged in (issue 18, item 4): the roster binds each
+        operator to their own Vault identity; a login that proves someone else stops here."""
+        recorder = self._recorder
+        operator = recorder.incident.request.operator
+        if not claimed:
+            if not recorder.incident.operator_proof:
+                recorder.log(
+                    "operator.unproven",
+                    {"operator": operator, "why": "the roster names no vault_identity"},
+                )
+            return
+        proven = str(facts.get("identity", ""))
+        if proven != claimed:
+            recorder.log(
+                "operator.refused",
+                {"operator": operator, "claimed": claimed, "vault_says": proven},
+            )
+            self.revoke_held(before="refusal")
+            raise ProcedureError(
+                f"Vault says this login is {proven or 'nobody in particular'}, not "
+                f"{claimed} ({operator}'s own Vault identity): the operator must log in as "
+                "themselves.",
+                code="operator.unproven",
+                field="credential",
+            )
+        if recorder.incident.operator_proof.get("vault_identity") != proven:
+            recorder.log(
+                "operator.proven",
+                {
+                    "operator": operator,
+                    "vault_identity": proven,
+                    "entity_id": str(facts.get("entity_id", "")),
+                },
+            )
 
     def read_record(self, user: str, **details: Any) -> BreakGlassRecord:
         self._recorder.require_signed_request()

@@ -117,7 +117,7 @@ def _session(env: DrillEnvironment, proc: Procedure, t: Timings) -> None:
         assert env.simulator is not None and env.config is not None
         env.simulator.simulate(
             incident=proc.id,
-            operator=OPERATOR,
+            operator=proc.incident.source_identity,  # what AWS records: the proven identity
             role_name=env.config.role.name,
             user=proc.incident.vault_user,
             iam_account=env.config.organisation.iam_account_id,

@@ -51,7 +51,12 @@ def drill_config_data(
         # No [approvals] table: the default signature methods. The primary signs with a
         # security key, the secondary with ssh (drill/approver_devices.py).
         "operators": [
-            {"id": "drill-operator", "name": "Drill Operator", "email": "operator@drill.invalid"}
+            {
+                "id": "drill-operator",
+                "name": "Drill Operator",
+                "email": "operator@drill.invalid",
+                "vault_identity": VAULT_USER,  # the drill operator's own Vault login
+            }
         ],
         "approvers": [
             {

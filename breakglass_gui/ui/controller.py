@@ -333,7 +333,6 @@ class Controller(QObject):
         if env is None or p is None:
             return
         since = self.activated_at or time.time()
-        request = p.incident.request
         user = p.incident.vault_user or self.config.vault.default_user
 
         def done(outcome: Outcome) -> None:
@@ -341,7 +340,8 @@ class Controller(QObject):
                 log.warning("drill activity simulation failed: %s", type(outcome.error).__name__)
 
         self.background.run(
-            lambda: env.simulate_activity(p.id, request.operator, user, accounts, since), done
+            lambda: env.simulate_activity(p.id, p.incident.source_identity, user, accounts, since),
+            done,
         )
 
     # ----- shutdown ---------------------------------------------------------------------------

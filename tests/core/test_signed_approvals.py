@@ -321,3 +321,27 @@ def test_the_drill_signer_writes_what_ssh_keygen_verifies(tmp_path: Path) -> Non
         check=False,
     )
     assert verified.returncode == 0, verified.stderr
+
+
+def test_attack_a_a_keyring_code_is_no_approval_unless_the_config_lists_totp(
+    bench: Bench,
+) -> None:
+    """Issue 18 (a): the operator reads an approver's TOTP secret from their own keyring and
+    types the code. Without `totp` in approvals.methods the code is refused, whatever it is."""
+    bench.journal.append(None, "approver.removed", {"approver": "cfo", "role": "secondary"})
+    desk = bench.make_desk()
+    assert desk.method_of("cfo") is None  # no key enrolled: only `totp` would be left
+    with pytest.raises(ApprovalError) as raised:
+        desk.sign(
+            bench.request(), REQUEST.incident_id, "jdoe", "secondary", "cfo", Secret("123456"), None
+        )
+    assert raised.value.code == "approval.method_refused"
+
+
+def test_attack_a_codes_cannot_even_be_enrolled_by_default(bench: Bench) -> None:
+    from breakglass_gui.core.enrolment import Enrolment
+
+    enrolment = Enrolment(MemoryStore(), "Test Corp", bench.journal, accepted=False)
+    with pytest.raises(EnrolmentError) as raised:
+        enrolment.start(bench.approver("cfo"))
+    assert raised.value.code == "enrolment.method_refused"

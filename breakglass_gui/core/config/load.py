@@ -93,9 +93,10 @@ def _operators(root: Table) -> list[Operator]:
     out = []
     for t in root.tables("operators"):
         pid, name, email = _person(t)
+        identity = t.text("vault_identity", "") or ""
         t.finish()
         if pid and name and email:
-            out.append(Operator(pid, name, email))
+            out.append(Operator(pid, name, email, identity))
     return out
 
 

@@ -58,6 +58,9 @@ class Operator:
     id: str
     name: str
     email: str
+    # The operator's own Vault login (userpass/LDAP username, or their certificate's common
+    # name): the Vault login must prove it, or the incident stops (issue 18, item 4).
+    vault_identity: str = ""
 
 
 @dataclass(frozen=True)

@@ -125,6 +125,10 @@ DOCS: dict[str, str] = {
     "approvals.request_minutes": "How long a request text can be signed (its not-after time), "
     "5–1440 minutes.",
     "approvals.fido2_rp_id": "The WebAuthn relying-party id security keys are enrolled for.",
+    "operators.vault_identity": "The operator's own Vault login (userpass or LDAP username, or "
+    "the certificate's common name). The Vault login uses it and must prove it; the proven "
+    "identity becomes the role sessions' SourceIdentity. Absent: the operator is not proven "
+    "(the review says so).",
     "anchor": "The off-workstation checkpoints: an S3 bucket with Object Lock (compliance "
     "mode) in the log account, written at each step of an incident (docs/rules.md §5.4).",
     "anchor.bucket": "The bucket's name; absent: a-tmpl-prod-s3-break-glass-anchor-<log account>.",

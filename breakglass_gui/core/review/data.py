@@ -177,6 +177,8 @@ def build_review(procedure: ReviewSubject) -> dict[str, Any]:
             "state": incident.state.value,
             "declared_at": incident.declared_at,
             "operator": request.operator,
+            # Who Vault proved the operator to be (issue 18, item 4), or why not.
+            "operator_proof": incident.operator_proof,
             "emergency_type": request.emergency_type,
             "other_text": request.other_text,
             "justification": request.justification,

@@ -99,16 +99,26 @@ class EnrolmentDialog(QDialog):
 
     def _enrolment(self) -> object:
         from breakglass_gui.core.enrolment import Enrolment
+        from breakglass_gui.core.registry import accepts_codes
 
         deps = self.ctl.deps
         assert deps is not None
-        return Enrolment(deps.totp_secrets, deps.config.organisation.name, deps.journal)
+        return Enrolment(
+            deps.totp_secrets,
+            deps.config.organisation.name,
+            deps.journal,
+            accepted=accepts_codes(deps.config),
+        )
 
     def _start(self) -> None:
         approver = self.ctl.config.approver(str(self.approver.currentData()))
         assert approver is not None
         self._forget()
-        self.pending = self._enrolment().start(approver)  # type: ignore[attr-defined]
+        try:
+            self.pending = self._enrolment().start(approver)  # type: ignore[attr-defined]
+        except BreakGlassError as exc:  # e.g. codes not accepted, or an incident open
+            self.message.setText(exc.message)
+            return
         pixmap = qr_pixmap(self.pending.uri)
         self.qr.setMinimumSize(pixmap.size())
         self.qr.setPixmap(pixmap)
