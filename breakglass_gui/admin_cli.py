@@ -43,7 +43,27 @@ def audit(config: Any, profile: str | None, credential: Any | None = None) -> li
 
     gateway = vault_gateway(config.vault, network=Network.of(config.network))
     probe = vault_checks(gateway, config.vault.users, credential)
-    return Readiness(build_blueprint(config), sessions(config, profile), probe).run()
+    checks = Readiness(build_blueprint(config), sessions(config, profile), probe).run()
+    return [*checks, approval_check(config)]
+
+
+def approval_check(config: Any) -> Any:
+    """The readiness row for the approval methods: authenticator codes are a warning that
+    fails the audit (issue 18, item 1), signatures pass."""
+    from breakglass_gui.core.aws.checks import Check
+    from breakglass_gui.core.registry import accepts_codes, approval_methods
+
+    methods = ", ".join(approval_methods(config))
+    if accepts_codes(config):
+        return Check(
+            f"approval methods ({methods})",
+            "-",
+            False,
+            "authenticator codes (totp) are accepted: anyone who can read this workstation's "
+            "keyring can produce them, and an auditor cannot check them afterwards",
+            "remove totp from [approvals] methods once every approver has an ssh or security key",
+        )
+    return Check(f"approval methods ({methods})", "-", True)
 
 
 def sessions(config: Any, profile: str | None) -> Any:

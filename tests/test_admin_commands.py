@@ -437,3 +437,17 @@ def test_mfa_devices_are_told_apart_by_their_serial(serial: str, kind: str) -> N
     from breakglass_gui.core.aws.readiness import mfa_kind
 
     assert mfa_kind(serial) == kind
+
+
+def test_readiness_fails_while_authenticator_codes_are_accepted() -> None:
+    """Issue 18, item 1: `totp` only where the config lists it, with a warning in readiness."""
+    from breakglass_gui.admin_cli import approval_check
+    from breakglass_gui.core.config import parse_config
+    from tests.fakes.world import config_data
+
+    with_codes = approval_check(parse_config(config_data(approvals={"methods": ["ssh", "totp"]})))
+    assert not with_codes.ok and "keyring" in with_codes.reason
+    data = config_data()
+    del data["approvals"]
+    signed_only = approval_check(parse_config(data))
+    assert signed_only.ok and "ssh, fido2" in signed_only.name

@@ -106,6 +106,9 @@ class Anchoring:
             self._write(point)
 
     def _write(self, point: dict[str, Any]) -> None:
+        if not self._custody.has_live_session(self._account):
+            return  # the session died while this waited: never send a dead key (a later
+            # checkpoint, or the journal's own chain, covers this entry)
         key = object_key(self._prefix, point)
         body = body_of(point)
         extra = {"sleep": self._sleep} if self._sleep else {}
