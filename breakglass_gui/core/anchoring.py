@@ -6,8 +6,9 @@ thread, in order, so no step of the procedure (the console URL above all) waits 
 outcome is journaled (`anchor.written` with the object's version, or `anchor.failed` after
 retries), a failure is shown (`degraded`) and listed in the review, and the procedure goes on.
 Before the first session in the log account there is no one to write with: the first
-checkpoint written covers every entry before it (the chain). The writer thread lives only while
-there is something to write.
+checkpoint written covers every entry before it (the chain), and so does the newest of several
+waiting to be written, which is the one written. The writer thread lives only while there is
+something to write.
 
 When the app's own sessions are revoked (the last step of revoke-and-rotate) nothing more can
 be written: the last checkpoint is the one before, and the closing steps are anchored by the
@@ -57,11 +58,9 @@ class Anchoring:
         self._clock = clock
         self._account = config.log_account_id
         region = config.log_region
-        self.store = store or S3Anchor(
-            lambda: custody.client("s3", self._account, region, plain_body=True),
-            config.anchor_bucket,
-            config.anchor.prefix,
-        )
+        self._region = region
+        self._client: tuple[str, Any] | None = None  # (access key id, client), one per session
+        self.store = store or S3Anchor(self._s3, config.anchor_bucket, config.anchor.prefix)
         self._prefix = config.anchor.prefix
         self._backoff = backoff
         self._sleep = sleep
@@ -70,6 +69,16 @@ class Anchoring:
         self._worker: threading.Thread | None = None
         self.degraded = False  # the last checkpoint could not be written
         recorder.watchers.append(self.step)
+
+    def _s3(self) -> Any:
+        """An S3 client on the log-account session, made once per session (a client costs
+        tens of milliseconds to build; only the writer thread calls this)."""
+        session = self._custody.session(self._account)
+        key = session.credentials.access_key_id if session else ""
+        if self._client is None or self._client[0] != key:
+            client = self._custody.client("s3", self._account, self._region, plain_body=True)
+            self._client = (key, client)
+        return self._client[1]
 
     def step(self, kind: str) -> None:
         """A step to anchor: the journal's head now, written in the background."""
@@ -102,7 +111,10 @@ class Anchoring:
                 if not self._queue:
                     self._worker = None
                     return
-                point = self._queue.popleft()
+                # Only the newest waiting checkpoint is written: its hash covers every entry
+                # before it through the chain (a burst of sessions costs one write, not five).
+                point = self._queue.pop()
+                self._queue.clear()
             self._write(point)
 
     def _write(self, point: dict[str, Any]) -> None:
