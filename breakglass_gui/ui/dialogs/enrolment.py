@@ -96,6 +96,20 @@ class EnrolmentDialog(QDialog):
         buttons.rejected.connect(self.reject)
         layout.addWidget(buttons)
         follow(chain_order(self))  # the button box's own order, not creation order
+        self._say_if_codes_are_refused()
+
+    def _say_if_codes_are_refused(self) -> None:
+        """Signed approvals only: say so before anyone types anything (core/enrolment.py
+        refuses all the same)."""
+        from breakglass_gui.core.registry import accepts_codes
+
+        if self.ctl.deps is not None and not accepts_codes(self.ctl.deps.config):
+            self.start.setEnabled(False)
+            self.message.setText(
+                "This configuration accepts signed approvals only. Enrol an approver's ssh key "
+                "or security key from the command line: main.py approvers enrol ID --ssh-key "
+                "FILE, or --fido2 (see the administrator guide)."
+            )
 
     def _enrolment(self) -> object:
         from breakglass_gui.core.enrolment import Enrolment

@@ -141,14 +141,11 @@ class SignOff(QGroupBox):
             self.method_note.setText("This approver is not enrolled with an accepted method.")
         elif signature:
             self.method_note.setText(
-                "Signs with their SSH key on their own machine: send them the request text "
-                "(Copy or Save above); they run the command shown and send back the signature."
+                "Signs the request text (Copy above) on their own machine with "
+                f"`{SSH_COMMAND}` and sends back request.txt.sig."
             )
         elif self.response == "pin":
-            self.method_note.setText(
-                "Signs with their security key at this workstation: they type its PIN and "
-                "touch it when it blinks."
-            )
+            self.method_note.setText("Types their security key's PIN, then touches the key.")
         else:
             self.method_note.setText("Types the current code from their authenticator app.")
 
@@ -193,7 +190,7 @@ class ApprovalsPage(Page):
         row = QHBoxLayout()
         self.signoffs = {role: SignOff(self, role) for role in ROLES}
         for signoff in self.signoffs.values():
-            row.addWidget(signoff)
+            row.addWidget(signoff, 1)  # the two boxes share the width whatever they hold
         self.body.addLayout(row)
         self.roster = theme.note(wrapped())
         self.body.addWidget(self.roster)
@@ -255,9 +252,8 @@ class ApprovalsPage(Page):
 
     def _say(self, done: str) -> None:
         self.request_note.setText(
-            f"Request {self._text.request_id}, to be signed by "
-            f"{self._text.not_after[11:19]} UTC. "
-            f"SSH signers run: {SSH_COMMAND}" + (f"\n{done}" if done else "")
+            f"Request {self._text.request_id}: sign by {self._text.not_after[11:19]} UTC."
+            + (f"\n{done}" if done else "")
         )
 
     def _copy_request(self) -> None:
