@@ -75,7 +75,6 @@ def test_an_incident_longer_than_every_session_ends_without_a_restart(world: Wor
     moto stamps expiries with the real time, so the 14 hours are the sessions' age, not a jump
     of the workstation clock: each held session was issued 14 h ago and expired since."""
     proc = world.drive(world.declare(), State.ACTIVE)
-    proc.parts.anchoring.flush()  # checkpoints of the live sessions written while they lived
     mfa = proc.parts.custody.mfa_session()
     assert mfa is not None
     now = world.clock.now()
