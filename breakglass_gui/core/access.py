@@ -128,6 +128,34 @@ class Access:
                 field="accounts",
             )
 
+    def widenable_accounts(self) -> tuple[str, ...]:
+        """Accounts a new pair of signatures could add: the emergency type's scope (else the
+        directory) beyond what was signed for."""
+        request = self._recorder.incident.request
+        kind = self._config.emergency_type(request.emergency_type)
+        scope = (
+            kind.accounts
+            if kind is not None and kind.accounts
+            else tuple(a.id for a in self._deps.directory.accounts())
+        )
+        return tuple(a for a in scope if a not in request.accounts)
+
+    def widen_request(self, accounts: tuple[str, ...]) -> None:
+        """ACTIVE: ask for more accounts. The request in force changes, so nothing more is
+        done (no Vault read, no AssumeRole, even in accounts already signed for) until both
+        approvers sign the new request; sessions already open stay as they are."""
+        recorder = self._recorder
+        recorder.require(State.ACTIVE)
+        request = recorder.incident.request
+        new = tuple(a for a in accounts if a not in request.accounts)
+        if not new:
+            raise ProcedureError("Choose an account not yet signed for.", field="accounts")
+        self._known_and_in_scope(new)
+        widened = replace(request, accounts=(*request.accounts, *new))
+        recorder.log(
+            "incident.request_amended", {"request": widened.as_payload(), "widened": list(new)}
+        )
+
     def amend_request(self, accounts: tuple[str, ...]) -> None:
         """Change what is being requested; approvals already given no longer match its digest."""
         self._recorder.require(State.DECLARED)

@@ -25,6 +25,7 @@ REQUEST_KINDS = frozenset(
         "operator.unproven",
         "approval.requested",
         "approval.granted",
+        "approval.reapproved",
     }
 )
 
@@ -221,10 +222,19 @@ class Incident:
         identity = str(self.operator_proof.get("vault_identity") or self.request.operator)
         return re.sub(r"[^\w+=,.@-]", "-", identity)[:64]
 
+    @property
+    def awaiting_approval(self) -> bool:
+        """Sign-offs are wanted now: a new incident, or (while access is open) a request widened
+        to more accounts, which needs a new pair of signatures before anything else is done."""
+        if self.state is State.DECLARED:
+            return True
+        return self.state is State.ACTIVE and bool(self.unapproved_change())
+
     def unapproved_change(self) -> str:
         """Why the current request is not the one the approvers signed ("" if it is): checked
-        before every Vault read and every AssumeRole (issue 18 (f))."""
-        if not self.reached(State.APPROVED):
+        before every Vault read and every AssumeRole (issue 18 (f)). From ENDING on, nothing is
+        refused: revoking and rotating must never wait for a signature."""
+        if not self.reached(State.APPROVED) or self.reached(State.ENDING):
             return ""
         if not self.approved_digest:
             return "no approved request on record"
@@ -344,6 +354,13 @@ class Incident:
             self.approvals = [a for a in self.approvals if a.get("request_id") == p["request_id"]]
         elif kind == "approval.granted":
             self.approvals = [a for a in self.approvals if a["role"] != p["role"]] + [dict(p)]
+        elif kind == "approval.reapproved":
+            # A widened request signed again while access was open; taken only if both
+            # sign-offs on that very request are on record (a forged entry changes nothing).
+            digest = str(p.get("digest", ""))
+            signed = {a["role"] for a in self.approvals if a.get("digest") == digest}
+            if digest == self.request.digest and signed == {"primary", "secondary"}:
+                self.approved_digest = digest
 
     def _apply_transition(self, entry: Entry) -> None:
         to = State(entry.payload["to"])

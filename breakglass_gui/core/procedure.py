@@ -177,7 +177,7 @@ class Procedure:
         state, custody, mode = self.state, self.parts.custody, self.deps.mfa_mode
         if self.incident.finished:
             return Need.DONE
-        if state is State.DECLARED:
+        if self.incident.awaiting_approval:  # declared, or widened while access is open
             return Need.APPROVALS
         if state in (State.APPROVED, State.VAULT_UNLOCKED, State.MFA_VERIFIED) and (
             not custody.has_record
@@ -205,6 +205,13 @@ class Procedure:
     def amend_request(self, *, accounts: tuple[str, ...]) -> None:
         self.parts.access.amend_request(accounts)
 
+    def widenable_accounts(self) -> tuple[str, ...]:
+        return self.parts.access.widenable_accounts()
+
+    def widen_request(self, accounts: tuple[str, ...]) -> None:
+        """More accounts while access is open: a new pair of signatures first (needs())."""
+        self.parts.access.widen_request(accounts)
+
     def eligible_approvers(self, role: approval_rules.Role) -> list[Any]:
         return approval_rules.eligible(self.config, role, self.incident.request.operator)
 
@@ -216,9 +223,10 @@ class Procedure:
         ttl = self.config.approvals.request_minutes * 60
         now = self.deps.clock.now()
         on_record = self.incident.approval_request
-        if on_record and self.state is not State.DECLARED:
+        if on_record and not self.incident.awaiting_approval:
             return SignedRequest.from_payload(on_record)
-        self.parts.recorder.require(State.DECLARED)
+        if not self.incident.awaiting_approval:
+            self.parts.recorder.require(State.DECLARED)
         if on_record:
             current = SignedRequest.from_payload(on_record)
             if current.digest == request.digest and now <= current.issued_at + ttl:
@@ -242,7 +250,8 @@ class Procedure:
         self, role: approval_rules.Role, approver_id: str, response: Secret | str
     ) -> dict[str, Any]:
         recorder = self.parts.recorder
-        recorder.require(State.DECLARED)
+        if not self.incident.awaiting_approval:
+            recorder.require(State.DECLARED)
         other_role = "secondary" if role == "primary" else "primary"
         other = next((a for a in self.incident.approvals if a["role"] == other_role), None)
         answer = response if isinstance(response, Secret) else Secret(response)
@@ -269,7 +278,10 @@ class Procedure:
             if a["digest"] == digest and a.get("request_id") == approval.request_id
         }
         if signed == {"primary", "secondary"}:
-            recorder.transition(State.APPROVED, digest=digest)
+            if recorder.state is State.DECLARED:
+                recorder.transition(State.APPROVED, digest=digest)
+            else:  # a widened request, signed again while access is open
+                recorder.log("approval.reapproved", {"digest": digest})
         return approval.as_payload()
 
     # ----- Vault ----------------------------------------------------------------------------

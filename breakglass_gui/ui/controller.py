@@ -105,12 +105,11 @@ class Controller(QObject):
         return self.drill is not None
 
     def request_being_signed(self) -> SignedRequest | None:
-        """The request text on record while the incident awaits its approvals (drill panel)."""
+        """The request text on record while the incident awaits sign-offs (drill panel)."""
         from breakglass_gui.core.approval_request import SignedRequest
-        from breakglass_gui.core.incident import State
 
         p = self.procedure
-        if p is None or p.state is not State.DECLARED or not p.incident.approval_request:
+        if p is None or not p.incident.awaiting_approval or not p.incident.approval_request:
             return None
         return SignedRequest.from_payload(p.incident.approval_request)
 

@@ -156,3 +156,23 @@ def test_a_sealed_vault_is_shown_and_login_refused_until_unsealed(gui) -> None:
     d.unseal()
     d.unlock()
     d.wait_page("mfa")
+
+
+def test_widening_the_request_while_access_is_open_asks_both_approvers_again(gui) -> None:
+    """Issue 18, item 5: an account outside what was signed needs a new pair of signatures;
+    the approvals page comes back with access still open, then the session page."""
+    from breakglass_gui.drill.layout import MEMBERS
+
+    d = gui()
+    d.to_session(MEMBERS[:2])
+    d.ctl.options.prompts.reason = MEMBERS[2]  # the account id typed into the prompt
+    d.click(d.session().widen_button)
+    approvals = d.wait_page("approvals")
+    assert MEMBERS[2] in approvals.summary.text()
+    assert approvals.abort_button.isHidden()  # access is open: it is ended, not aborted
+    d.approve("primary")
+    d.approve("secondary")
+    d.wait_page("session")
+    p = d.ctl.procedure
+    assert p.state is State.ACTIVE and MEMBERS[2] in p.incident.request.accounts
+    assert any(e.kind == "approval.reapproved" for e in p.journal.entries(p.id))

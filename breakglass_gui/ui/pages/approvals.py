@@ -20,6 +20,7 @@ from PySide6.QtWidgets import (
 
 from breakglass_gui.core.approval_request import NAMESPACE
 from breakglass_gui.core.errors import BreakGlassError
+from breakglass_gui.core.incident import State
 from breakglass_gui.core.secret import Secret
 from breakglass_gui.core.text import visible
 from breakglass_gui.ui import theme
@@ -206,6 +207,8 @@ class ApprovalsPage(Page):
         assert p is not None
         request = p.incident.request
         self.summary.setText(request_summary(request))
+        # Abort is for a request not yet approved; a widened one (access open) is ended instead.
+        self.abort_button.setVisible(not p.incident.reached(State.APPROVED))
         self._text = p.approval_request()
         self._say("")
         signed = {a["role"]: a for a in p.incident.approvals if a["digest"] == request.digest}

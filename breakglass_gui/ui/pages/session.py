@@ -99,6 +99,7 @@ class SessionPage(Page):
         split.setSizes([200, 520])
         self.body.addWidget(split, 1)
         self.add_button = self.button("&Add account…", self._add_account)
+        self.widen_button = self.button("&Widen the request…", self._widen)
         self.end_button = self.button("&End session…", self._end, primary=False)
         self.rows: dict[str, SessionRow] = {}
         self.tick = QTimer(self)
@@ -295,6 +296,31 @@ class SessionPage(Page):
         assert p is not None
         p.begin_adding_account()
         self.ctl.route()
+
+    def _widen(self) -> None:
+        """An account the approvers did not sign for: a widened request, signed again."""
+        p = self.ctl.procedure
+        assert p is not None
+        choices = p.widenable_accounts()
+        if not choices:
+            self.show_error(None, "Every account this emergency may reach is already signed for.")
+            return
+        listed = ", ".join(self.ctl.config.account_label(a) for a in choices)
+        account = self.ctl.options.prompts.text(
+            self,
+            "Widen the request",
+            f"Account id to add ({listed}). Both approvers must sign the widened request; until "
+            "they do, no session is opened and Vault is not read (open sessions stay).",
+        )
+        if not account:
+            return
+        self.ctl.run(
+            self,
+            lambda: p.widen_request((account.strip(),)),
+            lambda _result: self.ctl.route(),
+            context="Widen the request",
+            busy="Recording the widened request…",
+        )
 
     def _end(self) -> None:
         self.ctl.end_session(self)
