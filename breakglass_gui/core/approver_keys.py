@@ -68,6 +68,12 @@ def registry_from(entries: Iterable[Entry]) -> dict[str, EnrolledKey]:
     return keys
 
 
+def role_enrolled_before(entries: Iterable[Entry], role: str) -> bool:
+    """Whether any approver was ever enrolled for `role` (in these journal entries): after
+    that, every change of the registry needs the current approvers' signatures."""
+    return any(e.kind == ENROLLED and e.payload.get("role") == role for e in entries)
+
+
 def registry_hash(keys: dict[str, EnrolledKey]) -> str:
     """SHA-256 of the canonical JSON of the registry (sorted by approver id)."""
     return digest([keys[k].as_payload() for k in sorted(keys)])

@@ -14,6 +14,7 @@ from dataclasses import dataclass
 from typing import Any, Protocol
 
 from breakglass_gui.core import totp
+from breakglass_gui.core.approver_keys import ENROLLED, role_enrolled_before
 from breakglass_gui.core.config import Approver
 from breakglass_gui.core.errors import EnrolmentError
 from breakglass_gui.core.integrity import unfinished
@@ -161,8 +162,20 @@ class Enrolment:
             )
         refuse_during_an_incident(self._journal)
 
+    def _refuse_unsigned(self, approver: Approver) -> None:
+        """A code enrolment is signed by no one: it may only be a role's very first
+        enrolment (core/registry_changes.py has the same rule for keys)."""
+        if role_enrolled_before(self._journal.of_kinds(ENROLLED), approver.role):
+            raise EnrolmentError(
+                f"The {approver.role} role already has an enrolled approver: any further change "
+                "needs the current approvers' signatures. Enrol an ssh key or a security key "
+                "with `main.py approvers enrol` (authenticator codes cannot be signed for).",
+                code="enrolment.unsigned",
+            )
+
     def start(self, approver: Approver) -> PendingEnrolment:
         self._refuse_during_an_incident()
+        self._refuse_unsigned(approver)
         secret = totp.new_secret()
         return PendingEnrolment(
             approver, secret, totp.provisioning_uri(secret, approver.email, self._issuer)
@@ -170,6 +183,7 @@ class Enrolment:
 
     def confirm(self, pending: PendingEnrolment, code: str, now: float) -> None:
         self._refuse_during_an_incident()
+        self._refuse_unsigned(pending.approver)
         code = code.strip().replace(" ", "")
         if not totp.CODE.fullmatch(code):
             raise EnrolmentError(

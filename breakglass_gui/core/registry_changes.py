@@ -23,7 +23,13 @@ from breakglass_gui.core.approval_request import (
     render_text,
 )
 from breakglass_gui.core.approvals import ApprovalDesk
-from breakglass_gui.core.approver_keys import ENROLLED, REMOVED, EnrolledKey, registry_hash
+from breakglass_gui.core.approver_keys import (
+    ENROLLED,
+    REMOVED,
+    EnrolledKey,
+    registry_hash,
+    role_enrolled_before,
+)
 from breakglass_gui.core.clock import Clock, utc_iso
 from breakglass_gui.core.config import Config
 from breakglass_gui.core.enrolment import refuse_during_an_incident
@@ -96,8 +102,7 @@ class RegistryChanges:
         removing the last approver of a role is refused instead.)"""
         if change.action != "enrol":
             return True
-        ever = self._journal.of_kinds(ENROLLED)
-        return any(e.payload.get("role") == change.key.role for e in ever)
+        return role_enrolled_before(self._journal.of_kinds(ENROLLED), change.key.role)
 
     def _refuse_emptying_a_role(self, change: Change) -> None:
         keys = self._enrolment.keys()

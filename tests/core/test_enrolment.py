@@ -155,3 +155,24 @@ def test_an_os_keyring_that_cannot_be_opened_is_said_in_plain_words(
     with pytest.raises(EnrolmentError, match="could not be opened: ConnectionError") as raised:
         KeyringSecretStore().check()
     assert raised.value.code == "keyring"
+
+
+def test_a_code_enrolment_is_only_ever_a_roles_first(tmp_path: Path) -> None:
+    """Issue 18, item 3: a registry change needs the current approvers' signatures, and a code
+    enrolment cannot carry any. It may bootstrap a role; re-enrolling or adding an approver of
+    an enrolled role is refused (swap the operator's own secret in: attack (b))."""
+    config = parse_config(config_data())
+    clock = ManualClock()
+    journal = Journal(tmp_path / "journal.sqlite3", clock)
+    enrolment = Enrolment(MemoryStore(), config.organisation.name, journal)
+    ciso = config.approver("ciso")
+    assert ciso is not None
+    pending = enrolment.start(ciso)
+    secret = parse_qs(urlsplit(pending.uri).query)["secret"][0]
+    enrolment.confirm(pending, pyotp.TOTP(secret).at(clock.now()), clock.now())
+    with pytest.raises(EnrolmentError) as raised:
+        enrolment.start(ciso)
+    assert raised.value.code == "enrolment.unsigned"
+    cfo = config.approver("cfo")
+    assert cfo is not None
+    enrolment.start(cfo)  # the secondary role's first: no one to sign yet
