@@ -97,7 +97,9 @@ def verify_approvals(bundle_path: Path, keys_path: Path) -> int:
 def run(args: argparse.Namespace, load: Callable[[], Any]) -> int:
     try:
         config = load()
-        journal_path = args.journal or _default_journal()
+        from breakglass_gui.ui.context import default_journal
+
+        journal_path = args.journal or default_journal()
         return _run(args, config, journal_path)
     except ConfigError as exc:
         for problem in exc.problems:
@@ -198,11 +200,9 @@ def _changes(config: Any, journal: Any, profile: str | None) -> tuple[Any, Any]:
     through `--profile`, or the default AWS credentials)."""
     from breakglass_gui.core import registry
     from breakglass_gui.core.approval_methods import ApprovalContext
-    from breakglass_gui.core.aws.admin import ProfileSessions
     from breakglass_gui.core.clock import SystemClock
     from breakglass_gui.core.enrolment import KeyringSecretStore
     from breakglass_gui.core.key_enrolment import KeyEnrolment
-    from breakglass_gui.core.network import Network
     from breakglass_gui.core.notifications.channel import ChannelContext
     from breakglass_gui.core.registry_changes import RegistryChanges
     from breakglass_gui.core.security_key import HidSecurityKey
@@ -214,14 +214,9 @@ def _changes(config: Any, journal: Any, profile: str | None) -> tuple[Any, Any]:
     enrolment = KeyEnrolment(
         journal, rp_id=config.approvals.fido2_rp_id, refused_fingerprints=drill_fingerprints()
     )
-    sessions = ProfileSessions.from_profile(
-        profile,
-        home_account=config.organisation.iam_account_id,
-        member_role=config.provisioning.member_role,
-        partition=config.organisation.partition,
-        region=config.organisation.region,
-        network=Network.of(config.network),
-    )
+    from breakglass_gui.admin_cli import sessions as admin_sessions
+
+    sessions = admin_sessions(config, profile)
     channels = registry.channels(ChannelContext(config, clock, (1.0, 2.0), sessions.client))
 
     def notify(subject: str, message: dict[str, Any]) -> list[dict[str, Any]]:
@@ -234,9 +229,3 @@ def _changes(config: Any, journal: Any, profile: str | None) -> tuple[Any, Any]:
         return outcomes
 
     return RegistryChanges(config, journal, clock, desk, enrolment, notify), enrolment
-
-
-def _default_journal() -> Path:
-    from breakglass_gui.ui.context import data_dir
-
-    return data_dir() / "journal.sqlite3"

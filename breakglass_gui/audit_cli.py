@@ -35,7 +35,7 @@ def add_command(commands: Any) -> None:
 
 
 def run(args: argparse.Namespace, config: Any, sessions: Any) -> int:
-    from breakglass_gui.core.anchor import AnchorStore, DirAnchor, S3Anchor
+    from breakglass_gui.core.anchor import anchor_at
     from breakglass_gui.core.approval_bundle import KeysFile
     from breakglass_gui.core.verify import journal_entries, verify_anchor_of
 
@@ -43,15 +43,12 @@ def run(args: argparse.Namespace, config: Any, sessions: Any) -> int:
         datetime.fromisoformat(args.since).timestamp() if args.since else time.time() - 90 * 86400
     )
     keys = KeysFile.from_json(json.loads(args.keys.read_text(encoding="utf-8")))
-    journal = args.journal or _default_journal()
+    from breakglass_gui.ui.context import default_journal
+
+    journal = args.journal or default_journal()
     where = args.anchor or f"s3://{config.anchor_bucket}/{config.anchor.prefix}"
-    store: AnchorStore
-    if where.startswith("s3://"):
-        bucket, _, prefix = where.removeprefix("s3://").partition("/")
-        account, region = config.log_account_id, config.log_region
-        store = S3Anchor(lambda: sessions.client("s3", account, region), bucket, prefix)
-    else:
-        store = DirAnchor(Path(where))
+    account, region = config.log_account_id, config.log_region
+    store = anchor_at(where, lambda: sessions.client("s3", account, region))
     report = verify_anchor_of(journal, store)
     return report_findings(
         config, sessions, keys, journal_entries(journal), report.matched_incidents, since
@@ -83,9 +80,3 @@ def report_findings(
         print(visible(line + (f"  — {f.problem}" if f.problem else "")))
     print(f"{len(findings)} role session(s), {len(bad)} finding(s)")
     return EXIT_FAILED if bad else EXIT_OK
-
-
-def _default_journal() -> Path:
-    from breakglass_gui.ui.context import data_dir
-
-    return data_dir() / "journal.sqlite3"

@@ -133,18 +133,15 @@ def _verify(file: Path) -> int:
 
 
 def _verify_anchor(file: Path, where: str, profile: str | None) -> int:
-    from breakglass_gui.core.anchor import AnchorStore, DirAnchor, S3Anchor
+    from breakglass_gui.core.anchor import anchor_at
     from breakglass_gui.core.verify import UnreadableFileError, verify_anchor_of
 
-    store: AnchorStore
-    if where.startswith("s3://"):
+    def s3() -> object:
         import boto3
 
-        bucket, _, prefix = where.removeprefix("s3://").partition("/")
-        session = boto3.session.Session(profile_name=profile)
-        store = S3Anchor(lambda: session.client("s3"), bucket, prefix)
-    else:
-        store = DirAnchor(Path(where))
+        return boto3.session.Session(profile_name=profile).client("s3")
+
+    store = anchor_at(where, s3)
     try:
         report = verify_anchor_of(file, store)
     except UnreadableFileError as exc:

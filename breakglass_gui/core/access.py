@@ -100,9 +100,11 @@ class Access:
         """What may be chosen now: the accounts signed for, else the emergency type's scope,
         else every account of the directory."""
         request = self._recorder.incident.request
-        if request.accounts:
-            return request.accounts
-        kind = self._config.emergency_type(request.emergency_type)
+        return request.accounts or self._scope()
+
+    def _scope(self) -> tuple[str, ...]:
+        """The accounts the emergency type may reach: its scope, else the whole directory."""
+        kind = self._config.emergency_type(self._recorder.incident.request.emergency_type)
         if kind is not None and kind.accounts:
             return kind.accounts
         return tuple(a.id for a in self._deps.directory.accounts())
@@ -131,14 +133,8 @@ class Access:
     def widenable_accounts(self) -> tuple[str, ...]:
         """Accounts a new pair of signatures could add: the emergency type's scope (else the
         directory) beyond what was signed for."""
-        request = self._recorder.incident.request
-        kind = self._config.emergency_type(request.emergency_type)
-        scope = (
-            kind.accounts
-            if kind is not None and kind.accounts
-            else tuple(a.id for a in self._deps.directory.accounts())
-        )
-        return tuple(a for a in scope if a not in request.accounts)
+        signed = self._recorder.incident.request.accounts
+        return tuple(a for a in self._scope() if a not in signed)
 
     def widen_request(self, accounts: tuple[str, ...]) -> None:
         """ACTIVE: ask for more accounts. The request in force changes, so nothing more is

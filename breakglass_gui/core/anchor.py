@@ -129,16 +129,18 @@ class DirAnchor:
         self.where = str(root)
 
     def put(self, key: str, body: bytes) -> str:
+        path = self._next_version(key, "json")
+        path.write_bytes(body)
+        return path.stem.rpartition(".")[2]
+
+    def mark_deleted(self, key: str) -> None:
+        self._next_version(key, "deleted").write_bytes(b"")
+
+    def _next_version(self, key: str, suffix: str) -> Path:
         base = self.root / key.removesuffix(".json")
         base.parent.mkdir(parents=True, exist_ok=True, mode=0o700)
         n = len(list(base.parent.glob(f"{base.name}.*")))
-        (base.parent / f"{base.name}.{n}.json").write_bytes(body)
-        return str(n)
-
-    def mark_deleted(self, key: str) -> None:
-        base = self.root / key.removesuffix(".json")
-        n = len(list(base.parent.glob(f"{base.name}.*")))
-        (base.parent / f"{base.name}.{n}.deleted").write_bytes(b"")
+        return base.parent / f"{base.name}.{n}.{suffix}"
 
     def versions(self) -> Iterable[Stored]:
         for path in sorted(self.root.rglob("*")):
@@ -148,6 +150,14 @@ class DirAnchor:
             key = str(path.parent.relative_to(self.root) / f"{stem}.json")
             deleted = path.suffix == ".deleted"
             yield Stored(key, version, None if deleted else path.read_bytes())
+
+
+def anchor_at(where: str, s3_client: Callable[[], Any]) -> AnchorStore:
+    """`s3://BUCKET/PREFIX` (read with `s3_client()`), anything else a directory of copies."""
+    if where.startswith("s3://"):
+        bucket, _, prefix = where.removeprefix("s3://").partition("/")
+        return S3Anchor(s3_client, bucket, prefix)
+    return DirAnchor(Path(where))
 
 
 def copy_anchor(source: AnchorStore, target: DirAnchor) -> int:
@@ -193,7 +203,7 @@ def verify_anchor(
     """Every checkpoint version against the journal (see the module's docstring)."""
     by_seq = {e.seq: e for e in entries}
     last_seq = entries[-1].seq if entries else 0
-    problems: list[str] = []
+    problems: list[tuple[int, str]] = []  # by seq: the first mismatch is named first
     flagged: list[str] = []
     seen: dict[int, str] = {}
     matched: set[str] = set()
@@ -206,34 +216,34 @@ def verify_anchor(
             point = json.loads(item.body)
             seq, digest = int(point["seq"]), str(point["hash"])
         except (ValueError, KeyError, TypeError):
-            problems.append(f"{item.key} (version {item.version}): not a checkpoint")
+            problems.append((0, f"{item.key} (version {item.version}): not a checkpoint"))
             continue
         if point.get("journal") and journal_id and point["journal"] != journal_id:
             continue  # another workstation's journal shares the bucket
         checked += 1
         if seen.get(seq, digest) != digest:
             problems.append(
-                f"checkpoints for seq {seq} conflict ({seen[seq][:12]}… vs {digest[:12]}…)"
+                (seq, f"checkpoints for seq {seq} conflict ({seen[seq][:12]}… vs {digest[:12]}…)")
             )
         seen[seq] = digest
         entry = by_seq.get(seq)
         if entry is None:
             where = "ends before it" if seq > last_seq else "has no such entry"
-            problems.append(f"checkpoint at seq {seq}: the journal {where} (last seq {last_seq})")
+            problems.append(
+                (seq, f"checkpoint at seq {seq}: the journal {where} (last seq {last_seq})")
+            )
         elif entry.hash != digest or entry.incident != point.get("incident"):
             problems.append(
-                f"checkpoint at seq {seq}: the journal's entry there has hash "
-                f"{entry.hash[:12]}…, the anchor {digest[:12]}… (the journal was rewritten)"
+                (
+                    seq,
+                    f"checkpoint at seq {seq}: the journal's entry there has hash "
+                    f"{entry.hash[:12]}…, the anchor {digest[:12]}… (the journal was rewritten)",
+                )
             )
         else:
             matched.add(str(point.get("incident")))
-    problems.sort(key=_seq_of)
-    return AnchorReport(checked, problems, flagged, matched)
-
-
-def _seq_of(problem: str) -> int:
-    digits = "".join(c for c in problem.split("seq ", 1)[-1].split(" ", 1)[0] if c.isdigit())
-    return int(digits) if digits else 0
+    problems.sort(key=lambda p: p[0])
+    return AnchorReport(checked, [text for _, text in problems], flagged, matched)
 
 
 def retried(

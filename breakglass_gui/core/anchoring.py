@@ -31,7 +31,7 @@ from breakglass_gui.core.anchor import (
     object_key,
     retried,
 )
-from breakglass_gui.core.approver_keys import ENROLLED, REMOVED, registry_from, registry_hash
+from breakglass_gui.core.approver_keys import registry_hash, registry_of
 from breakglass_gui.core.aws.errors import classify
 from breakglass_gui.core.clock import Clock, utc_iso
 from breakglass_gui.core.config import Config
@@ -94,9 +94,7 @@ class Anchoring:
             hash=head,
             state=recorder.state.value,
             at=utc_iso(self._clock.now()),
-            registry_hash=registry_hash(
-                registry_from(recorder.journal.of_kinds(ENROLLED, REMOVED))
-            ),
+            registry_hash=registry_hash(registry_of(recorder.journal)),
             journal_id=recorder.journal.id,
         )
         with self._lock:

@@ -22,7 +22,7 @@ from breakglass_gui.core.approval_methods import (
     History,
 )
 from breakglass_gui.core.approval_request import SignedRequest
-from breakglass_gui.core.approver_keys import ENROLLED, REMOVED, EnrolledKey, registry_from
+from breakglass_gui.core.approver_keys import ENROLLED, REMOVED, EnrolledKey, registry_of
 from breakglass_gui.core.clock import Clock, utc_iso
 from breakglass_gui.core.config import Approver, Config
 from breakglass_gui.core.errors import ApprovalError
@@ -94,23 +94,24 @@ class ApprovalDesk:
         self._methods = methods
 
     def keys(self) -> dict[str, EnrolledKey]:
-        return registry_from(self._journal.of_kinds(ENROLLED, REMOVED))
+        return registry_of(self._journal)
 
     def method_of(self, approver_id: str) -> ApprovalMethod | None:
-        """The method this approver signs with (None: not enrolled with an allowed method).
-        An approver with no enrolled key signs with `totp` where the config allows it (its
+        """The method this approver signs with (None: not enrolled with an allowed method)."""
+        return self._method_for(self.keys().get(approver_id))
+
+    def _method_for(self, key: EnrolledKey | None) -> ApprovalMethod | None:
+        """An approver with no enrolled key signs with `totp` where the config allows it (its
         secret lives only in the keyring)."""
-        key = self.keys().get(approver_id)
-        name = key.method if key else "totp"
-        return self._methods.get(name)
+        return self._methods.get(key.method if key else "totp")
 
     @property
     def caveats(self) -> list[str]:
         return [m.caveat for m in self._methods.values() if m.caveat]
 
-    def history(self, approver_id: str) -> History:
+    def history(self, approver_id: str, key: EnrolledKey | None) -> History:
+        """The approver's record so far; `key` is their enrolled key (its counter counts)."""
         last_step, failures, locked_until = self._journal.approver_state(approver_id)
-        key = self.keys().get(approver_id)
         counter = key.counter if key else 0
         challenges: set[str] = set()
         signed = []  # every sign-off: on requests, and on registry changes
@@ -142,7 +143,7 @@ class ApprovalDesk:
         """Verify one sign-off; raises ApprovalError with the reason, journaled by the caller."""
         approver = self._check_roster(operator, role, approver_id, other)
         key = self.keys().get(approver.id)
-        method = self.method_of(approver.id)
+        method = self._method_for(key)
         if method is None:
             raise ApprovalError(
                 f"{approver.name} is enrolled with {key.method if key else 'no key'}, which "
@@ -166,7 +167,7 @@ class ApprovalDesk:
                 code="approval.expired",
                 field="code",
             )
-        history = self.history(approver.id)
+        history = self.history(approver.id, key)
         if request.challenge_hex in history.challenges:
             raise ApprovalError(
                 f"{approver.name} already signed this request.",

@@ -14,6 +14,7 @@ from typing import Any
 
 from breakglass_gui.core.canonical import digest
 from breakglass_gui.core.chain import Entry
+from breakglass_gui.core.journal import Journal
 
 ENROLLED = "approver.enrolled"
 REMOVED = "approver.removed"
@@ -66,6 +67,11 @@ def registry_from(entries: Iterable[Entry]) -> dict[str, EnrolledKey]:
         elif entry.kind == REMOVED:
             keys.pop(approver, None)
     return keys
+
+
+def registry_of(journal: Journal) -> dict[str, EnrolledKey]:
+    """The registry as the journal has it now."""
+    return registry_from(journal.of_kinds(ENROLLED, REMOVED))
 
 
 def role_enrolled_before(entries: Iterable[Entry], role: str) -> bool:

@@ -12,7 +12,7 @@ from __future__ import annotations
 import logging
 from typing import Any
 
-from breakglass_gui.core.approver_keys import ENROLLED, REMOVED, EnrolledKey, registry_from
+from breakglass_gui.core.approver_keys import ENROLLED, REMOVED, EnrolledKey, registry_of
 from breakglass_gui.core.config import Approver
 from breakglass_gui.core.enrolment import refuse_during_an_incident
 from breakglass_gui.core.errors import EnrolmentError
@@ -37,7 +37,7 @@ class KeyEnrolment:
         self._refused = refused_fingerprints
 
     def keys(self) -> dict[str, EnrolledKey]:
-        return registry_from(self._journal.of_kinds(ENROLLED, REMOVED))
+        return registry_of(self._journal)
 
     def ssh_key(self, approver: Approver, public_key: str) -> EnrolledKey:
         """The key an OpenSSH public key line enrols (checked, not yet recorded)."""

@@ -49,7 +49,9 @@ def verify_file(path: Path) -> Verification:
     return _verify_review(path, data)
 
 
-def _verify_database(path: Path) -> Verification:
+def _read_database(path: Path) -> tuple[list[Any], Any, str | None]:
+    """A journal file's rows, its head row and its id, read-only (journals from before the
+    versioned format have neither `v` nor an id)."""
     try:
         conn = sqlite3.connect(f"file:{path}?mode=ro", uri=True)
         try:
@@ -68,35 +70,25 @@ def _verify_database(path: Path) -> Verification:
             conn.close()
     except sqlite3.Error as exc:
         raise UnreadableFileError(f"{path}: is not a Break Glass journal ({exc})") from None
+    return rows, head, journal_id
+
+
+def _verify_database(path: Path) -> Verification:
+    rows, head, journal_id = _read_database(path)
     result = verify_table(rows, head, journal_id)
     return with_transitions(result, [entry_of(raw) for raw in row_dicts(rows)])
 
 
 def verify_anchor_of(path: Path, store: AnchorStore) -> AnchorReport:
     """The journal file against every checkpoint at the anchor (core/anchor.py)."""
-    entries, journal_id = journal_file_entries(path)
-    return verify_anchor(entries, store.versions(), journal_id)
+    rows, _, journal_id = _read_database(path)
+    entries = [entry_of(raw) for raw in row_dicts(rows)]
+    return verify_anchor(entries, store.versions(), journal_id or "")
 
 
 def journal_entries(path: Path) -> list[Entry]:
-    return journal_file_entries(path)[0]
-
-
-def journal_file_entries(path: Path) -> tuple[list[Entry], str]:
-    """A journal file's entries (read-only) and its id."""
-    try:
-        conn = sqlite3.connect(f"file:{path}?mode=ro", uri=True)
-        try:
-            rows = conn.execute(
-                "SELECT seq, ts, incident, kind, payload, hash, v, journal FROM entries "
-                "ORDER BY seq"
-            ).fetchall()
-            journal_id = _journal_id(conn) or ""
-        finally:
-            conn.close()
-    except sqlite3.Error as exc:
-        raise UnreadableFileError(f"{path}: is not a Break Glass journal ({exc})") from None
-    return [entry_of(raw) for raw in row_dicts(rows)], journal_id
+    """A journal file's entries, read-only."""
+    return [entry_of(raw) for raw in row_dicts(_read_database(path)[0])]
 
 
 def _journal_id(conn: sqlite3.Connection) -> str | None:

@@ -18,6 +18,16 @@ def data_dir() -> Path:
     return Path(platformdirs.user_data_dir("breakglass", appauthor=False))
 
 
+def journal_file(root: Path, drill: bool = False) -> Path:
+    """Where the journal lives under a data directory (the app's, or a drill's beside it)."""
+    return root / ("drill" if drill else "") / "journal.sqlite3"
+
+
+def default_journal() -> Path:
+    """The app's own journal (what the command-line tools read by default)."""
+    return journal_file(data_dir())
+
+
 @dataclass
 class AppOptions:
     config_path: Path | None = None
@@ -27,7 +37,7 @@ class AppOptions:
     data_dir: Path = field(default_factory=data_dir)
 
     def journal_path(self, drill: bool) -> Path:
-        return self.data_dir / ("drill" if drill else "") / "journal.sqlite3"
+        return journal_file(self.data_dir, drill)
 
     def reviews_dir(self, drill: bool) -> Path:
         return self.data_dir / ("drill-reviews" if drill else "reviews")

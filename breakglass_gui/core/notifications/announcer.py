@@ -10,7 +10,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 from typing import Any
 
-from breakglass_gui.core.approver_keys import ENROLLED, REMOVED, registry_from, registry_hash
+from breakglass_gui.core.approver_keys import registry_hash, registry_of
 from breakglass_gui.core.incident import State
 from breakglass_gui.core.notifications.channel import Channel
 from breakglass_gui.core.recorder import Recorder
@@ -42,9 +42,7 @@ class Announcer:
             "journal_seq": seq,  # the entry the hash is of: a checkpoint others hold
             "journal_chain_hash": head,
             # Who could approve, as the journal says now (core/approver_keys.py).
-            "registry_hash": registry_hash(
-                registry_from(self._recorder.journal.of_kinds(ENROLLED, REMOVED))
-            ),
+            "registry_hash": registry_hash(registry_of(self._recorder.journal)),
             "drill": self._drill,
             **extra,
         }

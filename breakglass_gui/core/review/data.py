@@ -6,7 +6,7 @@ from datetime import datetime
 from typing import TYPE_CHECKING, Any, Protocol
 
 from breakglass_gui.core.approval_bundle import bundle
-from breakglass_gui.core.approver_keys import ENROLLED, REMOVED, registry_from
+from breakglass_gui.core.approver_keys import registry_of
 from breakglass_gui.core.aws.blueprint import build_blueprint
 from breakglass_gui.core.chain import TRANSITION, Entry
 from breakglass_gui.core.incident import State
@@ -216,7 +216,7 @@ def build_review(procedure: ReviewSubject) -> dict[str, Any]:
             incident.id,
             incident.approval_request,
             incident.approvals,
-            registry_from(journal.of_kinds(ENROLLED, REMOVED)),
+            registry_of(journal),
         ),
         "timing": {
             "time_to_access_seconds": _seconds_between(transitions, State.DECLARED, State.ACTIVE),

@@ -8,6 +8,7 @@ with SHA-2). A signature made for another namespace (git commits, say) is refuse
 from __future__ import annotations
 
 import sshsig
+from sshsig.sshsig import do_verify as sshsig_verify
 
 from breakglass_gui.core.approval_request import NAMESPACE
 from breakglass_gui.core.signatures import SignatureError
@@ -17,10 +18,12 @@ ARMOUR_END = "-----END SSH SIGNATURE-----"
 
 
 def public_key(line: str) -> sshsig.PublicKey:
-    try:
-        return sshsig.PublicKey.from_openssh_str(line.strip())
-    except (ValueError, NotImplementedError) as exc:
-        raise SignatureError(f"not a supported OpenSSH public key ({exc})") from None
+    # sshsig's do_* functions return the problem (unreadable, or a key type it does not
+    # support) instead of raising it.
+    key = sshsig.PublicKey.do_from_openssh_str(line.strip())
+    if isinstance(key, Exception):
+        raise SignatureError(f"not a supported OpenSSH public key ({key})")
+    return key
 
 
 def fingerprint(line: str) -> str:
@@ -40,10 +43,13 @@ def verify(text: str, armoured: str, key_line: str) -> None:
     """Raise SignatureError unless `armoured` is this key's signature of `text` in the
     approval namespace."""
     key = public_key(key_line)
+    message = text.encode("utf-8")
     try:
-        sshsig.verify(text.encode("utf-8"), normalised(armoured), [key], namespace=NAMESPACE)
-    except sshsig.InvalidSignature as exc:
-        why = f" ({exc})" if str(exc) else ""
-        raise SignatureError(f"the signature does not verify with this key{why}") from None
-    except (ValueError, NotImplementedError) as exc:
+        result = sshsig_verify(message, normalised(armoured), [key], namespace=NAMESPACE)
+    except ValueError as exc:  # armour or encoding that cannot be read at all
         raise SignatureError(f"the signature cannot be read ({exc})") from None
+    if isinstance(result, sshsig.InvalidSignature):
+        why = f" ({result})" if str(result) else ""
+        raise SignatureError(f"the signature does not verify with this key{why}")
+    if isinstance(result, Exception):  # a signature format or key type sshsig does not support
+        raise SignatureError(f"the signature cannot be read ({result})")

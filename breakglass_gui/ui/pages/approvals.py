@@ -43,7 +43,7 @@ CODE = QRegularExpression(r"^\d{0,3} ?\d{0,3}$")
 # What the operator types or pastes for each kind of answer (ApprovalMethod.response).
 ANSWER = {
     "code": ("6-digit code", "Sign"),
-    "pin": ("the security key's PIN", "Touch key and sign"),
+    "pin": ("the security key's PIN", "Sign with the key"),
     "signature": ("", "Sign"),
 }
 SSH_COMMAND = f"ssh-keygen -Y sign -f ~/.ssh/id_ed25519 -n {NAMESPACE} request.txt"
@@ -135,9 +135,8 @@ class SignOff(QGroupBox):
         self.code.setValidator(self._code_validator if self.response == "code" else None)  # type: ignore[arg-type]
         self.code.setPlaceholderText(placeholder)
         self.code_caption.setText(self._captions[self.response == "pin"])
-        self.sign.setText(("&" if self.role == "primary" else "") + action)
-        if self.role != "primary":
-            self.sign.setText(action.replace("Sign", "Si&gn", 1) if "Sign" in action else action)
+        mnemonic = ("S", "&S") if self.role == "primary" else ("Sig", "Si&g")  # Alt+S / Alt+G
+        self.sign.setText(action.replace(*mnemonic, 1))
         if method is None:
             self.method_note.setText("This approver is not enrolled with an accepted method.")
         elif signature:
