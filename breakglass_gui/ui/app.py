@@ -86,6 +86,7 @@ def run(options: AppOptions) -> int:
     ctl, window = build(options)
     restore = install_crash_hook(ctl.reporter)
     clear_on_quit(app, ctl)
+    window.closed.connect(app.quit)  # Quit or the close box: the process ends (ui/window.py)
     window.show()
     QTimer.singleShot(0, ctl.start)
     try:

@@ -6,7 +6,7 @@ never leaves access open silently (docs/rules.md §3, §6)."""
 
 from __future__ import annotations
 
-from PySide6.QtCore import Qt, QTimer
+from PySide6.QtCore import Qt, QTimer, Signal
 from PySide6.QtGui import QAction, QCloseEvent, QKeySequence
 from PySide6.QtWidgets import (
     QDockWidget,
@@ -56,6 +56,11 @@ OPEN_ACCESS = (State.ACTIVE, State.ENDING, State.REVOKED)
 
 
 class MainWindow(QMainWindow):
+    # Emitted once the window has shut the app's work down and closed (ui/app.py quits on it).
+    # Qt's own "last window closed" never comes: the window is hidden at once, while the
+    # shutdown runs on a worker, and a hidden window's close does not count as the last one.
+    closed = Signal()
+
     def __init__(self, ctl: Controller) -> None:
         super().__init__()
         self.ctl = ctl
@@ -104,7 +109,11 @@ class MainWindow(QMainWindow):
         self.abort_action.triggered.connect(lambda: self.ctl.abort_incident(self.current))
         incident.addAction(self.abort_action)
         quit_action = QAction("&Quit", self)
-        quit_action.setShortcut(QKeySequence.StandardKey.Quit)
+        # The platform's Quit keys, and Ctrl+Q everywhere: Windows and Qt's offscreen platform
+        # define no Quit key at all, and an operator should not need to know that.
+        keys = QKeySequence.keyBindings(QKeySequence.StandardKey.Quit)
+        ctrl_q = QKeySequence("Ctrl+Q")
+        quit_action.setShortcuts([*keys, ctrl_q] if ctrl_q not in keys else keys)
         quit_action.triggered.connect(self.close)
         incident.addAction(quit_action)
         admin = self.menuBar().addMenu("Ad&ministration")
@@ -235,6 +244,7 @@ class MainWindow(QMainWindow):
 
     def _closed(self) -> None:
         self.close()
+        self.closed.emit()
 
     def _may_quit(self) -> bool:
         """Never leave access open silently: ask, and journal an unfinished quit."""
