@@ -40,7 +40,7 @@ from breakglass_gui.core.need import Need
 from breakglass_gui.core.notifications.announcer import Announcer
 from breakglass_gui.core.parts import Parts
 from breakglass_gui.core.recorder import Recorder
-from breakglass_gui.core.review.export import BinaryRenderer, export_review
+from breakglass_gui.core.review.export import export_review
 from breakglass_gui.core.secret import Secret
 from breakglass_gui.core.vault import SealStatus, VaultHealth
 from breakglass_gui.core.vault_steps import VaultSteps
@@ -423,20 +423,29 @@ class Procedure:
         findings: str = "",
         lessons: str = "",
         formats: tuple[str, ...] = ("html", "md", "json"),
-        extra: dict[str, BinaryRenderer] | None = None,
     ) -> list[Path]:
         recorder = self.parts.recorder
         recorder.require(State.ROTATED, State.REVIEWED)
         self.parts.anchoring.flush()  # the review lists every checkpoint's outcome
         recorder.log("review.notes", {"findings": findings, "lessons": lessons})
         try:
-            paths = export_review(self, out_dir, formats, extra)
+            paths, review = export_review(self, out_dir, formats)
         except BreakGlassError as exc:
             # The same full disk may refuse this entry too: the operator still gets the error.
             with contextlib.suppress(JournalError):
                 recorder.log("review.failed", exc.as_payload())
             raise
-        recorder.log("review.exported", {"files": [p.name for p in paths]})
+        journal = review["journal"]
+        # The hash the review ends on, chained: the closed screen shows this one (issue 19).
+        recorder.log(
+            "review.exported",
+            {
+                "files": [p.name for p in paths],
+                "final_hash": journal["final_hash"],
+                "entries": len(journal["entries"]),
+                "through_seq": journal["entries"][-1]["seq"] if journal["entries"] else 0,
+            },
+        )
         if self.state is State.ROTATED:
             recorder.transition(State.REVIEWED)
         return paths

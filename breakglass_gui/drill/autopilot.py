@@ -31,7 +31,7 @@ from breakglass_gui.core.errors import BreakGlassError, ProcedureError
 from breakglass_gui.core.incident import State
 from breakglass_gui.core.journal import Journal
 from breakglass_gui.core.procedure import Procedure
-from breakglass_gui.core.review.export import atomic_write
+from breakglass_gui.core.review.export import RENDERERS, atomic_write
 from breakglass_gui.core.text import visible
 from breakglass_gui.core.verify import verify_anchor_of, verify_file
 from breakglass_gui.drill.environment import DrillEnvironment
@@ -153,9 +153,12 @@ def _ending(env: DrillEnvironment, proc: Procedure, t: Timings, out_dir: Path) -
         proc.end_session()
     with t.step("revoke and rotate"):
         _revoke_and_rotate(env, proc)
-    with t.step("review (HTML, Markdown, JSON)"):
+    with t.step("review (HTML, Markdown, JSON, PDF)"):
         written = proc.write_review(
-            out_dir, findings="Drill completed by the autopilot.", lessons="None: automated drill."
+            out_dir,
+            findings="Drill completed by the autopilot.",
+            lessons="None: automated drill.",
+            formats=tuple(RENDERERS),
         )
     with t.step("close"):
         proc.close()

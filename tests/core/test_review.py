@@ -14,6 +14,7 @@ import pytest
 from breakglass_gui.core.errors import ReviewError
 from breakglass_gui.core.incident import State
 from breakglass_gui.core.review.data import build_review
+from breakglass_gui.core.review.document import Table, outline
 from breakglass_gui.core.review.export import atomic_write
 from breakglass_gui.core.review.render import md_escape, render_html, render_markdown
 from tests.fakes.aws_answers import hook_answer
@@ -153,13 +154,17 @@ def test_the_next_review_lists_who_was_enrolled_since_the_previous_incident(worl
     assert [(c["change"], c["approver"], c["role"]) for c in changes] == [
         ("approver.enrolled", "cfo", "secondary")
     ]
-    listed = f"{md_escape('approver.enrolled')}: cfo (secondary)"
-    assert listed in render_markdown(build_review(second))
-    assert "approver.enrolled: cfo (secondary)" in render_html(build_review(second))
-    # A TOTP enrolment is signed by no one: the review says so (issue 18, item 3).
-    assert "approver.enrolled: cfo (secondary), <strong>unsigned</strong>" in render_html(
-        build_review(second)
-    )
+    data = build_review(second)
+    listed = f"| {md_escape('approver.enrolled')} | {md_escape('cfo (secondary)')} |"
+    assert listed in render_markdown(data)
+    assert "<td>approver.enrolled</td><td>cfo (secondary)</td>" in render_html(data)
+    # A TOTP enrolment is signed by no one: the review says so, and flags it (issue 18, item 3).
+    approvals = next(x for x in outline(data).sections if x.title == "Request and approvals")
+    changes = [b for b in approvals.blocks if isinstance(b, Table)][-1]
+    assert [(r[1], r[2], r[4]) for r in changes.rows] == [
+        ("approver.enrolled", "cfo (secondary)", "unsigned")
+    ]
+    assert changes.flagged == {0}
     assert build_review(first)["registry_changes"] == []
     third = world.declare()  # the incident after: the enrolment is not its news
     assert build_review(third)["registry_changes"] == []

@@ -18,6 +18,7 @@ from breakglass_gui.core.anchor import DirAnchor
 from breakglass_gui.drill.autopilot import audit_trail, run_autopilot
 from breakglass_gui.drill.environment import DrillEnvironment
 from breakglass_gui.drill.layout import MEMBERS
+from tests.support.pdf_text import pdf_pages
 
 ROOT = Path(__file__).resolve().parents[2]
 
@@ -118,10 +119,19 @@ def test_the_autopilot_runs_a_whole_drill_and_leaves_no_secret(home: Path) -> No
     verified = next(s for s in review["steps"] if s["step"].startswith("verify.user:"))
     assert verified["evidence"]["verified"] is True
 
+    # The autopilot writes the PDF too (issue 19, item 4): ≤ 10 A4 pages, the summary first.
+    pages = pdf_pages(next(out_dir.glob("*-review-DRILL.pdf")).read_bytes())
+    assert 2 <= len(pages) <= 10
+    assert "Summary" in pages[0] and "Time to access" in pages[0] and "Findings" in pages[0]
+    assert "Security key (fido2)" in pages[0] and "SSH signature (ssh)" in pages[0]
+    assert review["journal"]["final_hash"] in pages[0]
+
     assert len(secrets) > 20
     assert not (home / ".aws").exists() and not (home / ".vault-token").exists()
     for path in (p for p in home.rglob("*") if p.is_file()):
         data = path.read_bytes()
+        if path.suffix == ".pdf":  # its text is glyph ids in compressed streams: read it
+            data += "\n".join(pdf_pages(data)).encode()
         for secret in secrets:
             assert secret.encode() not in data, f"a drill secret was written to {path}"
 

@@ -234,7 +234,15 @@ def build_review(procedure: ReviewSubject) -> dict[str, Any]:
         "findings": notes.get("findings", ""),
         "lessons": notes.get("lessons", ""),
         "timeline": [
-            {"seq": e.seq, "ts": e.ts, "kind": e.kind, "summary": _summary(e)} for e in own
+            {
+                "seq": e.seq,
+                "ts": e.ts,
+                "kind": e.kind,
+                "summary": _summary(e),
+                # Which step an effect entry is about: an intent and its outcome share it.
+                "effect": str(e.payload.get("key", "")) if e.kind.startswith("effect.") else "",
+            }
+            for e in own
         ],
         # Who could approve changed since the previous incident: enrolments are listed here.
         "registry_changes": [
@@ -274,6 +282,9 @@ def build_review(procedure: ReviewSubject) -> dict[str, Any]:
             "anchor": anchor,
             "entries": [e.as_dict() for e in span],
             "final_hash": span[-1].hash if span else anchor,
-            "how_to_verify": "python main.py verify <this JSON file>   (or the journal database)",
+            # The JSON review carries its entries: `verify` recomputes the chain from it alone.
+            "how_to_verify": f"python main.py verify {incident.id}-review"
+            + ("-DRILL" if own and own[0].payload.get("drill") else "")
+            + ".json",
         },
     }

@@ -13,13 +13,21 @@ from breakglass_gui.core.canonical import canonical_json
 from breakglass_gui.core.errors import ReviewError
 from breakglass_gui.core.incident import INCIDENT_ID
 from breakglass_gui.core.review.data import ReviewSubject, build_review
+from breakglass_gui.core.review.pdf import review_pdf
 from breakglass_gui.core.review.render import render_html, render_json, render_markdown
 from breakglass_gui.core.text import visible
 
-RENDERERS: dict[str, tuple[str, Callable[[dict[str, Any]], str]]] = {
-    "html": (".html", render_html),
-    "md": (".md", render_markdown),
-    "json": (".json", render_json),
+
+def _text(render: Callable[[dict[str, Any]], str]) -> Callable[[dict[str, Any]], bytes]:
+    return lambda review: render(review).encode("utf-8")
+
+
+# Format name → (file suffix, review data → file bytes). One seam: a new format is a line here.
+RENDERERS: dict[str, tuple[str, Callable[[dict[str, Any]], bytes]]] = {
+    "html": (".html", _text(render_html)),
+    "md": (".md", _text(render_markdown)),
+    "json": (".json", _text(render_json)),
+    "pdf": (".pdf", review_pdf),
 }
 
 
@@ -53,17 +61,12 @@ def atomic_write(path: Path, data: bytes) -> None:
         os.close(dir_fd)
 
 
-BinaryRenderer = tuple[str, Callable[[dict[str, Any]], bytes]]
-
-
 def export_review(
     procedure: ReviewSubject,
     out_dir: Any,
     formats: tuple[str, ...],
-    extra: dict[str, BinaryRenderer] | None = None,
-) -> list[Path]:
-    """Write each format atomically. `extra` adds renderers the core cannot own, e.g. the PDF
-    writer, which needs Qt (name → (suffix, review → bytes))."""
+) -> tuple[list[Path], dict[str, Any]]:
+    """Write each format atomically (names from RENDERERS); the files and the review written."""
     if not INCIDENT_ID.fullmatch(procedure.id):
         # The id names the files: a journal edited to hold "../../x" must not choose a path.
         raise ReviewError(
@@ -76,14 +79,10 @@ def export_review(
     stem = f"{procedure.id}-review" + ("-DRILL" if review["drill"] else "")
     written = []
     for name in formats:
-        if name in RENDERERS:
-            suffix, render = RENDERERS[name]
-            data = render(review).encode("utf-8")
-        elif extra and name in extra:
-            suffix, render_bytes = extra[name]
-            data = render_bytes(review)
-        else:
+        if name not in RENDERERS:
             raise ReviewError(f"Unknown review format {name!r}.", code="review.format")
+        suffix, render = RENDERERS[name]
+        data = render(review)
         path = directory / f"{stem}{suffix}"
         atomic_write(path, data)
         written.append(path)
@@ -93,4 +92,4 @@ def export_review(
     )
     atomic_write(path, (canonical_json(review["approval_bundle"]) + "\n").encode("utf-8"))
     written.append(path)
-    return written
+    return written, review

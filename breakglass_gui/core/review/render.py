@@ -1,12 +1,15 @@
-"""Render the review with autoescaping Jinja2 templates (CloudTrail data is untrusted)."""
+"""Render the review's outline (document.py) with Jinja2 templates: HTML autoescaped, Markdown
+through `md` and `pre` (CloudTrail data is untrusted). The PDF is pdf.py's."""
 
 from __future__ import annotations
 
+import html
 import json
 import re
 from typing import Any
 
 from breakglass_gui.core.resources import resource_path
+from breakglass_gui.core.review.document import outline
 from breakglass_gui.core.text import visible
 
 _MD_SPECIAL = re.compile(r"([\\`*_{}\[\]()#+\-.!|>~])")
@@ -18,6 +21,11 @@ def md_escape(value: object) -> str:
     text = text.replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;")
     text = _MD_SPECIAL.sub(r"\\\1", text)
     return text.replace("\r", " ").replace("\n", "<br>")
+
+
+def pre_escape(value: object) -> str:
+    """For a Markdown HTML block (`<pre>`): entities only, so the record reads as it was."""
+    return html.escape(visible(value, multiline=True), quote=False)
 
 
 def _no_control(value: object) -> object:
@@ -36,16 +44,16 @@ def _environment(autoescape: bool) -> Any:
         finalize=_no_control,  # a terminal escape or bidi override shows as \x1b, \u202e
     )
     env.filters["md"] = md_escape
-    env.filters["json"] = lambda v: json.dumps(v, indent=2, sort_keys=True, ensure_ascii=False)
+    env.filters["pre"] = pre_escape
     return env
 
 
 def render_html(review: dict[str, Any]) -> str:
-    return str(_environment(True).get_template("review.html.j2").render(r=review))
+    return str(_environment(True).get_template("review.html.j2").render(doc=outline(review)))
 
 
 def render_markdown(review: dict[str, Any]) -> str:
-    return str(_environment(False).get_template("review.md.j2").render(r=review))
+    return str(_environment(False).get_template("review.md.j2").render(doc=outline(review)))
 
 
 def render_json(review: dict[str, Any]) -> str:

@@ -4,6 +4,8 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING
 
+from PySide6.QtCore import Qt
+
 from breakglass_gui.ui import theme
 from breakglass_gui.ui.pages.base import Page, wrapped
 
@@ -20,6 +22,7 @@ class DonePage(Page):
         super().__init__(ctl)
         self.summary = wrapped()
         self.summary.setObjectName("done-summary")
+        self.summary.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
         self.body.addWidget(self.summary)
         self.verify_note = theme.note(wrapped())
         self.body.addWidget(self.verify_note)
@@ -29,16 +32,34 @@ class DonePage(Page):
     def refresh(self) -> None:
         p = self.ctl.procedure
         assert p is not None and self.ctl.deps is not None
-        count, head = self.ctl.deps.journal.head()
         self.title_text = f"{p.id}: {p.state.value}"
-        self.summary.setText(
-            f"{p.id} is {p.state.value}. The journal holds {count} entries; its chain hash is "
-            f"{head}. Keep this hash with the review: it was also sent to the SNS topic."
-        )
-        self.verify_note.setText(
-            f"Anyone can check the journal later: python main.py verify "
-            f"{self.ctl.options.journal_path(self.ctl.is_drill)}"
-        )
+        exported = [e for e in p.journal.entries(p.id) if e.kind == "review.exported"]
+        if exported:
+            # The review's own hash (issue 19): the one an auditor finds in the review. The
+            # journal goes on after it (the export and the closing), chained to it.
+            last = exported[-1].payload
+            self.summary.setText(
+                f"{p.id} is {p.state.value}. The review ends on journal entry "
+                f"{last.get('through_seq')} with the chain hash\n{last.get('final_hash')}\n"
+                f"over the incident's {last.get('entries')} entries — the hash printed in the "
+                "review. Keep it with the review."
+            )
+            self.verify_note.setText(
+                "Anyone can check it later: python main.py verify "
+                f"{p.id}-review{'-DRILL' if self.ctl.is_drill else ''}.json prints the same "
+                "hash; python main.py verify "
+                f"{self.ctl.options.journal_path(self.ctl.is_drill)} checks the whole journal."
+            )
+        else:  # aborted: no review
+            count, head = self.ctl.deps.journal.head()
+            self.summary.setText(
+                f"{p.id} is {p.state.value}. The journal holds {count} entries; its chain hash "
+                f"is\n{head}"
+            )
+            self.verify_note.setText(
+                "Anyone can check the journal later: python main.py verify "
+                f"{self.ctl.options.journal_path(self.ctl.is_drill)}"
+            )
         self.new.setFocus()
 
     def _new(self) -> None:

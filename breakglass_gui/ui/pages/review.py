@@ -4,7 +4,7 @@ JSON and PDF (each written atomically), then close the incident."""
 from __future__ import annotations
 
 from pathlib import Path
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING
 
 from PySide6.QtWidgets import (
     QCheckBox,
@@ -24,12 +24,6 @@ if TYPE_CHECKING:
     from breakglass_gui.ui.controller import Controller
 
 FORMATS = (("html", "&HTML"), ("md", "Mar&kdown"), ("json", "&JSON"), ("pdf", "&PDF"))
-
-
-def pdf_renderer() -> dict[str, Any]:
-    from breakglass_gui.ui.pdf import review_pdf
-
-    return {"pdf": (".pdf", review_pdf)}
 
 
 class ReviewPage(Page):
@@ -144,9 +138,7 @@ class ReviewPage(Page):
         findings, lessons = self.findings.toPlainText(), self.lessons.toPlainText()
 
         def export() -> list[Path]:
-            return list(
-                p.write_review(Path(folder), findings, lessons, formats, extra=pdf_renderer())
-            )
+            return list(p.write_review(Path(folder), findings, lessons, formats))
 
         def done(paths: list[Path]) -> None:
             self.written.setText("Written: " + ", ".join(str(path) for path in paths))
