@@ -22,6 +22,8 @@ from __future__ import annotations
 
 import faulthandler
 import os
+import shutil
+import subprocess
 import sys
 import tempfile
 from pathlib import Path
@@ -35,6 +37,7 @@ ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
 OUT = ROOT / "docs" / "screenshots"
+DOCS = OUT  # the README's pictures (the review PDF's page 1 is made only there)
 
 
 def dark_desktop(app: object) -> None:
@@ -82,15 +85,22 @@ def main() -> int:
     )
     parser.add_argument("--scale", default="1", help="device pixel ratio (QT_SCALE_FACTOR)")
     parser.add_argument("--out", type=Path, default=OUT, help="where the pictures go")
+    parser.add_argument("--size", default="1280x800", help="the window's size, WIDTHxHEIGHT")
     args = parser.parse_args()
+    width, _, height = args.size.partition("x")
     os.environ["QT_SCALE_FACTOR"] = args.scale  # before the QApplication exists
     palettes = tuple(args.palettes.split(","))
     if not palettes or not set(palettes) <= set(PALETTES):
         parser.error(f"--palettes: choose among {', '.join(PALETTES)}")
-    return shoot(args.out, palettes=palettes)
+    return shoot(args.out, palettes=palettes, size=(int(width), int(height)))
 
 
-def shoot(OUT: Path, *, palettes: tuple[str, ...]) -> int:  # noqa: N803 - the module default
+def shoot(
+    OUT: Path,  # noqa: N803 - the module default
+    *,
+    palettes: tuple[str, ...],
+    size: tuple[int, int] = (1280, 800),
+) -> int:
     from breakglass_gui.drill.layout import MEMBERS
     from breakglass_gui.ui.app import application, build
     from breakglass_gui.ui.context import AppOptions
@@ -129,13 +139,16 @@ def shoot(OUT: Path, *, palettes: tuple[str, ...]) -> int:  # noqa: N803 - the m
         prompts = ScriptedPrompts(scratch / "review")
         options = AppOptions(prompts=prompts, data_dir=data, **kwargs)  # type: ignore[arg-type]
         ctl, window = build(options)
-        window.resize(1280, 800)
+        window.resize(*size)
         window.show()
         ctl.start()
         return GuiDriver(ctl, window)
 
     def shot(driver: GuiDriver, name: str, widget: object = None) -> None:
         from PySide6.QtTest import QTest
+
+        if widget is None and driver.window.width() > size[0]:  # grown past the asked size
+            problems.append(f"{name}: the window needs {driver.window.width()} px, not {size[0]}")
 
         from tests.support.screen_audit import keyboard_problems, markup_problems, text_problems
 
@@ -199,13 +212,18 @@ def shoot(OUT: Path, *, palettes: tuple[str, ...]) -> int:  # noqa: N803 - the m
     panel = d.page("session").panel  # type: ignore[attr-defined]
     panel.table.selectRow(0)
     shot(d, "07-session")
+    problems.extend(f"07-session: {p}" for p in activity_problems(panel))
     d.end_session()
     d.wait_rotated()
     ending = d.page("ending")
     d.window.stack.setCurrentWidget(ending)
     shot(d, "08-revoke-and-rotate")
     d.window.stack.setCurrentWidget(d.page("review"))
-    d.export_review(scratch / "review")
+    written = d.export_review(scratch / "review")
+    pdf = next((scratch / "review" / n for n in written if n.endswith(".pdf")), None)
+    if pdf is not None and OUT == DOCS and shutil.which("pdftoppm"):  # the README's picture
+        args = ["pdftoppm", "-r", "60", "-png", "-singlefile", "-f", "1", "-l", "1", str(pdf)]
+        subprocess.run([*args, str(OUT / "review-pdf-page-1")], check=True)  # noqa: S603
     d.click(d.page("review").preview_button)  # type: ignore[attr-defined]
     d.idle()
     shot(d, "09-review")
@@ -239,6 +257,24 @@ def shoot(OUT: Path, *, palettes: tuple[str, ...]) -> int:  # noqa: N803 - the m
     for crash in crashes:
         print(f"CRASH {crash}")
     return 1 if problems or crashes else 0
+
+
+def activity_problems(panel: object) -> list[str]:
+    """The session window's table at this size: the event name in view, the detail readable."""
+    from PySide6.QtWidgets import QTableView
+
+    from breakglass_gui.ui.models.activity import COLUMNS
+
+    table: QTableView = panel.table  # type: ignore[attr-defined]
+    header = table.horizontalHeader()
+    name = COLUMNS.index("Event name")
+    right = header.sectionViewportPosition(name) + header.sectionSize(name)
+    found = []
+    if right > table.viewport().width():
+        found.append(f"the event name column ends at {right} px, past the table's edge")
+    if panel.detail.width() < 200:  # type: ignore[attr-defined]
+        found.append(f"the detail pane is {panel.detail.width()} px wide")  # type: ignore[attr-defined]
+    return found
 
 
 if __name__ == "__main__":

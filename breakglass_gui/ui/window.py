@@ -79,7 +79,11 @@ class MainWindow(QMainWindow):
         self.steps = QListWidget()
         self.steps.setObjectName("steps")
         self.steps.setFocusPolicy(Qt.FocusPolicy.NoFocus)
-        self.steps.setFixedWidth(190)
+        # As wide as its longest step, never a fixed width (issue 19): a larger font or
+        # another language widens it.
+        longest = max(self.steps.fontMetrics().horizontalAdvance(label) for _, label in STEPS)
+        self.steps.setMinimumWidth(longest + 24)
+        self.steps.setMaximumWidth(longest + 28)
         self.steps.setAccessibleName("Procedure steps")
         row.addWidget(self.steps)
         self.stack = PageStack()
@@ -208,8 +212,10 @@ class MainWindow(QMainWindow):
             drill_panel = DrillPanel(env, self.ctl.request_being_signed)
             self.ctl.changed.connect(drill_panel.refresh)  # e.g. hide the shares once unsealed
             dock.setWidget(drill_panel)
-            dock.setFixedWidth(340)
+            dock.setMinimumWidth(220)
             self.addDockWidget(Qt.DockWidgetArea.RightDockWidgetArea, dock)
+            # Resizable by its edge, never a fixed width: starts at a quarter of the window.
+            self.resizeDocks([dock], [min(320, self.width() // 4)], Qt.Orientation.Horizontal)
             dock.show()
             self.drill_dock = dock
             self._order_tabs(self.current)

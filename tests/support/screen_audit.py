@@ -37,12 +37,26 @@ def _text(widget: QWidget) -> str:
 
 
 def _inside_scroll_area(widget: QWidget, root: QWidget) -> bool:
+    """Inside a list, table or text view (its rows may overlap the frame as they scroll). A
+    page's own scroll area (`page-…-scroll`, ui/pages/base.py) does not count: the page's
+    widgets must not overlap one another."""
     parent = widget.parentWidget()
     while parent is not None and parent is not root:
-        if isinstance(parent, QAbstractScrollArea):
+        if isinstance(parent, QAbstractScrollArea) and not parent.objectName().endswith("-scroll"):
             return True
         parent = parent.parentWidget()
     return False
+
+
+def _page_viewport(widget: QWidget, root: QWidget) -> QRect | None:
+    """The visible part of the page's scroll area that holds `widget`, in `root`'s frame."""
+    parent = widget.parentWidget()
+    while parent is not None and parent is not root:
+        if isinstance(parent, QAbstractScrollArea) and parent.objectName().endswith("-scroll"):
+            port = parent.viewport()
+            return QRect(port.mapTo(root, QPoint(0, 0)), port.size())
+        parent = parent.parentWidget()
+    return None
 
 
 def _clipped(widget: QWidget) -> str | None:
@@ -113,9 +127,12 @@ def text_problems(root: QWidget) -> list[str]:
         if reason:
             problems.append(f"{name} ({_text(widget)[:40]!r}) is cut: {reason}")
         if not _inside_scroll_area(widget, root):
-            boxes.append(
-                (widget, QRect(widget.mapTo(root, widget.rect().topLeft()), widget.size()))
-            )
+            box = QRect(widget.mapTo(root, widget.rect().topLeft()), widget.size())
+            view = _page_viewport(widget, root)
+            if view is not None:  # scrolled out of sight: only what shows can overlap
+                box = box.intersected(view)
+            if not box.isEmpty():
+                boxes.append((widget, box))
     for i, (first, a) in enumerate(boxes):
         for second, b in boxes[i + 1 :]:
             if first.isAncestorOf(second) or second.isAncestorOf(first):

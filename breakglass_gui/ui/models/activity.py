@@ -25,10 +25,12 @@ from PySide6.QtCore import (
 from PySide6.QtGui import QBrush, QColor
 
 from breakglass_gui.core.aws.activity import ActivityEvent
+from breakglass_gui.core.humane import clock
 from breakglass_gui.core.text import visible
 from breakglass_gui.ui.text import tooltip
 
 COLUMNS = ("Time (UTC)", "Account", "Event source", "Event name", "Resource", "Source IP", "Error")
+TIME_COLUMN = COLUMNS.index("Time (UTC)")
 EVENT_ROLE = Qt.ItemDataRole.UserRole + 1
 HIGH_RISK_ROLE = Qt.ItemDataRole.UserRole + 2
 _RISK_BACKGROUND = QBrush(QColor(253, 231, 231))
@@ -78,7 +80,10 @@ class ActivityTableModel(QAbstractTableModel):
         row = index.row()
         event = self._events[row]
         if role == Qt.ItemDataRole.DisplayRole:
-            return _cells(event)[index.column()]
+            cell = _cells(event)[index.column()]
+            # The time of day (UTC) in the table, the full timestamp in its tooltip: an
+            # incident's events fit one day, and the column leaves room for the event name.
+            return clock(cell) if index.column() == TIME_COLUMN else cell
         if role == Qt.ItemDataRole.ToolTipRole:  # Qt takes a tooltip for markup if it can
             return tooltip(_cells(event)[index.column()])
         if role == EVENT_ROLE:

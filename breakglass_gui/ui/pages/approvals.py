@@ -20,6 +20,7 @@ from PySide6.QtWidgets import (
 
 from breakglass_gui.core.approval_request import NAMESPACE
 from breakglass_gui.core.errors import BreakGlassError
+from breakglass_gui.core.humane import clock
 from breakglass_gui.core.incident import State
 from breakglass_gui.core.secret import Secret
 from breakglass_gui.core.text import visible
@@ -178,6 +179,9 @@ class ApprovalsPage(Page):
         column.addWidget(self.summary)
         texts = QHBoxLayout()
         self.request_note = theme.note(wrapped())
+        # Two lines always (the deadline, then what was done): the sign-off boxes below keep
+        # their place when a line appears.
+        self.request_note.setMinimumHeight(2 * self.request_note.fontMetrics().lineSpacing() + 2)
         texts.addWidget(self.request_note, 1)
         self.copy_text = QPushButton("Copy request te&xt")
         self.copy_text.clicked.connect(self._copy_request)
@@ -222,7 +226,9 @@ class ApprovalsPage(Page):
                 signoff.approver.setCurrentIndex(signoff.approver.findData(current))
             done = signed.get(role)
             if done:
-                signoff.status.setText(f"Signed by {done['approver']} at {done.get('at', '')}.")
+                signoff.status.setText(
+                    f"Signed by {done['approver']} at {clock(done.get('at', ''))} UTC."
+                )
                 theme.tint(signoff.status, "ok", bold=True)
             else:
                 signoff.status.setText("Not signed yet." if eligible else "No eligible approver.")
@@ -281,9 +287,14 @@ class ApprovalsPage(Page):
         role = self._signing
         field = error.field if isinstance(error, BreakGlassError) else None
         if role is not None and field in ("code", "approver"):
+            signoff = self.signoffs[role]
+            if field == "code" and signoff.response == "signature":
+                field = "signature"  # the answer was pasted there: the error stands there
             label = self._field_errors[f"{role}.{field}"]
-            label.setText(message)
+            label.setText(visible(message, multiline=True))
             label.show()
+            # The cursor goes back where the approver answers, for the next try.
+            (signoff.signature if signoff.response == "signature" else signoff.code).setFocus()
             return
         super().show_error(error, message)
 

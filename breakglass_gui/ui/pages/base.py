@@ -3,16 +3,18 @@ a busy indicator (with Cancel where it is safe) and a row of actions."""
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, ClassVar
 
 from PySide6.QtCore import Qt
 from PySide6.QtWidgets import (
     QBoxLayout,
     QFormLayout,
+    QFrame,
     QHBoxLayout,
     QLabel,
     QProgressBar,
     QPushButton,
+    QScrollArea,
     QVBoxLayout,
     QWidget,
 )
@@ -34,17 +36,36 @@ def wrapped(text: str = "") -> QLabel:
     return label
 
 
+def _scrolling(name: str) -> tuple[QScrollArea, QVBoxLayout]:
+    """A frameless vertical scroll area and the layout of what it scrolls."""
+    content = QWidget()
+    content.setObjectName(f"{name}-content")
+    body = QVBoxLayout(content)
+    body.setContentsMargins(0, 0, 0, 0)
+    scroll = QScrollArea()
+    scroll.setObjectName(f"{name}-scroll")
+    scroll.setWidgetResizable(True)
+    scroll.setFrameShape(QFrame.Shape.NoFrame)
+    scroll.setHorizontalScrollBarPolicy(Qt.ScrollBarPolicy.ScrollBarAlwaysOff)
+    scroll.setFocusPolicy(Qt.FocusPolicy.NoFocus)  # not a Tab stop: the fields inside are
+    scroll.setWidget(content)
+    return scroll, body
+
+
 class Page(QWidget):
     name = ""
     title = ""
     intro = ""
+    # Errors the core raises without naming a field, by code → the field they belong to (a
+    # wrong unseal share stands under the share field, and the cursor goes back there).
+    FIELD_OF_CODE: ClassVar[dict[str, str]] = {}
 
     def __init__(self, ctl: Controller) -> None:
         super().__init__()
         self.ctl = ctl
         self.setObjectName(f"page-{self.name}")
         outer = QVBoxLayout(self)
-        outer.setContentsMargins(24, 16, 24, 16)
+        outer.setContentsMargins(16, 12, 16, 12)
         heading = plain_label(self.title)
         heading.setObjectName("heading")
         font = heading.font()
@@ -54,8 +75,10 @@ class Page(QWidget):
         outer.addWidget(heading)
         self.intro_label = wrapped(self.intro)
         outer.addWidget(self.intro_label)
-        self.body = QVBoxLayout()
-        outer.addLayout(self.body, 1)
+        # The page's content scrolls when the window is small (1024×700 and up, issue 19); the
+        # heading above and the errors and actions below stay in view.
+        self.scroll_area, self.body = _scrolling(self.objectName())
+        outer.addWidget(self.scroll_area, 1)
         self.error = theme.tint(wrapped(), "error")
         self.error.setObjectName("page-error")
         self.error.setAccessibleName("Error")
@@ -65,7 +88,7 @@ class Page(QWidget):
         self.progress = QProgressBar()
         self.progress.setRange(0, 0)
         self.progress.setMaximumWidth(160)
-        self.busy_label = plain_label()
+        self.busy_label = wrapped()  # a long step name wraps, never widening the window
         self.cancel = QPushButton("Cancel")
         self.cancel.clicked.connect(self._cancel)
         busy.addWidget(self.progress)
@@ -146,7 +169,9 @@ class Page(QWidget):
 
     def show_error(self, error: BaseException | None, message: str) -> None:
         """Next to its field when the core named one this page has, else at the page foot."""
-        field = error.field if isinstance(error, BreakGlassError) else None
+        field = None
+        if isinstance(error, BreakGlassError):
+            field = error.field or self.FIELD_OF_CODE.get(error.code)
         if field is not None and field in self._field_errors:
             label = self._field_errors[field]
             label.setText(visible(message, multiline=True))

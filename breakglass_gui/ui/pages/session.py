@@ -16,6 +16,7 @@ from PySide6.QtWidgets import (
 
 from breakglass_gui.core.errors import BreakGlassError
 from breakglass_gui.ui import theme
+from breakglass_gui.ui.layout_memory import layout_store, remember
 from breakglass_gui.ui.pages.base import Page, wrapped
 from breakglass_gui.ui.text import plain_label
 from breakglass_gui.ui.widgets.activity_panel import ActivityPanel
@@ -46,13 +47,15 @@ class SessionRow:
     def __init__(self, page: SessionPage, grid: QGridLayout, row: int, account: str, purpose: str):
         config = page.ctl.config
         self.account, self.purpose, self.warned = account, purpose, 0
-        name = plain_label(config.account_label(account))
-        kind = plain_label("your session" if purpose == "target" else f"service ({purpose})")
+        # The account and, beneath it, whose session it is: the row stays narrow enough for a
+        # 1024 px window with the drill panel open.
+        kind = "your session" if purpose == "target" else f"service session ({purpose})"
+        name = plain_label(f"{config.account_label(account)}\n{kind}")
         self.left = plain_label()
         self.left.setObjectName(f"countdown-{account}")
         grid.addWidget(name, row, 0)
-        grid.addWidget(kind, row, 1)
         grid.addWidget(self.left, row, 2)
+        grid.setColumnStretch(1, 1)  # the buttons stay together at the right
         self.buttons: list[QPushButton] = []
         if purpose == "target":
             self.open = self._button(grid, row, 3, "Open console", page.open_console)
@@ -88,15 +91,22 @@ class SessionPage(Page):
         self.degraded.setObjectName("degraded-banner")
         self.degraded.hide()
         self.body.addWidget(self.degraded)
+        store = layout_store(ctl.options.data_dir)
         split = QSplitter(Qt.Orientation.Vertical)
+        split.setObjectName("session-split")
+        split.setChildrenCollapsible(False)
         self.sessions_box = QGroupBox("Sessions")
         self.grid = QGridLayout(self.sessions_box)
         split.addWidget(self.sessions_box)
         activity = QGroupBox("Live activity (CloudTrail)")
-        self.panel = ActivityPanel()
+        self.panel = ActivityPanel(store=store)
         QVBoxLayout(activity).addWidget(self.panel)
         split.addWidget(activity)
-        split.setSizes([200, 520])
+        split.setStretchFactor(1, 1)
+        split.setSizes([160, 520])
+        remember(split, "session/sessions-activity", store)
+        self.split = split
+        self._shown_incident = ""  # whose activity the panel holds
         self.body.addWidget(split, 1)
         self.add_button = self.button("&Add account…", self._add_account)
         self.widen_button = self.button("&Widen the request…", self._widen)
@@ -115,6 +125,11 @@ class SessionPage(Page):
     # ----- life cycle -------------------------------------------------------------------------
 
     def refresh(self) -> None:
+        p = self.ctl.procedure
+        assert p is not None
+        if p.id != self._shown_incident:  # a new incident starts with an empty panel
+            self.panel.clear()
+            self._shown_incident = p.id
         self._build_rows()
         self._tick()
         self.tick.start()

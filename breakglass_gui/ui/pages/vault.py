@@ -3,7 +3,7 @@ then the login and the break-glass record (only its user name and MFA serial are
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, ClassVar
 
 from PySide6.QtWidgets import QComboBox, QGroupBox, QLineEdit, QProgressBar, QVBoxLayout
 
@@ -22,6 +22,12 @@ class VaultPage(Page):
     name = "vault"
     title = "3 · Unlock Vault"
     intro = "Vault holds the break-glass user's credentials. They stay in memory only."
+
+    FIELD_OF_CODE: ClassVar[dict[str, str]] = {
+        "vault.bad_share": "share",
+        "vault.malformed_share": "share",
+        "vault.bad_credentials": "credential",
+    }
 
     def __init__(self, ctl: Controller) -> None:
         super().__init__(ctl)

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from collections.abc import Iterable
 
-from PySide6.QtCore import QItemSelection, Qt
+from PySide6.QtCore import QItemSelection, QSettings, Qt
 from PySide6.QtGui import QFontDatabase
 from PySide6.QtWidgets import (
     QAbstractItemView,
@@ -22,10 +22,25 @@ from PySide6.QtWidgets import (
 
 from breakglass_gui.core.aws.activity import ActivityEvent
 from breakglass_gui.core.text import visible
-from breakglass_gui.ui.models.activity import EVENT_ROLE, ActivityFilterProxy, ActivityTableModel
+from breakglass_gui.ui.layout_memory import remember
+from breakglass_gui.ui.models.activity import (
+    COLUMNS,
+    EVENT_ROLE,
+    ActivityFilterProxy,
+    ActivityTableModel,
+)
 from breakglass_gui.ui.text import plain_label
 
 DELIVERY_NOTE = "CloudTrail delivers within ~5 min"
+# Starting widths (px); the last column stretches. The operator may drag them.
+WIDTHS = {
+    "Time (UTC)": 80,
+    "Event name": 170,
+    "Account": 110,
+    "Event source": 150,
+    "Resource": 200,
+    "Source IP": 110,
+}
 
 
 def freshness(last_checked: float | None, now: float) -> str:
@@ -35,7 +50,7 @@ def freshness(last_checked: float | None, now: float) -> str:
 
 
 class ActivityPanel(QWidget):
-    def __init__(self, parent: QWidget | None = None) -> None:
+    def __init__(self, parent: QWidget | None = None, store: QSettings | None = None) -> None:
         super().__init__(parent)
         self.model = ActivityTableModel(self)
         self.proxy = ActivityFilterProxy(self)
@@ -45,7 +60,10 @@ class ActivityPanel(QWidget):
         bar = QHBoxLayout()
         caption = plain_label("&Filter")
         self.filter = QLineEdit()
-        self.filter.setPlaceholderText("event name, source, account, resource, IP, error…")
+        self.filter.setPlaceholderText("event, account, resource…")
+        self.filter.setToolTip(
+            "Matches the event name, source, account, resource, source IP and error code."
+        )
         self.filter.setClearButtonEnabled(True)
         self.filter.setAccessibleName("Filter activity")
         caption.setBuddy(self.filter)
@@ -58,30 +76,36 @@ class ActivityPanel(QWidget):
         bar.addWidget(self.risky)
         bar.addWidget(self.count)
         layout.addLayout(bar)
-        self.table = QTableView()
-        self.table.setModel(self.proxy)
-        self.table.setAccessibleName("CloudTrail activity of this incident")
-        self.table.setSelectionBehavior(QAbstractItemView.SelectionBehavior.SelectRows)
-        self.table.setSelectionMode(QAbstractItemView.SelectionMode.SingleSelection)
-        self.table.verticalHeader().hide()
-        self.table.horizontalHeader().setSectionResizeMode(QHeaderView.ResizeMode.Interactive)
-        self.table.horizontalHeader().setStretchLastSection(True)
-        for column, width in enumerate((170, 110, 170, 170, 220, 110)):
-            self.table.setColumnWidth(column, width)
+        self.table = _event_table(self.proxy)
         self.detail = QPlainTextEdit()
         self.detail.setReadOnly(True)
         self.detail.setAccessibleName("Raw CloudTrail record")
         self.detail.setPlaceholderText("Select an event to see its raw CloudTrail record.")
         self.detail.setFont(QFontDatabase.systemFont(QFontDatabase.SystemFont.FixedFont))
         split = QSplitter(Qt.Orientation.Horizontal)
+        split.setObjectName("activity-split")
+        split.setChildrenCollapsible(False)
         split.addWidget(self.table)
         split.addWidget(self.detail)
-        split.setSizes([780, 320])
+        split.setStretchFactor(0, 3)
+        split.setStretchFactor(1, 2)
+        split.setSizes([600, 400])
+        remember(split, "session/activity-detail", store)
+        self.split = split
         layout.addWidget(split, 1)
         layout.addWidget(self.fresh)
         self.filter.textChanged.connect(self._refilter)
         self.risky.toggled.connect(self._refilter)
         self.table.selectionModel().selectionChanged.connect(self._selected)
+        self._update_count()
+
+    def clear(self) -> None:
+        """Empty, for a new incident: the panel shows one incident's activity only."""
+        self.model.clear()
+        self.detail.clear()
+        self.filter.clear()
+        self.risky.setChecked(False)
+        self.fresh.setText(freshness(None, 0))
         self._update_count()
 
     def add(self, events: Iterable[ActivityEvent]) -> int:
@@ -109,3 +133,21 @@ class ActivityPanel(QWidget):
         if isinstance(event, ActivityEvent):
             header = f"// {event.risk_reason}\n" if event.high_risk else ""
             self.detail.setPlainText(visible(header + event.pretty(), multiline=True))
+
+
+def _event_table(proxy: ActivityFilterProxy) -> QTableView:
+    table = QTableView()
+    table.setModel(proxy)
+    table.setAccessibleName("CloudTrail activity of this incident")
+    table.setSelectionBehavior(QAbstractItemView.SelectionBehavior.SelectRows)
+    table.setSelectionMode(QAbstractItemView.SelectionMode.SingleSelection)
+    table.verticalHeader().hide()
+    header = table.horizontalHeader()
+    header.setSectionResizeMode(QHeaderView.ResizeMode.Interactive)
+    header.setStretchLastSection(True)
+    # What happened first, where second: the event name comes right after the time, so it
+    # is in view at 1024 px with the detail pane open (the model's columns keep their order).
+    header.moveSection(COLUMNS.index("Event name"), 1)
+    for name, width in WIDTHS.items():
+        table.setColumnWidth(COLUMNS.index(name), width)
+    return table

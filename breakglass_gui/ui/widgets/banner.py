@@ -22,6 +22,7 @@ def drill_banner() -> QLabel:
         "Nothing real is touched."
     )
     label.setObjectName("drill-banner")
+    label.setWordWrap(True)  # on two lines in a narrow window, never widening it
     label.setAlignment(Qt.AlignmentFlag.AlignCenter)
     label.setStyleSheet(STYLES["drill"])
     label.setAccessibleName("Drill mode")
