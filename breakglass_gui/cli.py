@@ -239,6 +239,12 @@ START_GC_THRESHOLD = 50_000
 def _gui(args: argparse.Namespace) -> int:
     """`python main.py` and `python main.py --drill`: the desktop application."""
     gc.set_threshold(START_GC_THRESHOLD)
+    from breakglass_gui.ui.system_libraries import problem
+
+    missing = problem()
+    if missing:  # one line instead of Qt's screenful (ui/system_libraries.py)
+        print(missing, file=sys.stderr)
+        return EXIT_USAGE
     try:
         from breakglass_gui.ui.app import run
         from breakglass_gui.ui.context import AppOptions

@@ -1,4 +1,5 @@
-"""Where the shipped resources (templates, example config, icons) are, installed or bundled."""
+"""Where the shipped resources (templates, example config, icons, the operator guide) are,
+installed or bundled."""
 
 from __future__ import annotations
 
@@ -15,3 +16,10 @@ def resource_dir() -> Path:
 
 def resource_path(*parts: str) -> Path:
     return resource_dir().joinpath(*parts)
+
+
+def guide_path(name: str = "operator-guide.md") -> Path:
+    """A guide from docs/ (Help → Operator guide): the bundle carries it in docs/ too."""
+    bundle = getattr(sys, "_MEIPASS", None)
+    root = Path(bundle) if bundle else Path(__file__).resolve().parents[2]
+    return root / "docs" / name

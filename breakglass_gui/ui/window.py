@@ -127,6 +127,14 @@ class MainWindow(QMainWindow):
         self.readiness_action = QAction("&Readiness check…", self)
         self.readiness_action.triggered.connect(self.readiness)
         admin.addAction(self.readiness_action)
+        help_menu = self.menuBar().addMenu("He&lp")  # Alt+H is a field on two pages
+        guide = QAction("&Operator guide", self)
+        guide.setShortcut(QKeySequence(QKeySequence.StandardKey.HelpContents))
+        guide.triggered.connect(self.guide)
+        help_menu.addAction(guide)
+        about = QAction("&About Break Glass", self)
+        about.triggered.connect(self.about)
+        help_menu.addAction(about)
 
     # ----- pages ------------------------------------------------------------------------------
 
@@ -228,6 +236,16 @@ class MainWindow(QMainWindow):
         from breakglass_gui.ui.dialogs.enrolment import EnrolmentDialog
 
         EnrolmentDialog(self.ctl, self).exec()
+
+    def guide(self) -> None:
+        from breakglass_gui.ui.dialogs.about import GuideDialog
+
+        GuideDialog(self).open()
+
+    def about(self) -> None:
+        from breakglass_gui.ui.dialogs.about import AboutDialog
+
+        AboutDialog(self.ctl, self).open()
 
     def readiness(self) -> None:
         from breakglass_gui.ui.dialogs.readiness import ReadinessDialog

@@ -44,7 +44,7 @@ class ReviewPage(Page):
         self.lessons = QPlainTextEdit()
         self.lessons.setTabChangesFocus(True)
         self.lessons.setFixedHeight(90)
-        self.add_field(form, "lessons", "&Lessons learned", self.lessons)
+        self.add_field(form, "lessons", "Lesso&ns learned", self.lessons)
         where = QWidget()
         row = QHBoxLayout(where)
         row.setContentsMargins(0, 0, 0, 0)

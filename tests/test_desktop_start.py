@@ -1,0 +1,55 @@
+"""A newcomer on a fresh Debian/Ubuntu desktop (issue 19, item 7): when Qt's X11 plugin cannot
+load for want of system libraries, `main.py` says so in one line naming the packages, instead
+of Qt's screenful and an abort."""
+
+from __future__ import annotations
+
+import ctypes.util
+from typing import Any
+
+import pytest
+
+from breakglass_gui import cli
+from breakglass_gui.ui import app
+from breakglass_gui.ui.system_libraries import PACKAGES, problem
+
+
+def _without(*absent: str) -> Any:
+    return lambda name: None if name in absent else f"lib{name}.so"
+
+
+def test_missing_xcb_libraries_are_named_with_their_packages() -> None:
+    said = problem({"QT_QPA_PLATFORM": "xcb"}, _without("xcb-icccm", "xcb-keysyms"))
+    assert "\n" not in said
+    assert said.endswith("sudo apt-get install libxcb-icccm4 libxcb-keysyms1")
+
+
+def test_nothing_is_said_when_qt_will_not_use_x11_or_has_what_it_needs() -> None:
+    lacking = _without("xcb-cursor")
+    assert problem({"QT_QPA_PLATFORM": "offscreen"}, lacking) == ""
+    assert problem({"WAYLAND_DISPLAY": "wayland-0", "DISPLAY": ":0"}, lacking) == ""
+    assert problem({"DISPLAY": ":0"}, _without()) == ""
+    assert problem({"DISPLAY": ":0"}, lacking) != ""  # X11 session, plugin by default
+
+
+def test_the_app_prints_one_line_and_does_not_start_qt(
+    monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    started: list[object] = []
+    monkeypatch.setattr(app, "run", started.append)
+    monkeypatch.setenv("QT_QPA_PLATFORM", "xcb")
+    real = ctypes.util.find_library
+    monkeypatch.setattr(
+        ctypes.util, "find_library", lambda n: None if n == "xcb-cursor" else real(n) or "x"
+    )
+    assert cli.main(["--drill"]) == cli.EXIT_USAGE
+    err = capsys.readouterr().err
+    assert err.count("\n") == 1 and "libxcb-cursor0" in err and "Traceback" not in err
+    assert started == []
+
+
+def test_the_readme_lists_the_same_packages() -> None:
+    from pathlib import Path
+
+    readme = (Path(__file__).resolve().parents[1] / "README.md").read_text()
+    assert PACKAGES in readme
