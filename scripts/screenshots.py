@@ -214,11 +214,10 @@ def shoot(
     shot(d, "07-session")
     problems.extend(f"07-session: {p}" for p in activity_problems(panel))
     d.end_session()
-    d.wait_rotated()
     ending = d.page("ending")
-    d.window.stack.setCurrentWidget(ending)
-    shot(d, "08-revoke-and-rotate")
-    d.window.stack.setCurrentWidget(d.page("review"))
+    d.wait(ending.proceed.isVisible, 60_000)  # type: ignore[attr-defined]
+    shot(d, "08-revoke-and-rotate")  # the result, until the operator continues
+    d.wait_rotated()
     written = d.export_review(scratch / "review")
     pdf = next((scratch / "review" / n for n in written if n.endswith(".pdf")), None)
     if pdf is not None and OUT == DOCS and shutil.which("pdftoppm"):  # the README's picture

@@ -29,6 +29,20 @@ def duration(seconds: float | None) -> str:
     return f"{minutes} min {secs} s" if secs else f"{minutes} min"
 
 
+def elapsed(seconds: float) -> str:
+    """A counter that moves every second ("42 s", "7 min 17 s"): whole seconds, never a
+    fraction, however close to zero."""
+    return f"{max(0, int(seconds))} s" if seconds < 60 else duration(seconds)
+
+
+def remaining(seconds: float) -> str:
+    """A countdown ("29:41", "1:02:03"): changes every second; "0:00" once it has run out."""
+    whole = max(0, int(seconds))
+    hours, rest = divmod(whole, 3600)
+    minutes, secs = divmod(rest, 60)
+    return f"{hours}:{minutes:02d}:{secs:02d}" if hours else f"{minutes}:{secs:02d}"
+
+
 def parse(stamp: str) -> datetime | None:
     """An ISO 8601 time from the journal or AWS (`…Z` or an offset), or None if it is not one."""
     try:

@@ -21,14 +21,19 @@ class Component:
     licence: str
 
 
+def _field(meta: metadata.PackageMetadata, name: str) -> str:
+    """One header of the metadata, "" when absent (the protocol has no `get`)."""
+    return str(meta[name] or "") if name in meta else ""
+
+
 def _licence(meta: metadata.PackageMetadata) -> str:
-    expression = meta.get("License-Expression")
+    expression = _field(meta, "License-Expression")
     if expression:
-        return str(expression)
+        return expression
     classifiers = [
         c.split(" :: ")[-1] for c in meta.get_all("Classifier") or [] if c.startswith("License ::")
     ]
-    text = str(meta.get("License") or "")
+    text = _field(meta, "License")
     if text and "\n" not in text and len(text) < 60 and text.upper() != "UNKNOWN":
         return text
     return ", ".join(classifiers) or "see the package's licence file"

@@ -37,7 +37,9 @@ def _pin_interaction(pin: Secret) -> Any:
 def _error(exc: Exception) -> ApprovalError:
     text = str(exc)
     if "PIN_INVALID" in text or "PIN_AUTH_INVALID" in text:
-        return ApprovalError("Wrong PIN for the security key.", code="approval.wrong_pin")
+        return ApprovalError(
+            "Wrong PIN for the security key.", code="approval.wrong_pin", field="code"
+        )
     if "PIN_BLOCKED" in text or "PIN_AUTH_BLOCKED" in text:
         return ApprovalError(
             "The security key's PIN is blocked; its holder must reset it.",

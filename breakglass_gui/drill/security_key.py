@@ -62,7 +62,9 @@ class SoftSecurityKey:
 
     def _verify_user(self, pin: Secret) -> None:
         if not secrets.compare_digest(pin.reveal(), self._pin):
-            raise ApprovalError("Wrong PIN for the security key.", code="approval.wrong_pin")
+            raise ApprovalError(
+                "Wrong PIN for the security key.", code="approval.wrong_pin", field="code"
+            )
         self.touches += 1
 
     def make_credential(

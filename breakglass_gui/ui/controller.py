@@ -91,6 +91,9 @@ class Controller(QObject):
         self.start_error = ""
         self.activated_at = 0.0
         self.warmed = False  # the warm-up is over and the window has built every page
+        # A page that stays after its step is done, until the operator moves on (the result
+        # of revoke-and-rotate): routing shows it instead of the next step's page.
+        self.held: str | None = None
         self.clipboard = SecretClipboard(parent=self)
 
     # ----- the world --------------------------------------------------------------------------
@@ -233,7 +236,15 @@ class Controller(QObject):
         p = self.procedure
         if p is None:
             return "recovery" if self.recovering else "emergency"
-        return PAGES_FOR_NEED[p.needs()]
+        return self.held or PAGES_FOR_NEED[p.needs()]
+
+    def hold(self, page: str) -> None:
+        self.held = page
+
+    def release(self) -> None:
+        """The held page was read: on to what the procedure needs next."""
+        self.held = None
+        self.route()
 
     def route(self) -> None:
         self.routed.emit(self.page_for())
@@ -295,6 +306,13 @@ class Controller(QObject):
         p = self.procedure
         if p is None:
             return
+        if not self.options.prompts.confirm(
+            page.window(),
+            "Abort incident",
+            f"Abort {p.id}? Its request and any sign-offs become void (access was never "
+            "opened); a new emergency needs a new request and new approvals.",
+        ):
+            return
         reason = self.options.prompts.text(
             page.window(), "Abort incident", f"Why is {p.id} aborted? (journaled)"
         )
@@ -323,6 +341,7 @@ class Controller(QObject):
 
     def forget_incident(self) -> None:
         self.procedure = None
+        self.held = None
         self.activated_at = 0.0
         self.changed.emit()
 

@@ -85,6 +85,9 @@ class MainWindow(QMainWindow):
         self.steps.setMinimumWidth(longest + 24)
         self.steps.setMaximumWidth(longest + 28)
         self.steps.setAccessibleName("Procedure steps")
+        # Where the procedure is, not a menu: the app moves through the steps in order, so the
+        # list takes no click, no hover and no focus (issue 19).
+        self.steps.setAttribute(Qt.WidgetAttribute.WA_TransparentForMouseEvents)
         row.addWidget(self.steps)
         self.stack = PageStack()
         row.addWidget(self.stack, 1)
@@ -195,7 +198,12 @@ class MainWindow(QMainWindow):
     def _update_status(self) -> None:
         p = self.ctl.procedure
         drill = "DRILL · " if self.ctl.is_drill else ""
-        if p is None:
+        if p is None and self.ctl.recovering:
+            # What is being recovered, from the first screen on (the journal's verdict).
+            waiting = ", ".join(self.ctl.recovering)
+            self.state_label.setText(f"{drill}recovering unfinished: {waiting}")
+            self.setWindowTitle(f"Break Glass — recovering {waiting}{' — DRILL' if drill else ''}")
+        elif p is None:
             self.state_label.setText(f"{drill}no incident")
             self.setWindowTitle(f"Break Glass{' — DRILL' if drill else ''}")
         else:

@@ -37,6 +37,7 @@ def main(mode: str, data_dir: Path) -> int:
     driver.wait(lambda: any(name != "startup" for name in shown))
     first = next(name for name in shown if name != "startup")
     print(f"FIRST {first}", flush=True)
+    print(f"STATUS {window.state_label.text()}", flush=True)  # says what is being recovered
     recovery = driver.wait_page("recovery")
     driver.click(recovery.resume)  # type: ignore[attr-defined]
     driver.unseal()  # the relaunched drill is a new world: its OpenBao starts sealed

@@ -4,6 +4,7 @@ drill."""
 
 from __future__ import annotations
 
+import json
 from pathlib import Path
 
 from PySide6.QtGui import QGuiApplication
@@ -87,6 +88,10 @@ def test_a_complete_drill_through_the_real_widgets(gui, tmp_path: Path) -> None:
     assert pdf.startswith(b"%PDF") and pdf.rstrip().endswith(b"%%EOF")
     d.close_incident()
     assert d.ctl.procedure.state is State.CLOSED
+    # One chain hash (issue 19, item 3): the closed screen shows the one the review ends on.
+    final = json.loads((tmp_path / "reviews" / f"{stem}.json").read_text())["journal"]
+    assert final["final_hash"] in d.page("done").summary.text()
+    assert f"{stem}.json" in d.page("done").verify_note.text()
 
     result = verify_file(d.ctl.options.journal_path(drill=True))
     assert result.ok, result.describe()

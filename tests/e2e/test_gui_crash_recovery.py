@@ -91,6 +91,7 @@ def test_killed_while_active_the_relaunch_recovers_first_and_revokes(
 
     relaunched = spawn("recover")
     assert _line(relaunched, "FIRST", 60) == "FIRST recovery"  # before any other screen
+    assert _line(relaunched, "STATUS", 10) == f"STATUS DRILL · recovering unfinished: {incident}"
     state = _line(relaunched, "STATE", 120)
     steps = _line(relaunched, "STEPS", 10)
     _, stderr = relaunched.communicate(timeout=60)

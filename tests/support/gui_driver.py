@@ -194,6 +194,16 @@ class GuiDriver:
         self.click(page.end_button)
 
     def wait_rotated(self, timeout: int = 60_000) -> None:
+        """Revoke and rotate done: the result stays on screen; the operator continues."""
+        page: Any = self.page("ending")
+        self.wait(
+            lambda: (
+                self.current.name == "review" or (self.current is page and page.proceed.isVisible())
+            ),
+            timeout,
+        )
+        if self.current is page:
+            self.click(page.proceed)
         self.wait_page("review", timeout)
 
     def export_review(self, folder: Path) -> list[str]:

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING, Any
 
-from PySide6.QtCore import QRegularExpression, Qt
+from PySide6.QtCore import QRegularExpression, Qt, QTimer
 from PySide6.QtGui import QRegularExpressionValidator
 from PySide6.QtWidgets import (
     QComboBox,
@@ -20,7 +20,7 @@ from PySide6.QtWidgets import (
 
 from breakglass_gui.core.approval_request import NAMESPACE
 from breakglass_gui.core.errors import BreakGlassError
-from breakglass_gui.core.humane import clock
+from breakglass_gui.core.humane import clock, parse, remaining
 from breakglass_gui.core.incident import State
 from breakglass_gui.core.secret import Secret
 from breakglass_gui.core.text import visible
@@ -204,6 +204,10 @@ class ApprovalsPage(Page):
         self.body.addStretch(1)
         self.abort_button = self.button("&Abort incident…", self._abort)
         self._signing: str | None = None  # whose field an error belongs to
+        self._done = ""
+        self.tick = QTimer(self)  # the deadline counts down every second while shown
+        self.tick.setInterval(1000)
+        self.tick.timeout.connect(self._say)
 
     def refresh(self) -> None:
         p = self.ctl.procedure
@@ -214,6 +218,7 @@ class ApprovalsPage(Page):
         self.abort_button.setVisible(not p.incident.reached(State.APPROVED))
         self._text = p.approval_request()
         self._say("")
+        self.tick.start()
         signed = {a["role"]: a for a in p.incident.approvals if a["digest"] == request.digest}
         lines = []
         for role, signoff in self.signoffs.items():
@@ -250,6 +255,9 @@ class ApprovalsPage(Page):
         if first is not None:
             (first.signature if first.response == "signature" else first.code).setFocus()
 
+    def leave(self) -> None:
+        self.tick.stop()
+
     def _method(self, signoff: SignOff) -> ApprovalMethod | None:
         p = self.ctl.procedure
         approver = signoff.approver.currentData()
@@ -258,10 +266,21 @@ class ApprovalsPage(Page):
     def method_changed(self, signoff: SignOff) -> None:
         signoff.show_method(self._method(signoff))
 
-    def _say(self, done: str) -> None:
+    def _say(self, done: str | None = None) -> None:
+        """The deadline, counting down every second, and what was last done with the text."""
+        if done is not None:
+            self._done = done
+        p = self.ctl.procedure
+        deadline = parse(self._text.not_after)
+        left = (deadline.timestamp() - p.deps.clock.now()) if p and deadline else 0.0
+        when_due = clock(self._text.not_after)
+        due = (
+            f"sign within {remaining(left)} (by {when_due} UTC)"
+            if left > 0
+            else f"the time to sign ran out at {when_due} UTC: abort and declare again"
+        )
         self.request_note.setText(
-            f"Request {self._text.request_id}: sign by {self._text.not_after[11:19]} UTC."
-            + (f"\n{done}" if done else "")
+            f"Request {self._text.request_id}: {due}." + (f"\n{self._done}" if self._done else "")
         )
 
     def _copy_request(self) -> None:

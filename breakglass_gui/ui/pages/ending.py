@@ -3,13 +3,14 @@ There is no way around this page: the only exits are success or a retry."""
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
-from PySide6.QtCore import QObject, Signal
+from PySide6.QtCore import QObject, Qt, Signal
 from PySide6.QtWidgets import QHeaderView, QTreeWidget, QTreeWidgetItem
 
+from breakglass_gui.core.humane import clock
 from breakglass_gui.ui import theme
-from breakglass_gui.ui.pages.base import Page
+from breakglass_gui.ui.pages.base import Page, wrapped
 
 if TYPE_CHECKING:
     from breakglass_gui.core.config import Config
@@ -60,17 +61,30 @@ class EndingPage(Page):
         header.setSectionResizeMode(1, QHeaderView.ResizeMode.ResizeToContents)
         header.setStretchLastSection(True)
         self.body.addWidget(self.tree, 1)
+        # When every step is done: each account's result, until the operator moves on.
+        self.result = wrapped()
+        self.result.setObjectName("ending-result")
+        self.result.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
+        theme.tint(self.result, "ok")
+        self.result.hide()
+        self.body.addWidget(self.result)
         self.items: dict[str, QTreeWidgetItem] = {}
         self.relay = _Relay(self)
         self.relay.progress.connect(self.on_progress)
         self.retry = self.button("&Retry failed steps", self.run_ending, primary=True)
         self.retry.hide()
+        self.proceed = self.button("Continue to the re&view", self._proceed, primary=True)
+        self.proceed.hide()
 
     def refresh(self) -> None:
         p = self.ctl.procedure
         assert p is not None
+        if self.ctl.held == self.name:
+            return  # the result stays as it is until the operator continues
         self.tree.clear()
         self.items.clear()
+        self.result.hide()
+        self.proceed.hide()
         for key in p.ending().steps():
             self._item(key, "done" if p.incident.done(key) else "pending", "")
         self.run_ending()
@@ -103,11 +117,48 @@ class EndingPage(Page):
             self.retry.show()
             self.retry.setFocus()
 
+        def finished(_value: object) -> None:
+            self.ctl.hold(self.name)  # the routing that follows keeps this page
+            self.result.setText(ending_result(p.incident.done_effects, self.ctl.config))
+            self.result.show()
+            self.proceed.show()
+            self.proceed.setFocus()
+
         self.ctl.run(
             self,
             lambda: p.revoke_and_rotate(relay.progress.emit),
-            None,
+            finished,
             context="Revoke and rotate",
             busy="Revoking access and rotating credentials…",
             failed=failed,
         )
+
+    def _proceed(self) -> None:
+        self.result.hide()
+        self.proceed.hide()
+        self.ctl.release()
+
+
+def ending_result(done: dict[str, dict[str, Any]], config: Config) -> str:
+    """One line per account and per user from the journaled evidence: what an operator reads
+    before the review, and reads back to the security team on the phone."""
+    lines = ["Access is closed. Every step is done:"]
+    for key, outcome in done.items():
+        kind, _, subject = key.partition(":")
+        evidence = outcome.get("evidence", {})
+        cutoff = clock(str(evidence.get("cutoff", "")))
+        checked = " and verified" if evidence.get("check", {}).get("verified") else ""
+        if kind == "revoke.role":
+            lines.append(
+                f"• {config.account_label(subject)}: role sessions issued before {cutoff} UTC "
+                f"revoked{checked}."
+            )
+        elif kind == "revoke.user":
+            lines.append(f"• {subject}: MFA sessions before {cutoff} UTC revoked{checked}.")
+        elif kind == "rotate":
+            lines.append(f"• {subject}: new access key and console password, stored in Vault.")
+        elif kind == "verify.user":
+            lines.append(f"• {subject}: policies, access keys and login profile verified.")
+        elif kind == "notify.revoked":
+            lines.append("• The SNS topic was told: access revoked, credentials rotated.")
+    return "\n".join(lines)

@@ -107,5 +107,7 @@ class MfaPage(Page):
                 self.ctl.notice.emit("warn", result.message())
             if direct and target is None:
                 self.ctl.activated(chosen)
+            if direct:  # the next account may need a code: say which (the page stays)
+                self.refresh()
 
         self.ctl.run(self, send, done, context="MFA code", busy="Sending the code to AWS…")

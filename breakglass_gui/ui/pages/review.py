@@ -136,6 +136,14 @@ class ReviewPage(Page):
             self._field_errors["folder"].show()
             return
         findings, lessons = self.findings.toPlainText(), self.lessons.toPlainText()
+        if not findings.strip() and not self.ctl.options.prompts.confirm(
+            self,
+            "No findings entered",
+            "The review has no findings from you. Export it without them? (The app's own "
+            "findings are in it either way; choose No to write yours first.)",
+        ):
+            self.findings.setFocus()
+            return
 
         def export() -> list[Path]:
             return list(p.write_review(Path(folder), findings, lessons, formats))

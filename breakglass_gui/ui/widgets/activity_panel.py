@@ -21,6 +21,7 @@ from PySide6.QtWidgets import (
 )
 
 from breakglass_gui.core.aws.activity import ActivityEvent
+from breakglass_gui.core.humane import elapsed
 from breakglass_gui.core.text import visible
 from breakglass_gui.ui.layout_memory import remember
 from breakglass_gui.ui.models.activity import (
@@ -46,7 +47,7 @@ WIDTHS = {
 def freshness(last_checked: float | None, now: float) -> str:
     if last_checked is None:
         return f"Not checked yet; {DELIVERY_NOTE}."
-    return f"Last checked {max(0, int(now - last_checked))} s ago; {DELIVERY_NOTE}."
+    return f"Last checked {elapsed(now - last_checked)} ago; {DELIVERY_NOTE}."
 
 
 class ActivityPanel(QWidget):
