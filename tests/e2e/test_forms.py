@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from PySide6.QtCore import Qt
+from PySide6.QtCore import QPoint, Qt
 from PySide6.QtWidgets import QApplication
 
 from breakglass_gui.core.incident import State
@@ -26,6 +26,7 @@ def test_approver_answers_errors_stand_under_the_field_and_the_cursor_returns(
     d = gui()
     d.declare(MEMBERS[:1])
     page = d.wait_page("approvals")
+    boxes = {r: b.mapTo(page, QPoint(0, 0)) for r, b in page.signoffs.items()}
     first = page.request_note.text()
     d.wait(lambda: page.request_note.text() != first, 3_000)  # ticks every second
     assert "sign within" in page.request_note.text()
@@ -50,6 +51,9 @@ def test_approver_answers_errors_stand_under_the_field_and_the_cursor_returns(
     d.approve("primary")  # the right answer, locked out: still refused, and why
     assert "is locked out" in page.findChild(type(page.error), "primary.code-error").text()
     assert d.ctl.procedure.state is State.DECLARED
+    d.click(page.copy_text)  # a second line under the request: the boxes stay where they were
+    assert "copied" in page.request_note.text()
+    assert {r: b.mapTo(page, QPoint(0, 0)) for r, b in page.signoffs.items()} == boxes
 
 
 def test_vault_errors_have_their_own_messages_by_their_fields(gui: Any) -> None:
