@@ -5,7 +5,7 @@
     .venv/bin/python scripts/screenshots.py --palettes light,dark --scale 2 --out DIR
 
 With several palettes, every screen is shown and pictured in each of them in turn (the app
-follows a palette change while it runs), in DIR/<palette>/. Every picture is also audited
+follows a palette change while it runs): light in DIR, the others in DIR/<palette>/. Every picture is also audited
 (tests/support/screen_audit.py): text cut by its widget, text widgets overlapping, inputs without
 an accessible name, a Tab order that does not follow the page, controls without a unique
 Alt+letter. Problems are printed as LAYOUT lines (an exception in a slot as a CRASH line) and
@@ -120,7 +120,8 @@ def shoot(
     from PySide6.QtGui import QPalette
 
     platform_style, platform_palette = app.style().name(), QPalette(app.palette())
-    folders = {p: OUT / p if len(palettes) > 1 else OUT for p in palettes}
+    # Light pictures where the README and guides point (OUT), other palettes in OUT/<palette>/.
+    folders = {p: OUT if p == "light" or len(palettes) == 1 else OUT / p for p in palettes}
     for folder in folders.values():
         folder.mkdir(parents=True, exist_ok=True)
 

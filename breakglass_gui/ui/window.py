@@ -106,9 +106,12 @@ class MainWindow(QMainWindow):
         ctl.changed.connect(self._update_status)
         ctl.notice.connect(self.notices.show_notice)
         ctl.ready.connect(self._ready)
-        ctl.reporter.shown.connect(
-            lambda title, text: self.statusBar().showMessage(f"{title}: {text}", 15000)
-        )
+        # A bound method, not a lambda: Qt drops the connection with the window, so a report
+        # after the window is gone (the controller outlives it in tests) reaches nothing.
+        ctl.reporter.shown.connect(self._show_report)
+
+    def _show_report(self, title: str, text: str) -> None:
+        self.statusBar().showMessage(f"{title}: {text}", 15000)
 
     def _build_menu(self) -> None:
         incident = self.menuBar().addMenu("&Incident")

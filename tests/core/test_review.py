@@ -13,8 +13,9 @@ import pytest
 
 from breakglass_gui.core.errors import ReviewError
 from breakglass_gui.core.incident import State
+from breakglass_gui.core.review.blocks import Table
 from breakglass_gui.core.review.data import build_review
-from breakglass_gui.core.review.document import Table, outline
+from breakglass_gui.core.review.document import outline
 from breakglass_gui.core.review.export import atomic_write
 from breakglass_gui.core.review.render import md_escape, render_html, render_markdown
 from tests.fakes.aws_answers import hook_answer

@@ -33,9 +33,9 @@ def test_every_screen_fits_in_both_palettes_at_this_scale(
     run = subprocess.run(args, capture_output=True, text=True, timeout=300, check=False)
     problems = [line for line in run.stdout.splitlines() if line.startswith(("LAYOUT", "CRASH"))]
     assert problems == [] and run.returncode == 0, "\n".join(problems) or run.stderr[-3000:]
-    for palette in ("light", "dark"):
-        pictures = sorted(p.name for p in (tmp_path / palette).glob("*.png"))
-        assert len(pictures) == 14, (palette, pictures)
+    for folder in (tmp_path, tmp_path / "dark"):  # light where the README points, dark beside
+        pictures = sorted(p.name for p in folder.glob("*.png"))
+        assert len(pictures) == 14, (folder, pictures)
 
 
 def test_the_audit_finds_cut_and_overlapping_text_and_unnamed_inputs(qtbot) -> None:

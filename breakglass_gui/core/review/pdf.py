@@ -24,7 +24,7 @@ from pathlib import Path
 from typing import Any
 from xml.sax.saxutils import escape
 
-from breakglass_gui.core.review.document import (
+from breakglass_gui.core.review.blocks import (
     Block,
     Code,
     Document,
@@ -32,8 +32,8 @@ from breakglass_gui.core.review.document import (
     Paragraph,
     Section,
     Table,
-    outline,
 )
+from breakglass_gui.core.review.document import outline
 from breakglass_gui.core.text import visible
 
 FONT_DIRS = (
