@@ -5,13 +5,15 @@
     .venv/bin/python scripts/screenshots.py --palettes light,dark --scale 2 --out DIR
 
 With several palettes, every screen is shown and pictured in each of them in turn (the app
-follows a palette change while it runs): light in DIR, the others in DIR/<palette>/. Every picture is also audited
-(tests/support/screen_audit.py): text cut by its widget, text widgets overlapping, inputs without
-an accessible name, a Tab order that does not follow the page, controls without a unique
-Alt+letter. Problems are printed as LAYOUT lines (an exception in a slot as a CRASH line) and
-the exit status is 1; tests/ui/test_screens.py runs this in light and dark palettes at 100 %
-and 200 % scale (one drill per scale: the scale must be set before Qt starts, a palette can
-change at any time).
+follows a palette change while it runs): light in DIR, the others in DIR/<palette>/. Every
+picture is also audited (tests/support/screen_audit.py): text cut by its widget, text widgets
+overlapping, inputs without an accessible name, a Tab order that does not follow the page,
+controls without a unique Alt+letter, a window grown past --size, and in the session window an
+event-name column out of view. Problems are printed as LAYOUT lines (an exception in a slot as
+a CRASH line) and the exit status is 1; tests/ui/test_screens.py runs this in light and dark
+palettes at 100 % scale in 1024×700 and at 200 % in 1280×800 (one drill per run: the scale
+must be set before Qt starts, a palette can change at any time). With the default --out, the
+review PDF's first page is pictured too (docs/screenshots/review-pdf-page-1.png; pdftoppm).
 
 Drives the real widgets through a drill (its OpenBao starts sealed: the unseal sub-step shows),
 then relaunches over an unfinished incident for the recovery screen. The drill's secrets in

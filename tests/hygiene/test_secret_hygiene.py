@@ -63,3 +63,16 @@ def test_a_gui_drill_writes_no_secret(scratch: Path, gui) -> None:
     assert list((scratch / "reviews").iterdir())
     assert leaks(scratch, secrets) == []
     _no_credential_files(scratch / "home")
+
+
+def test_the_leak_scan_reads_the_text_of_a_pdf(tmp_path: Path) -> None:
+    """A secret printed in a PDF is compressed glyph ids in its bytes: the scan reads the text."""
+    from reportlab.lib.pagesizes import A4
+    from reportlab.pdfgen.canvas import Canvas
+
+    secret = "wJalrXUtnFEMI-K7MDENG-bPxRfiCYEXAMPLEKEY"
+    canvas = Canvas(str(tmp_path / "review.pdf"), pagesize=A4)
+    canvas.drawString(72, 720, f"access key secret {secret}")
+    canvas.save()
+    assert secret.encode() not in (tmp_path / "review.pdf").read_bytes()
+    assert leaks(tmp_path, [secret]) != []
