@@ -145,3 +145,17 @@ def test_table_headers_repeat_on_every_page_a_table_spans(pdf: list[str]) -> Non
     assert len(timeline_pages) >= 2, "the timeline should span pages in this incident"
     for i in timeline_pages:  # its header row is on each of them
         assert re.search(r"#\s*Time\s*Since\s*declared\s*Entry\s*Detail", pdf[i]), pdf[i][:300]
+
+
+def test_the_pdf_shows_what_its_face_cannot_draw_as_an_escape(
+    drill_review: dict[str, Any],
+) -> None:
+    """Nothing in the PDF turns silently into a blank or a box: a character the font lacks is
+    written as its escape, and a bidi override as its escape (core/text.py)."""
+    from breakglass_gui.core.review.pdf import drawable, fonts
+
+    review = {**drill_review, "findings": "Operator note: 中 \u202eevil"}
+    text = "\n".join(pdf_pages(review_pdf(review)))
+    assert "\\u202e" in text and "\u202e" not in text
+    shown = drawable("中", fonts()["body"])  # the glyph where the face has it, else its escape
+    assert shown in ("中", "\\u4e2d") and shown in text

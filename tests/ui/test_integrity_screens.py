@@ -8,6 +8,7 @@ from pathlib import Path
 from typing import Any
 
 from breakglass_gui.core.chain import TRANSITION
+from breakglass_gui.core.humane import when
 from breakglass_gui.core.incident import State
 from breakglass_gui.ui.context import AppOptions
 from breakglass_gui.ui.controller import Controller
@@ -30,6 +31,8 @@ def test_a_forged_close_is_shown_on_the_recovery_screen(
     text = page.facts.toPlainText()
     assert "The journal tells an impossible story" in text
     assert "ACTIVE → CLOSED is not a step of the procedure" in text
+    assert when(proc.incident.declared_at) in text  # a time for people, not the ISO stamp
+    assert proc.incident.declared_at not in text
     assert page.incident is not None and page.incident.state is State.ACTIVE  # not CLOSED
     assert page.resume.text() == "&Continue: revoke and rotate"
 

@@ -70,7 +70,7 @@ def fonts() -> dict[str, str]:
     return {"body": "BG-body", "bold": "BG-bold", "mono": "Courier"}
 
 
-def _drawable(text: str, font: str) -> str:
+def drawable(text: str, font: str) -> str:
     """`text` with what `font` cannot draw written as escapes (see the module's docstring)."""
     from reportlab.pdfbase import pdfmetrics
 
@@ -83,7 +83,7 @@ def _drawable(text: str, font: str) -> str:
 def _markup(text: str, font: str) -> str:
     """Plain text as reportlab paragraph markup: controls made visible, characters the face
     lacks escaped, markup characters escaped, line breaks kept."""
-    shown = _drawable(visible(text, multiline=True), font)
+    shown = drawable(visible(text, multiline=True), font)
     return escape(shown).replace("\n", "<br/>").replace("\t", "    ")
 
 
@@ -251,7 +251,7 @@ def _code(code: Code, styles: _Styles) -> list[Any]:
     if code.caption:
         out.append(styles.text(code.caption, styles.head))
     lines = []
-    for line in _drawable(visible(code.text, multiline=True), styles.fonts["mono"]).splitlines():
+    for line in drawable(visible(code.text, multiline=True), styles.fonts["mono"]).splitlines():
         lines += textwrap.wrap(
             line, CODE_COLUMNS, subsequent_indent="  ", drop_whitespace=False
         ) or [""]
@@ -298,7 +298,7 @@ def _numbered(doc: Document, styles: _Styles) -> Any:
                 )
             self.setFillColor(DRILL_RED if doc.drill else "#000000")
             self.setFont(styles.fonts["bold"], 9)
-            self.drawString(15 * mm, top - 3 * mm, _drawable(heading, styles.fonts["bold"]))
+            self.drawString(15 * mm, top - 3 * mm, drawable(heading, styles.fonts["bold"]))
             self.setFillColor("#000000")
             self.setFont(styles.fonts["body"], 9)
             self.drawRightString(width - 15 * mm, top - 3 * mm, f"page {number} of {total}")

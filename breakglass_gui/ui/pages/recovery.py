@@ -8,6 +8,7 @@ from typing import TYPE_CHECKING
 
 from PySide6.QtWidgets import QTextBrowser
 
+from breakglass_gui.core.humane import when
 from breakglass_gui.core.incident import BEFORE_ACTIVE, Incident, State
 from breakglass_gui.ui.pages.base import Page
 from breakglass_gui.ui.text import escaped
@@ -48,7 +49,7 @@ class RecoveryPage(Page):
         rows = [
             ("Incident", incident.id),
             ("State", incident.state.value),
-            ("Declared", incident.declared_at),
+            ("Declared", when(incident.declared_at)),
             ("Operator", request.operator),
             ("Emergency", request.emergency_type),
             ("Accounts used", ", ".join(incident.accounts_used()) or "none"),
