@@ -159,3 +159,21 @@ def test_the_pdf_shows_what_its_face_cannot_draw_as_an_escape(
     assert "\\u202e" in text and "\u202e" not in text
     shown = drawable("中", fonts()["body"])  # the glyph where the face has it, else its escape
     assert shown in ("中", "\\u4e2d") and shown in text
+
+
+def test_without_dejavu_the_pdf_uses_the_faces_reportlab_ships(
+    drill_review: dict[str, Any], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A workstation without fonts-dejavu (and the bundle's fallback): Vera and Courier, and
+    what they cannot draw (→, 中) written as escapes."""
+    from breakglass_gui.core.review import pdf as writer
+
+    monkeypatch.setattr(writer, "FONT_DIRS", ())
+    writer.fonts.cache_clear()
+    try:
+        assert writer.fonts() == {"body": "BG-body", "bold": "BG-bold", "mono": "Courier"}
+        review = {**drill_review, "findings": "Operator note: 中"}
+        text = "\n".join(pdf_pages(review_pdf(review)))
+        assert "Summary" in text and "\\u4e2d" in text and "中" not in text
+    finally:
+        writer.fonts.cache_clear()  # the next PDF registers the system's faces again
