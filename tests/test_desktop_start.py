@@ -4,28 +4,27 @@ of Qt's screenful and an abort."""
 
 from __future__ import annotations
 
-import ctypes.util
 from typing import Any
 
 import pytest
 
 from breakglass_gui import cli
-from breakglass_gui.ui import app
-from breakglass_gui.ui.system_libraries import PACKAGES, problem
+from breakglass_gui.ui import app, system_libraries
+from breakglass_gui.ui.system_libraries import PACKAGES, loadable, problem
 
 
 def _without(*absent: str) -> Any:
-    return lambda name: None if name in absent else f"lib{name}.so"
+    return lambda soname: soname not in absent
 
 
 def test_missing_xcb_libraries_are_named_with_their_packages() -> None:
-    said = problem({"QT_QPA_PLATFORM": "xcb"}, _without("xcb-icccm", "xcb-keysyms"))
+    said = problem({"QT_QPA_PLATFORM": "xcb"}, _without("libxcb-icccm.so.4", "libxcb-keysyms.so.1"))
     assert "\n" not in said
     assert said.endswith("sudo apt-get install libxcb-icccm4 libxcb-keysyms1")
 
 
 def test_nothing_is_said_when_qt_will_not_use_x11_or_has_what_it_needs() -> None:
-    lacking = _without("xcb-cursor")
+    lacking = _without("libxcb-cursor.so.0")
     assert problem({"QT_QPA_PLATFORM": "offscreen"}, lacking) == ""
     assert problem({"WAYLAND_DISPLAY": "wayland-0", "DISPLAY": ":0"}, lacking) == ""
     assert problem({"DISPLAY": ":0"}, _without()) == ""
@@ -38,10 +37,7 @@ def test_the_app_prints_one_line_and_does_not_start_qt(
     started: list[object] = []
     monkeypatch.setattr(app, "run", started.append)
     monkeypatch.setenv("QT_QPA_PLATFORM", "xcb")
-    real = ctypes.util.find_library
-    monkeypatch.setattr(
-        ctypes.util, "find_library", lambda n: None if n == "xcb-cursor" else real(n) or "x"
-    )
+    monkeypatch.setattr(system_libraries, "loadable", lambda soname: soname != "libxcb-cursor.so.0")
     assert cli.main(["--drill"]) == cli.EXIT_USAGE
     err = capsys.readouterr().err
     assert err.count("\n") == 1 and "libxcb-cursor0" in err and "Traceback" not in err
@@ -53,3 +49,8 @@ def test_the_readme_lists_the_same_packages() -> None:
 
     readme = (Path(__file__).resolve().parents[1] / "README.md").read_text()
     assert PACKAGES in readme
+
+
+def test_the_loader_check_tells_present_from_absent() -> None:
+    assert loadable("libc.so.6")
+    assert not loadable("libbreakglass-no-such-library.so.9")

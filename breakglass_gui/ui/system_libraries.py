@@ -9,29 +9,29 @@ README lists the same packages. Qt-free: it runs before PySide6 is imported.
 
 from __future__ import annotations
 
-import ctypes.util
+import ctypes
 import os
 import sys
 from collections.abc import Callable, Mapping
 
-# Library (as ctypes.util.find_library names it) → the Debian/Ubuntu package that has it.
+# Library (its soname, as the dynamic loader opens it) → the Debian/Ubuntu package that has it.
 XCB_LIBRARIES: Mapping[str, str] = {
-    "xcb": "libxcb1",
-    "X11-xcb": "libx11-xcb1",
-    "xcb-cursor": "libxcb-cursor0",
-    "xcb-icccm": "libxcb-icccm4",
-    "xcb-image": "libxcb-image0",
-    "xcb-keysyms": "libxcb-keysyms1",
-    "xcb-randr": "libxcb-randr0",
-    "xcb-render-util": "libxcb-render-util0",
-    "xcb-shape": "libxcb-shape0",
-    "xcb-xinerama": "libxcb-xinerama0",
-    "xcb-xkb": "libxcb-xkb1",
-    "xkbcommon-x11": "libxkbcommon-x11-0",
-    "xkbcommon": "libxkbcommon0",
-    "fontconfig": "libfontconfig1",
-    "EGL": "libegl1",
-    "dbus-1": "libdbus-1-3",
+    "libxcb.so.1": "libxcb1",
+    "libX11-xcb.so.1": "libx11-xcb1",
+    "libxcb-cursor.so.0": "libxcb-cursor0",
+    "libxcb-icccm.so.4": "libxcb-icccm4",
+    "libxcb-image.so.0": "libxcb-image0",
+    "libxcb-keysyms.so.1": "libxcb-keysyms1",
+    "libxcb-randr.so.0": "libxcb-randr0",
+    "libxcb-render-util.so.0": "libxcb-render-util0",
+    "libxcb-shape.so.0": "libxcb-shape0",
+    "libxcb-xinerama.so.0": "libxcb-xinerama0",
+    "libxcb-xkb.so.1": "libxcb-xkb1",
+    "libxkbcommon-x11.so.0": "libxkbcommon-x11-0",
+    "libxkbcommon.so.0": "libxkbcommon0",
+    "libfontconfig.so.1": "libfontconfig1",
+    "libEGL.so.1": "libegl1",
+    "libdbus-1.so.3": "libdbus-1-3",
 }
 PACKAGES = " ".join(XCB_LIBRARIES.values())
 
@@ -46,18 +46,29 @@ def uses_xcb(env: Mapping[str, str]) -> bool:
     return not env.get("WAYLAND_DISPLAY")  # Qt prefers Wayland in a Wayland session
 
 
-Finder = Callable[[str], str | None]
+Loadable = Callable[[str], bool]
 
 
-def missing_packages(find: Finder) -> list[str]:
-    return [package for library, package in XCB_LIBRARIES.items() if not find(library)]
+def loadable(soname: str) -> bool:
+    """Whether the dynamic loader opens it — what Qt's plugin will do next, so the cost is
+    paid once. (ctypes.util.find_library would run `ldconfig -p` once per library: a start-up
+    delay of a tenth of a second and more.)"""
+    try:
+        ctypes.CDLL(soname)
+    except OSError:
+        return False
+    return True
 
 
-def problem(env: Mapping[str, str] | None = None, find: Finder | None = None) -> str:
+def missing_packages(can_load: Loadable) -> list[str]:
+    return [package for soname, package in XCB_LIBRARIES.items() if not can_load(soname)]
+
+
+def problem(env: Mapping[str, str] | None = None, can_load: Loadable | None = None) -> str:
     """One line for the operator when Qt's X11 plugin cannot load, else ""."""
     if not uses_xcb(os.environ if env is None else env):
         return ""
-    missing = missing_packages(find or ctypes.util.find_library)
+    missing = missing_packages(can_load or loadable)
     if not missing:
         return ""
     return (

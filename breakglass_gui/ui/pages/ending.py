@@ -9,6 +9,7 @@ from PySide6.QtCore import QObject, Qt, Signal
 from PySide6.QtWidgets import QHeaderView, QTreeWidget, QTreeWidgetItem
 
 from breakglass_gui.core.humane import clock
+from breakglass_gui.core.incident import State
 from breakglass_gui.ui import theme
 from breakglass_gui.ui.pages.base import Page, wrapped
 
@@ -118,6 +119,8 @@ class EndingPage(Page):
             self.retry.setFocus()
 
         def finished(_value: object) -> None:
+            if p.state is not State.ROTATED:
+                return  # only a finished ending is summed up (the core raises while one is left)
             self.ctl.hold(self.name)  # the routing that follows keeps this page
             self.result.setText(ending_result(p.incident.done_effects, self.ctl.config))
             self.result.show()
