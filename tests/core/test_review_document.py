@@ -177,3 +177,17 @@ def test_without_dejavu_the_pdf_uses_the_faces_reportlab_ships(
         assert "Summary" in text and "\\u4e2d" in text and "中" not in text
     finally:
         writer.fonts.cache_clear()  # the next PDF registers the system's faces again
+
+
+def test_the_timeline_reads_in_words(drill_review: dict[str, Any]) -> None:
+    """The entries an auditor reads most are sentences, not field lists; an entry of another
+    shape is still shown, field by field."""
+    from breakglass_gui.core.chain import Entry
+    from breakglass_gui.core.review.data import READABLE, summary_of
+
+    lines = {t["kind"]: t["summary"] for t in drill_review["timeline"]}
+    for kind in ("incident.declared", "approval.requested", "session.issued", "vault.server"):
+        assert kind in READABLE and "=" not in lines[kind], (kind, lines[kind])
+    assert lines["incident.declared"].startswith(drill_review["incident"]["emergency_type"])
+    odd = Entry(1, "2026-12-01T00:00:00Z", "BG-X", "session.issued", {"account": "1"}, "", 1, "")
+    assert summary_of(odd) == "account=1"

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from datetime import datetime
 from typing import TYPE_CHECKING, Any, Protocol
 
@@ -9,6 +10,7 @@ from breakglass_gui.core.approval_bundle import bundle
 from breakglass_gui.core.approver_keys import registry_of
 from breakglass_gui.core.aws.blueprint import build_blueprint
 from breakglass_gui.core.chain import TRANSITION, Entry
+from breakglass_gui.core.humane import clock, duration
 from breakglass_gui.core.incident import State
 
 if TYPE_CHECKING:
@@ -48,7 +50,40 @@ def _seconds_between(transitions: dict[str, str], start: State, end: State) -> f
     return round((b - a).total_seconds(), 3)
 
 
-def _summary(entry: Entry) -> str:
+# The timeline's line for the entries an auditor reads most, in words (the payload itself is
+# in the JSON review); any other kind is shown field by field.
+READABLE: dict[str, Callable[[dict[str, Any]], str]] = {
+    "incident.declared": lambda p: (
+        f"{p['emergency_type']}, {duration(p['duration_seconds'])} asked for by "
+        f"{p['operator']}" + (f", reference {p['reference']}" if p.get("reference") else "")
+    ),
+    "approval.requested": lambda p: (
+        f"request {p['request_id']} to sign by {clock(p['not_after'])} UTC, "
+        f"digest {p['digest'][:16]}…"
+    ),
+    "incident.accounts": lambda p: "accounts chosen: " + ", ".join(p["accounts"]),
+    "vault.unseal_progress": lambda p: (
+        "Vault unsealed" if not p["sealed"] else f"{p['progress']} of {p['threshold']} shares"
+    ),
+    "operator.proven": lambda p: f"{p['operator']} proven by Vault as {p['vault_identity']}",
+    "vault.server": lambda p: f"OpenBao/Vault {p['version']}, cluster {p['cluster_name']}",
+    "vault.record_read": lambda p: (
+        f"record version {p['version']} of {p['user']} read (access key {p['access_key_id']})"
+    ),
+    "aws.clock_check": lambda p: f"clock {p['level']}: {p['skew_seconds']:+.1f} s from AWS",
+    "session.mfa": lambda p: f"MFA session until {clock(p['expires'])} UTC",
+    "session.issued": lambda p: (
+        f"{p['purpose']} session in {p['account']} until {clock(p['expires'])} UTC"
+        + (f", SourceIdentity {p['source_identity']}" if p.get("source_identity") else "")
+    ),
+    "notification.sent": lambda p: f"{p['event']} notice sent on {p['channel']}",
+    "notification.failed": lambda p: f"{p['event']} notice FAILED on {p['channel']}",
+    "anchor.written": lambda p: f"checkpoint of entry {p['seq']} ({p['state']}) anchored",
+    "review.notes": lambda p: "findings and lessons written",
+}
+
+
+def summary_of(entry: Entry) -> str:
     p = entry.payload
     if entry.kind == TRANSITION:
         return f"{p.get('from') or '—'} → {p.get('to')}" + (
@@ -63,6 +98,12 @@ def _summary(entry: Entry) -> str:
         )
     if entry.kind == "activity.events":
         return f"{len(p.get('events', []))} CloudTrail event(s) captured"
+    readable = READABLE.get(entry.kind)
+    if readable is not None:
+        try:
+            return readable(p)
+        except (KeyError, TypeError, ValueError):
+            pass  # an entry of an older or unexpected shape: shown field by field below
     if entry.kind.startswith("approval."):
         return f"{p.get('role', '')} {p.get('approver', '')} {p.get('message', '')}".strip()
     return ", ".join(f"{k}={v}" for k, v in sorted(p.items()) if not isinstance(v, dict | list))[
@@ -238,7 +279,7 @@ def build_review(procedure: ReviewSubject) -> dict[str, Any]:
                 "seq": e.seq,
                 "ts": e.ts,
                 "kind": e.kind,
-                "summary": _summary(e),
+                "summary": summary_of(e),
                 # Which step an effect entry is about: an intent and its outcome share it.
                 "effect": str(e.payload.get("key", "")) if e.kind.startswith("effect.") else "",
             }
