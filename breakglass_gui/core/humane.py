@@ -36,11 +36,11 @@ def elapsed(seconds: float) -> str:
 
 
 def remaining(seconds: float) -> str:
-    """A countdown ("29:41", "1:02:03"): changes every second; "0:00" once it has run out."""
+    """A countdown ("29:41", "1 h 02:03"): changes every second; "00:00" once it has run out.
+    The session rows and the approvals page count down with it."""
     whole = max(0, int(seconds))
     hours, rest = divmod(whole, 3600)
-    minutes, secs = divmod(rest, 60)
-    return f"{hours}:{minutes:02d}:{secs:02d}" if hours else f"{minutes}:{secs:02d}"
+    return (f"{hours} h " if hours else "") + f"{rest // 60:02d}:{rest % 60:02d}"
 
 
 def parse(stamp: str) -> datetime | None:

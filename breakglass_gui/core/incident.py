@@ -165,7 +165,8 @@ class Incident:
     tampering_seq: int = 0
     tampering_acknowledged: bool = False
     distrusted: bool = False
-    review_exported: bool = False
+    # The last review.exported payload: the files written and the chain hash the review ends on.
+    exported: dict[str, Any] = field(default_factory=dict)
     approved_digest: str = ""  # the request digest the APPROVED transition records
 
     @property
@@ -282,7 +283,7 @@ class Incident:
             ]
             if missing:
                 return f"ROTATED without {', '.join(missing)}"
-        elif to is State.REVIEWED and not self.review_exported:
+        elif to is State.REVIEWED and not self.exported:
             return "REVIEWED without a review exported"
         elif to is State.ABORTED and self.role_sessions_requested:
             return "ABORTED although a role session may exist"
@@ -297,7 +298,7 @@ class Incident:
             self.distrusted = False  # the app saw it; what follows is checked afresh
             self.tampering_acknowledged = True
         elif kind == "review.exported":
-            self.review_exported = True
+            self.exported = dict(p)
         elif kind in REQUEST_KINDS:
             self._apply_request(kind, p)
         elif kind == "vault.record_read":

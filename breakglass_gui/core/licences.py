@@ -39,14 +39,10 @@ def _licence(meta: metadata.PackageMetadata) -> str:
     return ", ".join(classifiers) or "see the package's licence file"
 
 
-def components() -> list[Component]:
-    """The app, then each direct dependency of the app, by name."""
-    try:
-        app = metadata.distribution(APP)
-    except metadata.PackageNotFoundError:
-        return []
-    found = [Component(APP, app.version, _licence(app.metadata))]
-    names = sorted(
+def direct_requirements(app: metadata.Distribution) -> list[str]:
+    """The names of what `app` needs to run (no extras), by name; the bundle's spec collects
+    their metadata from this list too (packaging/breakglass.spec)."""
+    return sorted(
         {
             re.split(r"[\s;\[<>=!~]", requirement, maxsplit=1)[0]
             for requirement in app.requires or []
@@ -54,7 +50,16 @@ def components() -> list[Component]:
         },
         key=str.lower,
     )
-    for name in names:
+
+
+def components() -> list[Component]:
+    """The app, then each direct dependency of the app, by name."""
+    try:
+        app = metadata.distribution(APP)
+    except metadata.PackageNotFoundError:
+        return []
+    found = [Component(APP, app.version, _licence(app.metadata))]
+    for name in direct_requirements(app):
         try:
             dist = metadata.distribution(name)
         except metadata.PackageNotFoundError:

@@ -106,17 +106,23 @@ def test_no_approver_is_enrolled_while_an_incident_is_open(tmp_path: Path) -> No
     assert "BG-20261201-ABCD" in raised.value.message
 
 
+def _enrol_by_code(enrolment: Enrolment, config: Any, approver_id: str, clock: Any) -> Any:
+    """What an approver does at the enrolment dialog: scan the URI, type the current code."""
+    approver = config.approver(approver_id)
+    assert approver is not None
+    pending = enrolment.start(approver)
+    secret = parse_qs(urlsplit(pending.uri).query)["secret"][0]
+    enrolment.confirm(pending, pyotp.TOTP(secret).at(clock.now()), clock.now())
+    return approver
+
+
 def test_re_enrolling_does_not_lift_a_lockout(tmp_path: Path) -> None:
     config = parse_config(config_data())
     clock = ManualClock()
     journal = Journal(tmp_path / "journal.sqlite3", clock)
     journal.set_approver_state("ciso", 41, 0, clock.now() + 300, why="wrong code")
     enrolment = Enrolment(MemoryStore(), config.organisation.name, journal)
-    approver = config.approver("ciso")
-    assert approver is not None
-    pending = enrolment.start(approver)
-    secret = parse_qs(urlsplit(pending.uri).query)["secret"][0]
-    enrolment.confirm(pending, pyotp.TOTP(secret).at(clock.now()), clock.now())
+    _enrol_by_code(enrolment, config, "ciso", clock)
     assert journal.approver_state("ciso") == (-1, 0, clock.now() + 300)
 
 
@@ -165,11 +171,7 @@ def test_a_code_enrolment_is_only_ever_a_roles_first(tmp_path: Path) -> None:
     clock = ManualClock()
     journal = Journal(tmp_path / "journal.sqlite3", clock)
     enrolment = Enrolment(MemoryStore(), config.organisation.name, journal)
-    ciso = config.approver("ciso")
-    assert ciso is not None
-    pending = enrolment.start(ciso)
-    secret = parse_qs(urlsplit(pending.uri).query)["secret"][0]
-    enrolment.confirm(pending, pyotp.TOTP(secret).at(clock.now()), clock.now())
+    ciso = _enrol_by_code(enrolment, config, "ciso", clock)
     with pytest.raises(EnrolmentError) as raised:
         enrolment.start(ciso)
     assert raised.value.code == "enrolment.unsigned"

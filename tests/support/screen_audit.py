@@ -36,26 +36,33 @@ def _text(widget: QWidget) -> str:
     return ""
 
 
-def _inside_scroll_area(widget: QWidget, root: QWidget) -> bool:
-    """Inside a list, table or text view (its rows may overlap the frame as they scroll). A
-    page's own scroll area (`page-…-scroll`, ui/pages/base.py) does not count: the page's
-    widgets must not overlap one another."""
+def _scroll_areas(widget: QWidget, root: QWidget) -> list[QAbstractScrollArea]:
+    """The scroll areas between `widget` and `root`, innermost first."""
+    found = []
     parent = widget.parentWidget()
     while parent is not None and parent is not root:
-        if isinstance(parent, QAbstractScrollArea) and not parent.objectName().endswith("-scroll"):
-            return True
+        if isinstance(parent, QAbstractScrollArea):
+            found.append(parent)
         parent = parent.parentWidget()
-    return False
+    return found
+
+
+def _page_scroll(area: QAbstractScrollArea) -> bool:
+    return area.objectName().endswith("-scroll")  # a page's own (ui/pages/base.py)
+
+
+def _inside_scroll_area(widget: QWidget, root: QWidget) -> bool:
+    """Inside a list, table or text view (its rows may overlap the frame as they scroll). A
+    page's own scroll area does not count: the page's widgets must not overlap one another."""
+    return any(not _page_scroll(area) for area in _scroll_areas(widget, root))
 
 
 def _page_viewport(widget: QWidget, root: QWidget) -> QRect | None:
     """The visible part of the page's scroll area that holds `widget`, in `root`'s frame."""
-    parent = widget.parentWidget()
-    while parent is not None and parent is not root:
-        if isinstance(parent, QAbstractScrollArea) and parent.objectName().endswith("-scroll"):
-            port = parent.viewport()
+    for area in _scroll_areas(widget, root):
+        if _page_scroll(area):
+            port = area.viewport()
             return QRect(port.mapTo(root, QPoint(0, 0)), port.size())
-        parent = parent.parentWidget()
     return None
 
 

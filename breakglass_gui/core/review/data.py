@@ -131,6 +131,11 @@ def _alarm_finding(alarms: dict[str, Any], expected_silent: dict[str, str]) -> s
     )
 
 
+def file_name(incident_id: str, kind: str, drill: bool) -> str:
+    """The stem of an exported file ("BG-…-review-DRILL"): a drill's files say so."""
+    return f"{incident_id}-{kind}" + ("-DRILL" if drill else "")
+
+
 def build_review(procedure: ReviewSubject) -> dict[str, Any]:
     incident = procedure.incident
     journal = procedure.journal
@@ -139,6 +144,7 @@ def build_review(procedure: ReviewSubject) -> dict[str, Any]:
     own = [e for e in span if e.incident == incident.id]
     request = incident.request
     transitions = dict(incident.transitions)
+    drill = bool(own[0].payload.get("drill")) if own else False
 
     accounts: dict[str, dict[str, Any]] = {}
     for entry in own:
@@ -211,7 +217,7 @@ def build_review(procedure: ReviewSubject) -> dict[str, Any]:
     ]
     return {
         "format": FORMAT,
-        "drill": bool(own[0].payload.get("drill")) if own else False,
+        "drill": drill,
         "organisation": config.organisation.name,
         "incident": {
             "id": incident.id,
@@ -324,8 +330,8 @@ def build_review(procedure: ReviewSubject) -> dict[str, Any]:
             "entries": [e.as_dict() for e in span],
             "final_hash": span[-1].hash if span else anchor,
             # The JSON review carries its entries: `verify` recomputes the chain from it alone.
-            "how_to_verify": f"python main.py verify {incident.id}-review"
-            + ("-DRILL" if own and own[0].payload.get("drill") else "")
+            "how_to_verify": "python main.py verify "
+            + file_name(incident.id, "review", drill)
             + ".json",
         },
     }

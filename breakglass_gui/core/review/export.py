@@ -12,7 +12,7 @@ from typing import Any
 from breakglass_gui.core.canonical import canonical_json
 from breakglass_gui.core.errors import ReviewError
 from breakglass_gui.core.incident import INCIDENT_ID
-from breakglass_gui.core.review.data import ReviewSubject, build_review
+from breakglass_gui.core.review.data import ReviewSubject, build_review, file_name
 from breakglass_gui.core.review.pdf import review_pdf
 from breakglass_gui.core.review.render import render_html, render_json, render_markdown
 from breakglass_gui.core.text import visible
@@ -76,7 +76,7 @@ def export_review(
         )
     review = build_review(procedure)
     directory = Path(out_dir)
-    stem = f"{procedure.id}-review" + ("-DRILL" if review["drill"] else "")
+    stem = file_name(procedure.id, "review", review["drill"])
     written = []
     for name in formats:
         if name not in RENDERERS:
@@ -87,9 +87,7 @@ def export_review(
         atomic_write(path, data)
         written.append(path)
     # Beside the review, always: what an auditor checks with the approvers' public keys alone.
-    path = directory / (
-        f"{procedure.id}-approvals" + ("-DRILL" if review["drill"] else "") + ".json"
-    )
+    path = directory / f"{file_name(procedure.id, 'approvals', review['drill'])}.json"
     atomic_write(path, (canonical_json(review["approval_bundle"]) + "\n").encode("utf-8"))
     written.append(path)
     return written, review

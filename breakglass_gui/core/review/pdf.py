@@ -163,11 +163,10 @@ def review_pdf(review: dict[str, Any]) -> bytes:
 
 def _story(doc: Document, styles: _Styles, width: float) -> list[Any]:
     from reportlab.platypus import PageBreak
-    from reportlab.platypus import Paragraph as Para
 
     story: list[Any] = [
-        Para(_markup(doc.title, styles.fonts["bold"]), styles.title),
-        Para(_markup(doc.subtitle, styles.fonts["body"]), styles.subtitle),
+        styles.text(doc.title, styles.title),
+        styles.text(doc.subtitle, styles.subtitle),
     ]
     story += _section(doc.summary, styles, width)
     story.append(PageBreak())  # page 1 is the summary, whole

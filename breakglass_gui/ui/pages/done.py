@@ -33,22 +33,25 @@ class DonePage(Page):
         p = self.ctl.procedure
         assert p is not None and self.ctl.deps is not None
         self.title_text = f"{p.id}: {p.state.value}"
-        exported = [e for e in p.journal.entries(p.id) if e.kind == "review.exported"]
-        if exported:
-            # The review's own hash (issue 19): the one an auditor finds in the review. The
-            # journal goes on after it (the export and the closing), chained to it.
-            last = exported[-1].payload
+        journal = self.ctl.options.journal_path(self.ctl.is_drill)
+        last = p.incident.exported  # the review's own hash (issue 19), as journaled at export
+        if last.get("final_hash"):
+            # The journal goes on after the review (the export, the closing), chained to it.
             self.summary.setText(
                 f"{p.id} is {p.state.value}. The review ends on journal entry "
-                f"{last.get('through_seq')} with the chain hash\n{last.get('final_hash')}\n"
+                f"{last.get('through_seq')} with the chain hash\n{last['final_hash']}\n"
                 f"over the incident's {last.get('entries')} entries — the hash printed in the "
                 "review. Keep it with the review."
             )
+            json_review = next(
+                (f for f in last.get("files", []) if "-review" in f and f.endswith(".json")), ""
+            )
+            again = (
+                f"python main.py verify {json_review} prints the same hash; " if json_review else ""
+            )
             self.verify_note.setText(
-                "Anyone can check it later: python main.py verify "
-                f"{p.id}-review{'-DRILL' if self.ctl.is_drill else ''}.json prints the same "
-                "hash; python main.py verify "
-                f"{self.ctl.options.journal_path(self.ctl.is_drill)} checks the whole journal."
+                f"Anyone can check it later: {again}python main.py verify {journal} checks the "
+                "whole journal."
             )
         else:  # aborted: no review
             count, head = self.ctl.deps.journal.head()
@@ -57,8 +60,7 @@ class DonePage(Page):
                 f"is\n{head}"
             )
             self.verify_note.setText(
-                "Anyone can check the journal later: python main.py verify "
-                f"{self.ctl.options.journal_path(self.ctl.is_drill)}"
+                f"Anyone can check the journal later: python main.py verify {journal}"
             )
         self.new.setFocus()
 

@@ -15,6 +15,7 @@ from PySide6.QtWidgets import (
 )
 
 from breakglass_gui.core.errors import BreakGlassError
+from breakglass_gui.core.humane import remaining
 from breakglass_gui.ui import theme
 from breakglass_gui.ui.layout_memory import layout_store, remember
 from breakglass_gui.ui.pages.base import Page, wrapped
@@ -30,11 +31,7 @@ WARN_AT = (600, 120)  # seconds left: warnings at 10 and 2 minutes (docs/rules.m
 
 
 def countdown(seconds: float) -> str:
-    seconds = max(0, int(seconds))
-    if seconds == 0:
-        return "expired"
-    hours, rest = divmod(seconds, 3600)
-    return (f"{hours} h " if hours else "") + f"{rest // 60:02d}:{rest % 60:02d} left"
+    return "expired" if int(seconds) <= 0 else f"{remaining(seconds)} left"
 
 
 class _Relay(QObject):
