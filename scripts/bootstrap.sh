@@ -14,25 +14,32 @@ case "$extras" in
     package) covered_by="package test" ;;
     *) covered_by="$extras" ;;
 esac
+lock="requirements/$extras.txt"
 installed=""
 for wider in $covered_by; do
-    if [ -f ".venv/.installed-$wider" ] && [ ! pyproject.toml -nt ".venv/.installed-$wider" ]; then
+    if [ -f ".venv/.installed-$wider" ] && [ ! "requirements/$wider.txt" -nt ".venv/.installed-$wider" ] &&
+        [ ! pyproject.toml -nt ".venv/.installed-$wider" ]; then
         installed="$wider"
     fi
 done
 if [ -z "$installed" ]; then
-    if [ "$extras" = "app" ]; then target="."; else target=".[$extras]"; fi
-    # uv installs the same packages from PyPI as pip would, in a third of the time
-    # (measured here: 16 s against 53 s for the test set, downloads included; byte-compiled
-    # like pip does). Its cache (~/.cache/uv) makes a second install mostly copying. Where uv
-    # cannot be had or fails (a proxy it does not know), pip does the same job.
-    if .venv/bin/python -m pip install --quiet "uv==0.13.9" &&
+    # Everything comes from the hash-locked set (docs/supply-chain.md): every package pinned,
+    # every file checked against its sha256 before it is unpacked, the build backend included
+    # (the app itself is installed without build isolation, so nothing unhashed is fetched).
+    # uv installs the same files as pip would, in a third of the time (measured here: 16 s
+    # against 53 s for the test set); uv itself comes from requirements/bootstrap.txt, hashed.
+    # Where uv cannot be had or fails (a proxy it does not know), pip does the same job.
+    if .venv/bin/python -m pip install --quiet --require-hashes --no-deps \
+        -r requirements/bootstrap.txt &&
         UV_LINK_MODE=copy .venv/bin/uv pip install --quiet --python .venv/bin/python \
-            --compile-bytecode -e "$target"; then
+            --compile-bytecode --require-hashes -r "$lock" &&
+        .venv/bin/uv pip install --quiet --python .venv/bin/python --no-deps \
+            --no-build-isolation -e .; then
         :
     else
         echo "bootstrap: uv unavailable, installing with pip" >&2
-        .venv/bin/python -m pip install --quiet -e "$target"
+        .venv/bin/python -m pip install --quiet --require-hashes -r "$lock"
+        .venv/bin/python -m pip install --quiet --no-deps --no-build-isolation -e .
     fi
     touch "$stamp"
 fi
