@@ -44,7 +44,33 @@ def audit(config: Any, profile: str | None, credential: Any | None = None) -> li
     gateway = vault_gateway(config.vault, network=Network.of(config.network))
     probe = vault_checks(gateway, config.vault.users, credential)
     checks = Readiness(build_blueprint(config), sessions(config, profile), probe).run()
-    return [*checks, approval_check(config)]
+    return [*checks, approval_check(config), *directory_checks(config)]
+
+
+def directory_checks(config: Any, now: Any = None) -> list[Any]:
+    """The account snapshot's row (docs/rules.md §16), when accounts come from Organizations:
+    it fails when the snapshot is missing, malformed or older than max_age_days."""
+    from datetime import UTC, datetime
+
+    from breakglass_gui.core.aws.checks import Check
+    from breakglass_gui.core.registry import directory
+
+    listing = directory(config)
+    fix = "run `main.py accounts sync` (from the management or a delegated-admin account)"
+    try:
+        age = listing.age_seconds(now or datetime.now(UTC))
+    except ConfigError as exc:
+        return [Check("account snapshot", "-", False, exc.problems[0], fix)]
+    if age is None:
+        return []  # the config's own list
+    limit = config.directory.max_age_days * 86400
+    if age > limit:
+        reason = (
+            f"synced {age / 86400:.1f} days ago, older than {config.directory.max_age_days} days: "
+            "accounts created or moved since are missing or in the wrong OU"
+        )
+        return [Check("account snapshot", "-", False, reason, fix)]
+    return [Check(f"account snapshot ({len(listing.accounts())} accounts)", "-", True)]
 
 
 def approval_check(config: Any) -> Any:

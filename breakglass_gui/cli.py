@@ -85,10 +85,11 @@ def _parser() -> argparse.ArgumentParser:
         help="run the whole procedure headless, with no human input",
     )
     drill.add_argument("--out", type=Path, help="where the review and journal go")
-    from breakglass_gui import approvers_cli, audit_cli
+    from breakglass_gui import accounts_cli, approvers_cli, audit_cli
 
     approvers_cli.add_commands(commands)
     audit_cli.add_command(commands)
+    accounts_cli.add_command(commands)
     return parser
 
 
@@ -179,6 +180,19 @@ def _audit_trail(args: argparse.Namespace) -> int:
         return EXIT_FAILED
 
 
+def _accounts(args: argparse.Namespace) -> int:
+    from breakglass_gui import accounts_cli, admin_cli
+    from breakglass_gui.core.errors import ConfigError
+
+    try:
+        config = _config(args)
+    except ConfigError as exc:
+        for problem in exc.problems:
+            print(visible(problem), file=sys.stderr)
+        return EXIT_USAGE
+    return accounts_cli.run(args, config, admin_cli.sessions(config, args.profile))
+
+
 def _drill(args: argparse.Namespace) -> int:
     if args.action == "serve":
         if args.autopilot or args.out:
@@ -219,6 +233,8 @@ def main(argv: Sequence[str] | None = None) -> int:
         return _drill(args)
     if args.command == "audit-trail":
         return _audit_trail(args)
+    if args.command == "accounts":
+        return _accounts(args)
     if args.command in ("approvers", "verify-approvals"):
         from breakglass_gui import approvers_cli
 

@@ -71,13 +71,14 @@ def files(bundle: Path) -> Iterator[Path]:
 
 def app_files(bundle: Path) -> list[str]:
     """The app's own files in the bundle: the executable (the app's compiled modules are in its
-    archive), the shipped resources and guide, the desktop entry and icon, and the SBOM.
+    archive), its metadata, the shipped resources and guide, the desktop entry and icon, and
+    the SBOM.
     The rest are third-party files copied as installed (Qt, Python, the wheels' contents)."""
     own = []
     for path in files(bundle):
         rel = path.relative_to(bundle).as_posix()
         if rel in ("breakglass", "breakglass.desktop", "breakglass.svg", SBOM) or rel.startswith(
-            ("_internal/resources/", "_internal/docs/")
+            ("_internal/resources/", "_internal/docs/", "_internal/breakglass_gui-")
         ):
             own.append(rel)
     return own

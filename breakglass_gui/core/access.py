@@ -16,6 +16,7 @@ from breakglass_gui.core.aws.sts import ClockCheck, MfaCodeGuard, RoleSession, S
 from breakglass_gui.core.clock import utc_iso
 from breakglass_gui.core.custody import Custody
 from breakglass_gui.core.deps import Deps
+from breakglass_gui.core.directory import scope_of
 from breakglass_gui.core.emergency import account_problem
 from breakglass_gui.core.errors import ProcedureError
 from breakglass_gui.core.incident import State
@@ -105,9 +106,7 @@ class Access:
     def _scope(self) -> tuple[str, ...]:
         """The accounts the emergency type may reach: its scope, else the whole directory."""
         kind = self._config.emergency_type(self._recorder.incident.request.emergency_type)
-        if kind is not None and kind.accounts:
-            return kind.accounts
-        return tuple(a.id for a in self._deps.directory.accounts())
+        return scope_of(self._deps.directory, kind)
 
     def _known_and_in_scope(self, accounts: tuple[str, ...]) -> None:
         problem = account_problem(

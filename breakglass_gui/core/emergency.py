@@ -7,6 +7,7 @@ default); a type may scope the accounts that can be requested under it.
 from __future__ import annotations
 
 from breakglass_gui.core.deps import Deps
+from breakglass_gui.core.directory import scope_of
 from breakglass_gui.core.errors import BreakGlassError, ProcedureError
 
 MIN_JUSTIFICATION = 20
@@ -28,11 +29,14 @@ def account_problem(
     if unknown:
         return ProcedureError(f"Unknown account(s): {', '.join(unknown)}.", field="accounts")
     kind = deps.config.emergency_type(emergency_type)
-    scope = kind.accounts if kind else ()
-    outside = [a for a in accounts if scope and a not in scope]
+    if kind is None or not kind.scoped:
+        return None
+    scope = scope_of(deps.directory, kind)
+    outside = [a for a in accounts if a not in scope]
     if outside:
+        reach = [*kind.accounts, *(f"the OU {ou}" for ou in kind.ous)]
         return ProcedureError(
-            f'An emergency of type "{emergency_type}" may reach {", ".join(scope)} only; '
+            f'An emergency of type "{emergency_type}" may reach {", ".join(reach)} only; '
             f"{', '.join(outside)} is outside it.",
             field="accounts",
         )
@@ -100,4 +104,4 @@ def requested_accounts(
     if accounts:
         return tuple(accounts)
     kind = deps.config.emergency_type(emergency_type)
-    return kind.accounts if kind is not None else ()
+    return scope_of(deps.directory, kind) if kind is not None and kind.scoped else ()

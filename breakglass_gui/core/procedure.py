@@ -29,6 +29,7 @@ from breakglass_gui.core.aws.sts import ClockCheck, RoleSession
 from breakglass_gui.core.config import Config
 from breakglass_gui.core.custody import Custody
 from breakglass_gui.core.deps import Deps
+from breakglass_gui.core.directory import AccountDirectory
 from breakglass_gui.core.emergency import emergency_problems, refuse, requested_accounts
 from breakglass_gui.core.ending import Ending
 from breakglass_gui.core.errors import BreakGlassError, JournalError, ProcedureError
@@ -108,6 +109,9 @@ class Procedure:
         )
         procedure = cls(deps, Incident.replay([entry]))
         procedure.parts.recorder.transition(State.DECLARED, initial=True)
+        provenance = deps.directory.provenance()
+        if provenance is not None:  # which account list the request was chosen from
+            procedure.parts.recorder.log("directory.snapshot", provenance)
         return procedure
 
     @classmethod
@@ -158,6 +162,10 @@ class Procedure:
     @property
     def config(self) -> Config:
         return self.deps.config
+
+    @property
+    def directory(self) -> AccountDirectory:
+        return self.deps.directory
 
     @property
     def journal(self) -> Journal:

@@ -20,7 +20,7 @@ from breakglass_gui.core.approval_methods import (
     TotpMethod,
 )
 from breakglass_gui.core.approvals import ApprovalDesk
-from breakglass_gui.core.directory import AccountDirectory, ConfigDirectory
+from breakglass_gui.core.directory import AccountDirectory, ConfigDirectory, SnapshotDirectory
 from breakglass_gui.core.errors import ConfigError
 from breakglass_gui.core.journal import Journal
 from breakglass_gui.core.mfa_modes import DirectMfa, MfaMode, SessionMfa
@@ -61,16 +61,14 @@ APPROVAL_METHODS: Mapping[str, Callable[[ApprovalContext], ApprovalMethod]] = {
 }
 # Where the config lists none: the methods an auditor can check offline.
 SIGNED_APPROVALS = ("ssh", "fido2")
-ACCOUNT_DIRECTORIES: Mapping[str, Callable[[Config], AccountDirectory]] = {
+ACCOUNT_DIRECTORIES: Mapping[str, type[ConfigDirectory | SnapshotDirectory]] = {
     "config": ConfigDirectory,
+    "organizations": SnapshotDirectory,
 }
 MFA_MODES: Mapping[str, type[MfaMode]] = {
     "session": SessionMfa,
     "direct": DirectMfa,
 }
-
-# The directory in use: the config's list, until a setting chooses another kind.
-DIRECTORY = "config"
 
 # ----- choosing -----------------------------------------------------------------------------
 
@@ -106,7 +104,7 @@ def mfa_mode(config: Config) -> MfaMode:
 
 
 def directory(config: Config) -> AccountDirectory:
-    return ACCOUNT_DIRECTORIES[DIRECTORY](config)
+    return ACCOUNT_DIRECTORIES[config.directory.source](config)
 
 
 def channels(context: ChannelContext) -> list[Channel]:
@@ -132,6 +130,9 @@ def config_problems(config: Config) -> list[str]:
             problems.append(f"vault.{key}: {problem}")
     if known("session.mfa_mode", config.session.mfa_mode, MFA_MODES, "an MFA mode"):
         problems.extend(f"{k}: {p}" for k, p in mfa_mode(config).config_problems(config))
+    source = config.directory.source
+    if known("directory.source", source, ACCOUNT_DIRECTORIES, "an account directory"):
+        problems.extend(f"{k}: {p}" for k, p in ACCOUNT_DIRECTORIES[source].config_problems(config))
     for i, name in enumerate(config.notifications.channels):
         known(f"notifications.channels[{i}]", name, NOTIFICATION_CHANNELS, "a notification channel")
     for i, name in enumerate(config.approvals.methods):

@@ -103,6 +103,11 @@ class Controller(QObject):
         assert self.deps is not None
         return self.deps.config
 
+    def account_label(self, account_id: str) -> str:
+        """ "Name (id)" from the account directory in use, else the id."""
+        assert self.deps is not None
+        return self.deps.directory.label(account_id)
+
     @property
     def is_drill(self) -> bool:
         return self.drill is not None

@@ -202,7 +202,10 @@ REFUSED: list[tuple[list[tuple[str, Any]], list[str]]] = [
         [("accounts", [{"id": "123456789012", "name": "a"}, {"id": "123456789012", "name": "b"}])],
         ["accounts: account id 123456789012 is listed more than once"],
     ),
-    ([("accounts", [])], ["accounts: at least one account is required"]),
+    (
+        [("accounts", [])],
+        ['accounts: at least one account is required (or [directory] source = "organizations")'],
+    ),
     ([("accounts.0.name", DEL)], ["accounts[0].name: is required"]),
     ([("role.name", "bad role!")], ['role.name: "bad role!" is not a valid IAM role name']),
     ([("role", "x")], ["role: must be a table, not a string"]),

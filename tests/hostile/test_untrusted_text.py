@@ -16,6 +16,7 @@ from hypothesis import strategies as st
 
 from breakglass_gui.core.aws.checks import Check, render_table
 from breakglass_gui.core.config import parse_config
+from breakglass_gui.core.directory import ConfigDirectory
 from breakglass_gui.core.incident import Request
 from breakglass_gui.core.text import visible
 from tests.fakes.main_process import run_main
@@ -67,7 +68,7 @@ def test_an_account_label_shows_the_override() -> None:
     data["accounts"][0]["name"] = f"prod{RLO}dorp"
     config = parse_config(data)
     account = config.accounts[0]
-    assert config.account_label(account.id) == f"prod\\u202edorp ({account.id})"
+    assert ConfigDirectory(config).label(account.id) == f"prod\\u202edorp ({account.id})"
 
 
 def test_cli_errors_reach_the_terminal_escaped(tmp_path: Path) -> None:

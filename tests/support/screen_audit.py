@@ -24,6 +24,7 @@ from PySide6.QtWidgets import (
     QRadioButton,
     QTableView,
     QTextEdit,
+    QTreeView,
     QWidget,
 )
 
@@ -99,6 +100,7 @@ INPUTS = (
     QAbstractSpinBox,
     QListWidget,
     QTableView,
+    QTreeView,
 )
 
 

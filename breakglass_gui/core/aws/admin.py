@@ -31,7 +31,11 @@ class ProfileSessions:
 
         self._session = session
         self._network = network or Network()
-        self._config = Config(proxies=self._network.proxies())
+        # Adaptive retries: the administrator's calls are many (a readiness run, an Organizations
+        # sync of a thousand accounts) and AWS throttles them; they back off instead of failing.
+        self._config = Config(
+            proxies=self._network.proxies(), retries={"mode": "adaptive", "max_attempts": 10}
+        )
         self._home = home_account
         self._member_role = member_role
         self._partition = partition

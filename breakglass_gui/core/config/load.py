@@ -13,16 +13,14 @@ from pathlib import Path
 from typing import Any, cast
 from urllib.parse import urlsplit
 
+from breakglass_gui.core.config import accounts as accounts_section
 from breakglass_gui.core.config.model import (
-    DEFAULT_EMERGENCY_KINDS,
     DEFAULT_LOG_GROUP,
     DEFAULT_ROLE_NAME,
-    Account,
     AnchorConfig,
     ApprovalConfig,
     Approver,
     Config,
-    EmergencyKind,
     MonitoringConfig,
     NetworkConfig,
     NotificationConfig,
@@ -214,23 +212,6 @@ def vault_address_problem(address: str) -> str | None:
     return f"{quote(address)} is not an https:// URL"
 
 
-def _accounts(root: Table) -> list[Account]:
-    out = []
-    for t in root.tables("accounts"):
-        aid = t.text("id", required=True, pattern=ACCOUNT_ID, what="a 12-digit AWS account id")
-        name = t.text("name", required=True)
-        env = t.text("environment", "unspecified")
-        t.finish()
-        if aid and name:
-            out.append(Account(aid, name, env or "unspecified"))
-    if not out and not root.problems.items:
-        root.problems.add("accounts", "at least one account is required")
-    ids = [a.id for a in out]
-    for dup in sorted({i for i in ids if ids.count(i) > 1}):
-        root.problems.add("accounts", f"account id {dup} is listed more than once")
-    return out
-
-
 def _role(t: Table) -> RoleConfig:
     name = t.text("name", DEFAULT_ROLE_NAME, pattern=ROLE_NAME, what="a valid IAM role name")
     max_duration = t.duration("max_session_duration", 3600, 3600, MAX_ROLE_SESSION)
@@ -307,30 +288,6 @@ def _notifications(t: Table) -> NotificationConfig | None:
     if not arn:
         return None
     return NotificationConfig(arn, subscriptions, channels, socket_path)
-
-
-def _emergency_types(root: Table, accounts: list[Account]) -> tuple[EmergencyKind, ...]:
-    if "emergency_types" not in root.data:
-        root.seen.add("emergency_types")
-        return DEFAULT_EMERGENCY_KINDS
-    known = {a.id for a in accounts}
-    out: list[EmergencyKind] = []
-    for t in root.tables("emergency_types"):
-        name = t.text("name", required=True)
-        scope = t.strings("accounts")
-        for i, account in enumerate(scope):
-            if account not in known:
-                t.problems.add(f"{t.key('accounts')}[{i}]", f"{quote(account)} is not in accounts")
-        describe = t.get("describe", bool, False)
-        t.finish()
-        if name:
-            out.append(EmergencyKind(name, scope, bool(describe)))
-    names = [k.name for k in out]
-    for dup in sorted({n for n in names if names.count(n) > 1}):
-        root.problems.add("emergency_types", f"{quote(dup)} is listed more than once")
-    if not out and not root.problems.items:
-        root.problems.add("emergency_types", "must name at least one emergency type")
-    return tuple(out)
 
 
 def _provisioning(t: Table) -> ProvisioningConfig:
@@ -448,7 +405,8 @@ def parse_config(data: dict[str, Any]) -> Config:
     operators = _operators(root)
     approvers = _approvers(root)
     vault = _vault(root.table("vault", required=True))
-    accounts = _accounts(root)
+    directory = accounts_section.directory(root.table("directory"))
+    accounts = accounts_section.accounts(root)
     role = _role(root.table("role"))
     session = _session(root.table("session"), role)
     monitoring = _monitoring(root.table("monitoring"))
@@ -456,7 +414,7 @@ def parse_config(data: dict[str, Any]) -> Config:
     rotation = _rotation(root.table("rotation"))
     provisioning = _provisioning(root.table("provisioning"))
     network = _network(root.table("network"))
-    emergency_types = _emergency_types(root, accounts)
+    emergency_types = accounts_section.emergency_types(root)
     approvals = root.table("approvals")
     approval = _approvals(approvals)
     approvals.finish()
@@ -481,6 +439,7 @@ def parse_config(data: dict[str, Any]) -> Config:
         emergency_types=emergency_types,
         approvals=approval,
         anchor=anchor,
+        directory=directory,
     )
 
 

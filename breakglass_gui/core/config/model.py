@@ -6,8 +6,6 @@ from dataclasses import dataclass, field
 from enum import StrEnum
 from typing import Literal
 
-from breakglass_gui.core.text import visible
-
 Partition = Literal["aws", "aws-us-gov", "aws-cn"]
 ApproverRole = Literal["primary", "secondary"]
 # Kind names (auth method, MFA mode, channels, approval method) are plain strings here: the
@@ -17,6 +15,7 @@ DEFAULT_ROLE_NAME = "a-tmpl-prod-rol-break-glass"
 DEFAULT_LOG_GROUP = "a-tmpl-prod-cwgrp-break-glass"
 DEFAULT_TOPIC_NAME = "a-tmpl-prod-sns-break-glass"
 CHAINED_ROLE_MAX_SECONDS = 3600
+SNAPSHOT_ONLY = {"config_key": False}  # a model field the config file cannot set
 
 
 class EmergencyType(StrEnum):
@@ -32,12 +31,24 @@ class EmergencyType(StrEnum):
 
 @dataclass(frozen=True)
 class EmergencyKind:
-    """One emergency type the operator can declare. `accounts` scopes it: when set, only
-    those accounts may be requested under it. `describe`: the operator must say what it is."""
+    """One emergency type the operator can declare. `accounts` and `ous` scope it: when
+    either is set, only those accounts, and the accounts in those OUs (or below them), may be
+    requested under it. `describe`: the operator must say what it is."""
 
     name: str
     accounts: tuple[str, ...] = ()
     describe: bool = False
+    ous: tuple[str, ...] = ()
+
+    @property
+    def scoped(self) -> bool:
+        return bool(self.accounts or self.ous)
+
+    def covers(self, account: Account) -> bool:
+        """Whether an account may be requested under this type (any, when unscoped)."""
+        if not self.scoped:
+            return True
+        return account.id in self.accounts or any(account.in_ou(ou) for ou in self.ous)
 
 
 DEFAULT_EMERGENCY_KINDS = tuple(
@@ -103,9 +114,26 @@ class VaultConfig:
 
 @dataclass(frozen=True)
 class Account:
+    """One account the operator may choose: from the config's list, or from the account
+    snapshot of AWS Organizations (core/account_snapshot.py), which adds its status, the
+    path of its OU ("Root/Production/Payments") and its tags."""
+
     id: str
     name: str
     environment: str
+    # Only from the snapshot: not config keys (the reference skips them).
+    status: str = field(default="ACTIVE", metadata=SNAPSHOT_ONLY)
+    ou_path: str = field(default="", metadata=SNAPSHOT_ONLY)
+    tags: tuple[tuple[str, str], ...] = field(default=(), metadata=SNAPSHOT_ONLY)
+
+    def in_ou(self, ou_path: str) -> bool:
+        """In that OU or one below it."""
+        return self.ou_path == ou_path or self.ou_path.startswith(ou_path.rstrip("/") + "/")
+
+    def search_text(self) -> str:
+        """What the account pickers search: name, id, environment, OU path, tags."""
+        tags = " ".join(f"{k}={v}" for k, v in self.tags)
+        return " ".join((self.name, self.id, self.environment, self.ou_path, tags)).lower()
 
 
 @dataclass(frozen=True)
@@ -197,6 +225,16 @@ class ApprovalConfig:
 
 
 @dataclass(frozen=True)
+class DirectoryConfig:
+    """Where the accounts come from (core/directory.py): `config` (the `[[accounts]]` list) or
+    `organizations` (the snapshot `main.py accounts sync` writes; core/account_snapshot.py)."""
+
+    source: str = "config"
+    snapshot: str = ""  # empty: accounts.json in the app's data directory
+    max_age_days: int = 7  # readiness warns, and the account page says so, when older
+
+
+@dataclass(frozen=True)
 class AnchorConfig:
     """The off-workstation checkpoints (docs/rules.md §5.4): an S3 bucket with Object Lock in
     compliance mode, in the log account and region."""
@@ -223,6 +261,7 @@ class Config:
     approvals: ApprovalConfig = field(default_factory=ApprovalConfig)
     anchor: AnchorConfig = field(default_factory=AnchorConfig)
     network: NetworkConfig = field(default_factory=NetworkConfig)
+    directory: DirectoryConfig = field(default_factory=DirectoryConfig)
 
     def operator(self, operator_id: str) -> Operator | None:
         return next((o for o in self.operators if o.id == operator_id), None)
@@ -258,7 +297,3 @@ class Config:
             "monitoring": self.log_account_id,
             "notifications": self.notifications.account_id,
         }
-
-    def account_label(self, account_id: str) -> str:
-        account = self.account(account_id)
-        return f"{visible(account.name)} ({account_id})" if account else account_id

@@ -57,6 +57,18 @@ DOCS: dict[str, str] = {
     "accounts.id": "Account ID (12 digits).",
     "accounts.name": "Name shown in the account picker and the review.",
     "accounts.environment": "Environment label (prod, test, shared…), searchable in the picker.",
+    "directory": (
+        "Where the accounts come from: this file's `[[accounts]]`, or AWS Organizations through"
+        " the snapshot `main.py accounts sync` writes (docs/rules.md §16)."
+    ),
+    "directory.source": "`config` (the `[[accounts]]` list) or `organizations` (the snapshot).",
+    "directory.snapshot": (
+        "Absolute path of the account snapshot; empty: `accounts.json` in the app's data"
+        " directory (`main.py accounts sync` prints it)."
+    ),
+    "directory.max_age_days": (
+        "Readiness fails, and the account page warns, when the snapshot is older (1–365)."
+    ),
     "notifications": "Where the app announces the incident (docs/rules.md §5.3).",
     "notifications.sns_topic_arn": "The SNS topic of the seed; its account and region follow.",
     "notifications.channels": "Where notices go: `sns` (the topic) and/or `syslog` (the local "
@@ -118,6 +130,10 @@ DOCS: dict[str, str] = {
     "emergency_types.accounts": "Account ids requests of this type may reach; empty: any "
     "configured account. Approvals are bound to them.",
     "emergency_types.describe": "Whether the operator must describe the emergency (as for Other).",
+    "emergency_types.ous": (
+        'OU paths ("Root/Production") whose accounts, and those of the OUs below, requests of'
+        ' this type may reach, besides `accounts`; needs `[directory] source = "organizations"`.'
+    ),
     "approvals": "How approvers sign.",
     "approvals.methods": "The methods approvers may be enrolled with: `ssh` (an OpenSSH "
     "signature of the request text), `fido2` (a security key with PIN), `totp` (a code checked "
@@ -153,12 +169,17 @@ def sections() -> list[tuple[str, type, bool, bool]]:
     return found
 
 
+def config_fields(cls: Any) -> list[dataclasses.Field[Any]]:
+    """The fields a config file sets (not those only the account snapshot fills in)."""
+    return [f for f in dataclasses.fields(cls) if f.metadata.get("config_key", True)]
+
+
 def keys() -> list[str]:
     """Every documented name the model has: sections, then "section.key"."""
     names = []
     for name, cls, _, _ in sections():
         names.append(name)
-        names += [f"{name}.{f.name}" for f in dataclasses.fields(cls)]
+        names += [f"{name}.{f.name}" for f in config_fields(cls)]
     return names
 
 
@@ -209,7 +230,7 @@ def render_reference() -> str:
         status = "required" if required else "optional"
         lines += [f"## `{header}` ({status})", "", DOCS[name], ""]
         lines += ["| key | type | default | meaning |", "|---|---|---|---|"]
-        for f in dataclasses.fields(cls):
+        for f in config_fields(cls):
             meaning = DOCS[f"{name}.{f.name}"].replace("|", "\\|")
             kind = _type(hints_of[cls][f.name])
             lines.append(f"| `{f.name}` | {kind} | {_default(f)} | {meaning} |")

@@ -16,6 +16,7 @@ from breakglass_gui.core.incident import State
 if TYPE_CHECKING:
     from breakglass_gui.core.aws.activity import ActivityEvent
     from breakglass_gui.core.config.model import Config
+    from breakglass_gui.core.directory import AccountDirectory
     from breakglass_gui.core.incident import Incident
     from breakglass_gui.core.journal import Journal
 
@@ -35,6 +36,9 @@ class ReviewSubject(Protocol):
 
     @property
     def config(self) -> Config: ...
+
+    @property
+    def directory(self) -> AccountDirectory: ...
 
     def seen_events(self) -> list[ActivityEvent]: ...
 
@@ -62,6 +66,10 @@ READABLE: dict[str, Callable[[dict[str, Any]], str]] = {
         f"digest {p['digest'][:16]}…"
     ),
     "incident.accounts": lambda p: "accounts chosen: " + ", ".join(p["accounts"]),
+    "directory.snapshot": lambda p: (
+        f"accounts listed from the Organizations snapshot of {clock(p['synced_at'])} UTC "
+        f"({p['accounts']} accounts, sha256 {p['sha256'][:16]}…)"
+    ),
     "vault.unseal_progress": lambda p: (
         "Vault unsealed" if not p["sealed"] else f"{p['progress']} of {p['threshold']} shares"
     ),
@@ -154,7 +162,7 @@ def build_review(procedure: ReviewSubject) -> dict[str, Any]:
                 p["account"],
                 {
                     "account": p["account"],
-                    "label": config.account_label(p["account"]),
+                    "label": procedure.directory.label(p["account"]),
                     "role_arn": p["role_arn"],
                     "source_identity": p.get("source_identity", ""),
                     "sessions": [],

@@ -28,7 +28,8 @@ class AccountsPage(Page):
         form = self.form()
         self.picker = AccountPicker()
         self.add_field(form, "accounts", "&Accounts", self.picker)
-        self.picker.list.setMaximumHeight(320)
+        self.picker.view.setMinimumHeight(160)
+        self.picker.view.setMaximumHeight(360)
         self.service = theme.note(wrapped())
         self.body.addWidget(self.service)
         self.body.addStretch(1)
@@ -56,7 +57,7 @@ class AccountsPage(Page):
         )
         self.back.setVisible(adding)
         services = ", ".join(
-            f"{purpose}: {config.account_label(account)}"
+            f"{purpose}: {self.ctl.account_label(account)}"
             for purpose, account in config.service_accounts().items()
         )
         self.service.setText(

@@ -56,7 +56,7 @@ class EmergencyPage(Page):
         self.operator = QComboBox()
         self.add_field(form, "operator", "O&perator", self.operator)
         self.accounts = AccountPicker()
-        self.accounts.list.setMaximumHeight(130)
+        self.accounts.view.setMaximumHeight(150)
         self.add_field(
             form,
             "accounts",

@@ -3,6 +3,7 @@ There is no way around this page: the only exits are success or a retry."""
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from typing import TYPE_CHECKING, Any
 
 from PySide6.QtCore import QObject, Qt, Signal
@@ -14,16 +15,15 @@ from breakglass_gui.ui import theme
 from breakglass_gui.ui.pages.base import Page, wrapped
 
 if TYPE_CHECKING:
-    from breakglass_gui.core.config import Config
     from breakglass_gui.ui.controller import Controller
 
 STATUS_TEXT = {"pending": "waiting", "running": "running…", "done": "done", "failed": "FAILED"}
 STATUS_TONE: dict[str, theme.Tone] = {"done": "ok", "failed": "error", "running": "warn"}
 
 
-def step_label(key: str, config: Config) -> str:
+def step_label(key: str, label_of: Callable[[str], str]) -> str:
     kind, _, subject = key.partition(":")
-    label = config.account_label(subject) if subject.isdigit() else subject
+    label = label_of(subject) if subject.isdigit() else subject
     return {
         "revoke.role": f"Revoke role sessions in {label}",
         "revoke.user": f"Revoke the MFA session of {label}",
@@ -93,7 +93,7 @@ class EndingPage(Page):
     def _item(self, key: str, status: str, detail: str) -> QTreeWidgetItem:
         item = self.items.get(key)
         if item is None:
-            item = QTreeWidgetItem([step_label(key, self.ctl.config), "", ""])
+            item = QTreeWidgetItem([step_label(key, self.ctl.account_label), "", ""])
             item.setData(0, 256, key)
             self.tree.addTopLevelItem(item)
             self.items[key] = item
@@ -122,7 +122,7 @@ class EndingPage(Page):
             if p.state is not State.ROTATED:
                 return  # only a finished ending is summed up (the core raises while one is left)
             self.ctl.hold(self.name)  # the routing that follows keeps this page
-            self.result.setText(ending_result(p.incident.done_effects, self.ctl.config))
+            self.result.setText(ending_result(p.incident.done_effects, self.ctl.account_label))
             self.result.show()
             self.proceed.show()
             self.proceed.setFocus()
@@ -142,7 +142,7 @@ class EndingPage(Page):
         self.ctl.release()
 
 
-def ending_result(done: dict[str, dict[str, Any]], config: Config) -> str:
+def ending_result(done: dict[str, dict[str, Any]], label_of: Callable[[str], str]) -> str:
     """One line per account and per user from the journaled evidence: what an operator reads
     before the review, and reads back to the security team on the phone."""
     lines = ["Access is closed. Every step is done:"]
@@ -153,8 +153,7 @@ def ending_result(done: dict[str, dict[str, Any]], config: Config) -> str:
         checked = " and verified" if evidence.get("check", {}).get("verified") else ""
         if kind == "revoke.role":
             lines.append(
-                f"• {config.account_label(subject)}: role sessions issued before {cutoff} UTC "
-                f"revoked{checked}."
+                f"• {label_of(subject)}: role sessions issued before {cutoff} UTC revoked{checked}."
             )
         elif kind == "revoke.user":
             lines.append(f"• {subject}: MFA sessions before {cutoff} UTC revoked{checked}.")

@@ -59,13 +59,13 @@ class MfaPage(Page):
         target = p.code_target() if p.state is not State.VAULT_UNLOCKED else None
         if direct and target is not None:
             account, purpose = target
-            label = self.ctl.config.account_label(account)
+            label = self.ctl.account_label(account)
             self.purpose.setText(
                 f"Direct mode: this code opens a session in {label} ({purpose}). Each account "
                 "needs its own code; wait for the device to show a new one between accounts."
             )
         elif direct:
-            chosen = ", ".join(self.ctl.config.account_label(a) for a in p.chosen_accounts)
+            chosen = ", ".join(self.ctl.account_label(a) for a in p.chosen_accounts)
             self.purpose.setText(f"Direct mode: this code assumes the role in {chosen}.")
         elif p.state in (State.ENDING, State.REVOKED, State.ACTIVE):
             self.purpose.setText(

@@ -42,12 +42,11 @@ class _Relay(QObject):
 
 class SessionRow:
     def __init__(self, page: SessionPage, grid: QGridLayout, row: int, account: str, purpose: str):
-        config = page.ctl.config
         self.account, self.purpose, self.warned = account, purpose, 0
         # The account and, beneath it, whose session it is: the row stays narrow enough for a
         # 1024 px window with the drill panel open.
         kind = "your session" if purpose == "target" else f"service session ({purpose})"
-        name = plain_label(f"{config.account_label(account)}\n{kind}")
+        name = plain_label(f"{page.ctl.account_label(account)}\n{kind}")
         self.left = plain_label()
         self.left.setObjectName(f"countdown-{account}")
         grid.addWidget(name, row, 0)
@@ -176,7 +175,7 @@ class SessionPage(Page):
                 minutes = WARN_AT[level - 1] // 60
                 self.ctl.notice.emit(
                     "warn",
-                    f"The session in {self.ctl.config.account_label(account)} ends in "
+                    f"The session in {self.ctl.account_label(account)} ends in "
                     f"{minutes} minutes: Re-issue it or end the session.",
                 )
         self.panel.set_freshness(p.activity.last_checked(), now)
@@ -249,9 +248,7 @@ class SessionPage(Page):
         assert p is not None
 
         def done(_value: object) -> None:
-            self.ctl.notice.emit(
-                "info", f"Console opened for {self.ctl.config.account_label(account)}."
-            )
+            self.ctl.notice.emit("info", f"Console opened for {self.ctl.account_label(account)}.")
             self.ctl.simulate_activity([account])
 
         self.ctl.run(
@@ -317,7 +314,7 @@ class SessionPage(Page):
         if not choices:
             self.show_error(None, "Every account this emergency may reach is already signed for.")
             return
-        listed = ", ".join(self.ctl.config.account_label(a) for a in choices)
+        listed = ", ".join(self.ctl.account_label(a) for a in choices)
         account = self.ctl.options.prompts.text(
             self,
             "Widen the request",

@@ -1,16 +1,79 @@
-"""Choose target accounts: searchable by name, id or environment; keyboard operable
-(type to filter, arrows to move, space to tick)."""
+"""Choose target accounts, from a handful in the config to a thousand from AWS Organizations.
+
+- One search field: every word typed must match the account's name, id, environment, OU path or
+  a tag (`team=payments`), so "prod payments" narrows to the payments accounts in production.
+- Accounts from Organizations sit in their OU tree (Root/Production/Payments); the config's
+  list, which has no OUs, is a flat list.
+- Keyboard only: type to search; Down or Enter moves into the list; arrows move, Left/Right
+  close and open an OU, Space ticks an account. A line under the list counts what is shown and
+  what is chosen, so a filter never hides a ticked account silently.
+
+The model is built once per `set_accounts` (1,000 accounts in a few tens of milliseconds,
+measured by bench/account_picker.py); searching filters a proxy, nothing is rebuilt.
+"""
 
 from __future__ import annotations
 
 from collections.abc import Iterable
 
-from PySide6.QtCore import Qt, Signal
-from PySide6.QtWidgets import QLineEdit, QListWidget, QListWidgetItem, QVBoxLayout, QWidget
+from PySide6.QtCore import QModelIndex, QPersistentModelIndex, QSortFilterProxyModel, Qt, Signal
+from PySide6.QtGui import QKeyEvent, QStandardItem, QStandardItemModel
+from PySide6.QtWidgets import QAbstractItemView, QLabel, QLineEdit, QTreeView, QVBoxLayout, QWidget
 
 from breakglass_gui.core.config import Account
 from breakglass_gui.core.text import visible
 from breakglass_gui.ui.tab_order import hand_focus_to
+
+ID_ROLE = Qt.ItemDataRole.UserRole
+SEARCH_ROLE = Qt.ItemDataRole.UserRole + 1
+EXPAND_ALL_UP_TO = 60  # accounts: below this every OU starts open, above it only the top level
+
+
+class _Search(QSortFilterProxyModel):
+    """Rows whose search text holds every word typed; an OU stays while any account below
+    it matches (recursive filtering), and shows all its accounts when its own path matches."""
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.words: list[str] = []
+        self.setRecursiveFilteringEnabled(True)
+
+    def set_words(self, text: str) -> None:
+        self.beginFilterChange()  # Qt 6.10's replacement for invalidateFilter()
+        self.words = text.lower().split()
+        self.endFilterChange(QSortFilterProxyModel.Direction.Rows)
+
+    def filterAcceptsRow(self, row: int, parent: QModelIndex | QPersistentModelIndex) -> bool:
+        if not self.words:
+            return True
+        index = self.sourceModel().index(row, 0, parent)
+        haystack = str(index.data(SEARCH_ROLE) or "")
+        return all(word in haystack for word in self.words)
+
+
+class _Tree(QTreeView):
+    """Space ticks the current account (Qt's delegate does it only while an item is selected
+    with the mouse's focus rules; here it always does)."""
+
+    def keyPressEvent(self, event: QKeyEvent) -> None:
+        if event.key() == Qt.Key.Key_Space and self.currentIndex().isValid():
+            picker = self.parent()
+            if isinstance(picker, AccountPicker):
+                picker.toggle(self.currentIndex())
+                return
+        super().keyPressEvent(event)
+
+
+class _SearchField(QLineEdit):
+    def __init__(self, picker: AccountPicker) -> None:
+        super().__init__()
+        self._picker = picker
+
+    def keyPressEvent(self, event: QKeyEvent) -> None:
+        if event.key() in (Qt.Key.Key_Down, Qt.Key.Key_Return, Qt.Key.Key_Enter):
+            self._picker.enter_list()
+            return
+        super().keyPressEvent(event)
 
 
 class AccountPicker(QWidget):
@@ -20,17 +83,34 @@ class AccountPicker(QWidget):
         super().__init__(parent)
         layout = QVBoxLayout(self)
         layout.setContentsMargins(0, 0, 0, 0)
-        self.search = QLineEdit()
-        self.search.setPlaceholderText("Search by name, account id or environment")
+        self.search = _SearchField(self)
+        self.search.setPlaceholderText("Search by name, account id, OU, environment or tag")
         self.search.setAccessibleName("Search accounts")
         self.search.setClearButtonEnabled(True)
+        self.model = QStandardItemModel(self)
+        self.model.setHorizontalHeaderLabels(["Account", "Id", "Environment"])
+        self.proxy = _Search()
+        self.proxy.setSourceModel(self.model)
+        self.view = _Tree(self)
+        self.view.setModel(self.proxy)
+        self.view.setAccessibleName("Accounts")
+        self.view.setUniformRowHeights(True)  # a thousand rows lay out without measuring each
+        self.view.setEditTriggers(QAbstractItemView.EditTrigger.NoEditTriggers)
+        self.view.setSelectionMode(QAbstractItemView.SelectionMode.SingleSelection)
+        self.view.setAllColumnsShowFocus(True)
+        self.count = QLabel()
+        self.count.setTextFormat(Qt.TextFormat.PlainText)
+        self.count.setObjectName("account-count")
         self.search.textChanged.connect(self._filter)
-        self.list = QListWidget()
-        self.list.setAccessibleName("Accounts")
-        self.list.itemChanged.connect(lambda _item: self.changed.emit())
+        self.model.itemChanged.connect(self._item_changed)
         layout.addWidget(self.search)
-        layout.addWidget(self.list)
+        layout.addWidget(self.view)
+        layout.addWidget(self.count)
         hand_focus_to(self, self.search)
+        self._items: dict[str, QStandardItem] = {}
+        self._tree = False
+
+    # ----- filling ----------------------------------------------------------------------------
 
     def set_accounts(
         self,
@@ -42,39 +122,167 @@ class AccountPicker(QWidget):
     ) -> None:
         """`allowed` empty means all; accounts outside it are shown disabled with `reason`."""
         allowed_set, checked_set = set(allowed), set(checked)
-        self.list.blockSignals(True)
-        self.list.clear()
-        for account in accounts:
-            text = f"{visible(account.name)}  ·  {account.id}  ·  {visible(account.environment)}"
-            item = QListWidgetItem(text)
-            item.setData(Qt.ItemDataRole.UserRole, account.id)
-            flags = Qt.ItemFlag.ItemIsUserCheckable | Qt.ItemFlag.ItemIsEnabled
-            if allowed_set and account.id not in allowed_set:
-                flags = Qt.ItemFlag.NoItemFlags
-                item.setToolTip(reason)
-            item.setFlags(flags)
-            item.setCheckState(
-                Qt.CheckState.Checked if account.id in checked_set else Qt.CheckState.Unchecked
-            )
-            self.list.addItem(item)
-        self.list.blockSignals(False)
+        listed = list(accounts)
+        self._tree = any(a.ou_path for a in listed)
+        self.model.blockSignals(True)
+        self.model.removeRows(0, self.model.rowCount())
+        self._items = {}
+        folders: dict[str, QStandardItem] = {}
+        for account in listed:
+            row = self._row(account, allowed_set, checked_set, reason)
+            if self._tree:
+                self._folder(account.ou_path or "Root", folders).appendRow(row)
+            else:
+                self.model.appendRow(row)
+        for path, folder in folders.items():
+            folder.setText(f"{path.rsplit('/', 1)[-1]}  ({self._count_below(folder)})")
+        self.model.blockSignals(False)
+        self.view.setRootIsDecorated(self._tree)
+        self.proxy.invalidate()
         self._filter(self.search.text())
+        self.view.resizeColumnToContents(1)
+
+    def _row(
+        self, account: Account, allowed: set[str], checked: set[str], reason: str
+    ) -> list[QStandardItem]:
+        name = QStandardItem(visible(account.name))
+        name.setData(account.id, ID_ROLE)
+        name.setData(account.search_text(), SEARCH_ROLE)
+        tags = ", ".join(f"{k}={visible(v)}" for k, v in account.tags)
+        name.setToolTip(
+            "\n".join(
+                line
+                for line in (visible(account.ou_path), tags and f"Tags: {visible(tags)}")
+                if line
+            )
+        )
+        ok = not allowed or account.id in allowed
+        name.setCheckable(ok)
+        name.setEnabled(ok)
+        if ok:
+            name.setCheckState(
+                Qt.CheckState.Checked if account.id in checked else Qt.CheckState.Unchecked
+            )
+        else:
+            name.setToolTip(reason)
+        cells = [name, QStandardItem(account.id), QStandardItem(visible(account.environment))]
+        for cell in cells[1:]:
+            cell.setEnabled(ok)
+            cell.setData(account.search_text(), SEARCH_ROLE)
+        self._items[account.id] = name
+        return cells
+
+    def _folder(self, path: str, folders: dict[str, QStandardItem]) -> QStandardItem:
+        """The OU item for `path` ("Root/Production"), made with its parents on first use."""
+        if path in folders:
+            return folders[path]
+        parent_path, _, _ = path.rpartition("/")
+        item = QStandardItem(path)
+        item.setData(path.lower(), SEARCH_ROLE)
+        item.setToolTip(visible(path))
+        item.setSelectable(True)
+        font = item.font()
+        font.setBold(True)
+        item.setFont(font)
+        row = [item, QStandardItem(), QStandardItem()]
+        for cell in row[1:]:
+            cell.setData(path.lower(), SEARCH_ROLE)
+        if parent_path:
+            self._folder(parent_path, folders).appendRow(row)
+        else:
+            self.model.appendRow(row)
+        folders[path] = item
+        return item
+
+    def _count_below(self, folder: QStandardItem) -> int:
+        total = 0
+        for i in range(folder.rowCount()):
+            child = folder.child(i)
+            total += self._count_below(child) if child.data(ID_ROLE) is None else 1
+        return total
+
+    # ----- choosing ---------------------------------------------------------------------------
 
     def chosen(self) -> tuple[str, ...]:
         return tuple(
-            str(self.list.item(i).data(Qt.ItemDataRole.UserRole))
-            for i in range(self.list.count())
-            if self.list.item(i).checkState() == Qt.CheckState.Checked
+            account
+            for account, item in self._items.items()
+            if item.isCheckable() and item.checkState() == Qt.CheckState.Checked
         )
 
     def set_checked(self, account_id: str, checked: bool = True) -> None:
-        for i in range(self.list.count()):
-            item = self.list.item(i)
-            if item.data(Qt.ItemDataRole.UserRole) == account_id:
-                item.setCheckState(Qt.CheckState.Checked if checked else Qt.CheckState.Unchecked)
+        item = self._items.get(account_id)
+        if item is not None and item.isCheckable():
+            item.setCheckState(Qt.CheckState.Checked if checked else Qt.CheckState.Unchecked)
+
+    def toggle(self, index: QModelIndex) -> None:
+        """Space on a row: tick or untick its account; on an OU, open or close it."""
+        source = self.proxy.mapToSource(index.siblingAtColumn(0))
+        item = self.model.itemFromIndex(source)
+        if item is None:
+            return
+        if item.data(ID_ROLE) is None:
+            self.view.setExpanded(index.siblingAtColumn(0), not self.view.isExpanded(index))
+        elif item.isCheckable():
+            ticked = item.checkState() == Qt.CheckState.Checked
+            item.setCheckState(Qt.CheckState.Unchecked if ticked else Qt.CheckState.Checked)
+
+    def enter_list(self) -> None:
+        """From the search field into the list, on the first account shown."""
+        first = self._first_account(QModelIndex())
+        self.view.setFocus(Qt.FocusReason.TabFocusReason)
+        if first is not None:
+            self.view.setCurrentIndex(first)
+
+    def _first_account(self, parent: QModelIndex) -> QModelIndex | None:
+        for row in range(self.proxy.rowCount(parent)):
+            index = self.proxy.index(row, 0, parent)
+            if index.data(ID_ROLE) is not None:
+                return index
+            self.view.expand(index)
+            found = self._first_account(index)
+            if found is not None:
+                return found
+        return None
+
+    # ----- showing ----------------------------------------------------------------------------
+
+    def _item_changed(self, _item: QStandardItem) -> None:
+        self._update_count()
+        self.changed.emit()
 
     def _filter(self, text: str) -> None:
-        needle = text.strip().lower()
-        for i in range(self.list.count()):
-            item = self.list.item(i)
-            item.setHidden(bool(needle) and needle not in item.text().lower())
+        self.proxy.set_words(text)
+        if text.strip() or len(self._items) <= EXPAND_ALL_UP_TO:
+            self.view.expandAll()
+        else:
+            self.view.collapseAll()
+            for row in range(self.proxy.rowCount()):
+                self.view.expand(self.proxy.index(row, 0))
+        self._update_count()
+
+    def shown(self) -> tuple[str, ...]:
+        """The account ids the filter lets through, in the list's order."""
+        found: list[str] = []
+
+        def walk(parent: QModelIndex) -> None:
+            for row in range(self.proxy.rowCount(parent)):
+                index = self.proxy.index(row, 0, parent)
+                account = index.data(ID_ROLE)
+                if account is None:
+                    walk(index)
+                else:
+                    found.append(str(account))
+
+        walk(QModelIndex())
+        return tuple(found)
+
+    def _update_count(self) -> None:
+        total, chosen = len(self._items), len(self.chosen())
+        shown = len(self.shown()) if self.proxy.words else total
+        of = f"{shown:,} of {total:,} accounts shown"
+        visible_ids = set(self.shown()) if shown < total else set(self._items)
+        hidden = sum(1 for a in self.chosen() if a not in visible_ids)
+        parts = [of if shown < total else f"{total:,} accounts"]
+        parts.append(f"{chosen} chosen" + (f" ({hidden} hidden by the search)" if hidden else ""))
+        self.count.setText(" · ".join(parts))
