@@ -277,6 +277,7 @@ def test_render_cfn_templates_pass_cfn_lint(tmp_path: Path) -> None:
         "iam-account.json",
         "member-role-stackset.json",
         "monitoring.json",
+        "stackset.json",
     ]
     anchor = json.loads((tmp_path / "monitoring.json").read_text())["Resources"]["AnchorBucket"]
     lock = anchor["Properties"]["ObjectLockConfiguration"]["Rule"]["DefaultRetention"]

@@ -8,6 +8,7 @@ allows `sts:SetSourceIdentity` and `sts:TagSession`, which the procedure uses.
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Any
 
@@ -118,6 +119,20 @@ class RoleSpec:
 
 
 @dataclass(frozen=True)
+class StackSetSpec:
+    """The member accounts' role as one StackSet with service-managed permissions
+    (core/aws/stackset.py): created in `admin_account` (the management account, or a
+    delegated administrator with `call_as` DELEGATED_ADMIN), deployed to `targets` (OU paths or
+    ids) in one region (IAM is global), and to accounts that join those OUs later."""
+
+    admin_account: str
+    region: str
+    name: str
+    targets: tuple[str, ...]
+    call_as: str
+
+
+@dataclass(frozen=True)
 class MetricFilterSpec:
     name: str
     pattern: str
@@ -176,6 +191,7 @@ class Blueprint:
     anchor: AnchorSpec | None = None  # the checkpoints' bucket (core/aws/anchor_bucket.py)
     member_role: str = "OrganizationAccountAccessRole"  # how readiness/provision reach members
     rotation: RotationFunctionSpec | None = None  # the reference rotation function, if used
+    stackset: StackSetSpec | None = None  # member roles by StackSet, not account by account
 
     def role(self, account: str) -> RoleSpec:
         return next(r for r in self.roles if r.account == account)
@@ -192,7 +208,13 @@ def _subscription(item: str) -> tuple[str, str]:
 ASSUME_ACTIONS = ("sts:AssumeRole", "sts:SetSourceIdentity", "sts:TagSession")
 
 
-def build_blueprint(config: Config) -> Blueprint:
+def build_blueprint(config: Config, accounts: Sequence[str] | None = None) -> Blueprint:
+    """The blueprint for `config`; its roles are for the IAM account and `accounts` (default:
+    every account of the config's account directory, core/directory.py)."""
+    if accounts is None:
+        from breakglass_gui.core.registry import directory
+
+        accounts = [a.id for a in directory(config).accounts()]
     org = config.organisation
     partition = org.partition
     role_name = config.role.name
@@ -239,9 +261,21 @@ def build_blueprint(config: Config) -> Blueprint:
             }
         ],
     }
-    accounts = list(dict.fromkeys([org.iam_account_id, *(a.id for a in config.accounts)]))
     roles = tuple(
-        RoleSpec(a, role_name, admin, trust, config.role.max_session_duration) for a in accounts
+        RoleSpec(a, role_name, admin, trust, config.role.max_session_duration)
+        for a in dict.fromkeys([org.iam_account_id, *accounts])
+    )
+    provisioning = config.provisioning
+    stackset = (
+        StackSetSpec(
+            org.iam_account_id,
+            org.region,
+            provisioning.stackset_name,
+            provisioning.stackset_targets,
+            provisioning.stackset_call_as,
+        )
+        if provisioning.stackset_targets
+        else None
     )
     names = config.monitoring.alarm_names
     filters = (
@@ -290,4 +324,5 @@ def build_blueprint(config: Config) -> Blueprint:
         anchor=anchor,
         member_role=config.provisioning.member_role,
         rotation=rotation_function_spec(config),
+        stackset=stackset,
     )

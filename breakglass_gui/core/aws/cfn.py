@@ -1,8 +1,10 @@
 """`main.py render-cfn --out DIR` (docs/rules.md §9): the blueprint as CloudFormation templates.
 
-Three templates: the IAM-account stack (the two users and their assume-only policy), the
-member-account role (StackSet-ready: the same template in every account) and the monitoring
-stack (trail bucket, log group, CloudTrail delivery, the seed's metric filters, alarms, SNS).
+Four templates: the IAM-account stack (the two users and their assume-only policy), the
+member-account role (the same template in every account), the StackSet that deploys it to the
+organisation's OUs (service-managed, for the management account or a delegated administrator;
+the same StackSet `provision --apply` creates, core/aws/stackset.py) and the monitoring stack
+(trail bucket, log group, CloudTrail delivery, the seed's metric filters, alarms, SNS).
 """
 
 from __future__ import annotations
@@ -123,6 +125,56 @@ def member_role_template(bp: Blueprint) -> dict[str, Any]:
             }
         },
         "Outputs": {"RoleArn": {"Value": {"Fn::GetAtt": ["BreakGlassRole", "Arn"]}}},
+    }
+
+
+def stackset_template(bp: Blueprint) -> dict[str, Any]:
+    """The member role's StackSet as a resource: service-managed, deployed to the OUs given as
+    a parameter (OU ids: CloudFormation cannot resolve the config's OU paths), and automatically
+    to accounts that join them."""
+    spec = bp.stackset
+    configured = [t for t in (spec.targets if spec else ()) if t.startswith(("ou-", "r-"))]
+    ous: dict[str, Any] = {
+        "Type": "CommaDelimitedList",
+        "Description": "OU or root ids (ou-…, r-…) whose accounts get the break-glass role"
+        + (f"; configured: {', '.join(spec.targets)}" if spec else ""),
+    }
+    if configured:
+        ous["Default"] = ",".join(configured)
+    name = spec.name if spec else "a-tmpl-prod-stackset-break-glass"
+    return {
+        "AWSTemplateFormatVersion": VERSION,
+        "Description": "Break glass (LLD001-003): the emergency role in every account of the "
+        "target OUs (deploy in the management account or a StackSets delegated administrator).",
+        "Parameters": {"TargetOrganizationalUnitIds": ous},
+        "Resources": {
+            "BreakGlassRoleStackSet": {
+                "Type": "AWS::CloudFormation::StackSet",
+                "Properties": {
+                    "StackSetName": name,
+                    "Description": "Break glass (LLD001-003): the emergency role in every account",
+                    "PermissionModel": "SERVICE_MANAGED",
+                    "AutoDeployment": {"Enabled": True, "RetainStacksOnAccountRemoval": False},
+                    "ManagedExecution": {"Active": True},
+                    "CallAs": spec.call_as if spec else "SELF",
+                    "Capabilities": ["CAPABILITY_NAMED_IAM"],
+                    "OperationPreferences": {
+                        "RegionConcurrencyType": "PARALLEL",
+                        "MaxConcurrentPercentage": 100,
+                        "FailureToleranceCount": 0,
+                    },
+                    "TemplateBody": json.dumps(member_role_template(bp), sort_keys=True),
+                    "StackInstancesGroup": [
+                        {
+                            "DeploymentTargets": {
+                                "OrganizationalUnitIds": {"Ref": "TargetOrganizationalUnitIds"}
+                            },
+                            "Regions": [spec.region if spec else bp.monitoring.region],
+                        }
+                    ],
+                },
+            }
+        },
     }
 
 
@@ -258,6 +310,7 @@ def render(bp: Blueprint, out: Path) -> list[Path]:
     for name, template in (
         ("iam-account.json", iam_account_template(bp)),
         ("member-role-stackset.json", member_role_template(bp)),
+        ("stackset.json", stackset_template(bp)),
         ("monitoring.json", monitoring_template(bp)),
     ):
         path = out / name

@@ -25,7 +25,7 @@ from concurrent.futures import ThreadPoolExecutor
 from functools import partial
 from typing import Any
 
-from breakglass_gui.core.aws import anchor_bucket
+from breakglass_gui.core.aws import anchor_bucket, stackset
 from breakglass_gui.core.aws.blueprint import (
     ADMIN_POLICY_NAME,
     ASSUME_POLICY_NAME,
@@ -71,7 +71,7 @@ class Provisioner:
         """The plan by part, in dependency order: users, each role, monitoring, topic, alarms."""
         readers: list[Callable[[], list[Change]]] = [
             self._users,
-            *(partial(self._role, role.account) for role in self.bp.roles),
+            *self._role_parts(),
             self._monitoring,
             self._topic,
             self._anchor,
@@ -129,6 +129,20 @@ class Provisioner:
         return out
 
     # ----- every account ----------------------------------------------------------------------
+
+    def _role_parts(self) -> list[Callable[[], list[Change]]]:
+        """One StackSet for the member accounts (core/aws/stackset.py), plus the IAM account's
+        role when it is the management account (no StackSet reaches that one); without a
+        StackSet, each account's role directly."""
+        if self.bp.stackset is None:
+            return [partial(self._role, role.account) for role in self.bp.roles]
+        org = self.sessions.client("organizations", self.bp.iam_account)
+        management = org.describe_organization()["Organization"].get("MasterAccountId")
+        direct = [partial(self._role, self.bp.iam_account)]
+        return [*(direct if management == self.bp.iam_account else []), self._stackset]
+
+    def _stackset(self) -> list[Change]:
+        return stackset.changes(self.bp, self.sessions)
 
     def _role(self, account: str) -> list[Change]:
         spec = self.bp.role(account)

@@ -10,7 +10,7 @@ from __future__ import annotations
 from collections.abc import Callable, Iterator
 from typing import Any
 
-from breakglass_gui.core.aws import anchor_bucket
+from breakglass_gui.core.aws import anchor_bucket, stackset
 from breakglass_gui.core.aws.blueprint import (
     ADMIN_POLICY_NAME,
     ASSUME_ACTIONS,
@@ -91,6 +91,7 @@ class Readiness:
             self._member_access,
             self._users,
             self._roles,
+            self._stackset,
             self._monitoring,
             self._alarms,
             self._topic,
@@ -441,6 +442,9 @@ class Readiness:
                 )
             else:
                 yield Check(f"alarm {spec.name}", m.account, True)
+
+    def _stackset(self) -> Iterator[Check]:
+        yield from stackset.checks(self.bp, self.sessions)
 
     def _anchor(self) -> Iterator[Check]:
         if self.bp.anchor is not None:

@@ -10,7 +10,7 @@ import re
 import tomllib
 from collections.abc import Sequence
 from pathlib import Path
-from typing import Any, cast
+from typing import Any, cast, get_args
 from urllib.parse import urlsplit
 
 from breakglass_gui.core.config import accounts as accounts_section
@@ -20,6 +20,7 @@ from breakglass_gui.core.config.model import (
     AnchorConfig,
     ApprovalConfig,
     Approver,
+    CallAs,
     Config,
     MonitoringConfig,
     NetworkConfig,
@@ -54,6 +55,13 @@ LAMBDA_REF = re.compile(
 TRAIL_NAME = re.compile(r"^[A-Za-z0-9][\w.-]{2,127}$", re.ASCII)
 SUBSCRIPTION = re.compile(r"^(email:[^@\s]+@[^@\s]+\.[^@\s]+|sms:\+[0-9]{6,15}|https://\S+)$")
 PARTITIONS = ("aws", "aws-us-gov", "aws-cn")
+# CloudFormation: a StackSet name starts with a letter; letters, digits and hyphens, ≤128.
+STACKSET_NAME = re.compile(r"^[A-Za-z][A-Za-z0-9-]{0,127}$", re.ASCII)
+# Organizations ids (r-…, ou-…-…) as the API documents their patterns, or an OU path.
+STACKSET_TARGET = re.compile(
+    r"^(r-[0-9a-z]{4,32}|ou-[0-9a-z]{4,32}-[a-z0-9]{8,32}|Root(/[^/]{1,128})*)$"
+)
+CALL_AS = get_args(CallAs)
 PARTITION_OF_REGION = {"us-gov": "aws-us-gov", "cn": "aws-cn"}
 
 # AWS limits (seconds): role sessions 15 min to 12 h; GetSessionToken for IAM users up to 36 h.
@@ -297,8 +305,27 @@ def _provisioning(t: Table) -> ProvisioningConfig:
         pattern=ROLE_NAME,
         what="a valid IAM role name",
     )
+    targets = t.strings("stackset_targets")
+    for i, target in enumerate(targets):
+        if not STACKSET_TARGET.fullmatch(target):
+            t.problems.add(
+                f"{t.key('stackset_targets')}[{i}]",
+                f'{quote(target)} is not an OU path ("Root/Production") or an OU or root id',
+            )
+    name = t.text(
+        "stackset_name",
+        ProvisioningConfig.stackset_name,
+        pattern=STACKSET_NAME,
+        what="a StackSet name (letters, digits, hyphens; a letter first)",
+    )
+    call_as = t.choice("stackset_call_as", CALL_AS, "SELF") or "SELF"
     t.finish()
-    return ProvisioningConfig(role or "OrganizationAccountAccessRole")
+    return ProvisioningConfig(
+        role or "OrganizationAccountAccessRole",
+        targets,
+        name or ProvisioningConfig.stackset_name,
+        cast(CallAs, call_as),
+    )
 
 
 # SSM parameter names: letters, digits and . - _ /, at most 1011 characters (SSM PutParameter).

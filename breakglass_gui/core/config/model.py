@@ -8,6 +8,7 @@ from typing import Literal
 
 Partition = Literal["aws", "aws-us-gov", "aws-cn"]
 ApproverRole = Literal["primary", "secondary"]
+CallAs = Literal["SELF", "DELEGATED_ADMIN"]  # CloudFormation StackSets' CallAs
 # Kind names (auth method, MFA mode, channels, approval method) are plain strings here: the
 # kinds are listed once, in core/registry.py, which also checks the names a config uses.
 
@@ -202,9 +203,15 @@ class RotationConfig:
 
 @dataclass(frozen=True)
 class ProvisioningConfig:
-    """How `provision` and `readiness` reach member accounts from the IAM account's profile."""
+    """How `provision` and `readiness` reach member accounts from the IAM account's profile,
+    and how the member accounts' roles are deployed: with `stackset_targets`, by one
+    CloudFormation StackSet with service-managed permissions (core/aws/stackset.py);
+    without, account by account (an organisation without StackSets' trusted access)."""
 
     member_role: str = "OrganizationAccountAccessRole"
+    stackset_targets: tuple[str, ...] = ()  # OU paths ("Root/Production") or ids (ou-…, r-…)
+    stackset_name: str = "a-tmpl-prod-stackset-break-glass"
+    stackset_call_as: CallAs = "SELF"
 
 
 @dataclass(frozen=True)

@@ -124,6 +124,16 @@ DOCS: dict[str, str] = {
     "the like are ignored (docs/rules.md §12).",
     "network.https_proxy": "Proxy for AWS API and federation requests, `http://host:port` or "
     "`https://host:port` (no credentials in the URL); absent: direct. Vault is always direct.",
+    "provisioning.stackset_targets": (
+        "Deploy the member accounts' roles with one StackSet (service-managed) to these OUs: paths"
+        ' ("Root/Production"; "Root" for every account) or ids (`ou-…`, `r-…`). Empty: account by'
+        " account, for the accounts listed."
+    ),
+    "provisioning.stackset_name": "The StackSet's name.",
+    "provisioning.stackset_call_as": (
+        "`SELF` from the management account, `DELEGATED_ADMIN` from a StackSets delegated"
+        " administrator."
+    ),
     "emergency_types": "The emergency types an operator can declare (one table each); absent: "
     "the seed's four and Other.",
     "emergency_types.name": "The type's name, as the emergency page lists it.",
