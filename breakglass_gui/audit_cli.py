@@ -59,10 +59,10 @@ def report_findings(
     config: Any, sessions: Any, keys: Any, entries: Any, anchored: set[str], since: float
 ) -> int:
     from breakglass_gui.core.audit_trail import evidence_from, match, role_uses
+    from breakglass_gui.core.registry import directory
 
-    accounts = list(
-        dict.fromkeys([config.organisation.iam_account_id, *(a.id for a in config.accounts)])
-    )
+    listed = (a.id for a in directory(config).accounts())  # the config's, or Organizations'
+    accounts = list(dict.fromkeys([config.organisation.iam_account_id, *listed]))
     regions = list(dict.fromkeys([config.organisation.region, "us-east-1"]))
     uses = role_uses(
         lambda account, region: sessions.client("cloudtrail", account, region),

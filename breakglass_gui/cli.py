@@ -20,6 +20,7 @@ from breakglass_gui.core.text import visible
 EXIT_OK = 0
 EXIT_FAILED = 1
 EXIT_USAGE = 2
+MAX_DRILL_ACCOUNTS = 500  # the drill world's member ids and moto's memory stay reasonable
 
 
 class _Parser(argparse.ArgumentParser):
@@ -85,6 +86,13 @@ def _parser() -> argparse.ArgumentParser:
         help="run the whole procedure headless, with no human input",
     )
     drill.add_argument("--out", type=Path, help="where the review and journal go")
+    drill.add_argument(
+        "--accounts",
+        type=int,
+        metavar="N",
+        help="autopilot: a drill organisation with N member accounts (1-500) in OUs, listed "
+        "through AWS Organizations, and the incident across all of them",
+    )
     from breakglass_gui import accounts_cli, approvers_cli, audit_cli
 
     approvers_cli.add_commands(commands)
@@ -111,8 +119,13 @@ def _check_config(path: Path | None) -> int:
         for problem in exc.problems:
             print(visible(problem), file=sys.stderr)
         return EXIT_USAGE
+    listed = (
+        f"{len(config.accounts)} accounts"
+        if config.accounts
+        else f"accounts from the {config.directory.source} snapshot"
+    )
     print(
-        f"{target}: valid ({len(config.accounts)} accounts, {len(config.operators)} operators, "
+        f"{target}: valid ({listed}, {len(config.operators)} operators, "
         f"{len(config.approvers)} approvers, MFA mode {config.session.mfa_mode})"
     )
     return EXIT_OK
@@ -195,16 +208,18 @@ def _accounts(args: argparse.Namespace) -> int:
 
 def _drill(args: argparse.Namespace) -> int:
     if args.action == "serve":
-        if args.autopilot or args.out:
-            _parser().error("drill serve takes no --autopilot or --out")
+        if args.autopilot or args.out or args.accounts:
+            _parser().error("drill serve takes no --autopilot, --out or --accounts")
         from breakglass_gui.drill.serve import serve
 
         return serve(sys.stdout)
     if not (args.autopilot and args.out):
         _parser().error("drill needs --autopilot --out DIR, or serve")
+    if args.accounts is not None and not 1 <= args.accounts <= MAX_DRILL_ACCOUNTS:
+        _parser().error(f"--accounts must be 1-{MAX_DRILL_ACCOUNTS}")
     from breakglass_gui.drill.autopilot import run_autopilot
 
-    return int(run_autopilot(args.out))
+    return int(run_autopilot(args.out, accounts=args.accounts))
 
 
 def main(argv: Sequence[str] | None = None) -> int:

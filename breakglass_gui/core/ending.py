@@ -34,7 +34,7 @@ from breakglass_gui.core.parts import Parts
 log = logging.getLogger(__name__)
 
 Progress = Callable[[str, str, str], None]
-MAX_PARALLEL = 8
+MAX_PARALLEL = 16
 
 
 class Ending:

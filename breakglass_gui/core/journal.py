@@ -139,18 +139,20 @@ class Journal:
             self._flush_pending()
             return self._write(incident, kind, payload, utc_iso(self._clock.now()))
 
-    def append_or_hold(self, incident: str | None, kind: str, payload: dict[str, Any]) -> bool:
+    def append_or_hold(
+        self, incident: str | None, kind: str, payload: dict[str, Any]
+    ) -> Entry | None:
         """For revocation only (docs/rules.md §1): if the disk refuses, keep the entry in memory.
 
         Held entries are written, in order and before anything newer, by the next append that
-        succeeds. Returns whether the entry is on disk now.
+        succeeds. Returns the entry as written, or None when it is held in memory.
         """
         canonical_json(payload)
         ts = utc_iso(self._clock.now())
         with self._lock:
             try:
                 self._flush_pending()
-                self._write(incident, kind, payload, ts)
+                entry = self._write(incident, kind, payload, ts)
             except JournalError as exc:
                 self._pending.append((incident, kind, {**payload, "held_in_memory": True}, ts))
                 log.warning(
@@ -158,8 +160,8 @@ class Journal:
                     len(self._pending),
                     exc.message,
                 )
-                return False
-            return True
+                return None
+            return entry
 
     @property
     def held(self) -> int:

@@ -60,13 +60,21 @@ class Recorder:
         with self._lock:
             if not hold:
                 self.incident.apply(self.journal.append(self.id, kind, payload))
-            elif self.journal.append_or_hold(self.id, kind, payload):
-                self.incident = Incident.replay(self.entries())
             else:
-                self.incident.apply(Entry(0, "", self.id, kind, payload, ""))
+                self._log_or_hold(kind, payload)
         if kind in ANCHORED:
             for watcher in self.watchers:
                 watcher(kind)
+
+    def _log_or_hold(self, kind: str, payload: dict[str, Any]) -> None:
+        held_before = self.journal.held
+        written = self.journal.append_or_hold(self.id, kind, payload)
+        if written is None:  # held in memory: applied as it will be written
+            self.incident.apply(Entry(0, "", self.id, kind, payload, ""))
+        elif held_before:  # entries held earlier went to disk first: read them all back
+            self.incident = Incident.replay(self.entries())
+        else:  # the usual case: this one entry (a replay per entry made revocation quadratic)
+            self.incident.apply(written)
 
     def require(self, *states: State) -> None:
         if self.state not in states:

@@ -4,6 +4,9 @@ input.
 Declare, two approvals, (unseal,) Vault login, MFA, two accounts, console URLs fetched (not
 opened), activity observed, revoke and rotate, review written, journal copied to DIR. Prints
 each step's time and exits non-zero if any step fails.
+
+`--accounts N`: the drill organisation (drill/organisation.py) with N member accounts in OUs,
+listed through Organizations, and the incident across all of them (console URLs for two).
 """
 
 from __future__ import annotations
@@ -35,7 +38,8 @@ from breakglass_gui.core.review.export import RENDERERS, atomic_write
 from breakglass_gui.core.text import visible
 from breakglass_gui.core.verify import verify_anchor_of, verify_file
 from breakglass_gui.drill.environment import DrillEnvironment
-from breakglass_gui.drill.layout import MEMBERS
+from breakglass_gui.drill.layout import MEMBERS, member_ids
+from breakglass_gui.drill.remote import RemoteDrill
 
 ACTIVITY_WAIT_SECONDS = 5.0
 OPERATOR = "drill-operator"
@@ -86,7 +90,9 @@ def declare(
     )
 
 
-def to_access(env: DrillEnvironment, proc: Procedure, t: Timings | None = None) -> None:
+def to_access(
+    env: DrillEnvironment | RemoteDrill, proc: Procedure, t: Timings | None = None
+) -> None:
     """Both approvals, unseal, Vault, MFA: a declared drill incident to MFA_VERIFIED, as the
     people of a real emergency would (also the benchmarks' way there). The drill's OpenBao
     starts sealed; three key holders unseal it (a test may have unsealed it already)."""
@@ -95,7 +101,7 @@ def to_access(env: DrillEnvironment, proc: Procedure, t: Timings | None = None) 
         with t.step(f"approval ({role})"):
             answer = env.approver_response(approver, proc.approval_request())
             proc.approve(role, approver, answer)  # type: ignore[arg-type]
-    if env.vault.sealed:
+    if env.sealed:
         with t.step("unseal Vault (3 of 5 shares)"):
             for index, share in enumerate(env.unseal_shares()):
                 proc.submit_unseal_share(share, holder=f"share-holder-{index + 1}")
@@ -106,11 +112,11 @@ def to_access(env: DrillEnvironment, proc: Procedure, t: Timings | None = None) 
 
 
 def _session(env: DrillEnvironment, proc: Procedure, t: Timings) -> None:
-    targets = MEMBERS[:2]
-    with t.step("accounts (AssumeRole ×2 + service)"):
+    targets = tuple(proc.incident.request.accounts)
+    with t.step(f"accounts (AssumeRole ×{len(targets)} + service)"):
         activated = time.time()
         proc.activate(targets)
-    for account in targets:
+    for account in targets[:2]:
         with t.step(f"console URL {account}"):
             proc.console_url(account).wipe()  # fetched, not opened
     with t.step("activity observed"):
@@ -237,10 +243,12 @@ def run_autopilot(
     *,
     out: TextIO | None = None,
     observe: Callable[[DrillEnvironment, Procedure], None] | None = None,
+    accounts: int | None = None,
 ) -> int:
     """Run one complete drill; returns the process exit status.
 
     `observe` (tests) sees the environment and the incident before the environment stops.
+    `accounts`: a drill organisation with that many member accounts, all in the incident.
     """
     stream = out or sys.stdout
     refusal = out_dir_problem(out_dir)
@@ -251,7 +259,8 @@ def run_autopilot(
     started = time.perf_counter()
     print("DRILL — autopilot (simulated AWS and MFA, a drill OpenBao, on 127.0.0.1)", file=stream)
     workdir = Path(tempfile.mkdtemp(prefix="breakglass-drill-"))
-    env = DrillEnvironment()
+    env = DrillEnvironment(members=accounts, organisation=True) if accounts else DrillEnvironment()
+    targets = member_ids(accounts) if accounts else MEMBERS[:2]
     journal = Journal(workdir / "journal.sqlite3", SystemClock())
     try:
         with t.step("start drill environment"):
@@ -261,6 +270,7 @@ def run_autopilot(
                 env.deps(journal),
                 "DRILL",
                 "Quarterly break-glass drill (autopilot): AD outage scenario.",
+                accounts=targets,
             )
         to_access(env, proc, t)
         _session(env, proc, t)

@@ -16,6 +16,7 @@ import io
 import json
 import re
 import threading
+import time
 import uuid
 from collections.abc import Callable
 from typing import Any
@@ -99,6 +100,9 @@ class DrillGate:
         self.issued: set[str] = set()  # STS secret keys and session tokens handed out (scans)
         self.sessions: dict[str, str] = {}  # an MFA session's access key → its user's key
         self.requests = 0
+        # Every LookupEvents (monotonic time, account, region): CloudTrail allows 2 per second
+        # per account and region, which the drill's tests hold the app to.
+        self.lookups: list[tuple[float, str, str]] = []
         self._lock = threading.Lock()
         # lambda:Invoke of a deployed function → (path, body) → (status, body, headers).
         self.lambdas: Any = None
@@ -137,7 +141,10 @@ class DrillGate:
             return [payload]
         elif environ.get("HTTP_X_AMZ_TARGET") == LOOKUP_TARGET and scope:
             request = json.loads(body or b"{}")
-            result = self._lookup(account_of(scope.group("key")), request)
+            account = account_of(scope.group("key"))
+            with self._lock:
+                self.lookups.append((time.monotonic(), account, scope.group("region")))
+            result = self._lookup(account, request)
             answer = (200, json.dumps(result).encode(), "application/x-amz-json-1.1")
         elif environ.get("HTTP_X_AMZ_TARGET") == ALARM_HISTORY_TARGET:
             result = self._alarm_history(json.loads(body or b"{}"))

@@ -36,6 +36,7 @@ from breakglass_gui.core.network import Network
 from breakglass_gui.core.registry import vault_gateway
 from breakglass_gui.core.secret import Secret
 from breakglass_gui.core.vault import VaultGateway
+from breakglass_gui.drill import organisation
 from breakglass_gui.drill.activity import ActivitySimulator
 from breakglass_gui.drill.alarms import alarm_history
 from breakglass_gui.drill.approver_devices import DrillKeys
@@ -53,6 +54,7 @@ from breakglass_gui.drill.layout import (
     USERS,
     VAULT_USER,
     drill_config_data,
+    member_ids,
 )
 from breakglass_gui.drill.mfa import MfaDevices, new_seed
 from breakglass_gui.drill.openbao import OpenBaoServer
@@ -108,7 +110,10 @@ class DrillEnvironment(DrillCodes):
     # Rotate through the shipped rotation function (deployed by provisioning, run in-process
     # by the drill's gate: drill/lambda_runner.py) instead of the app's direct rotation.
     rotation_lambda: bool = False
-    members: int = len(MEMBERS)  # member accounts (the 25-account revocation benchmark)
+    members: int = len(MEMBERS)  # member accounts (the revocation scale benchmark)
+    # The members in an AWS Organizations organisation, listed through `accounts sync`'s reader
+    # (drill/organisation.py), instead of the config's account list.
+    organisation: bool = False
     vault_password: Secret = field(default_factory=lambda: Secret(secrets.token_urlsafe(18)))
     devices: MfaDevices = field(default_factory=MfaDevices)
     approver_keys: DrillKeys = field(default_factory=DrillKeys)
@@ -140,14 +145,20 @@ class DrillEnvironment(DrillCodes):
 
         setting_up = _background(set_up)
         self._start_moto(tls)
-        self.config_data = drill_config_data(vault.address, str(tls.ca_file), self.members)
+        admin = self.admin = admin_sessions(self.endpoint, self.ca_file)
+        snapshot = None
+        if self.organisation:
+            organisation.build(admin, member_ids(self.members))
+            snapshot = str(organisation.sync(admin, tls.directory))
+        self.config_data = drill_config_data(
+            vault.address, str(tls.ca_file), self.members, snapshot
+        )
         if self.rotation_lambda:
             self.config_data["rotation"] = {
                 "lambda_function": ROTATION_FUNCTION,
                 "vault_role_id": role_id,
             }
         self.config = parse_config(self.config_data)
-        admin = self.admin = admin_sessions(self.endpoint, self.ca_file)
         if self.rotation_lambda:  # the AppRole secret id, where the function reads it
             admin.client("ssm", IAM_ACCOUNT).put_parameter(
                 Name=self.config.rotation.vault_secret_id_parameter,
@@ -303,6 +314,11 @@ class DrillEnvironment(DrillCodes):
     def federation(self) -> FederationStandIn:
         assert self._servers.federation is not None
         return self._servers.federation
+
+    @property
+    def sealed(self) -> bool:
+        """Whether the drill's OpenBao is sealed (RemoteDrill answers the same)."""
+        return self.vault.sealed
 
     def slow_down(self, seconds: float) -> None:
         """Add latency to the drill's simulated endpoints (AWS, federation): the GUI heartbeat

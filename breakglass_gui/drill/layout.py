@@ -28,17 +28,26 @@ def member_ids(count: int) -> tuple[str, ...]:
     return (MEMBERS + extra)[:count]
 
 
-def drill_config_data(
-    vault_address: str, ca_file: str | None = None, members: int = len(MEMBERS)
-) -> dict[str, Any]:
-    """The drill's configuration; `ca_file` (the drill CA) becomes the only trust anchor."""
+def account_name(index: int) -> str:
     names = ("payments-prod", "payments-test", "data-lake")
+    return names[index] if index < len(names) else f"member-{index + 1:03d}"
+
+
+def account_environment(index: int) -> str:
+    return "test" if index % 3 == 1 else "prod"
+
+
+def drill_config_data(
+    vault_address: str,
+    ca_file: str | None = None,
+    members: int = len(MEMBERS),
+    snapshot: str | None = None,
+) -> dict[str, Any]:
+    """The drill's configuration; `ca_file` (the drill CA) becomes the only trust anchor.
+    With `snapshot`, the accounts come from the drill organisation's account snapshot
+    (drill/organisation.py) instead of the config's list."""
     accounts = [
-        {
-            "id": account,
-            "name": names[i] if i < len(names) else f"member-{i + 1:02d}",
-            "environment": "test" if i == 1 else "prod",
-        }
+        {"id": account, "name": account_name(i), "environment": account_environment(i)}
         for i, account in enumerate(member_ids(members))
     ]
     data: dict[str, Any] = {
@@ -95,6 +104,9 @@ def drill_config_data(
             "subscriptions": ["email:secops@drill.invalid"],
         },
     }
+    if snapshot:
+        data["accounts"] = []
+        data["directory"] = {"source": "organizations", "snapshot": snapshot}
     if ca_file:  # the drill trusts its own CA and nothing else (drill/tls.py)
         data["vault"]["ca_bundle"] = ca_file
         data["network"] = {"ca_bundle": ca_file}

@@ -47,7 +47,7 @@ from breakglass_gui.drill.environment import (
     admin_sessions,
     drill_deps,
 )
-from breakglass_gui.drill.layout import USERS
+from breakglass_gui.drill.layout import MEMBERS, USERS
 
 START_TIMEOUT = 90.0
 SEAL_POLL_S = 0.25
@@ -117,10 +117,10 @@ def _watch_seal(env: DrillEnvironment, send: Callable[[tuple[Any, ...]], None]) 
             return
 
 
-def serve(conn: Connection) -> None:
+def serve(conn: Connection, members: int = len(MEMBERS), organisation: bool = False) -> None:
     """The child's main: start the world, answer requests until told to stop or orphaned."""
     signal.signal(signal.SIGINT, signal.SIG_IGN)  # Ctrl-C is for the app, which stops us
-    env = DrillEnvironment()
+    env = DrillEnvironment(members=members, organisation=organisation)
     try:
         env.start()
     except Exception as exc:
@@ -159,7 +159,9 @@ def serve(conn: Connection) -> None:
 class RemoteDrill(DrillCodes):
     """The drill world as the app sees it: the same questions as `DrillEnvironment`."""
 
-    def __init__(self) -> None:
+    def __init__(self, members: int = len(MEMBERS), organisation: bool = False) -> None:
+        """`members`, `organisation`: as DrillEnvironment's (the scale benchmark's world)."""
+        self.members, self.organisation = members, organisation
         self._process: subprocess.Popen[bytes] | None = None
         self._conn: Connection | None = None
         self._reader: threading.Thread | None = None
@@ -183,7 +185,7 @@ class RemoteDrill(DrillCodes):
             # A fresh interpreter (never a fork of a process with Qt threads) that imports
             # only this module: no re-import of the app's main script.
             self._process = subprocess.Popen(  # noqa: S603 - our own interpreter and module
-                child_command(theirs.fileno()),
+                child_command(theirs.fileno(), self.members, self.organisation),
                 pass_fds=(theirs.fileno(),),
                 stdin=subprocess.DEVNULL,
                 env=_child_environment(),
@@ -356,8 +358,8 @@ class RemoteDrill(DrillCodes):
 # ----- the child's command line -------------------------------------------------------------
 
 
-def child_command(fd: int) -> list[str]:
-    args = [str(fd)]
+def child_command(fd: int, members: int = len(MEMBERS), organisation: bool = False) -> list[str]:
+    args = [str(fd), str(members), "organisation" if organisation else "config"]
     if getattr(sys, "frozen", False):  # the packaged app: its executable knows this entry
         return [sys.executable, "--drill-world", *args]
     return [sys.executable, "-m", "breakglass_gui.drill.remote", *args]
@@ -386,7 +388,8 @@ def main(argv: list[str]) -> int:
         # a slowed GUI drill went from 22–38 ms to 18–29 ms here).
         os.nice(DRILL_NICENESS)
     harden_process()  # it holds drill secrets: no core dumps, not dumpable, like the app
-    serve(Connection(int(argv[0])))
+    fd, members, source = argv[0], argv[1], argv[2]
+    serve(Connection(int(fd)), int(members), source == "organisation")
     return 0
 
 

@@ -19,6 +19,7 @@ import signal
 import threading
 from typing import Any, TextIO
 
+from breakglass_gui.core.registry import directory
 from breakglass_gui.drill.environment import DrillEnvironment
 from breakglass_gui.drill.layout import ADMIN_KEY, IAM_ACCOUNT, REGION, VAULT_USER
 
@@ -33,7 +34,7 @@ def announcement(env: DrillEnvironment) -> dict[str, Any]:
         "ca_file": env.ca_file,
         "region": REGION,
         "iam_account": IAM_ACCOUNT,
-        "accounts": [a.id for a in env.config.accounts],
+        "accounts": [a.id for a in directory(env.config).accounts()],
         "drill_credentials": {
             "aws_access_key_id": ADMIN_KEY[0],
             "aws_secret_access_key": ADMIN_KEY[1],

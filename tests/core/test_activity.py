@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import itertools
 import json
 from datetime import UTC, datetime
 from typing import Any
@@ -14,6 +15,7 @@ from hypothesis import strategies as st
 from breakglass_gui.core.aws.activity import EventStore, ParseError, parse_record
 from breakglass_gui.core.aws.clients import AwsCredentials, ClientFactory
 from breakglass_gui.core.aws.sources import (
+    LOOKUP_RATE_PER_SECOND,
     OVERLAP_SECONDS,
     Buckets,
     LogGroupPollSource,
@@ -258,3 +260,38 @@ def test_live_tail_delivers_only_this_incidents_events(make_world: Any) -> None:
     assert proc.activity.poll() == []  # polling sources are off in this configuration
     journaled = [e for e in world.journal.entries(proc.id) if e.kind == "activity.events"]
     assert sum(len(e.payload["events"]) for e in journaled) == len(mine)
+
+
+def test_lookup_events_keeps_to_cloudtrails_rate_in_every_account_and_region_at_scale() -> None:
+    """100 accounts × the two LookupEvents regions, each source polled five times round the
+    organisation (as the monitor polls), pages included: in no account-region do two requests
+    come closer than CloudTrail's 2 per second allows, whatever the others do. The requests
+    are timed on the clock the buckets wait on."""
+    clock = ManualClock(1_800_000_600.0)
+    buckets = Buckets(clock)
+    calls: list[tuple[float, str, str]] = []
+
+    class Client:
+        def __init__(self, account: str, region: str) -> None:
+            self.account, self.region, self.pages = account, region, 0
+
+        def lookup_events(self, **kwargs: Any) -> dict[str, Any]:
+            calls.append((clock.now(), self.account, self.region))
+            self.pages += 1
+            return {"Events": [], **({"NextToken": "more"} if self.pages % 2 else {})}
+
+    sources = [
+        LookupEventsSource(Client(a, r), a, r, SCOPE, buckets, clock)
+        for a in (f"{300000000000 + n}" for n in range(100))
+        for r in ("eu-central-1", "us-east-1")
+    ]
+    for _ in range(5):
+        for source in sources:
+            source.poll()
+    by_place: dict[tuple[str, str], list[float]] = {}
+    for at, account, region in calls:
+        by_place.setdefault((account, region), []).append(at)
+    assert len(by_place) == 200 and all(len(t) == 10 for t in by_place.values())
+    for times in by_place.values():
+        gaps = [b - a for a, b in itertools.pairwise(times)]
+        assert min(gaps) >= 1 / LOOKUP_RATE_PER_SECOND - 1e-9  # 1.5/s: under CloudTrail's 2/s

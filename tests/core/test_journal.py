@@ -144,8 +144,8 @@ def test_revocation_entries_are_held_in_memory_until_the_journal_is_writable(
         "CREATE TRIGGER full BEFORE INSERT ON entries "
         "BEGIN SELECT RAISE(FAIL, 'database or disk is full'); END"
     )
-    assert journal.append_or_hold("BG-1", "revoked", {"account": "1"}) is False
-    assert journal.append_or_hold("BG-1", "revoked", {"account": "2"}) is False
+    assert journal.append_or_hold("BG-1", "revoked", {"account": "1"}) is None
+    assert journal.append_or_hold("BG-1", "revoked", {"account": "2"}) is None
     assert journal.held == 2
     journal._conn.execute("DROP TRIGGER full")
     journal.append("BG-1", "after", {})

@@ -194,3 +194,51 @@ def test_the_autopilot_answers_what_a_long_incidents_ending_asks_for() -> None:
     stuck.asks = ["procedure.other"]
     with pytest.raises(ProcedureError):
         _revoke_and_rotate(Env(), stuck)  # type: ignore[arg-type]
+
+
+LOOKUP_TPS = 2  # CloudTrail LookupEvents: 2 requests per second per account and region
+
+
+def test_the_autopilot_across_a_drill_organisation_finds_its_accounts_through_organizations(
+    home: Path,
+) -> None:
+    """`drill --autopilot --accounts N` (docs/rules.md §16): the members are created in OUs,
+    listed through AWS Organizations into the account snapshot, and every one of them is in
+    the incident; the activity monitor keeps to LookupEvents' rate per account and region."""
+    from breakglass_gui.core.account_snapshot import read_snapshot
+    from breakglass_gui.core.registry import directory
+    from breakglass_gui.drill.layout import member_ids
+
+    seen: dict[str, Any] = {}
+
+    def observe(env: DrillEnvironment, proc: Any) -> None:
+        assert env.config is not None and env.gate is not None
+        listing = directory(env.config)
+        seen["ous"] = {a.id: a.ou_path for a in listing.accounts()}
+        seen["accounts"] = tuple(proc.incident.accounts)
+        seen["journaled"] = [
+            e.payload for e in proc.journal.entries(proc.id) if e.kind == "directory.snapshot"
+        ]
+        seen["snapshot"] = read_snapshot(Path(env.config.directory.snapshot)).sha256
+        seen["lookups"] = list(env.gate.lookups)
+
+    out = io.StringIO()
+    members = member_ids(7)
+    assert run_autopilot(home / "org", out=out, observe=observe, accounts=7) == 0, out.getvalue()
+    assert seen["accounts"] == members
+    assert seen["ous"][members[0]] == "Root/Production"
+    assert seen["ous"][members[1]] == "Root/Test" and seen["ous"][members[2]] == "Root/Data"
+    assert seen["ous"]["123456789012"] == "Root"  # the management account (the IAM account)
+    [journaled] = seen["journaled"]
+    assert journaled["sha256"] == seen["snapshot"] and journaled["accounts"] == 8
+    assert "7 role session(s), 0 finding(s)" in out.getvalue()
+    # No account-region got more LookupEvents in any second than CloudTrail allows.
+    by_place: dict[tuple[str, str], list[float]] = {}
+    for at, account, region in seen["lookups"]:
+        by_place.setdefault((account, region), []).append(at)
+    assert {account for account, _ in by_place} >= set(members)
+    for place, times in by_place.items():
+        times.sort()
+        for i, start in enumerate(times):
+            in_second = [t for t in times[i:] if t < start + 1.0]
+            assert len(in_second) <= LOOKUP_TPS, (place, times)
