@@ -53,8 +53,12 @@ def _read_database(path: Path) -> tuple[list[Any], Any, str | None]:
     """A journal file's rows, its head row and its id, read-only (journals from before the
     versioned format have neither `v` nor an id)."""
     try:
-        conn = sqlite3.connect(f"file:{path}?mode=ro", uri=True)
+        conn = sqlite3.connect(f"file:{path}?mode=ro", uri=True, isolation_level=None)
         try:
+            # One read transaction: the rows and the head are one snapshot even while the app
+            # is writing the journal (read separately, a write between them looked like entries
+            # removed from the end).
+            conn.execute("BEGIN")
             columns = {row[1] for row in conn.execute("PRAGMA table_info(entries)")}
             versioned = {"v", "journal"} <= columns
             query = (
@@ -66,6 +70,7 @@ def _read_database(path: Path) -> tuple[list[Any], Any, str | None]:
             rows = conn.execute(query).fetchall()
             head = conn.execute("SELECT seq, hash FROM head WHERE id = 1").fetchone()
             journal_id = _journal_id(conn) if versioned else None
+            conn.execute("COMMIT")
         finally:
             conn.close()
     except sqlite3.Error as exc:

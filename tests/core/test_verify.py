@@ -12,6 +12,7 @@ from typing import Any
 import pytest
 
 from breakglass_gui.core.chain import GENESIS, chain_hash, verify_entries, verify_table
+from breakglass_gui.core.journal import Journal
 from breakglass_gui.core.verify import UnreadableFileError, verify_file
 
 
@@ -303,3 +304,36 @@ def test_a_journal_that_cannot_be_read_is_not_verified(tmp_path: Path) -> None:
     assert result.head_hash == GENESIS
     assert result.reason.startswith("the journal cannot be read: ")
     journal.close()
+
+
+def test_a_journal_verified_while_the_app_writes_it_is_read_as_one_snapshot(
+    tmp_path: Path,
+) -> None:
+    """`verify` on the live journal (the app still running, a checkpoint being journaled):
+    the entries and the head are read in one read transaction, so a write landing between
+    the two reads is never mistaken for entries removed from the end (found by the random
+    fault schedules, tests/core/test_fault_schedules.py)."""
+    import threading
+
+    from breakglass_gui.core.clock import SystemClock
+
+    path = tmp_path / "journal.sqlite3"
+    journal = Journal(path, SystemClock())
+    journal.append("BG-1", "incident.note", {"n": 0})
+    stop = threading.Event()
+
+    def write() -> None:
+        n = 0
+        while not stop.is_set():
+            n += 1
+            journal.append("BG-1", "incident.note", {"n": n})
+
+    writer = threading.Thread(target=write)
+    writer.start()
+    try:
+        verdicts = [verify_file(path) for _ in range(300)]
+    finally:
+        stop.set()
+        writer.join()
+        journal.close()
+    assert [v.describe() for v in verdicts if not v.ok] == []

@@ -164,35 +164,71 @@ class DirectRotation:
                 {"key": credentials.access_key_id},
                 lambda: self._prove(credentials),
             )
-            new_record = replace(
-                record,
-                access_key_id=credentials.access_key_id,
-                secret_access_key=credentials.secret_access_key,
-                console_password=generate_password(),
-                rotated_for=incident_id,
-            )
+        except Exception:
+            self._discard(user, credentials, "does not work")  # Vault was never asked
+            raise
+        new_record = replace(
+            record,
+            access_key_id=credentials.access_key_id,
+            secret_access_key=credentials.secret_access_key,
+            console_password=generate_password(),
+            rotated_for=incident_id,
+        )
+        try:
             version = self._effect(
                 "vault.write_record",
                 {"user": user, "cas": record.version, "access_key_id": credentials.access_key_id},
                 lambda: self._vault.write_record(new_record, cas=record.version),
             )
         except Exception:
-            # The new key never reached Vault: remove it so the next attempt starts clean.
-            try:
-                self._effect(
-                    "iam.delete_access_key",
-                    {"user": user, "key": credentials.access_key_id, "why": "not stored"},
-                    lambda: _aws(
-                        lambda: self._iam.delete_access_key(
-                            UserName=user, AccessKeyId=credentials.access_key_id
-                        )
-                    ),
-                )
-            except Exception:
-                log.warning("could not delete unstored key %s", credentials.access_key_id)
+            # A write whose answer was lost may have been applied: Vault may hold the new key
+            # now. Deleting it then would leave Vault with a key IAM no longer has — no working
+            # credential for the next emergency (found by tests/core/test_fault_schedules.py).
+            # So Vault is asked: the key goes only when Vault says it does not hold it.
+            held = self._stored_version(user, credentials.access_key_id)
+            if held is not None:
+                return replace(new_record, version=held)
             credentials.secret_access_key.wipe()
             raise
         return replace(new_record, version=version)
+
+    def _stored_version(self, user: str, key_id: str) -> int | None:
+        """After a failed write: Vault's version if it holds `key_id` (the write was applied),
+        else None. Vault not answering: unknown, the key is kept (an extra key that Vault does
+        not name is removed by the next attempt as an orphan, `_rotate`)."""
+        try:
+            current = self._effect(
+                "vault.read_record",
+                {"user": user, "why": "did the failed write reach Vault?"},
+                lambda: self._vault.read_record(user),
+            )
+        except Exception:
+            log.warning("Vault unreadable after a failed write; key %s kept for now", key_id)
+            return None
+        try:
+            if current.access_key_id == key_id:
+                return current.version
+        finally:
+            current.wipe()
+        self._discard_id(user, key_id, "not stored")
+        return None
+
+    def _discard(self, user: str, credentials: AwsCredentials, why: str) -> None:
+        credentials.secret_access_key.wipe()
+        self._discard_id(user, credentials.access_key_id, why)
+
+    def _discard_id(self, user: str, key_id: str, why: str) -> None:
+        """Remove a new key that Vault does not hold, so the next attempt starts clean."""
+        try:
+            self._effect(
+                "iam.delete_access_key",
+                {"user": user, "key": key_id, "why": why},
+                lambda: _aws(
+                    lambda: self._iam.delete_access_key(UserName=user, AccessKeyId=key_id)
+                ),
+            )
+        except Exception:
+            log.warning("could not delete unstored key %s", key_id)
 
     def _prove(self, credentials: AwsCredentials) -> str:
         return prove_key(self._key_works, self._clock, credentials)
