@@ -17,6 +17,7 @@ from datetime import datetime
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, ClassVar, Protocol
 
+from breakglass_gui.core.humane import when
 from breakglass_gui.core.text import visible
 
 if TYPE_CHECKING:
@@ -153,6 +154,29 @@ class SnapshotDirectory(_Listed):
                 )
             ]
         return []
+
+
+def source_note(directory: AccountDirectory, now: datetime, max_age_days: int) -> tuple[str, bool]:
+    """What the account pickers say about the list: ("", False) for the config's own list;
+    for the snapshot, when it was synced and how long ago, and whether that is older than
+    `max_age_days` (then accounts created or moved since are missing or misplaced)."""
+    provenance = directory.provenance()
+    age = directory.age_seconds(now)
+    if provenance is None or age is None:
+        return "", False
+    days = age / 86400
+    ago = f"{days:.0f} days ago" if days >= 2 else f"{age / 3600:.0f} h ago"
+    stale = days > max_age_days
+    text = (
+        f"Accounts from the AWS Organizations snapshot of {when(provenance['synced_at'])} "
+        f"({ago}, {provenance['accounts']} accounts)."
+    )
+    if stale:
+        text += (
+            f" Older than {max_age_days} days: an account created or moved since is missing "
+            "or in its old OU. Run `main.py accounts sync` when Organizations answers again."
+        )
+    return text, stale
 
 
 def snapshot_path(config: Config) -> Path:

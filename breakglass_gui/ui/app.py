@@ -61,12 +61,14 @@ def warm_up(deps: Deps) -> None:
     """While the operator reads the first page: import and load what the procedure will need
     (Vault client, AWS service models, review templates, the federation endpoint's HTTPS
     client), off the GUI thread. Nothing Qt: see below."""
+    import contextlib
     import urllib.request  # noqa: F401
 
     import hvac  # noqa: F401
 
     import breakglass_gui.core.procedure
     import breakglass_gui.core.review.render  # noqa: F401
+    from breakglass_gui.core.errors import ConfigError
 
     # The page modules are not imported here: each defines Qt subclasses, and creating a Qt
     # type on a worker while the GUI thread runs Qt once crashed the process (a segmentation
@@ -74,6 +76,8 @@ def warm_up(deps: Deps) -> None:
     # builds them on the GUI thread, one per event-loop turn (ui/window.py).
     deps.network.ssl_context()  # the trust anchors, parsed once before the first call
     deps.aws.warm_up(WARM_SERVICES, deps.config.organisation.region)
+    with contextlib.suppress(ConfigError):  # a missing snapshot is said on the emergency page
+        deps.directory.accounts()  # the Organizations snapshot read (1,000 accounts) off the GUI
 
 
 def clear_on_quit(app: QApplication, ctl: Controller) -> None:

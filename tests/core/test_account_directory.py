@@ -281,3 +281,20 @@ def test_readiness_fails_on_a_missing_or_stale_snapshot_and_passes_a_fresh_one(
     [stale] = directory_checks(config, NOW + timedelta(days=7, minutes=1))
     assert not stale.ok and "older than 7 days" in stale.reason
     assert directory_checks(checked(parse_config(config_data())), NOW) == []
+
+
+def test_the_pickers_say_how_old_the_snapshot_is_and_warn_when_it_is_stale(
+    tmp_path: Path,
+) -> None:
+    from breakglass_gui.core.directory import ConfigDirectory, source_note
+
+    path = tmp_path / "accounts.json"
+    write_snapshot(_snapshot(Account("222222222222", "a", "prod"), synced=NOW), path)
+    directory = SnapshotDirectory(_org_config(path))
+    fresh, stale = source_note(directory, NOW + timedelta(days=3), 7)
+    assert "snapshot of 2026-12-01 03:00:00 UTC (3 days ago, 1 accounts)" in fresh
+    assert stale is False and "Older" not in fresh
+    old, stale = source_note(directory, NOW + timedelta(days=8), 7)
+    assert stale is True and "Older than 7 days" in old and "accounts sync" in old
+    config_list = ConfigDirectory(checked(parse_config(config_data())))
+    assert source_note(config_list, NOW, 7) == ("", False)

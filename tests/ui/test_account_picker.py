@@ -100,3 +100,13 @@ def test_the_configs_list_without_ous_is_flat(qtbot: QtBot) -> None:
     )
     assert not widget.view.rootIsDecorated()
     assert widget.proxy.rowCount() == 2 and widget.shown() == ("222222222222", "333333333333")
+
+
+def test_the_source_line_shows_the_snapshot_and_warns_when_stale(qtbot: QtBot) -> None:
+    widget = picker(qtbot, organisation(4))
+    assert not widget.source.isVisible()
+    widget.set_source("Accounts from the AWS Organizations snapshot of …", stale=True)
+    assert widget.source.isVisible() and "snapshot" in widget.source.text()
+    assert widget.source.property("breakglassTone") == "warn bold"
+    widget.set_source("")
+    assert not widget.source.isVisible()

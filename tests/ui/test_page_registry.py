@@ -66,6 +66,7 @@ deps = SimpleNamespace(
     network=SimpleNamespace(ssl_context=lambda: None),
     aws=SimpleNamespace(warm_up=lambda services, region: None),
     config=SimpleNamespace(organisation=SimpleNamespace(region="eu-west-1")),
+    directory=SimpleNamespace(accounts=lambda: ()),
 )
 pages = lambda: {m for m in sys.modules if m.startswith("breakglass_gui.ui.pages.")}
 before = pages()

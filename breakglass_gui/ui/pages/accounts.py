@@ -3,8 +3,10 @@ the app itself needs). Also "Add account" from the session window."""
 
 from __future__ import annotations
 
+from datetime import UTC, datetime
 from typing import TYPE_CHECKING, Any
 
+from breakglass_gui.core.directory import source_note
 from breakglass_gui.core.errors import BreakGlassError
 from breakglass_gui.core.incident import State
 from breakglass_gui.ui import theme
@@ -64,6 +66,9 @@ class AccountsPage(Page):
             "The app also opens service sessions it needs for itself — " + services + ". They "
             "are shown in the session window and revoked at the end."
         )
+        now = datetime.fromtimestamp(self.ctl.deps.clock.now(), UTC)
+        note, stale = source_note(self.ctl.deps.directory, now, config.directory.max_age_days)
+        self.picker.set_source(note, stale=stale)
         self.picker.setFocus()
 
     def _back(self) -> None:

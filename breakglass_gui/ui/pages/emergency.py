@@ -2,12 +2,15 @@
 
 from __future__ import annotations
 
+from datetime import UTC, datetime
 from typing import TYPE_CHECKING
 
 from PySide6.QtWidgets import QComboBox, QLineEdit, QPlainTextEdit, QSpinBox
 
 from breakglass_gui.core.config.model import EmergencyKind
+from breakglass_gui.core.directory import scope_of, source_note
 from breakglass_gui.core.emergency import MIN_JUSTIFICATION, emergency_problems
+from breakglass_gui.core.errors import ConfigError, ProcedureError
 from breakglass_gui.core.text import visible
 from breakglass_gui.ui import theme
 from breakglass_gui.ui.pages.base import Page
@@ -107,13 +110,23 @@ class EmergencyPage(Page):
         """The description field and the accounts follow the type (its scope, if any)."""
         self.other.setEnabled(self._kind_describes())
         deps, kind = self.ctl.deps, self._kind()
-        if deps is not None:
-            self.accounts.set_accounts(
-                deps.directory.accounts(),
-                allowed=kind.accounts if kind else (),
-                checked=self.accounts.chosen(),
-                reason="Outside the accounts this type of emergency may reach.",
-            )
+        if deps is None:
+            return
+        try:
+            listed = deps.directory.accounts()
+        except ConfigError as exc:  # the Organizations snapshot is missing or unreadable
+            problem = ProcedureError(exc.problems[0], field="accounts")
+            self.show_error(problem, problem.message)
+            return
+        self.accounts.set_accounts(
+            listed,
+            allowed=scope_of(deps.directory, kind) if kind is not None and kind.scoped else (),
+            checked=self.accounts.chosen(),
+            reason="Outside the accounts this type of emergency may reach.",
+        )
+        now = datetime.fromtimestamp(deps.clock.now(), UTC)
+        note, stale = source_note(deps.directory, now, deps.config.directory.max_age_days)
+        self.accounts.set_source(note, stale=stale)
 
     def _count(self) -> None:
         n = len(self.justification.toPlainText().strip())

@@ -18,10 +18,19 @@ from collections.abc import Iterable
 
 from PySide6.QtCore import QModelIndex, QPersistentModelIndex, QSortFilterProxyModel, Qt, Signal
 from PySide6.QtGui import QKeyEvent, QStandardItem, QStandardItemModel
-from PySide6.QtWidgets import QAbstractItemView, QLabel, QLineEdit, QTreeView, QVBoxLayout, QWidget
+from PySide6.QtWidgets import (
+    QAbstractItemView,
+    QHeaderView,
+    QLabel,
+    QLineEdit,
+    QTreeView,
+    QVBoxLayout,
+    QWidget,
+)
 
 from breakglass_gui.core.config import Account
 from breakglass_gui.core.text import visible
+from breakglass_gui.ui import theme
 from breakglass_gui.ui.tab_order import hand_focus_to
 
 ID_ROLE = Qt.ItemDataRole.UserRole
@@ -98,16 +107,28 @@ class AccountPicker(QWidget):
         self.view.setEditTriggers(QAbstractItemView.EditTrigger.NoEditTriggers)
         self.view.setSelectionMode(QAbstractItemView.SelectionMode.SingleSelection)
         self.view.setAllColumnsShowFocus(True)
+        header = self.view.header()
+        header.setStretchLastSection(False)
+        header.setSectionResizeMode(0, QHeaderView.ResizeMode.Stretch)  # names: the room left
         self.count = QLabel()
         self.count.setTextFormat(Qt.TextFormat.PlainText)
         self.count.setObjectName("account-count")
+        # Where the list comes from, and how old it is (the Organizations snapshot).
+        self.source = theme.note(QLabel())
+        self.source.setTextFormat(Qt.TextFormat.PlainText)
+        self.source.setWordWrap(True)
+        self.source.setObjectName("account-source")
+        self.source.hide()
         self.search.textChanged.connect(self._filter)
         self.model.itemChanged.connect(self._item_changed)
         layout.addWidget(self.search)
         layout.addWidget(self.view)
         layout.addWidget(self.count)
+        layout.addWidget(self.source)
         hand_focus_to(self, self.search)
-        self._items: dict[str, QStandardItem] = {}
+        self._items: dict[str, tuple[QStandardItem, list[QStandardItem]]] = {}
+        self._tips: dict[str, str] = {}
+        self._listed: tuple[Account, ...] | None = None
         self._tree = False
 
     # ----- filling ----------------------------------------------------------------------------
@@ -120,16 +141,36 @@ class AccountPicker(QWidget):
         checked: Iterable[str] = (),
         reason: str = "Not in the request the approvers signed.",
     ) -> None:
-        """`allowed` empty means all; accounts outside it are shown disabled with `reason`."""
+        """`allowed` empty means all; accounts outside it are shown disabled with `reason`.
+        The same accounts again (a page refreshed, another emergency type chosen) only change
+        what may be ticked: the tree is built once per list."""
+        listed = tuple(accounts)
+        if listed != self._listed:
+            self._build(listed)
         allowed_set, checked_set = set(allowed), set(checked)
-        listed = list(accounts)
+        self.model.blockSignals(True)
+        for account, (name, cells) in self._items.items():
+            ok = not allowed_set or account in allowed_set
+            for cell in cells:
+                cell.setEnabled(ok)
+            name.setCheckable(ok)
+            name.setCheckState(
+                Qt.CheckState.Checked if ok and account in checked_set else Qt.CheckState.Unchecked
+            )
+            name.setToolTip(self._tips[account] if ok else reason)
+        self.model.blockSignals(False)
+        self.view.viewport().update()  # one repaint for the states changed above
+        self._filter(self.search.text())
+
+    def _build(self, listed: tuple[Account, ...]) -> None:
+        self._listed = listed
         self._tree = any(a.ou_path for a in listed)
         self.model.blockSignals(True)
         self.model.removeRows(0, self.model.rowCount())
-        self._items = {}
+        self._items, self._tips = {}, {}
         folders: dict[str, QStandardItem] = {}
         for account in listed:
-            row = self._row(account, allowed_set, checked_set, reason)
+            row = self._row(account)
             if self._tree:
                 self._folder(account.ou_path or "Root", folders).appendRow(row)
             else:
@@ -139,37 +180,27 @@ class AccountPicker(QWidget):
         self.model.blockSignals(False)
         self.view.setRootIsDecorated(self._tree)
         self.proxy.invalidate()
-        self._filter(self.search.text())
-        self.view.resizeColumnToContents(1)
+        self._size_columns(listed)
 
-    def _row(
-        self, account: Account, allowed: set[str], checked: set[str], reason: str
-    ) -> list[QStandardItem]:
+    def _size_columns(self, listed: tuple[Account, ...]) -> None:
+        """Id and environment as wide as their longest text, measured once from the strings
+        (Qt's resize-to-contents would lay out every one of a thousand rows)."""
+        metrics = self.view.fontMetrics()
+        pad = 3 * metrics.averageCharWidth()
+        environments = {visible(a.environment) for a in listed} | {"Environment"}
+        self.view.setColumnWidth(1, metrics.horizontalAdvance("000000000000") + pad)
+        self.view.setColumnWidth(2, max(metrics.horizontalAdvance(e) for e in environments) + pad)
+
+    def _row(self, account: Account) -> list[QStandardItem]:
         name = QStandardItem(visible(account.name))
         name.setData(account.id, ID_ROLE)
-        name.setData(account.search_text(), SEARCH_ROLE)
-        tags = ", ".join(f"{k}={visible(v)}" for k, v in account.tags)
-        name.setToolTip(
-            "\n".join(
-                line
-                for line in (visible(account.ou_path), tags and f"Tags: {visible(tags)}")
-                if line
-            )
+        name.setData(account.search_text(), SEARCH_ROLE)  # the filter reads column 0 only
+        tags = ", ".join(f"{k}={v}" for k, v in account.tags)
+        self._tips[account.id] = "\n".join(
+            line for line in (visible(account.ou_path), tags and f"Tags: {visible(tags)}") if line
         )
-        ok = not allowed or account.id in allowed
-        name.setCheckable(ok)
-        name.setEnabled(ok)
-        if ok:
-            name.setCheckState(
-                Qt.CheckState.Checked if account.id in checked else Qt.CheckState.Unchecked
-            )
-        else:
-            name.setToolTip(reason)
         cells = [name, QStandardItem(account.id), QStandardItem(visible(account.environment))]
-        for cell in cells[1:]:
-            cell.setEnabled(ok)
-            cell.setData(account.search_text(), SEARCH_ROLE)
-        self._items[account.id] = name
+        self._items[account.id] = (name, cells)
         return cells
 
     def _folder(self, path: str, folders: dict[str, QStandardItem]) -> QStandardItem:
@@ -201,17 +232,23 @@ class AccountPicker(QWidget):
             total += self._count_below(child) if child.data(ID_ROLE) is None else 1
         return total
 
+    def set_source(self, text: str, *, stale: bool = False) -> None:
+        """Say where the accounts come from ("" hides it); `stale` shows it as a warning."""
+        self.source.setText(text)
+        self.source.setVisible(bool(text))
+        theme.tint(self.source, "warn" if stale else None, bold=stale)
+
     # ----- choosing ---------------------------------------------------------------------------
 
     def chosen(self) -> tuple[str, ...]:
         return tuple(
             account
-            for account, item in self._items.items()
+            for account, (item, _) in self._items.items()
             if item.isCheckable() and item.checkState() == Qt.CheckState.Checked
         )
 
     def set_checked(self, account_id: str, checked: bool = True) -> None:
-        item = self._items.get(account_id)
+        item = self._items.get(account_id, (None, []))[0]
         if item is not None and item.isCheckable():
             item.setCheckState(Qt.CheckState.Checked if checked else Qt.CheckState.Unchecked)
 
