@@ -6,9 +6,7 @@ Against the drill, an ACTIVE incident re-issues a role session and opens the con
 session window's Re-issue and Open console do. Every network exchange is timed where it
 happens (botocore's before-send → response-received, and the federation fetch); the app's own
 work (journaling with fsync included) is the total minus that. A re-issued session is also
-announced on SNS (§5.3), but off the path: the notice is journaled and sent by the background
-sender (core/notifications/announcer.py), so the path has two exchanges, AssumeRole and
-getSigninToken — the physical floor.
+announced on SNS (§5.3), so the path has three exchanges: AssumeRole, Publish, getSigninToken.
 Prints one JSON line with the medians over the runs.
 """
 
@@ -26,7 +24,7 @@ from typing import Any
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
 RUNS = 15
-ROUND_TRIPS = 2  # AssumeRole, getSigninToken (the session notice goes in the background)
+ROUND_TRIPS = 3  # AssumeRole, SNS Publish (the session notice), getSigninToken
 
 
 class NetworkClock:

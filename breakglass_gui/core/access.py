@@ -187,8 +187,7 @@ class Access:
             self.assume(account, purpose, notify=False)
             for account, purpose in self.missing_sessions()
         ]
-        # Off the path to the console (docs/rules.md §13): journaled now, sent in the background.
-        self._announcer.announce_soon("activated", f"Break glass ACTIVE: {recorder.id}")
+        self._announcer.announce("activated", f"Break glass ACTIVE: {recorder.id}")
         return issued
 
     def add_account(self, account: str, code: str | None = None) -> dict[str, Any]:
@@ -267,13 +266,10 @@ class Access:
         session = RoleSession(account, purpose, role_arn, credentials, now, expires, chained)
         self._custody.keep_session(session)
         self._issued(credentials.access_key_id)
-        if account == self._config.notifications.account_id:
-            # A previous run's notices that never went out, now that SNS can be reached.
-            self._announcer.resend()
         public = session.public() | {"source_identity": facts["source_identity"]}
         recorder.log("session.issued", public)
         if notify and purpose == "target":
-            self._announcer.announce_soon(
+            self._announcer.announce(
                 "session", f"Break glass session: {incident_id} in {account}", account=account
             )
         return public

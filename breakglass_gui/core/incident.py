@@ -167,9 +167,6 @@ class Incident:
     distrusted: bool = False
     # The last review.exported payload: the files written and the chain hash the review ends on.
     exported: dict[str, Any] = field(default_factory=dict)
-    # Notices journaled as queued and not yet delivered on every channel (notice id → the
-    # queued payload, with "left": the channels still to answer); recovery sends them again.
-    queued_notices: dict[str, dict[str, Any]] = field(default_factory=dict)
     approved_digest: str = ""  # the request digest the APPROVED transition records
 
     @property
@@ -300,8 +297,6 @@ class Incident:
         elif kind == "incident.tampering_detected":
             self.distrusted = False  # the app saw it; what follows is checked afresh
             self.tampering_acknowledged = True
-        elif kind.startswith("notification."):
-            self._apply_notice(kind, p)
         elif kind == "review.exported":
             self.exported = dict(p)
         elif kind in REQUEST_KINDS:
@@ -347,17 +342,6 @@ class Incident:
             self.live_tokens.pop(str(p["accessor"]), None)
         elif kind == "vault.server":
             self.vault_server = {k: str(v) for k, v in p.items()}
-
-    def _apply_notice(self, kind: str, p: dict[str, Any]) -> None:
-        """A notice queued (sent in the background), or one channel's outcome for it."""
-        notice = str(p.get("notice", ""))
-        if kind == "notification.queued":
-            self.queued_notices[notice] = {**p, "left": list(p.get("channels", []))}
-        elif notice in self.queued_notices:  # notification.sent or .failed
-            queued = self.queued_notices[notice]
-            queued["left"] = [c for c in queued["left"] if c != p.get("channel")]
-            if not queued["left"]:
-                del self.queued_notices[notice]
 
     def _apply_request(self, kind: str, p: dict[str, Any]) -> None:
         """The request, who signed it and who the operator proved to be."""

@@ -467,7 +467,6 @@ class Procedure:
 
     def shutdown(self) -> None:
         """Drop every secret; revoke the Vault token if one is held (also on app quit)."""
-        with contextlib.suppress(Exception):  # notices and a checkpoint on their way are awaited
-            self.parts.announcer.close()
+        with contextlib.suppress(Exception):  # a checkpoint still on its way is waited for
             self.parts.anchoring.flush()
         self.parts.vault.release()

@@ -324,13 +324,11 @@ class World:
     def drive(self, proc: Procedure, until: State = State.CLOSED, limit: int = 40) -> Procedure:
         for _ in range(limit):
             if proc.state is until or proc.incident.finished:
-                # At rest: the checkpoints and notices asked for so far are out (both are sent
-                # in the background), so what a test counts next is its own doing.
+                # At rest: the checkpoints asked for so far are written (core/anchoring.py
+                # writes in the background), so what a test counts next is its own doing.
                 proc.parts.anchoring.flush()
-                proc.parts.announcer.flush()
                 return proc
             self.step(proc)
-            proc.parts.announcer.flush()
         raise AssertionError(f"incident stuck in {proc.state}")
 
 
