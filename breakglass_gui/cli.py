@@ -13,9 +13,13 @@ import os
 import sys
 from collections.abc import Sequence
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from breakglass_gui import __version__
 from breakglass_gui.core.text import visible
+
+if TYPE_CHECKING:
+    from breakglass_gui.core.errors import ConfigError
 
 EXIT_OK = 0
 EXIT_FAILED = 1
@@ -101,6 +105,13 @@ def _parser() -> argparse.ArgumentParser:
     return parser
 
 
+def _config_problems(exc: ConfigError) -> int:
+    """Every problem of a configuration on stderr, one per line; the usage exit status."""
+    for problem in exc.problems:
+        print(visible(problem), file=sys.stderr)
+    return EXIT_USAGE
+
+
 def _config(args: argparse.Namespace) -> object:
     """The configuration for admin commands; a problem raises ConfigError (printed, exit 2)."""
     from breakglass_gui.core.registry import load_checked
@@ -116,9 +127,7 @@ def _check_config(path: Path | None) -> int:
     try:
         config = load_checked(target)
     except ConfigError as exc:
-        for problem in exc.problems:
-            print(visible(problem), file=sys.stderr)
-        return EXIT_USAGE
+        return _config_problems(exc)
     listed = (
         f"{len(config.accounts)} accounts"
         if config.accounts
@@ -182,9 +191,7 @@ def _audit_trail(args: argparse.Namespace) -> int:
         config = _config(args)
         return audit_cli.run(args, config, admin_cli.sessions(config, args.profile))
     except ConfigError as exc:
-        for problem in exc.problems:
-            print(visible(problem), file=sys.stderr)
-        return EXIT_USAGE
+        return _config_problems(exc)
     except (OSError, ValueError) as exc:
         print(visible(f"audit-trail: {exc}"), file=sys.stderr)
         return EXIT_USAGE
@@ -200,9 +207,7 @@ def _accounts(args: argparse.Namespace) -> int:
     try:
         config = _config(args)
     except ConfigError as exc:
-        for problem in exc.problems:
-            print(visible(problem), file=sys.stderr)
-        return EXIT_USAGE
+        return _config_problems(exc)
     return accounts_cli.run(args, config, admin_cli.sessions(config, args.profile))
 
 

@@ -14,12 +14,9 @@ Organizations afterwards (docs/threat-model.md).
 
 from __future__ import annotations
 
-import contextlib
 import hashlib
 import json
-import os
 import re
-import tempfile
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
@@ -29,6 +26,7 @@ from typing import Any
 from breakglass_gui.core.canonical import canonical_json
 from breakglass_gui.core.config.model import Account
 from breakglass_gui.core.errors import ConfigError
+from breakglass_gui.core.files import write_atomically
 
 FORMAT = "breakglass-accounts/1"
 ACCOUNT_ID = re.compile(r"\d{12}")
@@ -159,21 +157,10 @@ def read_snapshot(path: Path) -> AccountSnapshot:
 
 
 def write_snapshot(snapshot: AccountSnapshot, path: Path) -> AccountSnapshot:
-    """Write all-or-nothing, mode 0600 (a new file renamed over the old one: a link planted at
-    `path` is replaced, never written through). Returns the snapshot with its file's hash."""
+    """Write all-or-nothing, mode 0600, never through a link (core/files.py). Returns the
+    snapshot with its file's hash."""
     data = snapshot.to_bytes()
-    path.parent.mkdir(parents=True, exist_ok=True, mode=0o700)
-    fd, temp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent)
-    try:
-        with os.fdopen(fd, "wb") as handle:
-            handle.write(data)
-            handle.flush()
-            os.fsync(handle.fileno())
-        os.replace(temp, path)
-    except OSError:
-        with contextlib.suppress(OSError):
-            os.unlink(temp)
-        raise
+    write_atomically(path, data)
     return AccountSnapshot(
         snapshot.synced_at,
         snapshot.organization_id,

@@ -13,6 +13,7 @@ requires of the config (`config_problems`).
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from datetime import datetime
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, ClassVar, Protocol
@@ -44,13 +45,14 @@ class AccountDirectory(Protocol):
 
 
 class _Listed:
-    """Lookups shared by the kinds: by id, a label, an emergency type's scope."""
+    """Lookups shared by the kinds over the list `listing` gives: by id, a label."""
 
-    def __init__(self) -> None:
+    def __init__(self, listing: Callable[[], tuple[Account, ...]]) -> None:
+        self._listing = listing
         self._by_id: dict[str, Account] | None = None
 
     def accounts(self) -> tuple[Account, ...]:
-        raise NotImplementedError
+        return self._listing()
 
     def account(self, account_id: str) -> Account | None:
         if self._by_id is None:
@@ -75,11 +77,7 @@ class ConfigDirectory(_Listed):
     name: ClassVar[str] = "config"
 
     def __init__(self, config: Config) -> None:
-        super().__init__()
-        self._accounts = config.accounts
-
-    def accounts(self) -> tuple[Account, ...]:
-        return self._accounts
+        super().__init__(lambda: config.accounts)
 
     def provenance(self) -> dict[str, Any] | None:
         return None
@@ -122,7 +120,7 @@ class SnapshotDirectory(_Listed):
     name: ClassVar[str] = "organizations"
 
     def __init__(self, config: Config) -> None:
-        super().__init__()
+        super().__init__(self._active)
         self.path = snapshot_path(config)
         self._snapshot: AccountSnapshot | None = None
 
@@ -134,7 +132,8 @@ class SnapshotDirectory(_Listed):
             self._snapshot = read_snapshot(self.path)
         return self._snapshot
 
-    def accounts(self) -> tuple[Account, ...]:
+    def _active(self) -> tuple[Account, ...]:
+        """Suspended or closed accounts cannot be assumed: they are not offered."""
         return tuple(a for a in self.snapshot.accounts if a.status == "ACTIVE")
 
     def provenance(self) -> dict[str, Any] | None:

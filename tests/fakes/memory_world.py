@@ -124,8 +124,8 @@ class MemoryAws:
             return principal if active else None
         if now >= principal.expires or principal.issued < self._cutoff(principal):
             return None
-        if principal.kind == "role":  # chained from the user's MFA session: a revoked user
-            return principal  # session does not end a role session already issued
+        # A role session chained from the user's MFA session outlives that session's
+        # revocation: only its own role's policy cuts it off.
         return principal
 
     def refusal(self, access_key_id: str, operation: str) -> ClientError:

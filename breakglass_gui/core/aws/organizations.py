@@ -44,8 +44,9 @@ def _walk(client: Any, parent: str, path: str) -> Iterator[tuple[dict[str, Any],
     """(account, OU path) for every account below `parent`, depth first."""
     for account in _pages(client, "list_accounts_for_parent", "Accounts", ParentId=parent):
         yield account, path
-    units = _pages(client, "list_organizational_units_for_parent", "OrganizationalUnits",
-                   ParentId=parent)  # fmt: skip
+    units = _pages(
+        client, "list_organizational_units_for_parent", "OrganizationalUnits", ParentId=parent
+    )
     for unit in sorted(units, key=lambda u: u["Name"]):
         yield from _walk(client, unit["Id"], f"{path}/{unit['Name']}")
 

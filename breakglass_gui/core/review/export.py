@@ -2,15 +2,13 @@
 
 from __future__ import annotations
 
-import contextlib
-import os
-import tempfile
 from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
 from breakglass_gui.core.canonical import canonical_json
 from breakglass_gui.core.errors import ReviewError
+from breakglass_gui.core.files import write_atomically
 from breakglass_gui.core.incident import INCIDENT_ID
 from breakglass_gui.core.review.data import ReviewSubject, build_review, file_name
 from breakglass_gui.core.review.pdf import review_pdf
@@ -32,33 +30,16 @@ RENDERERS: dict[str, tuple[str, Callable[[dict[str, Any]], bytes]]] = {
 
 
 def atomic_write(path: Path, data: bytes) -> None:
-    """All or nothing: a crash or a full disk never leaves a partial file under `path`.
-
-    Links are never followed: the data goes to a new file (`mkstemp`: O_EXCL, 0600) that is
-    renamed over `path`, and a rename replaces a symbolic link planted at `path` instead of
-    writing through it."""
-    path.parent.mkdir(parents=True, exist_ok=True, mode=0o700)
-    fd, temp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent)
+    """core/files.py's all-or-nothing write; a failure in the operator's words."""
     try:
-        with os.fdopen(fd, "wb") as handle:
-            handle.write(data)
-            handle.flush()
-            os.fsync(handle.fileno())
-        os.replace(temp, path)
+        write_atomically(path, data)
     except OSError as exc:
-        with contextlib.suppress(OSError):
-            os.unlink(temp)
         raise ReviewError(
             f"The review could not be written to {path.parent} "
             f"({exc.strerror or exc}). Nothing partial was left; choose another "
             "location or free space and export again.",
             code="review.write",
         ) from None
-    dir_fd = os.open(path.parent, os.O_RDONLY)
-    try:
-        os.fsync(dir_fd)
-    finally:
-        os.close(dir_fd)
 
 
 def export_review(
