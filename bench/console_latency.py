@@ -1,13 +1,15 @@
 #!/usr/bin/env python3
-"""docs/rules.md §13: from the operator's last input to the console URL handed to the browser, the
-app adds at most 50 ms of its own work to the network round trips (AssumeRole, getSigninToken).
+"""docs/rules.md §13: from the operator's last input to the console URL handed to the browser: two
+network round trips (AssumeRole, getSigninToken) and at most 20 ms of the app's own work.
 
-Against the drill, an ACTIVE incident re-issues a role session and opens the console, as the
-session window's Re-issue and Open console do. Every network exchange is timed where it
-happens (botocore's before-send → response-received, and the federation fetch); the app's own
-work (journaling with fsync included) is the total minus that. A re-issued session is also
-announced on SNS (§5.3), so the path has three exchanges: AssumeRole, Publish, getSigninToken.
-Prints one JSON line with the medians over the runs.
+Against the drill, an ACTIVE incident's role session has lapsed and the operator presses Open
+console: the app obtains a fresh role session (AssumeRole), a sign-in token (getSigninToken)
+and hands the URL to the browser. Every network exchange on that path is timed where it
+happens (botocore's before-send → response-received, and the federation fetch) and counted;
+the app's own work (journaling with fsync included) is the total minus that. The new session
+is announced on SNS (§5.3) after the hand-off (core/notifications/announcer.py): the count
+stops at the hand-off, and a Publish before it would make three.
+Prints one JSON line with the medians over the runs and the round trips counted.
 """
 
 from __future__ import annotations
@@ -24,7 +26,6 @@ from typing import Any
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
 RUNS = 15
-ROUND_TRIPS = 3  # AssumeRole, SNS Publish (the session notice), getSigninToken
 
 
 class NetworkClock:
@@ -64,11 +65,16 @@ class NetworkClock:
 
 
 class HandOff:
-    def __init__(self) -> None:
+    def __init__(self, wire: NetworkClock) -> None:
         self.at = 0.0
+        self.wire = wire
+        self.exchanges = 0  # the network exchanges counted when the URL was handed over
+        self.network = 0.0  # and the time spent in them
 
     def open(self, url: Any) -> None:
         self.at = time.perf_counter()
+        self.exchanges = self.wire.exchanges
+        self.network = self.wire.total
         url.wipe()
 
 
@@ -87,7 +93,7 @@ def main() -> int:
     try:
         with tempfile.TemporaryDirectory() as folder:
             journal = Journal(Path(folder) / "journal.sqlite3", SystemClock())
-            browser = HandOff()
+            browser = HandOff(wire)
             deps = env.deps(journal, browser=browser)
             deps.console = console.ConsoleSignIn(
                 console.FederationEndpoint("aws", REGION, override=env.federation.url),
@@ -100,15 +106,16 @@ def main() -> int:
             proc = declare(deps, "BENCH", "Benchmark: time from the last input to the console URL.")
             to_access(env, proc)
             proc.activate(MEMBERS[:1])
+            round_trips: list[int] = []
             for _ in range(RUNS):
+                proc.forget_session(MEMBERS[0])  # the session has lapsed
                 wire.total, wire.exchanges = 0.0, 0
                 started = time.perf_counter()
-                proc.reissue(MEMBERS[0])  # AssumeRole
-                proc.open_console(MEMBERS[0])  # getSigninToken, then the browser
+                proc.open_console(MEMBERS[0])  # AssumeRole, getSigninToken, the browser
                 total = browser.at - started
-                assert wire.exchanges == ROUND_TRIPS, wire.exchanges
+                round_trips.append(browser.exchanges)
                 totals.append(total)
-                local.append(total - wire.total)
+                local.append(total - browser.network)
             proc.shutdown()
             journal.close()
     finally:
@@ -118,7 +125,7 @@ def main() -> int:
             {
                 "local_ms": statistics.median(local) * 1000,
                 "total_ms": statistics.median(totals) * 1000,
-                "round_trips": ROUND_TRIPS,
+                "round_trips": max(round_trips),
             }
         )
     )

@@ -24,6 +24,10 @@ from breakglass_gui.core.notifications.announcer import Announcer
 from breakglass_gui.core.recorder import Recorder
 from breakglass_gui.core.secret import Secret
 
+# A role session with less left than this is renewed before a console sign-in (the console
+# would end almost at once) and counts as missing when sessions are (re)obtained.
+LAPSING_SECONDS = 60
+
 
 class Access:
     def __init__(
@@ -187,7 +191,7 @@ class Access:
             self.assume(account, purpose, notify=False)
             for account, purpose in self.missing_sessions()
         ]
-        self._announcer.announce("activated", f"Break glass ACTIVE: {recorder.id}")
+        self._announcer.owe("activated", f"Break glass ACTIVE: {recorder.id}")
         return issued
 
     def add_account(self, account: str, code: str | None = None) -> dict[str, Any]:
@@ -209,7 +213,7 @@ class Access:
         return [
             (a, p)
             for a, p in wanted
-            if (s := self._custody.session(a)) is None or s.expires <= now + 60
+            if (s := self._custody.session(a)) is None or s.expires <= now + LAPSING_SECONDS
         ]
 
     # ----- role sessions --------------------------------------------------------------------
@@ -269,7 +273,7 @@ class Access:
         public = session.public() | {"source_identity": facts["source_identity"]}
         recorder.log("session.issued", public)
         if notify and purpose == "target":
-            self._announcer.announce(
+            self._announcer.owe(
                 "session", f"Break glass session: {incident_id} in {account}", account=account
             )
         return public
@@ -288,12 +292,21 @@ class Access:
     # ----- the console --------------------------------------------------------------------
 
     def console_url(self, account: str) -> Secret:
+        """The federated sign-in URL. A chosen account whose role session has lapsed (or is
+        about to) gets a fresh one first where no code is needed, so "Open console" is one
+        input away from the console: AssumeRole, getSigninToken (docs/rules.md §13)."""
         self._recorder.require(State.ACTIVE)
         session = self._custody.session(account)
-        if session is None or session.purpose != "target":
+        if account not in self._recorder.incident.accounts or (
+            session is not None and session.purpose != "target"
+        ):
             raise ProcedureError(
                 "Console sign-in is only for the accounts you chose.", code="procedure.account"
             )
+        if session is None or session.expires <= self._deps.clock.now() + LAPSING_SECONDS:
+            self.assume(account, "target")  # direct mode: needs.code, the MFA page asks
+            session = self._custody.session(account)
+            assert session is not None
         remaining = int(session.expires - self._deps.clock.now())
         duration = (
             None
@@ -312,12 +325,13 @@ class Access:
         )
 
     def open_console(self, account: str) -> None:
-        url = self.console_url(account)
-        self._recorder.effect(
-            "browser.open", {"account": account}, lambda: self._deps.browser.open(url)
-        )
-        self._recorder.log("console.opened", {"account": account})
-        url.wipe()
+        with self._recorder.grouped():  # one fsync less per outcome on the operator's path
+            url = self.console_url(account)
+            self._recorder.effect(
+                "browser.open", {"account": account}, lambda: self._deps.browser.open(url)
+            )
+            self._recorder.log("console.opened", {"account": account})
+            url.wipe()
 
 
 def _tag(text: str) -> str:

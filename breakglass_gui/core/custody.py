@@ -155,8 +155,10 @@ class Custody:
     # ----- the end --------------------------------------------------------------------------
 
     def drop_all(self) -> None:
-        """Wipe every secret held (the Vault token is revoked by the caller first)."""
+        """Wipe every secret held (the Vault token is revoked by the caller first), and the
+        AWS clients built with them (core/aws/clients.py keeps clients)."""
         self.forget_record()
         self.forget_mfa()
         for account in list(self._sessions):
             self.forget_session(account)
+        self._aws.forget_clients()

@@ -167,6 +167,9 @@ class Incident:
     distrusted: bool = False
     # The last review.exported payload: the files written and the chain hash the review ends on.
     exported: dict[str, Any] = field(default_factory=dict)
+    # Notices journaled as owed and not yet answered on every channel (notice id → the queued
+    # payload, with "left": the channels still to answer); core/notifications/announcer.py.
+    queued_notices: dict[str, dict[str, Any]] = field(default_factory=dict)
     approved_digest: str = ""  # the request digest the APPROVED transition records
 
     @property
@@ -299,6 +302,8 @@ class Incident:
             self.tampering_acknowledged = True
         elif kind == "review.exported":
             self.exported = dict(p)
+        elif kind.startswith("notification."):
+            self._apply_notice(kind, p)
         elif kind in REQUEST_KINDS:
             self._apply_request(kind, p)
         elif kind == "vault.record_read":
@@ -342,6 +347,17 @@ class Incident:
             self.live_tokens.pop(str(p["accessor"]), None)
         elif kind == "vault.server":
             self.vault_server = {k: str(v) for k, v in p.items()}
+
+    def _apply_notice(self, kind: str, p: dict[str, Any]) -> None:
+        """A notice owed, or one channel's outcome for an owed notice."""
+        notice = str(p.get("notice", ""))
+        if kind == "notification.queued":
+            self.queued_notices[notice] = {**p, "left": [str(c) for c in p.get("channels", [])]}
+        elif notice in self.queued_notices:  # notification.sent or .failed
+            queued = self.queued_notices[notice]
+            queued["left"] = [c for c in queued["left"] if c != p.get("channel")]
+            if not queued["left"]:
+                del self.queued_notices[notice]
 
     def _apply_request(self, kind: str, p: dict[str, Any]) -> None:
         """The request, who signed it and who the operator proved to be."""

@@ -77,6 +77,7 @@ class Journal:
         self._clock = clock
         self._lock = threading.RLock()
         self._pending: list[tuple[str | None, str, dict[str, Any], str]] = []
+        self._unsynced = False  # entries committed without an fsync since the last one
         self._conn = self._open(path)
         self.id = self._journal_id()
 
@@ -119,6 +120,8 @@ class Journal:
 
     def close(self) -> None:
         with self._lock:
+            with contextlib.suppress(JournalError):
+                self.sync()
             self._conn.close()
 
     @contextlib.contextmanager
@@ -132,12 +135,45 @@ class Journal:
                 raise
             self._conn.execute("COMMIT")
 
-    def append(self, incident: str | None, kind: str, payload: dict[str, Any]) -> Entry:
-        """Write one entry durably or raise JournalError (the caller stops: fail closed)."""
+    def append(
+        self, incident: str | None, kind: str, payload: dict[str, Any], *, durable: bool = True
+    ) -> Entry:
+        """Write one entry durably or raise JournalError (the caller stops: fail closed).
+
+        `durable=False` (group commit, core/recorder.py `grouped`): the entry is committed to
+        the write-ahead log without waiting for the disk; the next durable entry or `sync()`
+        makes it durable with everything before it (one fsync of the log covers them all, and
+        SQLite's recovery keeps a prefix of the log, so the chain never has a hole)."""
         canonical_json(payload)  # refuse non-JSON data (a Secret, say) before touching the file
         with self._lock:
             self._flush_pending()
-            return self._write(incident, kind, payload, utc_iso(self._clock.now()))
+            if durable:
+                entry = self._write(incident, kind, payload, utc_iso(self._clock.now()))
+                self._unsynced = False  # synchronous=FULL: this commit synced the whole log
+                return entry
+            self._conn.execute("PRAGMA synchronous=NORMAL")
+            try:
+                entry = self._write(incident, kind, payload, utc_iso(self._clock.now()))
+            finally:
+                self._conn.execute("PRAGMA synchronous=FULL")
+            self._unsynced = True
+            return entry
+
+    def sync(self) -> None:
+        """Make every entry written so far durable (the end of a group commit)."""
+        with self._lock:
+            if not self._unsynced:
+                return
+            wal = self.path.with_name(self.path.name + "-wal")
+            try:
+                fd = os.open(wal, os.O_RDONLY)
+                try:
+                    os.fsync(fd)
+                finally:
+                    os.close(fd)
+            except OSError as exc:
+                raise JournalError(f"The journal could not be written to disk: {exc}") from None
+            self._unsynced = False
 
     def append_or_hold(
         self, incident: str | None, kind: str, payload: dict[str, Any]

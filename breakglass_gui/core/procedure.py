@@ -16,7 +16,7 @@ from __future__ import annotations
 import contextlib
 from collections.abc import Callable
 from pathlib import Path
-from typing import Any
+from typing import Any, TypeVar
 
 from breakglass_gui.core import approvals as approval_rules
 from breakglass_gui.core.access import Access
@@ -45,6 +45,8 @@ from breakglass_gui.core.review.export import export_review
 from breakglass_gui.core.secret import Secret
 from breakglass_gui.core.vault import SealStatus, VaultHealth
 from breakglass_gui.core.vault_steps import VaultSteps
+
+T = TypeVar("T")
 
 
 class Procedure:
@@ -328,7 +330,7 @@ class Procedure:
         return self.parts.custody.has_mfa_session()
 
     def activate(self, accounts: tuple[str, ...], code: str | None = None) -> list[dict[str, Any]]:
-        return self.parts.access.activate(accounts, code)
+        return self._then_notices(lambda: self.parts.access.activate(accounts, code))
 
     def allowed_accounts(self) -> tuple[str, ...]:
         return self.parts.access.allowed_accounts()
@@ -366,7 +368,7 @@ class Procedure:
         return None
 
     def add_account(self, account: str, code: str | None = None) -> dict[str, Any]:
-        return self.parts.access.add_account(account, code)
+        return self._then_notices(lambda: self.parts.access.add_account(account, code))
 
     def missing_sessions(self) -> list[tuple[str, str]]:
         return self.parts.access.missing_sessions()
@@ -374,10 +376,12 @@ class Procedure:
     def assume(
         self, account: str, purpose: str, code: str | None = None, *, notify: bool = True
     ) -> dict[str, Any]:
-        return self.parts.access.assume(account, purpose, code, notify=notify)
+        return self._then_notices(
+            lambda: self.parts.access.assume(account, purpose, code, notify=notify)
+        )
 
     def reissue(self, account: str, code: str | None = None) -> dict[str, Any]:
-        return self.parts.access.reissue(account, code)
+        return self._then_notices(lambda: self.parts.access.reissue(account, code))
 
     def forget_session(self, account: str) -> None:
         """Drop a role session (direct mode re-issues it with a new code)."""
@@ -388,10 +392,32 @@ class Procedure:
         return self.deps.mfa_mode
 
     def console_url(self, account: str) -> Secret:
-        return self.parts.access.console_url(account)
+        return self._then_notices(lambda: self.parts.access.console_url(account))
 
     def open_console(self, account: str) -> None:
-        self.parts.access.open_console(account)
+        """The console in the browser (a lapsed session renewed first), then the notices."""
+        self._then_notices(lambda: self.parts.access.open_console(account))
+
+    def _then_notices(self, step: Callable[[], T]) -> T:
+        """Run an access step, then send the notices it owes (and any a previous run owed):
+        after what the operator asked for is done, never before it (docs/rules.md §13). A
+        failed step still sends what it owes (a session it opened is announced); a crash does
+        not, and the next run's journal still owes them."""
+        try:
+            result = step()
+        except Exception:
+            self._deliver_owed()
+            raise
+        self._deliver_owed()
+        return result
+
+    def _deliver_owed(self) -> None:
+        """Owed notices go out once every session the incident wants is open: SNS is reached
+        with the notification account's role session, which a recovery or a direct-mode
+        activation may not have yet (sent too early, the notice would fail for that alone).
+        The ending's notice sends what is still owed before itself."""
+        if not self.parts.access.missing_sessions():
+            self.parts.announcer.deliver_owed()
 
     # ----- the end --------------------------------------------------------------------------
 

@@ -9,8 +9,9 @@ replay rebuilds it.
 
 from __future__ import annotations
 
+import contextlib
 import threading
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Iterator, Sequence
 from typing import Any, TypeVar
 
 from breakglass_gui.core.chain import TRANSITION, Entry
@@ -22,6 +23,7 @@ T = TypeVar("T")
 
 
 ANCHORED = (TRANSITION, "session.issued")  # the steps an off-workstation checkpoint follows
+WRITE_AHEAD = (TRANSITION, "effect.intent")  # durable before anything else happens, always
 
 
 class Recorder:
@@ -42,6 +44,7 @@ class Recorder:
         # Called after each step the anchor records (a transition, a role session issued):
         # core/anchoring.py. Outside the lock; never raises into the procedure.
         self.watchers: list[Callable[[str], None]] = []
+        self._group = threading.local()  # this thread's group commit, if one is open
 
     @property
     def id(self) -> str:
@@ -59,7 +62,9 @@ class Recorder:
         entry is kept in memory and written before anything newer (journal.append_or_hold)."""
         with self._lock:
             if not hold:
-                self.incident.apply(self.journal.append(self.id, kind, payload))
+                durable = not getattr(self._group, "open", False) or kind in WRITE_AHEAD
+                entry = self.journal.append(self.id, kind, payload, durable=durable)
+                self.incident.apply(entry)
             else:
                 self._log_or_hold(kind, payload)
         if kind in ANCHORED:
@@ -92,6 +97,24 @@ class Recorder:
                 f"Stopped: {problem}. A changed request needs two new sign-offs.",
                 code="procedure.unapproved",
             )
+
+    @contextlib.contextmanager
+    def grouped(self) -> Iterator[None]:
+        """Group commit on the operator's path (docs/rules.md §13): within it, this thread's
+        entries are committed without waiting for the disk, except intents and transitions,
+        which are durable before their effect as always (and so make everything before them
+        durable). On leaving, one fsync makes the rest durable. What a crash can lose is the
+        same as without it: outcomes after their intent, which recovery reads as "may have
+        happened"."""
+        if getattr(self._group, "open", False):
+            yield
+            return
+        self._group.open = True
+        try:
+            yield
+        finally:
+            self._group.open = False
+        self.journal.sync()
 
     def transition(self, to: State, *, initial: bool = False, **payload: Any) -> None:
         current = self.state

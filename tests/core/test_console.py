@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 import urllib.error
+from typing import Any
 from urllib.parse import parse_qs, urlsplit
 
 import pytest
@@ -232,3 +233,38 @@ def test_get_signin_token_login_and_logout_share_one_host_and_logout_first_only_
         assert (inner.netloc, inner.path) == (host, "/federation")
     else:
         assert parts.path == "/federation" and parse_qs(parts.query)["Action"] == ["login"]
+
+
+def test_open_console_commits_its_outcomes_as_a_group_and_every_intent_before_its_effect(
+    make_world: Any, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Group commit on the path to the console (core/recorder.py `grouped`): intents are
+    durable before their effect (so is everything journaled before them); outcomes wait for
+    the next intent or the group's end, where one fsync covers them. Nothing stays unsynced."""
+    from breakglass_gui.core.incident import State
+    from breakglass_gui.core.journal import Journal
+    from tests.fakes.world import TARGETS
+
+    world = make_world()
+    proc = world.drive(world.declare(), State.ACTIVE)
+    writes: list[tuple[str, bool]] = []
+    append, sync = Journal.append, Journal.sync
+
+    def recorded(self: Journal, incident: Any, kind: str, payload: Any, **kw: Any) -> Any:
+        writes.append((kind, kw.get("durable", True)))
+        return append(self, incident, kind, payload, **kw)
+
+    def synced(self: Journal) -> None:
+        writes.append(("sync", self._unsynced))
+        sync(self)
+
+    monkeypatch.setattr(Journal, "append", recorded)
+    monkeypatch.setattr(Journal, "sync", synced)
+    proc.forget_session(TARGETS[0])
+    proc.open_console(TARGETS[0])
+    path = writes[: writes.index(("console.opened", False)) + 2]
+    assert all(durable for kind, durable in path if kind == "effect.intent")
+    assert ("session.issued", False) in path and ("notification.queued", False) in path
+    assert path[-1] == ("sync", True)  # the group's end made the outcomes durable
+    assert world.journal._unsynced is False
+    assert [k for k, _ in path].count("effect.intent") == 3  # AssumeRole, sign-in, browser

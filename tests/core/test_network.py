@@ -300,3 +300,23 @@ def test_a_network_cannot_be_changed_once_made() -> None:
     network = Network(https_proxy="http://proxy.corp:3128")
     with pytest.raises(dataclasses.FrozenInstanceError):
         network.https_proxy = "http://attacker:8080"  # type: ignore[misc]
+
+
+def test_a_client_is_kept_for_its_own_credentials_and_never_used_once_they_are_wiped() -> None:
+    """Clients are kept (building one is CPU and a new TLS connection on the operator's path,
+    docs/rules.md §13), but only for the very credentials they were built with: a wiped
+    session's client is dropped, never handed out again."""
+    factory = ClientFactory()
+    creds = AwsCredentials("ASIA1", Secret("secret-1"), Secret("token-1"))
+    first = factory.client("sts", creds, "eu-central-1")
+    assert factory.client("sts", creds, "eu-central-1") is first
+    twin = AwsCredentials("ASIA1", Secret("secret-2"), Secret("token-2"))  # same key id
+    assert factory.client("sts", twin, "eu-central-1") is not first
+    assert factory.client("sts", creds, "eu-central-1", retries=False) is not first
+    assert factory.client("sts", creds, "eu-west-1") is not first
+    creds.wipe()
+    with pytest.raises(ValueError, match="wiped"):
+        factory.client("sts", creds, "eu-central-1")  # built anew from a wiped secret: refused
+    assert all(kept is not creds for kept, _ in factory._clients.values())
+    factory.forget_clients()
+    assert not factory._clients

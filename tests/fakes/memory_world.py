@@ -355,6 +355,9 @@ class MemoryClientFactory:
     def warm_up(self, services: tuple[str, ...], region: str) -> None:
         return None
 
+    def forget_clients(self) -> None:
+        return None
+
 
 # ----- Vault -------------------------------------------------------------------------------
 

@@ -48,6 +48,9 @@ class AwsCredentials:
         return not self.secret_access_key.wiped
 
 
+KEPT_CLIENTS = 64  # a 100-account ending keeps fewer alive at once than it uses; LRU beyond
+
+
 @dataclass
 class ClientFactory:
     """Builds botocore clients for a service, credentials and region.
@@ -65,6 +68,9 @@ class ClientFactory:
     hooks: list[tuple[str, Any]] = field(default_factory=list, repr=False)
     network: Network = field(default_factory=Network)
     server_time: ServerTime = field(default_factory=ServerTime)  # from every Date header
+    _clients: dict[tuple[Any, ...], tuple[AwsCredentials, Any]] = field(
+        default_factory=dict, repr=False
+    )
 
     def _botocore_session(self) -> botocore.session.Session:
         if self._session is None:
@@ -93,7 +99,49 @@ class ClientFactory:
         plain_body: bool = False,
     ) -> Any:
         """`plain_body`: checksums only where an operation requires one (the caller sends its
-        own Content-MD5), so a body goes as it is, not aws-chunked with a trailer."""
+        own Content-MD5), so a body goes as it is, not aws-chunked with a trailer.
+
+        Clients are kept per credentials object, service, region and options (botocore
+        clients are thread-safe): building one costs milliseconds of CPU and a fresh HTTPS
+        connection, on the operator's path to the console (docs/rules.md §13). A kept client
+        is never used once its credentials are wiped, and is dropped then (`_kept`)."""
+        key = (id(credentials), service, region, retries, read_timeout, plain_body)
+        with self._lock:
+            kept = self._kept(key, credentials)
+            if kept is not None:
+                return kept
+        client = self._new_client(service, credentials, region, retries, read_timeout, plain_body)
+        with self._lock:
+            self._clients[key] = (credentials, client)
+            while len(self._clients) > KEPT_CLIENTS:
+                self._clients.pop(next(iter(self._clients)))
+        return client
+
+    def _kept(self, key: tuple[Any, ...], credentials: AwsCredentials) -> Any:
+        """The kept client for `key`, if its credentials are these and still usable; drops
+        every client whose credentials were wiped (custody wipes them on revocation)."""
+        for stale in [k for k, (c, _) in self._clients.items() if not c.usable]:
+            del self._clients[stale]
+        found = self._clients.get(key)
+        if found is None or found[0] is not credentials:
+            return None
+        self._clients[key] = self._clients.pop(key)  # most recently used last
+        return found[1]
+
+    def forget_clients(self) -> None:
+        """Drop every kept client (the app quits or an incident ends)."""
+        with self._lock:
+            self._clients.clear()
+
+    def _new_client(
+        self,
+        service: str,
+        credentials: AwsCredentials,
+        region: str,
+        retries: bool,
+        read_timeout: float | None,
+        plain_body: bool,
+    ) -> Any:
         from botocore.config import Config
 
         config = Config(

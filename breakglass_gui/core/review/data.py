@@ -86,6 +86,7 @@ READABLE: dict[str, Callable[[dict[str, Any]], str]] = {
     ),
     "notification.sent": lambda p: f"{p['event']} notice sent on {p['channel']}",
     "notification.failed": lambda p: f"{p['event']} notice FAILED on {p['channel']}",
+    "notification.queued": lambda p: f"{p['event']} notice owed (sent when the step is done)",
     "anchor.written": lambda p: f"checkpoint of entry {p['seq']} ({p['state']}) anchored",
     "review.notes": lambda p: "findings and lessons written",
 }
@@ -223,6 +224,15 @@ def build_review(procedure: ReviewSubject) -> dict[str, Any]:
         for e in own
         if e.kind in ("notification.sent", "notification.failed")
     ]
+    # A notice journaled as owed that no channel answered (the app died and no later run got as
+    # far as sending it): listed as not sent, so the summary counts it among the failures.
+    notifications += [
+        {"event": e.payload["event"], "channel": channel, "sent": False, "at": e.ts,
+         "error": "never sent: the app stopped before it went out"}
+        for e in own
+        if e.kind == "notification.queued" and e.payload.get("notice") in incident.queued_notices
+        for channel in incident.queued_notices[e.payload["notice"]]["left"]
+    ]  # fmt: skip
     return {
         "format": FORMAT,
         "drill": drill,
