@@ -65,17 +65,13 @@ def _activity_panel() -> dict[str, float]:
     return dict(json.loads(result.stdout.strip().splitlines()[-1]))
 
 
-def gui_heartbeat() -> Figure:
+def _gui_heartbeat() -> dict[str, Any]:
     """bench/gui_heartbeat.py in its own process: a GUI drill with endpoints slowed 300 ms."""
     script = Path(__file__).resolve().parent / "gui_heartbeat.py"
     result = subprocess.run(
         [sys.executable, str(script)], check=True, capture_output=True, text=True, timeout=300
     )
-    figures = json.loads(result.stdout.strip().splitlines()[-1])
-    return float(figures["network_max_gap_ms"]), (
-        f"no network call in flight: warm-up {figures['warm_up_max_gap_ms']:.0f} ms, "
-        f"review export {figures['export_max_gap_ms']:.0f} ms"
-    )
+    return dict(json.loads(result.stdout.strip().splitlines()[-1]))
 
 
 def _script(name: str) -> dict[str, Any]:
@@ -88,23 +84,13 @@ def _script(name: str) -> dict[str, Any]:
 
 
 def cold_start() -> Figure:
-    """bench/cold_start.py: seven fresh interpreters, the median to the first page painted."""
+    """bench/cold_start.py: seven fresh interpreters each, the app and a bare QWizard process,
+    medians to the first page painted; the figure is their ratio (docs/rules.md §13)."""
     figures = _script("cold_start")
     if figures["heavy_loaded"]:
         raise SystemExit(f"heavy modules on the start-up path: {figures['heavy_loaded']}")
-    return float(figures["median_s"]), (
-        f"a bare PySide6 QWizard page: {figures['bare_median_s']:.2f} s on this machine; "
-        "docs/rules.md §13 cites ~0.12 s"
-    )
-
-
-def console_latency() -> Figure:
-    """bench/console_latency.py: the app's own work on the way to the console URL (ms)."""
-    figures = _script("console_latency")
-    return float(figures["local_ms"]), (
-        f"{figures['round_trips']} network round trips; "
-        f"{figures['total_ms']:.0f} ms in all against the local drill"
-    )
+    app, bare = float(figures["median_s"]), float(figures["bare_median_s"])
+    return app / bare, f"the app {app:.3f} s, a bare PySide6 QWizard page {bare:.3f} s"
 
 
 def recovery_start() -> Figure:
@@ -134,6 +120,36 @@ class _SharedRuns:
 
 
 _panel_runs = _SharedRuns(_activity_panel)
+_console = _SharedRuns(lambda: _script("console_latency"))
+_heartbeat = _SharedRuns(_gui_heartbeat)
+
+
+def console(name: str) -> Callable[[], Figure]:
+    """bench/console_latency.py: one run gives the round trips and the local work."""
+
+    def read(run: dict[str, Any]) -> Figure:
+        if name == "round_trips":
+            return float(run["round_trips"]), "AssumeRole and getSigninToken: the physical floor"
+        return float(run["local_ms"]), f"{run['total_ms']:.0f} ms in all against the local drill"
+
+    return _console.figure(name, read)
+
+
+def heartbeat(name: str) -> Callable[[], Figure]:
+    """bench/gui_heartbeat.py: one drill through the widgets gives both rows: the longest
+    block while a network call is in flight (endpoints +300 ms), and while none is (the
+    warm-up, writing the review in every format)."""
+
+    def read(run: dict[str, Any]) -> Figure:
+        if name == "network":
+            return float(run["network_max_gap_ms"]), ""
+        quiet = max(float(run["warm_up_max_gap_ms"]), float(run["export_max_gap_ms"]))
+        return quiet, (
+            f"warm-up {run['warm_up_max_gap_ms']:.0f} ms, "
+            f"review export {run['export_max_gap_ms']:.0f} ms"
+        )
+
+    return _heartbeat.figure(name, read)
 
 
 def panel(name: str) -> Callable[[], Figure]:
@@ -162,12 +178,13 @@ class Benchmark:
     name: str
     measure: Callable[[], Figure]
     target: float
-    worst_of_runs: bool = False  # "never" targets: the worst run counts, not the median
+    in_spec: bool = True  # a §13 target; False: a bound kept for information, never a failure
 
 
-BENCHMARKS: list[Benchmark] = [
-    Benchmark("cold start to the first wizard page painted (s)", cold_start, 0.35),
-    Benchmark("console URL: the app's own work besides the round trips (ms)", console_latency, 50),
+BENCHMARKS: list[Benchmark] = [  # docs/rules.md §13, target by target
+    Benchmark("cold start to the first page painted ÷ a bare QWizard's (×)", cold_start, 1.6),
+    Benchmark("console URL: network round trips on the path", console("round_trips"), 2),
+    Benchmark("console URL: the app's own work besides them (ms)", console("local_ms"), 20),
     Benchmark("revoke-and-rotate, 50 accounts ÷ 1, +50 ms per AWS call (×)", revocation(50), 3),
     Benchmark("revoke-and-rotate, 100 accounts ÷ 1, +50 ms per AWS call (×)", revocation(100), 4),
     Benchmark(
@@ -178,16 +195,16 @@ BENCHMARKS: list[Benchmark] = [
         drill_autopilot,
         8,
     ),
-    Benchmark("relaunch after a crash to recovery begun (s)", recovery_start, 5.0),
     Benchmark("activity panel: add 10,000 events to 100,000 (s)", panel("add_10k_s"), 0.100),
     Benchmark("activity panel: filter 110,000 events (s)", panel("filter_s"), 0.100),
     Benchmark("activity panel: peak RSS with 110,000 events (MB)", panel("rss_mb"), 250.0),
     Benchmark(
-        "GUI thread longest block, endpoints +300 ms per call (ms)",
-        gui_heartbeat,
+        "GUI thread longest block, network calls in flight, +300 ms each (ms)",
+        heartbeat("network"),
         50.0,
-        worst_of_runs=True,
     ),
+    Benchmark("GUI thread longest block, no network call in flight (ms)", heartbeat("quiet"), 50.0),
+    Benchmark("relaunch after a crash to recovery begun (s)", recovery_start, 5.0, in_spec=False),
 ]
 
 
@@ -205,13 +222,17 @@ def run(benchmarks: list[Benchmark], runs: int, out: TextIO) -> tuple[int, int]:
             print(f"{bench.name:<62} {'-':>8} {bench.target:8.2f}  BROKEN", file=out, flush=True)
             print(f"    ({_why(error)})", file=out, flush=True)
             continue
+        # The median of the runs, "never" targets included: one noisy moment on a shared
+        # machine does not decide (issue 21); every run's figure is printed below.
         values = [value for value, _ in figures]
-        value = max(values) if bench.worst_of_runs else statistics.median(values)
+        value = statistics.median(values)
         ok = value <= bench.target
-        missed += not ok
-        result = "ok" if ok else "MISSED"
+        missed += not ok and bench.in_spec
+        result = "ok" if ok else ("MISSED" if bench.in_spec else "over (not a §13 target)")
         print(f"{bench.name:<62} {value:8.2f} {bench.target:8.2f}  {result}", file=out, flush=True)
         note = figures[-1][1]
+        if len(values) > 1:
+            note = (note + "; " if note else "") + "runs: " + ", ".join(f"{v:.2f}" for v in values)
         if note:
             print(f"    ({note})", file=out, flush=True)
     return missed, broken

@@ -8,6 +8,7 @@ keyring), which is exactly their weakness (docs/threat-model.md).
 
 from __future__ import annotations
 
+import weakref
 from collections.abc import Iterable
 from dataclasses import dataclass
 from typing import Any
@@ -70,8 +71,22 @@ def registry_from(entries: Iterable[Entry]) -> dict[str, EnrolledKey]:
 
 
 def registry_of(journal: Journal) -> dict[str, EnrolledKey]:
-    """The registry as the journal has it now."""
-    return registry_from(journal.of_kinds(ENROLLED, REMOVED))
+    """The registry as the journal has it now. Read again only when the journal has grown
+    since the last read (its head moved): the approvals page asks on every refresh, on the GUI
+    thread, and each notice carries the registry's hash (docs/rules.md §13)."""
+    head = journal.head()
+    cached = _registries.get(journal)
+    if cached is not None and cached[0] == head:
+        return dict(cached[1])
+    keys = registry_from(journal.of_kinds(ENROLLED, REMOVED))
+    _registries[journal] = (head, keys)
+    return dict(keys)
+
+
+# The last registry read per journal object (its head then, the registry); gone with the journal.
+_registries: weakref.WeakKeyDictionary[Journal, tuple[tuple[int, str], dict[str, EnrolledKey]]] = (
+    weakref.WeakKeyDictionary()
+)
 
 
 def role_enrolled_before(entries: Iterable[Entry], role: str) -> bool:

@@ -57,6 +57,9 @@ CREATE TABLE IF NOT EXISTS meta (
     value TEXT NOT NULL
 );
 CREATE INDEX IF NOT EXISTS entries_incident ON entries (incident, seq);
+-- The approver registry and other journal-wide reads ask by kind (of_kinds): without it, each
+-- read walked every entry of every incident, CloudTrail batches included.
+CREATE INDEX IF NOT EXISTS entries_kind ON entries (kind, seq);
 CREATE TABLE IF NOT EXISTS head (
     id INTEGER PRIMARY KEY CHECK (id = 1),
     seq INTEGER NOT NULL,

@@ -211,9 +211,10 @@ class Controller(QObject):
 
     def _settle(self) -> None:
         # A full collection walks every object and holds the GIL meanwhile; over the heap of
-        # Qt and the botocore models that is a 100+ ms pause of the GUI thread.
-        # What exists now lives as long as the app: keep it out of the collector's reach.
-        gc.collect()
+        # Qt and the botocore models that is a 100+ ms pause of the GUI thread, and even here,
+        # before the warm-up, 30-50 ms (bench/gui_heartbeat.py). What exists now lives as long
+        # as the app: it is frozen out of the collector's reach without a collection first
+        # (gc.freeze is a list splice); the few start-up objects already garbage stay.
         gc.freeze()
         gc.set_threshold(20_000, 20, 20)  # fewer, smaller pauses for the young generations
         assert self.deps is not None
@@ -231,6 +232,7 @@ class Controller(QObject):
             self.notice.emit("error", f"{message} {consequence}")
 
     def _warmed(self, outcome: Outcome) -> None:
+        gc.freeze()  # the warm-up's modules and models, too: no full collection walks them
         self.warmed_up.emit()
 
     # ----- routing ----------------------------------------------------------------------------

@@ -89,7 +89,46 @@ def test_a_benchmark_that_exits_with_a_reason_is_broken(
     assert "SystemExit: heavy modules on the start-up path: ['boto3']" in capsys.readouterr().out
 
 
-def test_the_worst_run_counts_where_the_target_says_never() -> None:
+def test_the_median_of_the_runs_counts_and_every_run_is_printed(
+    capsys: pytest.CaptureFixture[str],
+) -> None:
+    """Issue 21: one noisy moment on a shared machine does not decide a "never" target."""
     figures = iter([(10.0, ""), (60.0, ""), (10.0, ""), (10.0, ""), (10.0, "")])
-    never = run.Benchmark("gap", lambda: next(figures), 50.0, worst_of_runs=True)
-    assert run.main([], [never]) == 1  # the median (10) would pass
+    assert run.main([], [run.Benchmark("gap", lambda: next(figures), 50.0)]) == 0
+    assert "runs: 10.00, 60.00, 10.00, 10.00, 10.00" in capsys.readouterr().out
+    over = iter([(60.0, ""), (60.0, ""), (10.0, ""), (60.0, ""), (10.0, "")])
+    assert run.main([], [run.Benchmark("gap", lambda: next(over), 50.0)]) == 1
+
+
+def test_a_bound_outside_the_specification_is_printed_but_never_fails(
+    capsys: pytest.CaptureFixture[str],
+) -> None:
+    slow = run.Benchmark("recovery", lambda: (9.0, ""), 5.0, in_spec=False)
+    assert run.main([], [slow]) == 0
+    assert "over (not a §13 target)" in capsys.readouterr().out
+
+
+def test_the_targets_are_the_specifications_none_loosened() -> None:
+    """docs/rules.md §13, target by target: each row's target is the one the rules state."""
+    rules = (ROOT / "docs" / "rules.md").read_text(encoding="utf-8")
+    section = rules[rules.index("## §13") : rules.index("## §14")]
+    expected = {
+        "÷ a bare QWizard's": (1.6, "≤ 1.6× a bare QWizard"),
+        "network round trips on the path": (2, "two network round trips"),
+        "own work besides them (ms)": (20, "≤ 20 ms of local work"),
+        "50 accounts ÷ 1": (3, "50 accounts ≤ 3×"),
+        "100 accounts ÷ 1": (4, "100 accounts ≤ 4×"),
+        "drill world start": (2.0, "start ≤ 2 s"),
+        "drill --autopilot": (8, "`drill --autopilot` ≤ 8 s"),
+        "add 10,000 events": (0.100, "10,000 events added to a 100,000-event panel ≤ 100 ms"),
+        "filter 110,000": (0.100, "filtering ≤ 100 ms"),
+        "peak RSS": (250.0, "≤ 250 MB"),
+        "network calls in flight": (50.0, "never blocked > 50 ms"),
+        "no network call in flight": (50.0, "never blocked > 50 ms"),
+    }
+    in_spec = [b for b in run.BENCHMARKS if b.in_spec]
+    assert len(in_spec) == len(expected)
+    for fragment, (target, words) in expected.items():
+        [bench] = [b for b in in_spec if fragment in b.name]
+        assert bench.target == target, bench.name
+        assert words in " ".join(section.split()), words

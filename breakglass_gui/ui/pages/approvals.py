@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING, Any
 
-from PySide6.QtCore import QRegularExpression, Qt, QTimer
+from PySide6.QtCore import QRegularExpression, QSignalBlocker, Qt, QTimer
 from PySide6.QtGui import QRegularExpressionValidator
 from PySide6.QtWidgets import (
     QComboBox,
@@ -113,6 +113,11 @@ class SignOff(QGroupBox):
         )
         self.signature_caption = page.captions[f"{role}.signature"]
         self.response = "code"
+        self._shown: tuple[str | None, bool] | None = None  # what show_method last laid out
+        # A code is the usual answer: the form is laid out for it when the page is built (in the
+        # warm-up), not when it is first shown.
+        self.form.setRowVisible(self.signature_caption, False)
+        self._signature_row = False
         row = QHBoxLayout()
         self.status = plain_label("Not signed yet.")
         self.status.setTextFormat(Qt.TextFormat.PlainText)
@@ -128,11 +133,17 @@ class SignOff(QGroupBox):
 
     def show_method(self, method: ApprovalMethod | None) -> None:
         """The field the approver's method needs: a code, a PIN or a pasted signature."""
+        shown = (method.response if method else None, method is None)
+        if shown == self._shown:
+            return  # the same fields: no relayout
+        self._shown = shown
         self.response = method.response if method else "code"
         placeholder, action = ANSWER[self.response]
         signature = self.response == "signature"
-        self.form.setRowVisible(self.code_caption, not signature)
-        self.form.setRowVisible(self.signature_caption, signature)
+        if signature != self._signature_row:  # each change relays the form out (~3 ms)
+            self.form.setRowVisible(self.code_caption, not signature)
+            self.form.setRowVisible(self.signature_caption, signature)
+            self._signature_row = signature
         self.code.setValidator(self._code_validator if self.response == "code" else None)  # type: ignore[arg-type]
         self.code.setPlaceholderText(placeholder)
         self.code_caption.setText(self._captions[self.response == "pin"])
@@ -224,11 +235,15 @@ class ApprovalsPage(Page):
         for role, signoff in self.signoffs.items():
             eligible = p.eligible_approvers(role)  # type: ignore[arg-type]
             current = signoff.approver.currentData()
+            # Refilled without a signal per item: each would relay the form out for the method
+            # (show_method), and the method is shown once below (docs/rules.md §13, 50 ms).
+            blocker = QSignalBlocker(signoff.approver)
             signoff.approver.clear()
             for approver in eligible:
                 signoff.approver.addItem(f"{visible(approver.name)} ({approver.id})", approver.id)
             if current is not None and signoff.approver.findData(current) >= 0:
                 signoff.approver.setCurrentIndex(signoff.approver.findData(current))
+            blocker.unblock()
             done = signed.get(role)
             if done:
                 signoff.status.setText(

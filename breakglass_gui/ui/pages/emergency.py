@@ -158,7 +158,11 @@ class EmergencyPage(Page):
             from breakglass_gui.core.procedure import Procedure
 
             assert deps is not None
-            return Procedure.declare(deps, reference=reference, **values)  # type: ignore[arg-type]
+            procedure = Procedure.declare(deps, reference=reference, **values)  # type: ignore[arg-type]
+            # The text the approvers sign is made and journaled here, on the worker, not by
+            # the approvals page on the GUI thread (a journal write; docs/rules.md §13).
+            procedure.approval_request()
+            return procedure
 
         self.ctl.run(
             self,

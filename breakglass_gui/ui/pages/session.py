@@ -28,6 +28,7 @@ if TYPE_CHECKING:
     from breakglass_gui.ui.controller import Controller
 
 WARN_AT = (600, 120)  # seconds left: warnings at 10 and 2 minutes (docs/rules.md §3)
+WATCH_AFTER_MS = 200  # the page is laid out and painted first; then the activity sources start
 
 
 def countdown(seconds: float) -> str:
@@ -113,6 +114,10 @@ class SessionPage(Page):
         self.tick.timeout.connect(self._tick)
         self.poll_timer = QTimer(self)
         self.poll_timer.timeout.connect(self.poll)
+        self.watch_soon = QTimer(self)
+        self.watch_soon.setSingleShot(True)
+        self.watch_soon.setInterval(WATCH_AFTER_MS)
+        self.watch_soon.timeout.connect(self._begin_watching)
         self._polling = False
         self._tail: Any = None
         self._relay = _Relay(self)
@@ -129,13 +134,20 @@ class SessionPage(Page):
         self._build_rows()
         self._tick()
         self.tick.start()
+        # The activity sources start a beat after the page is up: their first poll builds
+        # clients and parses answers on a worker, which would share the GIL with this page's
+        # first layout and paint (bench/gui_heartbeat.py; docs/rules.md §13, 50 ms).
+        self.watch_soon.start()
+        self.end_button.setFocus()
+
+    def _begin_watching(self) -> None:
         self.poll_timer.start(self.ctl.config.monitoring.poll_interval_seconds * 1000)
         self.poll()
         self._start_tail()
-        self.end_button.setFocus()
 
     def leave(self) -> None:
         self.tick.stop()
+        self.watch_soon.stop()
         self.poll_timer.stop()
         self.stop_tail()
 
