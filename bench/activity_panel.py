@@ -60,7 +60,9 @@ def main() -> None:
     view.setModel(proxy)
     view.resize(1280, 600)
     view.show()
-    base, extra = make_events(100_000, 0), make_events(10_000, 100_000)
+    # bench/run.py --smoke (CI): a tenth of the events, to check the benchmark runs.
+    base_n, extra_n = (10_000, 1_000) if os.environ.get("BENCH_SMOKE") else (100_000, 10_000)
+    base, extra = make_events(base_n, 0), make_events(extra_n, base_n)
     model.add_events(base)
     app.processEvents()
     started = time.perf_counter()

@@ -9,7 +9,8 @@ stops at that page's first paint event. Heavy modules must still be unloaded at 
 
 The same clock is run, in the same run, over a bare PySide6 process that paints one QWizard
 page: the floor any Qt app starts from on this machine; bench/run.py's figure is the ratio of
-the two medians. The app's modules are byte-compiled by scripts/bootstrap.sh, as pip or PyInstaller would.
+the two medians. The app's modules are byte-compiled by scripts/bootstrap.sh, as pip or
+PyInstaller would.
 Prints one JSON line: {"median_s": ..., "runs": [...], "heavy_loaded": [...], "bare_median_s": ...}.
 """
 
@@ -25,7 +26,7 @@ import time
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parents[1]
-RUNS = 7
+RUNS = 2 if os.environ.get("BENCH_SMOKE") else 7  # --smoke (CI): it runs
 HEAVY = ("boto3", "botocore", "hvac", "moto", "jinja2")
 
 

@@ -15,6 +15,7 @@ Prints one JSON line with the medians over the runs and the round trips counted.
 from __future__ import annotations
 
 import json
+import os
 import statistics
 import sys
 import tempfile
@@ -25,7 +26,7 @@ from typing import Any
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
-RUNS = 15
+RUNS = 3 if os.environ.get("BENCH_SMOKE") else 15  # --smoke (CI): it runs
 
 
 class NetworkClock:

@@ -1,3 +1,4 @@
+#!/usr/bin/env python3
 """docs/rules.md §13: the GUI thread is never blocked > 50 ms, network or not.
 
 A whole drill is driven through the real widgets while every drill endpoint (AWS, Vault,
@@ -12,22 +13,6 @@ Vault and federation call), and the longest while none is — the warm-up (from 
 until the app has loaded the Vault client, the AWS service models and the review templates on
 a worker and built the other pages) and writing the review in every format (local disk and
 CPU). `HEARTBEAT_DEBUG=1` names the page of every gap over 40 ms.
-Prints one JSON line: {"network_max_gap_ms": ..., "warm_up_max_gap_ms": ...,
-"export_max_gap_ms": ..., "ticks": ...}.
-"""docs/rules.md §13: the GUI thread is never blocked > 50 ms during any network operation.
-
-A whole drill is driven through the real widgets while every drill endpoint (AWS, Vault,
-federation) answers 300 ms late; a 5 ms timer on the GUI thread records when it fires. The
-largest gap between two ticks is how long the GUI thread was unable to run its event loop.
-The drill's servers run in their own process (drill/remote.py), so the app's process does what
-it does in production: HTTP calls to endpoints elsewhere.
-
-The target is about network operations: the gap is measured from the declaration to the close
-(every AWS, Vault and federation call). Two phases without any network call are measured
-separately and printed for information: the warm-up (from the first page until the app has
-loaded the Vault client, the AWS service models and the review templates on a worker, ~1 s in
-which no operator could fill in the declaration) and writing the review files (local disk and
-CPU: Qt's PDF layout holds the GIL).
 Prints one JSON line: {"network_max_gap_ms": ..., "warm_up_max_gap_ms": ...,
 "export_max_gap_ms": ..., "ticks": ...}.
 """

@@ -18,6 +18,7 @@ Prints one JSON line: {"one_s": …, "sizes": {"50": {"s": …, "ratio": …}, "
 from __future__ import annotations
 
 import json
+import os
 import sys
 import tempfile
 import time
@@ -27,7 +28,8 @@ from typing import Any
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
 LATENCY_S = 0.05
-SIZES = (50, 100)
+# bench/run.py --smoke (CI): an organisation of ten, to check the benchmark runs.
+SIZES = (5, 10) if os.environ.get("BENCH_SMOKE") else (50, 100)
 
 
 def revoke_and_rotate_seconds(env: Any, accounts: tuple[str, ...], nth: int) -> float:

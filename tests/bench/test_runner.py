@@ -132,3 +132,26 @@ def test_the_targets_are_the_specifications_none_loosened() -> None:
         [bench] = [b for b in in_spec if fragment in b.name]
         assert bench.target == target, bench.name
         assert words in " ".join(section.split()), words
+
+
+def test_a_smoke_run_sets_reduced_sizes_and_never_fails_on_a_figure(
+    capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """CI's run (scripts/test): the benchmarks must run; a figure at reduced size is no
+    verdict, but a broken benchmark still fails."""
+    import os
+
+    monkeypatch.delenv("BENCH_SMOKE", raising=False)
+    seen: list[str | None] = []
+
+    def slow() -> tuple[float, str]:
+        seen.append(os.environ.get("BENCH_SMOKE"))
+        return 99.0, ""
+
+    assert run.main(["--smoke"], [run.Benchmark("slow", slow, 1.0)]) == 0
+    assert seen == ["1"] and "smoke" in capsys.readouterr().out
+
+    def broken() -> tuple[float, str]:
+        raise SystemExit("it broke")
+
+    assert run.main(["--smoke"], [run.Benchmark("broken", broken, 1.0)]) == 1
