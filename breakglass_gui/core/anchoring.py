@@ -123,6 +123,9 @@ class Anchoring:
         body = body_of(point)
         extra = {"sleep": self._sleep} if self._sleep else {}
         try:
+            # Never anchor an entry this disk could still lose: an outcome of a group commit
+            # (core/recorder.py `grouped`) may not be synced yet; this makes it so first.
+            self._recorder.journal.sync()
             version = retried(lambda: self.store.put(key, body), self._backoff, **extra)
         except Exception as exc:
             self.degraded = True

@@ -15,7 +15,7 @@ from collections.abc import Callable, Iterator, Sequence
 from typing import Any, TypeVar
 
 from breakglass_gui.core.chain import TRANSITION, Entry
-from breakglass_gui.core.errors import BreakGlassError, ProcedureError
+from breakglass_gui.core.errors import BreakGlassError, JournalError, ProcedureError
 from breakglass_gui.core.incident import Incident, State
 from breakglass_gui.core.journal import Journal
 
@@ -112,8 +112,12 @@ class Recorder:
         self._group.open = True
         try:
             yield
-        finally:
+        except BaseException:
             self._group.open = False
+            with contextlib.suppress(JournalError):  # the step's own error is the one to show
+                self.journal.sync()
+            raise
+        self._group.open = False
         self.journal.sync()
 
     def transition(self, to: State, *, initial: bool = False, **payload: Any) -> None:

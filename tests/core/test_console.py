@@ -268,3 +268,25 @@ def test_open_console_commits_its_outcomes_as_a_group_and_every_intent_before_it
     assert path[-1] == ("sync", True)  # the group's end made the outcomes durable
     assert world.journal._unsynced is False
     assert [k for k, _ in path].count("effect.intent") == 3  # AssumeRole, sign-in, browser
+
+
+def test_a_console_step_that_fails_still_leaves_nothing_unsynced(
+    make_world: Any, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The browser cannot be started after the sign-in token was journaled: the error is the
+    operator's to see, and the group's outcomes are on disk all the same."""
+    from breakglass_gui.core.incident import State
+    from tests.fakes.world import TARGETS
+
+    world = make_world()
+    proc = world.drive(world.declare(), State.ACTIVE)
+
+    def no_browser(url: Any) -> None:
+        raise FederationError("no browser could be started")
+
+    monkeypatch.setattr(world.browser, "open", no_browser)
+    with pytest.raises(FederationError):
+        proc.open_console(TARGETS[0])
+    assert world.journal._unsynced is False
+    outcomes = [e for e in world.journal.entries(proc.id) if e.kind == "effect.outcome"]
+    assert outcomes[-1].payload["effect"] == "browser.open" and not outcomes[-1].payload["ok"]
