@@ -166,6 +166,7 @@ class MainWindow(QMainWindow):
         if page is self.stack.currentWidget() and name != "startup":
             return
         self.current.leave()
+        page.prepare()
         self.stack.show_page(page)
         page.enter()
         self._order_tabs(page)

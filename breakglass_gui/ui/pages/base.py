@@ -226,6 +226,11 @@ class Page(QWidget):
 
     # ----- life cycle -------------------------------------------------------------------------
 
+    def prepare(self) -> None:
+        """Called just before the page becomes current, while it is still hidden: work that
+        changes its layout (showing or hiding rows) costs least here. Then `enter`."""
+        return
+
     def enter(self) -> None:
         """Called when the page becomes current: refresh from the procedure."""
         self.clear_errors()
