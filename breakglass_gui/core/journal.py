@@ -168,8 +168,11 @@ class Journal:
             if not self._unsynced:
                 return
             wal = self.path.with_name(self.path.name + "-wal")
+            # The log, where WAL mode holds (a file system without shared memory keeps SQLite in
+            # its rollback mode, whose NORMAL commits are in the database file itself).
+            target = wal if wal.exists() else self.path
             try:
-                fd = os.open(wal, os.O_RDONLY)
+                fd = os.open(target, os.O_RDONLY)
                 try:
                     os.fsync(fd)
                 finally:
@@ -303,7 +306,10 @@ class Journal:
 
     def head(self) -> tuple[int, str]:
         with self._lock:
-            row = self._conn.execute("SELECT seq, hash FROM head WHERE id = 1").fetchone()
+            try:
+                row = self._conn.execute("SELECT seq, hash FROM head WHERE id = 1").fetchone()
+            except sqlite3.Error as exc:
+                raise JournalError(f"The journal could not be read: {exc}") from None
         return (row[0], row[1]) if row else (0, GENESIS)
 
     def verify(self) -> Verification:

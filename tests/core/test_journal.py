@@ -179,3 +179,23 @@ def test_editing_the_approver_state_is_detected(tmp_path: Path) -> None:
     assert reopened.approver_state("ciso")[0] == -1  # the edit took …
     result = reopened.verify()
     assert (result.ok, result.first_bad_seq) == (False, 1)  # … and is found
+
+
+def test_an_entry_committed_as_part_of_a_group_is_synced_and_a_closed_journal_says_so(
+    tmp_path: Path,
+) -> None:
+    """Group commit (core/recorder.py `grouped`): an entry written without waiting for the disk
+    is in the chain at once and made durable by `sync` (or the next durable entry); reading a
+    closed journal is a JournalError the procedure can show, not a raw sqlite error."""
+    journal = Journal(tmp_path / "j.sqlite3", ManualClock())
+    journal.append("BG-1", "a.b", {"n": 1})
+    journal.append("BG-1", "a.c", {"n": 2}, durable=False)
+    assert journal._unsynced and journal.head()[0] == 2 and journal.verify().ok
+    journal.sync()
+    assert not journal._unsynced
+    journal.append("BG-1", "a.d", {"n": 3}, durable=False)
+    journal.append("BG-1", "a.e", {"n": 4})  # a durable commit syncs the whole log
+    assert not journal._unsynced
+    journal.close()
+    with pytest.raises(JournalError, match="could not be read"):
+        journal.head()
