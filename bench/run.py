@@ -69,15 +69,6 @@ def _activity_panel() -> dict[str, float]:
     return dict(json.loads(result.stdout.strip().splitlines()[-1]))
 
 
-def _gui_heartbeat() -> dict[str, Any]:
-    """bench/gui_heartbeat.py in its own process: a GUI drill with endpoints slowed 300 ms."""
-    script = Path(__file__).resolve().parent / "gui_heartbeat.py"
-    result = subprocess.run(
-        [sys.executable, str(script)], check=True, capture_output=True, text=True, timeout=300
-    )
-    return dict(json.loads(result.stdout.strip().splitlines()[-1]))
-
-
 def _script(name: str) -> dict[str, Any]:
     """bench/NAME.py in its own process; its last stdout line is a JSON object."""
     script = Path(__file__).resolve().parent / f"{name}.py"
@@ -125,7 +116,7 @@ class _SharedRuns:
 
 _panel_runs = _SharedRuns(_activity_panel)
 _console = _SharedRuns(lambda: _script("console_latency"))
-_heartbeat = _SharedRuns(_gui_heartbeat)
+_heartbeat = _SharedRuns(lambda: _script("gui_heartbeat"))  # endpoints +300 ms
 
 
 def console(name: str) -> Callable[[], Figure]:
