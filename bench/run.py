@@ -60,15 +60,6 @@ def drill_autopilot() -> Figure:
     return elapsed, ""
 
 
-def _activity_panel() -> dict[str, float]:
-    """bench/activity_panel.py in its own process (its peak RSS is the panel's own)."""
-    script = Path(__file__).resolve().parent / "activity_panel.py"
-    result = subprocess.run(
-        [sys.executable, str(script)], check=True, capture_output=True, text=True, timeout=300
-    )
-    return dict(json.loads(result.stdout.strip().splitlines()[-1]))
-
-
 def _script(name: str) -> dict[str, Any]:
     """bench/NAME.py in its own process; its last stdout line is a JSON object."""
     script = Path(__file__).resolve().parent / f"{name}.py"
@@ -114,7 +105,7 @@ class _SharedRuns:
         return measure
 
 
-_panel_runs = _SharedRuns(_activity_panel)
+_panel_runs = _SharedRuns(lambda: _script("activity_panel"))  # its own RSS
 _console = _SharedRuns(lambda: _script("console_latency"))
 _heartbeat = _SharedRuns(lambda: _script("gui_heartbeat"))  # endpoints +300 ms
 

@@ -150,16 +150,15 @@ class Journal:
         canonical_json(payload)  # refuse non-JSON data (a Secret, say) before touching the file
         with self._lock:
             self._flush_pending()
-            if durable:
-                entry = self._write(incident, kind, payload, utc_iso(self._clock.now()))
-                self._unsynced = False  # synchronous=FULL: this commit synced the whole log
-                return entry
-            self._conn.execute("PRAGMA synchronous=NORMAL")
+            if not durable:
+                self._conn.execute("PRAGMA synchronous=NORMAL")
             try:
                 entry = self._write(incident, kind, payload, utc_iso(self._clock.now()))
             finally:
-                self._conn.execute("PRAGMA synchronous=FULL")
-            self._unsynced = True
+                if not durable:
+                    self._conn.execute("PRAGMA synchronous=FULL")
+            # A synchronous=FULL commit syncs the whole log, the group's entries included.
+            self._unsynced = not durable
             return entry
 
     def sync(self) -> None:

@@ -220,6 +220,7 @@ class ApprovalsPage(Page):
         self.abort_button = self.button("&Abort incident…", self._abort)
         self._signing: str | None = None  # whose field an error belongs to
         self._done = ""
+        self._prepared = False  # prepare() has filled the page for the show under way
         self.tick = QTimer(self)  # the deadline counts down every second while shown
         self.tick.setInterval(1000)
         self.tick.timeout.connect(self._say)
@@ -229,9 +230,12 @@ class ApprovalsPage(Page):
         (a code or a pasted signature, a relayout of ~10 ms each) happens while it is hidden,
         not in the same turn as the page's first paint (docs/rules.md §13, 50 ms)."""
         self._fill()
+        self._prepared = True
 
     def refresh(self) -> None:
-        self._fill()
+        if not self._prepared:  # a refresh after a sign-off, not the show prepare() preceded
+            self._fill()
+        self._prepared = False
         self.tick.start()
         first = next((s for s in self.signoffs.values() if s.isEnabled()), None)
         if first is not None:
