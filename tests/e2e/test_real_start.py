@@ -51,3 +51,22 @@ def test_an_os_keyring_starts_without_a_notice(gui: Any, monkeypatch: pytest.Mon
     d = _start(gui, monkeypatch, SecretServiceLike())
     assert not d.window.notices.isVisible()
     assert [e for e in d.ctl.deps.journal.entries() if e.kind == "ui.error"] == []
+
+
+def test_refreshing_the_first_page_follows_the_emergency_type_once(
+    gui: Any, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Refilling the type box used to follow the type per item (clear, first item, then once
+    more): each follow re-ticks every account, a third of the first page's cost (§13)."""
+    d = _start(gui, monkeypatch, SecretServiceLike())
+    page = d.window.pages["emergency"]
+    followed: list[object] = []
+    original = type(page.accounts).set_accounts
+
+    def counted(picker: Any, *args: Any, **kwargs: Any) -> None:
+        followed.append(args)
+        original(picker, *args, **kwargs)
+
+    monkeypatch.setattr(type(page.accounts), "set_accounts", counted)
+    page.refresh()
+    assert len(followed) == 1
