@@ -8,22 +8,27 @@ import sys
 from pathlib import Path
 from typing import Any
 
+from breakglass_gui import cli_help
 from breakglass_gui.core.text import visible
 
 EXIT_OK, EXIT_FAILED, EXIT_USAGE = 0, 1, 2
 
 
 def add_command(commands: Any) -> None:
-    accounts = commands.add_parser(
+    accounts = cli_help.add_command(
+        commands,
         "accounts",
-        help="sync the account snapshot from AWS Organizations (accounts sync)",
+        summary="sync the account snapshot from AWS Organizations (accounts sync)",
         description="Reads every account of the organisation (id, name, status, OU path, tags) "
         "through the management account or a delegated administrator and writes the local "
         "snapshot the account page lists (mode 0600). Run it regularly: readiness fails when "
-        "the snapshot is older than [directory] max_age_days. Example:\n"
-        "  main.py accounts sync --profile org-read\n"
-        "Exit codes: 0 written, 1 Organizations refused or failed, 2 usage or config problem.",
-        formatter_class=argparse.RawDescriptionHelpFormatter,
+        "the snapshot is older than [directory] max_age_days.",
+        examples=["accounts sync --profile org-read"],
+        exit_codes={
+            EXIT_OK: "written",
+            EXIT_FAILED: "Organizations refused or failed",
+            EXIT_USAGE: cli_help.USAGE_TEXT,
+        },
     )
     accounts.add_argument("action", choices=["sync"])
     accounts.add_argument("--profile", help="AWS profile of the management or delegated account")

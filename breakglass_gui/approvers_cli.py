@@ -16,6 +16,7 @@ from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
+from breakglass_gui import cli_help
 from breakglass_gui.core.errors import BreakGlassError, ConfigError
 from breakglass_gui.core.secret import Secret
 from breakglass_gui.core.text import visible
@@ -24,22 +25,27 @@ EXIT_OK, EXIT_FAILED, EXIT_USAGE, EXIT_PREPARED = 0, 1, 2, 3
 
 
 def add_commands(commands: Any) -> None:
-    approvers = commands.add_parser(
+    approvers = cli_help.add_command(
+        commands,
         "approvers",
-        help="list, enrol or remove approvers' public keys",
+        summary="list, enrol or remove approvers' public keys",
         description="The approver key registry (chained in the journal). The first approver "
         "of a role is enrolled at once; any other change is prepared as a text that an "
-        "enrolled primary and secondary approver sign, then applied with their signatures. "
-        "Examples:\n"
-        "  main.py approvers list --json > keys.json\n"
-        "  main.py approvers enrol ciso --fido2\n"
-        "  main.py approvers enrol cfo --ssh-key cfo.pub\n"
-        "  main.py approvers remove cfo --out /tmp\n"
-        "  main.py approvers apply /tmp/C-0123456789ABCDEF.json "
-        "--signed-by ciso --signed-by cfo2=C-0123456789ABCDEF.txt.sig\n"
-        "Exit codes: 0 done, 1 refused, 2 usage or configuration error, "
-        "3 prepared (needs signatures).",
-        formatter_class=argparse.RawDescriptionHelpFormatter,
+        "enrolled primary and secondary approver sign, then applied with their signatures.",
+        examples=[
+            "approvers list --json > keys.json",
+            "approvers enrol ciso --fido2",
+            "approvers enrol cfo --ssh-key cfo.pub",
+            "approvers remove cfo --out /tmp",
+            "approvers apply /tmp/C-0123456789ABCDEF.json "
+            "--signed-by ciso --signed-by cfo2=C-0123456789ABCDEF.txt.sig",
+        ],
+        exit_codes={
+            EXIT_OK: "done",
+            EXIT_FAILED: "refused",
+            EXIT_USAGE: cli_help.USAGE_TEXT,
+            EXIT_PREPARED: "prepared: the change needs the approvers' signatures",
+        },
     )
     approvers.add_argument("action", choices=["list", "enrol", "remove", "apply"])
     approvers.add_argument(
@@ -59,15 +65,20 @@ def add_commands(commands: Any) -> None:
     )
     approvers.add_argument("--json", action="store_true", help="list as an auditor's keys file")
     approvers.add_argument("--journal", type=Path, help="journal file (default: the app's)")
-    verify = commands.add_parser(
+    verify = cli_help.add_command(
+        commands,
         "verify-approvals",
-        help="check an approval bundle offline with the approvers' public keys",
+        summary="check an approval bundle offline with the approvers' public keys",
         description="Checks both sign-offs of an exported approval bundle against a keys file "
         "(the format `approvers list --json` prints; build it from keys the approvers gave "
-        "you). Example:\n  main.py verify-approvals BG-20261201-A1B2-approvals.json "
-        "--keys keys.json\nExit codes: 0 both approvals hold, 1 a problem is printed, "
-        "2 a file cannot be read.",
-        formatter_class=argparse.RawDescriptionHelpFormatter,
+        "you). Needs no journal and no configuration.",
+        examples=["verify-approvals BG-20261201-A1B2-approvals.json --keys keys.json"],
+        exit_codes={
+            EXIT_OK: "both approvals hold",
+            EXIT_FAILED: "a problem is printed",
+            EXIT_USAGE: "a file cannot be read",
+        },
+        reads_config=False,
     )
     verify.add_argument("bundle", type=Path)
     verify.add_argument("--keys", type=Path, required=True)
@@ -97,7 +108,7 @@ def verify_approvals(bundle_path: Path, keys_path: Path) -> int:
 def run(args: argparse.Namespace, load: Callable[[], Any]) -> int:
     try:
         config = load()
-        from breakglass_gui.ui.context import default_journal
+        from breakglass_gui.core.paths import default_journal
 
         journal_path = args.journal or default_journal()
         return _run(args, config, journal_path)

@@ -10,22 +10,27 @@ from datetime import datetime
 from pathlib import Path
 from typing import Any
 
+from breakglass_gui import cli_help
 from breakglass_gui.core.text import visible
 
 EXIT_OK, EXIT_FAILED, EXIT_USAGE = 0, 1, 2
 
 
 def add_command(commands: Any) -> None:
-    audit = commands.add_parser(
+    audit = cli_help.add_command(
+        commands,
         "audit-trail",
-        help="match every break-glass role session CloudTrail recorded to an approved incident",
+        summary="match every break-glass role session CloudTrail recorded to an approved incident",
         description="Lists every AssumeRole of the break-glass role that CloudTrail recorded in "
         "the configured accounts, and matches each to an incident of the journal (by role "
         "session name and SourceIdentity) that has a checkpoint at the anchor and an approval "
-        "bundle that verifies with the keys file. Any other session is a finding. Example:\n"
-        "  main.py audit-trail --since 2026-11-01 --profile audit --keys keys.json\n"
-        "Exit codes: 0 every session matched, 1 findings printed, 2 usage or unreadable input.",
-        formatter_class=argparse.RawDescriptionHelpFormatter,
+        "bundle that verifies with the keys file. Any other session is a finding.",
+        examples=["audit-trail --since 2026-11-01 --profile audit --keys keys.json"],
+        exit_codes={
+            EXIT_OK: "every session matched",
+            EXIT_FAILED: "findings printed",
+            EXIT_USAGE: cli_help.USAGE_TEXT,
+        },
     )
     audit.add_argument("--since", help="start date (YYYY-MM-DD); default 90 days ago")
     audit.add_argument("--profile", help="read-only AWS profile (SecurityAudit)")
@@ -43,7 +48,7 @@ def run(args: argparse.Namespace, config: Any, sessions: Any) -> int:
         datetime.fromisoformat(args.since).timestamp() if args.since else time.time() - 90 * 86400
     )
     keys = KeysFile.from_json(json.loads(args.keys.read_text(encoding="utf-8")))
-    from breakglass_gui.ui.context import default_journal
+    from breakglass_gui.core.paths import default_journal
 
     journal = args.journal or default_journal()
     where = args.anchor or f"s3://{config.anchor_bucket}/{config.anchor.prefix}"

@@ -11,11 +11,22 @@ import argparse
 import gc
 import os
 import sys
+import textwrap
 from collections.abc import Sequence
 from pathlib import Path
 from typing import TYPE_CHECKING
 
 from breakglass_gui import __version__
+from breakglass_gui.cli_help import (
+    FAILED,
+    OK,
+    USAGE,
+    USAGE_TEXT,
+    WIDTH,
+    add_command,
+    epilog,
+    program,
+)
 from breakglass_gui.core.text import visible
 
 if TYPE_CHECKING:
@@ -34,22 +45,67 @@ class _Parser(argparse.ArgumentParser):
 
 
 def default_config_path() -> Path:
-    import platformdirs
+    from breakglass_gui.core.paths import default_config
 
-    return Path(platformdirs.user_config_dir("breakglass", appauthor=False)) / "config.toml"
+    return default_config()
+
+
+def _paths_text() -> str:
+    from breakglass_gui.core.paths import listing
+
+    width = max(len(label) for label in listing())
+    return "\n".join(f"  {label:<{width}}  {path}" for label, path in listing().items())
 
 
 def _parser() -> argparse.ArgumentParser:
-    parser = _Parser(prog="breakglass", description="Break Glass: emergency access to AWS.")
+    prog = program()
+    parser = _Parser(
+        prog=prog,
+        description=textwrap.fill(
+            "Break Glass: guided, audited emergency access to AWS. Without a command, the "
+            "desktop application starts (its first-run screen when there is no configuration).",
+            WIDTH,
+        ),
+        epilog=epilog(
+            ["", "--drill", "--config /etc/breakglass/config.toml", "readiness --help"],
+            {OK: "the app or the command finished", FAILED: "a check failed", USAGE: USAGE_TEXT},
+        )
+        + "\n\ndefault locations (XDG_CONFIG_HOME and XDG_DATA_HOME move them):\n"
+        + _paths_text(),
+        formatter_class=argparse.RawDescriptionHelpFormatter,
+    )
     parser.add_argument("--version", action="version", version=f"breakglass {__version__}")
-    parser.add_argument("--config", type=Path, help="configuration file (TOML)")
+    parser.add_argument("--config", type=Path, metavar="P", help="configuration file (TOML)")
     parser.add_argument(
         "--drill", action="store_true", help="run against the embedded drill environment"
     )
-    commands = parser.add_subparsers(dest="command", parser_class=_Parser)
-    check = commands.add_parser("check-config", help="validate a configuration file")
+    commands = parser.add_subparsers(dest="command", parser_class=_Parser, metavar="COMMAND")
+    check = add_command(
+        commands,
+        "check-config",
+        summary="validate a configuration file",
+        description="Reads a configuration and lists every problem, one per line (nothing is "
+        "contacted). Without PATH: --config, else the default configuration.",
+        examples=["check-config resources/example-config.toml", "check-config"],
+        exit_codes={OK: "valid", USAGE: "problems listed, or the file cannot be read"},
+    )
     check.add_argument("path", nargs="?", type=Path)
-    verify = commands.add_parser("verify", help="verify a journal or a review JSON")
+    verify = add_command(
+        commands,
+        "verify",
+        summary="verify a journal or a review JSON",
+        description="Recomputes the hash chain of a journal (or of the journal a review JSON "
+        "carries) and names the first entry that does not hold. With --anchor, also compares "
+        "it with every checkpoint written to the anchor (S3 Object Lock, or a directory): "
+        "entries removed or rewritten since a checkpoint are found there.",
+        examples=[
+            "verify ~/.local/share/breakglass/journal.sqlite3",
+            "verify BG-20261201-A1B2-review.json",
+            "verify journal.sqlite3 --anchor s3://acme-breakglass-anchor/journal --profile audit",
+        ],
+        exit_codes={OK: "intact", FAILED: "the chain or an anchor check fails", USAGE: USAGE_TEXT},
+        reads_config=False,
+    )
     verify.add_argument("file", type=Path)
     verify.add_argument(
         "--anchor",
@@ -57,7 +113,19 @@ def _parser() -> argparse.ArgumentParser:
         help="also check the journal against every checkpoint at the anchor",
     )
     verify.add_argument("--profile", help="AWS profile that can read the anchor bucket")
-    readiness = commands.add_parser("readiness", help="audit AWS and Vault against the blueprint")
+    readiness = add_command(
+        commands,
+        "readiness",
+        summary="audit AWS and Vault against the blueprint",
+        description="Checks, read-only, everything an emergency will need: the IAM users and "
+        "their MFA devices, the roles and their trust, the StackSet, monitoring, the anchor "
+        "bucket, Vault's records, policy and TTLs. Prints a table, one line per check.",
+        examples=[
+            "readiness --config /etc/breakglass/config.toml --profile security-audit",
+            "readiness --drill",
+        ],
+        exit_codes={OK: "every check passes", FAILED: "a check fails (listed)", USAGE: USAGE_TEXT},
+    )
     readiness.add_argument("--profile", help="boto3 profile with read access (IAM account)")
     readiness.add_argument(
         "--drill",
@@ -65,17 +133,49 @@ def _parser() -> argparse.ArgumentParser:
         dest="against_drill",
         help="audit a freshly provisioned drill environment",
     )
-    cfn = commands.add_parser("render-cfn", help="write CloudFormation templates")
+    cfn = add_command(
+        commands,
+        "render-cfn",
+        summary="write CloudFormation templates",
+        description="Writes the blueprint as CloudFormation (the IAM account's users and role, "
+        "the member role and its StackSet, monitoring), for review or your own pipeline.",
+        examples=["render-cfn --config /etc/breakglass/config.toml --out cfn/"],
+        exit_codes={OK: "written", FAILED: "a template cannot be made", USAGE: USAGE_TEXT},
+    )
     cfn.add_argument("--out", type=Path, required=True)
-    provision = commands.add_parser("provision", help="create or update the AWS resources")
+    provision = add_command(
+        commands,
+        "provision",
+        summary="create or update the AWS resources",
+        description="Creates or updates the blueprint's resources, idempotently: --plan lists "
+        "what would change and changes nothing; --apply makes the changes (users before "
+        "roles, since the roles' trust names the users).",
+        examples=[
+            "provision --plan --profile org-admin",
+            "provision --apply --profile org-admin --config /etc/breakglass/config.toml",
+        ],
+        exit_codes={OK: "planned or applied", FAILED: "AWS refused a step", USAGE: USAGE_TEXT},
+    )
     mode = provision.add_mutually_exclusive_group(required=True)
     mode.add_argument("--plan", action="store_true", help="show what would change")
     mode.add_argument("--apply", action="store_true", help="make the changes")
     provision.add_argument("--profile", help="boto3 profile with admin rights (IAM account)")
-    drill = commands.add_parser(
+    drill = add_command(
+        commands,
         "drill",
-        help="run a drill against the embedded environment (--autopilot --out DIR), "
-        "or serve the drill world alone (serve)",
+        summary="a headless drill (--autopilot --out DIR), or the drill world alone (serve)",
+        description="--autopilot runs the whole procedure against the embedded drill (simulated "
+        "AWS, a real OpenBao, HTTPS under a CA of its own) with no human input and writes the "
+        "review and journal to --out. `serve` starts the drill world alone and prints its "
+        "endpoints, CA file, drill keys and unseal shares as one JSON line, for aws-cli or "
+        "bao; it runs until Ctrl+C or SIGTERM.",
+        examples=[
+            "drill --autopilot --out /tmp/drill",
+            "drill --autopilot --out /tmp/drill --accounts 25",
+            "drill serve",
+        ],
+        exit_codes={OK: "every step passed", FAILED: "a step failed (named)", USAGE: USAGE_TEXT},
+        reads_config=False,
     )
     drill.add_argument(
         "action",
@@ -97,12 +197,28 @@ def _parser() -> argparse.ArgumentParser:
         help="autopilot: a drill organisation with N member accounts (1-500) in OUs, listed "
         "through AWS Organizations, and the incident across all of them",
     )
+    add_command(
+        commands,
+        "paths",
+        summary="print where the configuration, journal, reviews and snapshot are",
+        description="Prints every default location (and the configuration in use with "
+        "--config). XDG_CONFIG_HOME and XDG_DATA_HOME move them.",
+        examples=["paths"],
+        exit_codes={OK: "printed"},
+    )
     from breakglass_gui import accounts_cli, approvers_cli, audit_cli
 
     approvers_cli.add_commands(commands)
     audit_cli.add_command(commands)
     accounts_cli.add_command(commands)
     return parser
+
+
+def _paths(config: Path | None) -> int:
+    print(_paths_text())
+    if config is not None:
+        print(f"  configuration in use: {config}")
+    return EXIT_OK
 
 
 def _config_problems(exc: ConfigError) -> int:
@@ -238,6 +354,8 @@ def main(argv: Sequence[str] | None = None) -> int:
     from breakglass_gui.core.hardening import harden_process
 
     harden_process()
+    if args.command == "paths":
+        return _paths(args.config)
     if args.command == "check-config":
         return _check_config(args.path or args.config)
     if args.command == "verify":

@@ -3,7 +3,11 @@ traceback."""
 
 from __future__ import annotations
 
+import argparse
 import json
+import os
+import re
+import shlex
 import shutil
 import sqlite3
 import subprocess
@@ -14,6 +18,7 @@ import pytest
 
 from breakglass_gui import __version__
 from breakglass_gui.cli import main
+from breakglass_gui.cli_help import program
 from breakglass_gui.core.journal import Journal
 from breakglass_gui.core.resources import resource_path
 from tests.fakes.clock import ManualClock
@@ -156,3 +161,89 @@ def test_the_start_up_path_imports_no_heavy_library() -> None:
         "if m in sys.modules))"
     )
     assert python(code) == "[]"
+
+
+def _subcommands() -> dict[str, argparse.ArgumentParser]:
+    from breakglass_gui.cli import _parser
+
+    actions = [a for a in _parser()._actions if isinstance(a, argparse._SubParsersAction)]
+    assert len(actions) == 1
+    return dict(actions[0].choices)
+
+
+def test_every_subcommand_s_help_has_a_description_examples_and_exit_codes() -> None:
+    """Issue 22 item 5. Read from the parser itself: a command added later without them fails."""
+    commands = _subcommands()
+    assert {"check-config", "verify", "readiness", "paths", "approvers", "audit-trail"} <= set(
+        commands
+    )
+    for name, parser in commands.items():
+        text = parser.format_help()
+        assert parser.description and len(parser.description) > 40, name
+        examples = text.split("examples:\n", 1)[1].split("\n\n", 1)[0].splitlines()
+        assert examples and all(e.startswith(f"  {program()} {name}") for e in examples), name
+        codes = text.split("exit codes:\n", 1)[1].splitlines()
+        assert codes[0].startswith("  0  "), name
+
+
+def test_the_examples_in_help_parse() -> None:
+    """An example whose options no longer exist would mislead: each one parses."""
+    from breakglass_gui.cli import _parser
+
+    for parser in _subcommands().values():
+        text = parser.format_help()
+        for line in text.split("examples:\n", 1)[1].split("\n\n", 1)[0].splitlines():
+            words = shlex.split(line.split(">", 1)[0])[1:]  # no "main.py", no redirection
+            _parser().parse_args(words)  # exits 2 (SystemExit) on an unknown option
+
+
+@pytest.mark.parametrize("before", [True, False])
+def test_config_works_before_or_after_the_subcommand(before: bool, tmp_path: Path) -> None:
+    example = str(resource_path("example-config.toml"))
+    given = ["--config", example]
+    command = ["render-cfn", "--out", str(tmp_path)]
+    result = run(*(given + command if before else command + given))
+    assert result.returncode == 0, result.stderr
+    assert (tmp_path / "stackset.json").is_file()
+
+
+def test_a_config_after_the_subcommand_wins_over_one_before() -> None:
+    example = str(resource_path("example-config.toml"))
+    result = run("--config", "/no/such.toml", "check-config", "--config", example)
+    assert result.returncode == 0, result.stderr
+    assert result.stdout.startswith(f"{example}: valid")
+    missing = run("--config", example, "check-config", "--config", "/no/such.toml")
+    assert missing.returncode == 2
+
+
+def test_paths_prints_every_default_location_and_help_prints_them_too(tmp_path: Path) -> None:
+    env = {
+        **os.environ,
+        "XDG_CONFIG_HOME": str(tmp_path / "cfg"),
+        "XDG_DATA_HOME": str(tmp_path / "data"),
+    }
+
+    def out(*args: str) -> str:
+        done = subprocess.run(
+            [sys.executable, str(ROOT / "main.py"), *args],
+            capture_output=True,
+            text=True,
+            timeout=60,
+            env=env,
+            check=True,
+        )
+        return done.stdout
+
+    printed = out("paths")
+    data = tmp_path / "data" / "breakglass"
+    expected = {
+        "configuration": tmp_path / "cfg" / "breakglass" / "config.toml",
+        "journal": data / "journal.sqlite3",
+        "reviews and approval bundles": data / "reviews",
+        "account snapshot": data / "accounts.json",
+        "drill journal": data / "drill" / "journal.sqlite3",
+    }
+    for label, path in expected.items():
+        assert re.search(rf"^  {re.escape(label)} +{re.escape(str(path))}$", printed, re.M), label
+    assert printed.strip() in out("--help")
+    assert not any(p.exists() for p in (tmp_path / "cfg", tmp_path / "data"))  # nothing made

@@ -9,23 +9,8 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+from breakglass_gui.core.paths import data_dir, journal_file, reviews_dir
 from breakglass_gui.ui.prompts import DialogPrompts, Prompts
-
-
-def data_dir() -> Path:
-    import platformdirs
-
-    return Path(platformdirs.user_data_dir("breakglass", appauthor=False))
-
-
-def journal_file(root: Path, drill: bool = False) -> Path:
-    """Where the journal lives under a data directory (the app's, or a drill's beside it)."""
-    return root / ("drill" if drill else "") / "journal.sqlite3"
-
-
-def default_journal() -> Path:
-    """The app's own journal (what the command-line tools read by default)."""
-    return journal_file(data_dir())
 
 
 @dataclass
@@ -40,4 +25,4 @@ class AppOptions:
         return journal_file(self.data_dir, drill)
 
     def reviews_dir(self, drill: bool) -> Path:
-        return self.data_dir / ("drill-reviews" if drill else "reviews")
+        return reviews_dir(self.data_dir, drill)

@@ -10,7 +10,9 @@ from pathlib import Path
 from PySide6.QtCore import QByteArray, QSettings
 from PySide6.QtWidgets import QSplitter
 
-FILE = "layout.ini"
+from breakglass_gui.core.paths import LAYOUT_FILE
+
+FILE = LAYOUT_FILE
 
 
 def layout_store(data_dir: Path) -> QSettings:

@@ -13,9 +13,9 @@ from typing import Any
 import pytest
 
 from breakglass_gui.core import redact
+from breakglass_gui.core.paths import data_dir
 from breakglass_gui.drill.autopilot import run_autopilot
 from breakglass_gui.drill.layout import MEMBERS
-from breakglass_gui.ui.context import data_dir
 from tests.fakes.scan import leaks
 
 

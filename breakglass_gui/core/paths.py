@@ -1,0 +1,61 @@
+"""Where Break Glass keeps its files on a workstation, in one place (`main.py paths` prints them).
+
+The directories are the platform's per-user ones (platformdirs: XDG on Linux, so
+`$XDG_CONFIG_HOME/breakglass` and `$XDG_DATA_HOME/breakglass`, by default `~/.config/breakglass`
+and `~/.local/share/breakglass`). Drill incidents have their own journal and reviews beside the
+real ones, so a drill never mixes with a real incident. Nothing here creates a file.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+APP = "breakglass"
+LAYOUT_FILE = "layout.ini"  # the main window's size and docks (ui/layout_memory.py)
+SNAPSHOT_FILE = "accounts.json"  # `accounts sync` writes it unless [directory] snapshot says
+
+
+def config_dir() -> Path:
+    import platformdirs
+
+    return Path(platformdirs.user_config_dir(APP, appauthor=False))
+
+
+def default_config() -> Path:
+    return config_dir() / "config.toml"
+
+
+def data_dir() -> Path:
+    import platformdirs
+
+    return Path(platformdirs.user_data_dir(APP, appauthor=False))
+
+
+def journal_file(root: Path, drill: bool = False) -> Path:
+    """Where the journal lives under a data directory (the app's, or a drill's beside it)."""
+    return root / ("drill" if drill else "") / "journal.sqlite3"
+
+
+def reviews_dir(root: Path, drill: bool = False) -> Path:
+    """Where reviews and approval bundles are exported unless the operator picks a folder."""
+    return root / ("drill-reviews" if drill else "reviews")
+
+
+def default_journal() -> Path:
+    """The app's own journal (what the command-line tools read by default)."""
+    return journal_file(data_dir())
+
+
+def listing() -> dict[str, Path]:
+    """Every default location, as `main.py paths` and `main.py --help` print them."""
+    root = data_dir()
+    return {
+        "configuration": default_config(),
+        "data directory": root,
+        "journal": journal_file(root),
+        "reviews and approval bundles": reviews_dir(root),
+        "account snapshot": root / SNAPSHOT_FILE,
+        "drill journal": journal_file(root, drill=True),
+        "drill reviews": reviews_dir(root, drill=True),
+        "window layout": root / LAYOUT_FILE,
+    }
