@@ -227,10 +227,11 @@ def render_reference() -> str:
         "<!-- Generated from breakglass_gui/core/config/model.py by "
         "`python scripts/config_reference.py`; do not edit by hand. -->",
         "",
-        "One TOML file (docs/rules.md §7): `python main.py check-config` prints where the app",
-        "looks for it, `--config PATH` overrides. Every key is checked at start and every problem",
-        "is reported with its key path; unknown keys are errors, so a typo never falls back to a",
-        "default.",
+        "One TOML file (docs/rules.md §7): `python main.py paths` prints where the app looks for",
+        "it, `--config PATH` (before or after a command) overrides, and",
+        "`python main.py check-config PATH` checks one. Every key is checked at start and every",
+        "problem is reported with its key path; unknown keys are errors, so a typo never falls",
+        "back to a default.",
         "Nothing in the file is secret. An annotated example: `resources/example-config.toml`.",
         "",
     ]
