@@ -44,6 +44,17 @@ class _Parser(argparse.ArgumentParser):
         raise SystemExit(EXIT_USAGE)
 
 
+class _TopParser(_Parser):
+    def format_help(self) -> str:
+        """The default locations at the end, computed only when help is asked for (the GUI's
+        start parses the same arguments: docs/rules.md §13)."""
+        return (
+            f"{super().format_help()}\n"
+            "default locations (XDG_CONFIG_HOME and XDG_DATA_HOME move them):\n"
+            f"{_paths_text()}\n"
+        )
+
+
 def default_config_path() -> Path:
     from breakglass_gui.core.paths import default_config
 
@@ -59,7 +70,7 @@ def _paths_text() -> str:
 
 def _parser() -> argparse.ArgumentParser:
     prog = program()
-    parser = _Parser(
+    parser = _TopParser(
         prog=prog,
         description=textwrap.fill(
             "Break Glass: guided, audited emergency access to AWS. Without a command, the "
@@ -69,9 +80,7 @@ def _parser() -> argparse.ArgumentParser:
         epilog=epilog(
             ["", "--drill", "--config /etc/breakglass/config.toml", "readiness --help"],
             {OK: "the app or the command finished", FAILED: "a check failed", USAGE: USAGE_TEXT},
-        )
-        + "\n\ndefault locations (XDG_CONFIG_HOME and XDG_DATA_HOME move them):\n"
-        + _paths_text(),
+        ),
         formatter_class=argparse.RawDescriptionHelpFormatter,
     )
     parser.add_argument("--version", action="version", version=f"breakglass {__version__}")

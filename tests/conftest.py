@@ -69,3 +69,42 @@ def _no_dangling_qt(
     ]
     assert running == [], f"timers left running: {running}"
     assert windows == [], f"windows left open: {windows}"
+
+
+_UNDOCUMENTED: list[str] = []
+
+
+def _watch_journal_kinds() -> None:
+    """Every kind the app journals is in core/journal_kinds.py (docs/journal-reference.md, the
+    auditors' reference): an entry of another kind written by app code fails the test that
+    wrote it. Kinds that tests write themselves ("test.entry") are theirs."""
+    import sys
+    from pathlib import Path
+
+    from breakglass_gui.core import journal
+    from breakglass_gui.core.journal_kinds import KINDS
+
+    app = str(Path(journal.__file__).resolve().parents[1])
+    original = journal.Journal._write
+
+    def _write(self: journal.Journal, incident: str | None, kind: str, payload, ts):  # type: ignore[no-untyped-def]
+        if kind not in KINDS:
+            frame = sys._getframe(1)
+            while frame is not None and frame.f_code.co_filename == journal.__file__:
+                frame = frame.f_back  # type: ignore[assignment]
+            if frame is not None and frame.f_code.co_filename.startswith(app):
+                _UNDOCUMENTED.append(f"{kind} (from {frame.f_code.co_filename}:{frame.f_lineno})")
+        return original(self, incident, kind, payload, ts)
+
+    journal.Journal._write = _write  # type: ignore[method-assign]
+
+
+_watch_journal_kinds()
+
+
+@pytest.fixture(autouse=True)
+def _journal_kinds_documented() -> Iterator[None]:
+    _UNDOCUMENTED.clear()
+    yield
+    found, _UNDOCUMENTED[:] = list(_UNDOCUMENTED), []
+    assert found == [], f"journal kinds missing from core/journal_kinds.py: {found}"

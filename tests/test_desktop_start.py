@@ -44,11 +44,17 @@ def test_the_app_prints_one_line_and_does_not_start_qt(
     assert started == []
 
 
-def test_the_readme_lists_the_same_packages() -> None:
+def test_the_deployment_guide_installs_the_same_packages() -> None:
+    """docs/deployment.md, step 7: the apt-get line has exactly the packages the check names
+    (and the review's fonts)."""
+    import re
     from pathlib import Path
 
-    readme = (Path(__file__).resolve().parents[1] / "README.md").read_text()
-    assert PACKAGES in readme
+    guide = (Path(__file__).resolve().parents[1] / "docs" / "deployment.md").read_text()
+    command = re.search(r"sudo apt-get install (.*?)\n```", guide, re.S)
+    assert command is not None
+    listed = set(command.group(1).replace("\\", " ").split())
+    assert listed == set(PACKAGES.split()) | {"fonts-dejavu-core"}
 
 
 def test_the_loader_check_tells_present_from_absent() -> None:

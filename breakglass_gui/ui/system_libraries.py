@@ -4,7 +4,8 @@ Without them Qt prints a screenful ("qt.qpa.plugin: Could not load the Qt platfo
 "xcb" … Available platform plugins are: …") and aborts. A newcomer on a fresh Debian or Ubuntu
 desktop gets one line instead, naming the packages to install (issue 19). The list is the X11
 requirements of Qt 6 (Qt's "Qt for X11 Requirements" page) that a minimal system lacks; the
-README lists the same packages. Qt-free: it runs before PySide6 is imported.
+deployment guide (docs/deployment.md, step 7) installs the same packages. Qt-free: it runs
+before PySide6 is imported.
 """
 
 from __future__ import annotations
