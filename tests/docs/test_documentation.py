@@ -223,7 +223,7 @@ def test_the_documented_commands_run(tmp_path: Path, fresh_openbao: object) -> N
     tools = tmp_path / "bin"
     for d in (home, work, tools):
         d.mkdir()
-    for name in ("main.py", "resources"):
+    for name in ("main.py", "resources", "scripts"):
         (work / name).symlink_to(ROOT / name)
     wrapper = tools / "breakglass"  # the bundle's name for `python main.py`
     wrapper.write_text(f'#!/bin/sh\nexec "{sys.executable}" "{ROOT / "main.py"}" "$@"\n')
@@ -382,3 +382,24 @@ def test_the_runbook_says_what_to_do_for_every_vault_and_aws_error() -> None:
     assert missing == []
     for other in ("no OS keyring is available", "is locked out after", "failed verification"):
         assert other in said, other
+
+
+def test_the_runbook_prints_on_one_page(tmp_path: Path) -> None:
+    """Issue 22 item 2: "one page, printable" — the print of docs/runbook.md is one A4 page
+    (scripts/runbook_pdf.py), with every row of its error table on it."""
+    import importlib.util
+
+    spec = importlib.util.spec_from_file_location(
+        "runbook_pdf", ROOT / "scripts" / "runbook_pdf.py"
+    )
+    assert spec is not None and spec.loader is not None
+    module = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(module)
+    assert module.write(tmp_path / "runbook.pdf") == 1
+    from tests.support.pdf_text import pdf_pages
+
+    pages = pdf_pages((tmp_path / "runbook.pdf").read_bytes())
+    assert len(pages) == 1
+    printed = " ".join(pages[0].split())
+    for row in ("Vault is sealed", "AWS rejected the MFA code", "AWSRevokeOlderSessions"):
+        assert row in printed
