@@ -403,3 +403,43 @@ def test_the_runbook_prints_on_one_page(tmp_path: Path) -> None:
     printed = " ".join(pages[0].split())
     for row in ("Vault is sealed", "AWS rejected the MFA code", "AWSRevokeOlderSessions"):
         assert row in printed
+
+
+# Commands with no subcommand start the desktop application or print help; these tests start
+# them (a shell block cannot: the app waits for a person).
+STARTED_ELSEWHERE = {
+    "--drill": ("tests/drill/test_autopilot.py", 'cli.main(["--drill"])'),
+    "--version": ("tests/test_cli.py", 'run("--version")'),
+    "--help": ("tests/test_cli.py", 'out("--help")'),
+    "": ("tests/e2e/test_real_start.py", "gui(config_path=EXAMPLE)"),
+}
+
+
+def test_every_command_shown_inline_is_run_or_marked_in_a_block() -> None:
+    """A command in the prose (`main.py readiness`) is covered when a shell block of the docs
+    runs that subcommand (or marks it as needing real AWS); the desktop app's own start forms
+    are started by the tests named in STARTED_ELSEWHERE."""
+    in_blocks = set()
+    for doc in DOCS:
+        for block in blocks(doc):
+            if block.lang == "sh":
+                for command in command_lines(block.text):
+                    args = app_arguments(command)
+                    if args is not None:
+                        in_blocks.add(next((a for a in args if not a.startswith("-")), ""))
+    for path, needle in STARTED_ELSEWHERE.values():
+        assert needle in (ROOT / path).read_text(encoding="utf-8"), (path, needle)
+    for name, span in inline_commands_everywhere():
+        words = [w for w in re.split(r"[\s\[\]|]+", span) if w]
+        words = words[words.index("main.py") + 1 :] if "main.py" in words else words[1:]
+        command = next((w for w in words if not w.startswith("-") and w not in ("P", "FILE")), "")
+        if command in _subcommands():
+            assert command in in_blocks, f"{name}: `{span}` — no shell block runs `{command}`"
+        else:
+            flag = next((w for w in words if w in STARTED_ELSEWHERE), "")
+            assert flag in STARTED_ELSEWHERE, f"{name}: `{span}` is neither a command nor a start"
+
+
+def inline_commands_everywhere() -> Iterator[tuple[str, str]]:
+    for doc in DOCS:
+        yield from inline_commands(doc)
