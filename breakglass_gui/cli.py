@@ -286,8 +286,12 @@ def _verify_anchor(file: Path, where: str, profile: str | None) -> int:
 
     def s3() -> object:
         import boto3
+        import botocore.session
 
-        return boto3.session.Session(profile_name=profile).client("s3")
+        from breakglass_gui.core.aws.clients import with_shipped_models
+
+        shipped = with_shipped_models(botocore.session.Session())
+        return boto3.session.Session(profile_name=profile, botocore_session=shipped).client("s3")
 
     store = anchor_at(where, s3)
     try:

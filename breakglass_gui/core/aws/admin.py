@@ -43,7 +43,13 @@ class ProfileSessions:
         self._endpoint = endpoint_url
         self._members: dict[str, Any] = {}
         self._clients: dict[tuple[str, str, str], Any] = {}
+        self._sts: Any = None
+        # boto3 sessions are not thread-safe: clients are made under one lock. Assuming the
+        # member role is a network call, so it is not made under that lock but under one per
+        # account: the accounts' AssumeRoles run side by side (provision and readiness reach
+        # every account at once), and no account is assumed twice.
         self._lock = threading.Lock()
+        self._assuming: dict[str, threading.Lock] = {}
 
     @classmethod
     def from_profile(
@@ -59,8 +65,9 @@ class ProfileSessions:
         network: Network | None = None,
     ) -> ProfileSessions:
         import boto3
+        import botocore.session
 
-        from breakglass_gui.core.aws.clients import sealed_botocore_session
+        from breakglass_gui.core.aws.clients import sealed_botocore_session, with_shipped_models
 
         if credentials is not None:
             session = boto3.session.Session(
@@ -70,7 +77,11 @@ class ProfileSessions:
                 botocore_session=sealed_botocore_session(),
             )
         else:
-            session = boto3.session.Session(profile_name=profile, region_name=region)
+            session = boto3.session.Session(
+                profile_name=profile,
+                region_name=region,
+                botocore_session=with_shipped_models(botocore.session.Session()),
+            )
         return cls(
             session,
             home_account=home_account,
@@ -86,14 +97,18 @@ class ProfileSessions:
         if account == self._home:
             return {}
         with self._lock:
-            if account not in self._members:
-                sts = self._session.client(
+            assuming = self._assuming.setdefault(account, threading.Lock())
+            if self._sts is None:
+                self._sts = self._session.client(
                     "sts",
                     endpoint_url=self._endpoint,
                     region_name=self._region,
                     verify=self._network.ca_file,
                     config=self._config,
                 )
+            sts = self._sts
+        with assuming:
+            if account not in self._members:
                 creds = sts.assume_role(
                     RoleArn=f"arn:{self._partition}:iam::{account}:role/{self._member_role}",
                     RoleSessionName="breakglass-admin",

@@ -12,10 +12,16 @@ MFA code)... Every one of them is pinned to a constant in the session's config s
 and trust anchors come from `Network` (the config file), and credentials are always passed
 explicitly so the credential chain (environment keys, shared files, `credential_process`,
 instance metadata) is never consulted.
+
+Nor has the operator's home: botocore's own loader reads service models, endpoint rule sets and
+`endpoints.json` from `~/.aws/models` before its shipped ones, so a rule set planted there sent
+every signed request — MFA codes included — to a host of the planter's choosing
+(tests/hostile/test_hostile_environment.py). Sessions here load botocore's shipped models only.
 """
 
 from __future__ import annotations
 
+import functools
 import os
 import threading
 from dataclasses import dataclass, field
@@ -26,6 +32,7 @@ from breakglass_gui.core.network import Network
 from breakglass_gui.core.secret import Secret
 
 if TYPE_CHECKING:
+    import botocore.loaders
     import botocore.session
 
 
@@ -184,8 +191,25 @@ def sealed_botocore_session() -> botocore.session.Session:
     """A botocore session on which the environment and the AWS files have no influence."""
     import botocore.session
 
-    session = botocore.session.Session()
+    session = with_shipped_models(botocore.session.Session())
     session.register_component("config_store", _sealed_config_store(session))
+    return session
+
+
+@functools.cache
+def shipped_models() -> botocore.loaders.Loader:
+    """One loader per process over the models botocore ships, and nothing else (not
+    `~/.aws/models`, see above). Shared: each session used to parse the same models again (a
+    drill world's start spent ~0.6 s of its 2 s on it; docs/rules.md §13)."""
+    from botocore.loaders import Loader
+
+    return Loader(extra_search_paths=[Loader.BUILTIN_DATA_PATH], include_default_search_paths=False)
+
+
+def with_shipped_models(session: botocore.session.Session) -> botocore.session.Session:
+    """`session`, reading service models from botocore's own data only (a profile session for
+    the administrator's commands, too)."""
+    session.register_component("data_loader", shipped_models())
     return session
 
 

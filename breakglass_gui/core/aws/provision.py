@@ -83,12 +83,17 @@ class Provisioner:
     def plan(self) -> list[Change]:
         return [change for part in self._parts() for change in part]
 
-    def apply(self) -> list[Change]:
-        """Users, then every role, the monitoring and the topic side by side, then alarms."""
+    def apply(self, once_users_exist: Callable[[], object] | None = None) -> list[Change]:
+        """Users, then every role, the monitoring and the topic side by side, then alarms.
+
+        `once_users_exist` runs beside the other parts as soon as the users exist: whatever
+        needs only the users (the drill enrols their MFA devices and keys and fills its Vault
+        there) need not wait for the rest."""
         parts = self._parts()
         users, middle, alarms = parts[0], parts[1:-1], parts[-1]
         _run_in_order(users)
-        _each([partial(_run_in_order, part) for part in middle if part])
+        beside = [once_users_exist] if once_users_exist is not None else []
+        _each([*beside, *(partial(_run_in_order, part) for part in middle if part)])
         _run_in_order(alarms)
         return [change for part in parts for change in part]
 
