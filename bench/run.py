@@ -4,6 +4,7 @@
 python bench/run.py            # full: 5 runs each, medians (worst run where "never");
                                # exit 1 if a target is missed or a benchmark breaks
 python bench/run.py --quick    # 1 run each; exit 1 only if a benchmark breaks
+python bench/run.py --only drill  # the rows whose name says "drill", 5 runs each
 python bench/run.py --smoke    # CI (scripts/test): 1 run each at reduced sizes (BENCH_SMOKE=1:
                                # fewer accounts, events and repetitions); the figures are
                                # printed, never compared: CI checks the benchmarks still run
@@ -252,11 +253,21 @@ def main(argv: list[str] | None = None, benchmarks: list[Benchmark] | None = Non
         action="store_true",
         help="one run each at reduced sizes (CI): the benchmarks run; no figure is a verdict",
     )
+    parser.add_argument(
+        "--only",
+        metavar="WORDS",
+        help="the rows whose name contains WORDS (5 runs each, as a full run)",
+    )
     args = parser.parse_args(argv)
+    chosen = BENCHMARKS if benchmarks is None else benchmarks
+    if args.only:
+        chosen = [b for b in chosen if args.only in b.name]
+        if not chosen:
+            parser.error(f"no benchmark's name contains {args.only!r}")
     if args.smoke:
         os.environ["BENCH_SMOKE"] = "1"  # read by the scripts, which run in child processes
     missed, broken = run(
-        BENCHMARKS if benchmarks is None else benchmarks,
+        chosen,
         1 if args.quick or args.smoke else 5,
         sys.stdout,
         smoke=args.smoke,

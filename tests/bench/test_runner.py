@@ -155,3 +155,13 @@ def test_a_smoke_run_sets_reduced_sizes_and_never_fails_on_a_figure(
         raise SystemExit("it broke")
 
     assert run.main(["--smoke"], [run.Benchmark("broken", broken, 1.0)]) == 1
+
+
+def test_only_runs_the_rows_named_and_refuses_a_name_none_has(
+    capsys: pytest.CaptureFixture[str],
+) -> None:
+    assert run.main(["--only", "met"], [MET, MISSED, BROKEN]) == 0  # "missed" not run
+    out = capsys.readouterr().out
+    assert "met" in out and "MISSED" not in out and "broken" not in out
+    with pytest.raises(SystemExit):
+        run.main(["--only", "nothing like it"], [MET])

@@ -126,26 +126,25 @@ def test_apply_runs_parts_side_by_side_but_users_first_and_alarms_last(
 ) -> None:
     """IAM refuses a trust policy naming a user that does not exist yet, and the alarms name
     the topic: those two orders hold however the independent parts are interleaved."""
-    import dataclasses
     import threading
+
+    from breakglass_gui.core.aws import provision
 
     done: list[tuple[str, str]] = []
     lock = threading.Lock()
-    planned = provisioner._parts
+    run_in_order = provision._run_in_order
 
-    def recording(change: Any) -> Any:
-        def run() -> Any:
-            result = change.run()
+    def recording(changes: list[Any]) -> None:
+        for change in changes:
+            run_in_order([change])
             with lock:
                 done.append((change.resource, threading.current_thread().name))
-            return result
 
-        return dataclasses.replace(change, run=run)
-
-    provisioner._parts = lambda: [  # type: ignore[method-assign]
-        [recording(c) for c in part] for part in planned()
-    ]
-    provisioner.apply()
+    provision._run_in_order = recording  # type: ignore[assignment]
+    try:
+        provisioner.apply()
+    finally:
+        provision._run_in_order = run_in_order  # type: ignore[assignment]
     order = [resource for resource, _ in done]
     users = [i for i, r in enumerate(order) if r.startswith("iam user ")]
     alarms = [i for i, r in enumerate(order) if r.startswith("alarm ")]
@@ -153,3 +152,20 @@ def test_apply_runs_parts_side_by_side_but_users_first_and_alarms_last(
     assert users and alarms and others
     assert max(users) < min(others) and max(others) < min(alarms)
     assert len({thread for _, thread in done}) > 1  # the middle really ran side by side
+
+
+def test_what_needs_only_the_users_runs_once_they_exist_beside_the_rest(
+    provisioner: Provisioner, moto_admin: ProfileSessions
+) -> None:
+    """The drill enrols its users' MFA devices and keys there (drill/environment.py)."""
+    iam = moto_admin.client("iam", provisioner.bp.iam_account)
+    seen: list[list[str]] = []
+
+    def once_users_exist() -> None:
+        seen.append(
+            [iam.get_user(UserName=u.name)["User"]["UserName"] for u in provisioner.bp.users]
+        )
+
+    provisioner.apply(once_users_exist=once_users_exist)
+    assert seen == [[u.name for u in provisioner.bp.users]]
+    assert provisioner.plan() == []  # and everything else was made all the same

@@ -62,40 +62,48 @@ def _run_in_order(changes: list[Change]) -> None:
         change.run()
 
 
+def _plan_and_run(part: Callable[[], list[Change]]) -> list[Change]:
+    changes = part()
+    _run_in_order(changes)
+    return changes
+
+
 class Provisioner:
     def __init__(self, blueprint: Blueprint, sessions: AdminSessions) -> None:
         self.bp = blueprint
         self.sessions = sessions
 
-    def _parts(self) -> list[list[Change]]:
-        """The plan by part, in dependency order: users, each role, monitoring, topic, alarms."""
-        readers: list[Callable[[], list[Change]]] = [
-            self._users,
+    def _middle(self) -> list[Callable[[], list[Change]]]:
+        """The parts that need the users and nothing else of each other: each role, the
+        monitoring, the topic, the anchor, the rotation function."""
+        return [
             *self._role_parts(),
             self._monitoring,
             self._topic,
             self._anchor,
             self._rotation_function,
-            self._alarms,
         ]
-        return _each(readers)
 
     def plan(self) -> list[Change]:
-        return [change for part in self._parts() for change in part]
+        """Every part read side by side; the changes in dependency order."""
+        parts = _each([self._users, *self._middle(), self._alarms])
+        return [change for part in parts for change in part]
 
     def apply(self, once_users_exist: Callable[[], object] | None = None) -> list[Change]:
-        """Users, then every role, the monitoring and the topic side by side, then alarms.
+        """The users first; then each other part read and changed, side by side; the alarms
+        last. Each part's changes are planned from what exists just before they are made.
 
         `once_users_exist` runs beside the other parts as soon as the users exist: whatever
         needs only the users (the drill enrols their MFA devices and keys and fills its Vault
         there) need not wait for the rest."""
-        parts = self._parts()
-        users, middle, alarms = parts[0], parts[1:-1], parts[-1]
+        users = self._users()
         _run_in_order(users)
         beside = [once_users_exist] if once_users_exist is not None else []
-        _each([*beside, *(partial(_run_in_order, part) for part in middle if part)])
+        done = _each([*beside, *(partial(_plan_and_run, part) for part in self._middle())])
+        middle = done[len(beside) :]
+        alarms = self._alarms()
         _run_in_order(alarms)
-        return [change for part in parts for change in part]
+        return [*users, *(change for part in middle for change in part), *alarms]
 
     def _anchor(self) -> list[Change]:
         if self.bp.anchor is None:
