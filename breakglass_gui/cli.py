@@ -8,13 +8,14 @@ Only the standard library is imported at start; each command imports what it nee
 from __future__ import annotations
 
 import argparse
+import contextlib
 import gc
 import os
 import sys
 import textwrap
 from collections.abc import Sequence
 from pathlib import Path
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, NoReturn
 
 from breakglass_gui import __version__
 from breakglass_gui.cli_help import (
@@ -354,6 +355,28 @@ def _drill(args: argparse.Namespace) -> int:
     from breakglass_gui.drill.autopilot import run_autopilot
 
     return int(run_autopilot(args.out, accounts=args.accounts))
+
+
+def run() -> NoReturn:
+    """The process's entry point (main.py, the `breakglass` script). A command-line run ends
+    with its exit handlers and flushed output but without Python tearing its heap down object
+    by object: after a drill that is a second or more of moto's and botocore's objects freed
+    one at a time (docs/rules.md §13, `drill --autopilot`). Nothing is left to do by then — the
+    journal is closed, every file written and synced, no thread runs — and the exit handlers
+    (the console's redirect pages are removed there, logging flushed) do run. The desktop
+    application ends the ordinary way: Qt tears its objects down itself."""
+    code = main()
+    raw = sys.argv[1:]
+    command = raw[:1] == ["--drill-world"] or _parser().parse_known_args(raw)[0].command
+    if not command:
+        sys.exit(code)
+    import atexit
+
+    atexit._run_exitfuncs()
+    for stream in (sys.stdout, sys.stderr):
+        with contextlib.suppress(OSError, ValueError):  # a reader gone, a stream closed
+            stream.flush()
+    os._exit(code)
 
 
 def main(argv: Sequence[str] | None = None) -> int:
