@@ -88,15 +88,18 @@ def app_arguments(command: str) -> list[str] | None:
         words = shlex.split(command, comments=False)
     except ValueError:
         return None
-    for i, word in enumerate(words):
-        if word.endswith("main.py") or word == "breakglass":
-            rest = []
-            for w in words[i + 1 :]:
-                if w in SHELL_BREAKS or w.startswith(("2>", ">")):
-                    break
-                rest.append(w)
-            return rest
-    return None
+    while words and ("=" in words[0] or words[0] == "sudo"):  # VAR=value, sudo
+        words = words[1:]
+    if words[:1] in (["python"], ["python3"]) and len(words) > 1:
+        words = words[1:]
+    if not words or not (words[0].endswith("main.py") or words[0] == "breakglass"):
+        return None  # another program (cp, bao, aws...), even with "breakglass" in its arguments
+    rest = []
+    for w in words[1:]:
+        if w in SHELL_BREAKS or w.startswith(("2>", ">")):
+            break
+        rest.append(w)
+    return rest
 
 
 def inline_commands(doc: Path) -> Iterator[tuple[str, str]]:
