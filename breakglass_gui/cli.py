@@ -11,7 +11,6 @@ import argparse
 import gc
 import os
 import sys
-import textwrap
 from collections.abc import Sequence
 from pathlib import Path
 from typing import TYPE_CHECKING, NoReturn
@@ -22,7 +21,7 @@ from breakglass_gui.cli_help import (
     OK,
     USAGE,
     USAGE_TEXT,
-    WIDTH,
+    HelpFormat,
     add_command,
     epilog,
     program,
@@ -68,26 +67,45 @@ def _paths_text() -> str:
     return "\n".join(f"  {label:<{width}}  {path}" for label, path in listing().items())
 
 
-def _parser() -> argparse.ArgumentParser:
+def _desktop_only(raw: Sequence[str]) -> bool:
+    """Whether the arguments are only the desktop application's own (`--config P`, `--drill`):
+    then no command's parser is built (a third of the arguments' cost on the cold start,
+    docs/rules.md §13); anything else gets the whole parser, and its help and errors."""
+    rest = list(raw)
+    while rest:
+        if rest[0] == "--drill" or rest[0].startswith("--config="):
+            rest = rest[1:]
+        elif rest[0] == "--config" and len(rest) > 1 and not rest[1].startswith("-"):
+            rest = rest[2:]
+        else:
+            return False
+    return True
+
+
+def _parser(commands: bool = True) -> argparse.ArgumentParser:
     prog = program()
     parser = _TopParser(
         prog=prog,
-        description=textwrap.fill(
-            "Break Glass: guided, audited emergency access to AWS. Without a command, the "
-            "desktop application starts (its first-run screen when there is no configuration).",
-            WIDTH,
-        ),
+        description="Break Glass: guided, audited emergency access to AWS. Without a command, "
+        "the desktop application starts (its first-run screen when there is no configuration).",
         epilog=epilog(
             ["", "--drill", "--config /etc/breakglass/config.toml", "readiness --help"],
             {OK: "the app or the command finished", FAILED: "a check failed", USAGE: USAGE_TEXT},
         ),
-        formatter_class=argparse.RawDescriptionHelpFormatter,
+        formatter_class=HelpFormat,
     )
     parser.add_argument("--version", action="version", version=f"breakglass {__version__}")
     parser.add_argument("--config", type=Path, metavar="P", help="configuration file (TOML)")
     parser.add_argument(
         "--drill", action="store_true", help="run against the embedded drill environment"
     )
+    if not commands:
+        parser.set_defaults(command=None)
+        return parser
+    return _with_commands(parser)
+
+
+def _with_commands(parser: argparse.ArgumentParser) -> argparse.ArgumentParser:
     commands = parser.add_subparsers(dest="command", parser_class=_Parser, metavar="COMMAND")
     check = add_command(
         commands,
@@ -110,7 +128,8 @@ def _parser() -> argparse.ArgumentParser:
         examples=[
             "verify ~/.local/share/breakglass/journal.sqlite3",
             "verify BG-20261201-A1B2-review.json",
-            "verify journal.sqlite3 --anchor s3://acme-breakglass-anchor/journal --profile audit",
+            "verify journal.sqlite3 --profile audit "
+            "--anchor s3://a-tmpl-prod-s3-break-glass-anchor-111111111111/checkpoints/",
         ],
         exit_codes={OK: "intact", FAILED: "the chain or an anchor check fails", USAGE: USAGE_TEXT},
         reads_config=False,
@@ -373,7 +392,7 @@ def main(argv: Sequence[str] | None = None) -> int:
         from breakglass_gui.drill import remote
 
         return remote.main(raw[1:])
-    args = _parser().parse_args(raw)
+    args = _parser(commands=not _desktop_only(raw)).parse_args(raw)
     os.umask(0o077)
     from breakglass_gui.core.hardening import harden_process
 

@@ -9,7 +9,6 @@ from __future__ import annotations
 
 import argparse
 import sys
-import textwrap
 from collections.abc import Mapping, Sequence
 from pathlib import Path
 from typing import Any
@@ -17,6 +16,16 @@ from typing import Any
 OK, FAILED, USAGE = 0, 1, 2
 WIDTH = 88  # descriptions are wrapped here; examples and exit codes are kept as written
 USAGE_TEXT = "bad arguments, or a configuration or file that cannot be used (one line each)"
+
+
+class HelpFormat(argparse.HelpFormatter):
+    """Descriptions wrapped (when help is shown, not when the parser is built: the GUI's start
+    builds it too); the examples and exit codes kept as written."""
+
+    def _fill_text(self, text: str, width: int, indent: str) -> str:
+        if text.startswith("examples:"):
+            return "".join(indent + line for line in text.splitlines(keepends=True))
+        return super()._fill_text(text, min(width, WIDTH), indent)
 
 
 def program() -> str:
@@ -48,9 +57,9 @@ def add_command(
     parser: argparse.ArgumentParser = commands.add_parser(
         name,
         help=summary,
-        description=textwrap.fill(description, WIDTH),
+        description=description,
         epilog=epilog(examples, exit_codes),
-        formatter_class=argparse.RawDescriptionHelpFormatter,
+        formatter_class=HelpFormat,
     )
     if reads_config:
         add_config(parser)

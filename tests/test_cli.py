@@ -270,3 +270,25 @@ def test_a_command_line_run_ends_with_its_exit_handlers_run_and_its_output_flush
 
     refused = run("check-config", str(tmp_path / "missing.toml"))
     assert refused.returncode == 2 and refused.stderr.strip()
+
+
+@pytest.mark.parametrize(
+    ("argv", "desktop"),
+    [
+        ([], True),
+        (["--drill"], True),
+        (["--config", "c.toml"], True),
+        (["--config=c.toml", "--drill"], True),
+        (["--config", "c.toml", "readiness"], False),
+        (["readiness", "--config", "c.toml"], False),
+        (["--drill", "--help"], False),
+        (["--config"], False),  # the parser's own error, with the whole parser
+    ],
+)
+def test_the_desktop_start_parses_without_building_every_command(
+    argv: list[str], desktop: bool
+) -> None:
+    """§13: the GUI's cold start parses only its own options; anything else, the full CLI."""
+    from breakglass_gui.cli import _desktop_only
+
+    assert _desktop_only(argv) is desktop
