@@ -1,7 +1,7 @@
 """Every kind of journal entry the app writes: what it means, and an example payload.
 
 For auditors and anyone writing their own verifier (docs/auditor-guide.md). The reference
-docs/journal-reference.md is generated from this table (`python scripts/journal_reference.py`)
+docs/journal-reference.md is generated from this table (`python scripts/references.py`)
 and cannot drift from it: tests check that the committed reference is the rendering, that
 every kind the app writes while the suite runs is listed here (tests/conftest.py), and that the
 examples have the keys real entries have (tests/docs, against a drill's journal).
@@ -434,7 +434,7 @@ def render_reference() -> str:
         "# Journal entry kinds",
         "",
         "<!-- Generated from breakglass_gui/core/journal_kinds.py by "
-        "`python scripts/journal_reference.py`; do not edit by hand. -->",
+        "`python scripts/references.py`; do not edit by hand. -->",
         "",
         "Every entry is `{seq, ts, incident, kind, payload, v, journal, hash}` (the hash rule: "
         "[auditor guide](auditor-guide.md#the-hash-rule-write-your-own-verifier)). These are the "

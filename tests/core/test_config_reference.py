@@ -16,7 +16,7 @@ def test_every_key_of_the_model_has_a_sentence_and_every_sentence_a_key() -> Non
 
 def test_the_committed_reference_is_the_generated_one() -> None:
     assert DOC.read_text(encoding="utf-8") == render_reference(), (
-        "docs/config-reference.md is stale: run `python scripts/config_reference.py`"
+        "docs/config-reference.md is stale: run `python scripts/references.py`"
     )
 
 

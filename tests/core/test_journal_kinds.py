@@ -16,7 +16,7 @@ DOC = Path(__file__).resolve().parents[2] / "docs" / "journal-reference.md"
 
 def test_the_committed_reference_is_the_generated_one() -> None:
     assert DOC.read_text(encoding="utf-8") == render_reference(), (
-        "docs/journal-reference.md is stale: run `python scripts/journal_reference.py`"
+        "docs/journal-reference.md is stale: run `python scripts/references.py`"
     )
 
 

@@ -3,7 +3,7 @@
 Every key's name, type, default and whether it is required come from the dataclasses in
 `model.py`; only the sentence explaining it lives here. tests/core/test_config_reference.py
 fails if a key has no sentence, a sentence has no key, or the committed file is stale.
-Regenerate with `python scripts/config_reference.py`.
+Regenerate with `python scripts/references.py`.
 """
 
 from __future__ import annotations
@@ -225,7 +225,7 @@ def render_reference() -> str:
         "# Configuration reference",
         "",
         "<!-- Generated from breakglass_gui/core/config/model.py by "
-        "`python scripts/config_reference.py`; do not edit by hand. -->",
+        "`python scripts/references.py`; do not edit by hand. -->",
         "",
         "One TOML file (docs/rules.md §7): `python main.py paths` prints where the app looks for",
         "it, `--config PATH` (before or after a command) overrides, and",
