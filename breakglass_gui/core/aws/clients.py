@@ -16,7 +16,7 @@ instance metadata) is never consulted.
 Nor has the operator's home: botocore's own loader reads service models, endpoint rule sets and
 `endpoints.json` from `~/.aws/models` before its shipped ones, so a rule set planted there sent
 every signed request — MFA codes included — to a host of the planter's choosing
-(tests/hostile/test_hostile_environment.py). Sessions here load botocore's shipped models only.
+(tests/hostile/test_planted_models.py). Sessions here load botocore's shipped models only.
 """
 
 from __future__ import annotations

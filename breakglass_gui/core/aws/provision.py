@@ -2,8 +2,9 @@
 boto3.
 
 Idempotent by construction: `plan()` reads what exists and lists only the differences, each
-with the call that mends it; `apply()` runs exactly those. A second apply therefore finds
-nothing to do, and `--plan` says so. The drill environment is provisioned by this same code.
+with the call that mends it; `apply()` reads each part the same way just before it runs that
+part's changes. A second apply therefore finds nothing to do, and `--plan` says so. The drill
+environment is provisioned by this same code.
 
 Independent parts run side by side (PARALLEL threads): every account's role, the monitoring,
 the topic are read at once for the plan and changed at once by apply, each part's own changes
