@@ -16,16 +16,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, NoReturn
 
 from breakglass_gui import __version__
-from breakglass_gui.cli_help import (
-    FAILED,
-    OK,
-    USAGE,
-    USAGE_TEXT,
-    HelpFormat,
-    add_command,
-    epilog,
-    program,
-)
+from breakglass_gui.cli_help import USAGE_TEXT, HelpFormat, add_command, epilog, program
 from breakglass_gui.core.text import visible
 
 if TYPE_CHECKING:
@@ -63,8 +54,9 @@ def default_config_path() -> Path:
 def _paths_text() -> str:
     from breakglass_gui.core.paths import listing
 
-    width = max(len(label) for label in listing())
-    return "\n".join(f"  {label:<{width}}  {path}" for label, path in listing().items())
+    places = listing()
+    width = max(len(label) for label in places)
+    return "\n".join(f"  {label:<{width}}  {path}" for label, path in places.items())
 
 
 def _desktop_only(raw: Sequence[str]) -> bool:
@@ -90,7 +82,11 @@ def _parser(commands: bool = True) -> argparse.ArgumentParser:
         "the desktop application starts (its first-run screen when there is no configuration).",
         epilog=epilog(
             ["", "--drill", "--config /etc/breakglass/config.toml", "readiness --help"],
-            {OK: "the app or the command finished", FAILED: "a check failed", USAGE: USAGE_TEXT},
+            {
+                EXIT_OK: "the app or the command finished",
+                EXIT_FAILED: "a check failed",
+                EXIT_USAGE: USAGE_TEXT,
+            },
         ),
         formatter_class=HelpFormat,
     )
@@ -114,7 +110,7 @@ def _with_commands(parser: argparse.ArgumentParser) -> argparse.ArgumentParser:
         description="Reads a configuration and lists every problem, one per line (nothing is "
         "contacted). Without PATH: --config, else the default configuration.",
         examples=["check-config resources/example-config.toml", "check-config"],
-        exit_codes={OK: "valid", USAGE: "problems listed, or the file cannot be read"},
+        exit_codes={EXIT_OK: "valid", EXIT_USAGE: "problems listed, or the file cannot be read"},
     )
     check.add_argument("path", nargs="?", type=Path)
     verify = add_command(
@@ -131,7 +127,11 @@ def _with_commands(parser: argparse.ArgumentParser) -> argparse.ArgumentParser:
             "verify journal.sqlite3 --profile audit "
             "--anchor s3://a-tmpl-prod-s3-break-glass-anchor-111111111111/checkpoints/",
         ],
-        exit_codes={OK: "intact", FAILED: "the chain or an anchor check fails", USAGE: USAGE_TEXT},
+        exit_codes={
+            EXIT_OK: "intact",
+            EXIT_FAILED: "the chain or an anchor check fails",
+            EXIT_USAGE: USAGE_TEXT,
+        },
         reads_config=False,
     )
     verify.add_argument("file", type=Path)
@@ -152,7 +152,11 @@ def _with_commands(parser: argparse.ArgumentParser) -> argparse.ArgumentParser:
             "readiness --config /etc/breakglass/config.toml --profile security-audit",
             "readiness --drill",
         ],
-        exit_codes={OK: "every check passes", FAILED: "a check fails (listed)", USAGE: USAGE_TEXT},
+        exit_codes={
+            EXIT_OK: "every check passes",
+            EXIT_FAILED: "a check fails (listed)",
+            EXIT_USAGE: USAGE_TEXT,
+        },
     )
     readiness.add_argument("--profile", help="boto3 profile with read access (IAM account)")
     readiness.add_argument(
@@ -168,7 +172,11 @@ def _with_commands(parser: argparse.ArgumentParser) -> argparse.ArgumentParser:
         description="Writes the blueprint as CloudFormation (the IAM account's users and role, "
         "the member role and its StackSet, monitoring), for review or your own pipeline.",
         examples=["render-cfn --config /etc/breakglass/config.toml --out cfn/"],
-        exit_codes={OK: "written", FAILED: "a template cannot be made", USAGE: USAGE_TEXT},
+        exit_codes={
+            EXIT_OK: "written",
+            EXIT_FAILED: "a template cannot be made",
+            EXIT_USAGE: USAGE_TEXT,
+        },
     )
     cfn.add_argument("--out", type=Path, required=True)
     provision = add_command(
@@ -182,7 +190,11 @@ def _with_commands(parser: argparse.ArgumentParser) -> argparse.ArgumentParser:
             "provision --plan --profile org-admin",
             "provision --apply --profile org-admin --config /etc/breakglass/config.toml",
         ],
-        exit_codes={OK: "planned or applied", FAILED: "AWS refused a step", USAGE: USAGE_TEXT},
+        exit_codes={
+            EXIT_OK: "planned or applied",
+            EXIT_FAILED: "AWS refused a step",
+            EXIT_USAGE: USAGE_TEXT,
+        },
     )
     mode = provision.add_mutually_exclusive_group(required=True)
     mode.add_argument("--plan", action="store_true", help="show what would change")
@@ -202,7 +214,11 @@ def _with_commands(parser: argparse.ArgumentParser) -> argparse.ArgumentParser:
             "drill --autopilot --out /tmp/drill --accounts 25",
             "drill serve",
         ],
-        exit_codes={OK: "every step passed", FAILED: "a step failed (named)", USAGE: USAGE_TEXT},
+        exit_codes={
+            EXIT_OK: "every step passed",
+            EXIT_FAILED: "a step failed (named)",
+            EXIT_USAGE: USAGE_TEXT,
+        },
         reads_config=False,
     )
     drill.add_argument(
@@ -232,7 +248,7 @@ def _with_commands(parser: argparse.ArgumentParser) -> argparse.ArgumentParser:
         description="Prints every default location (and the configuration in use with "
         "--config). XDG_CONFIG_HOME and XDG_DATA_HOME move them.",
         examples=["paths"],
-        exit_codes={OK: "printed"},
+        exit_codes={EXIT_OK: "printed"},
     )
     from breakglass_gui import accounts_cli, approvers_cli, audit_cli
 

@@ -13,7 +13,6 @@ from collections.abc import Mapping, Sequence
 from pathlib import Path
 from typing import Any
 
-OK, FAILED, USAGE = 0, 1, 2
 WIDTH = 88  # descriptions are wrapped here; examples and exit codes are kept as written
 USAGE_TEXT = "bad arguments, or a configuration or file that cannot be used (one line each)"
 
@@ -26,6 +25,14 @@ class HelpFormat(argparse.HelpFormatter):
         if text.startswith("examples:"):
             return "".join(indent + line for line in text.splitlines(keepends=True))
         return super()._fill_text(text, min(width, WIDTH), indent)
+
+
+def commands(parser: argparse.ArgumentParser) -> dict[str, argparse.ArgumentParser]:
+    """Each command's own parser, by name (the help tests and the documentation tests)."""
+    for action in parser._actions:
+        if isinstance(action, argparse._SubParsersAction):
+            return dict(action.choices)
+    return {}
 
 
 def program() -> str:

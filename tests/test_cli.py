@@ -165,10 +165,9 @@ def test_the_start_up_path_imports_no_heavy_library() -> None:
 
 def _subcommands() -> dict[str, argparse.ArgumentParser]:
     from breakglass_gui.cli import _parser
+    from breakglass_gui.cli_help import commands
 
-    actions = [a for a in _parser()._actions if isinstance(a, argparse._SubParsersAction)]
-    assert len(actions) == 1
-    return dict(actions[0].choices)
+    return commands(_parser())
 
 
 def test_every_subcommand_s_help_has_a_description_examples_and_exit_codes() -> None:

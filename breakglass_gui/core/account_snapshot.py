@@ -27,16 +27,9 @@ from breakglass_gui.core.canonical import canonical_json
 from breakglass_gui.core.config.model import Account
 from breakglass_gui.core.errors import ConfigError
 from breakglass_gui.core.files import write_atomically
-from breakglass_gui.core.paths import SNAPSHOT_FILE, data_dir
 
 FORMAT = "breakglass-accounts/1"
 ACCOUNT_ID = re.compile(r"\d{12}")
-FILE_NAME = SNAPSHOT_FILE
-
-
-def default_path() -> Path:
-    """Where `accounts sync` writes and the app reads, unless `[directory] snapshot` says."""
-    return data_dir() / FILE_NAME
 
 
 @dataclass(frozen=True)

@@ -179,7 +179,7 @@ def source_note(directory: AccountDirectory, now: datetime, max_age_days: int) -
 
 
 def snapshot_path(config: Config) -> Path:
-    from breakglass_gui.core.account_snapshot import default_path
+    from breakglass_gui.core.paths import default_snapshot
 
     configured = config.directory.snapshot
-    return Path(configured).expanduser() if configured else default_path()
+    return Path(configured).expanduser() if configured else default_snapshot()

@@ -46,6 +46,11 @@ def default_journal() -> Path:
     return journal_file(data_dir())
 
 
+def default_snapshot() -> Path:
+    """Where `accounts sync` writes and the app reads, unless `[directory] snapshot` says."""
+    return data_dir() / SNAPSHOT_FILE
+
+
 def listing() -> dict[str, Path]:
     """Every default location, as `main.py paths` and `main.py --help` print them."""
     root = data_dir()
@@ -54,7 +59,7 @@ def listing() -> dict[str, Path]:
         "data directory": root,
         "journal": journal_file(root),
         "reviews and approval bundles": reviews_dir(root),
-        "account snapshot": root / SNAPSHOT_FILE,
+        "account snapshot": default_snapshot(),
         "drill journal": journal_file(root, drill=True),
         "drill reviews": reviews_dir(root, drill=True),
         "window layout": root / LAYOUT_FILE,

@@ -111,11 +111,9 @@ def inline_commands(doc: Path) -> Iterator[tuple[str, str]]:
 
 
 def _subcommands() -> dict[str, object]:
-    import argparse
+    from breakglass_gui.cli_help import commands
 
-    parser = _parser()
-    action = next(a for a in parser._actions if isinstance(a, argparse._SubParsersAction))
-    return dict(action.choices)
+    return dict(commands(_parser()))
 
 
 def _options(parser: object) -> set[str]:
