@@ -27,14 +27,6 @@ class HelpFormat(argparse.HelpFormatter):
         return super()._fill_text(text, min(width, WIDTH), indent)
 
 
-def commands(parser: argparse.ArgumentParser) -> dict[str, argparse.ArgumentParser]:
-    """Each command's own parser, by name (the help tests and the documentation tests)."""
-    for action in parser._actions:
-        if isinstance(action, argparse._SubParsersAction):
-            return dict(action.choices)
-    return {}
-
-
 def program() -> str:
     """How the user started us: `main.py` from a checkout, `breakglass` from the bundle."""
     started = Path(sys.argv[0]).name if sys.argv and sys.argv[0] else ""

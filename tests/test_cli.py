@@ -22,6 +22,7 @@ from breakglass_gui.cli_help import program
 from breakglass_gui.core.journal import Journal
 from breakglass_gui.core.resources import resource_path
 from tests.fakes.clock import ManualClock
+from tests.support.cli_commands import cli_commands
 
 ROOT = Path(__file__).resolve().parents[1]
 
@@ -164,10 +165,7 @@ def test_the_start_up_path_imports_no_heavy_library() -> None:
 
 
 def _subcommands() -> dict[str, argparse.ArgumentParser]:
-    from breakglass_gui.cli import _parser
-    from breakglass_gui.cli_help import commands
-
-    return commands(_parser())
+    return cli_commands()
 
 
 def test_every_subcommand_s_help_has_a_description_examples_and_exit_codes() -> None:

@@ -27,6 +27,7 @@ from pathlib import Path
 import pytest
 
 from breakglass_gui.cli import _parser
+from tests.support.cli_commands import cli_commands
 
 ROOT = Path(__file__).resolve().parents[2]
 DOCS = [ROOT / "README.md", *sorted((ROOT / "docs").glob("*.md"))]
@@ -111,9 +112,7 @@ def inline_commands(doc: Path) -> Iterator[tuple[str, str]]:
 
 
 def _subcommands() -> dict[str, object]:
-    from breakglass_gui.cli_help import commands
-
-    return dict(commands(_parser()))
+    return dict(cli_commands())
 
 
 def _options(parser: object) -> set[str]:
