@@ -155,6 +155,30 @@ def test_core_dumps_are_disabled_and_the_process_is_not_dumpable() -> None:
     assert python(code) == "(0, 0) False"
 
 
+def test_an_import_race_on_the_warning_filters_puts_nothing_on_stderr() -> None:
+    """The race, replayed in order: botocore's `catch_warnings` saves the filters before
+    requests adds its own, and restores them just before requests imports urllib3's SOCKS
+    support. The filter harden_process installs first is in the list it restores."""
+    race = (
+        "import warnings; cm = warnings.catch_warnings(); cm.__enter__(); import requests; "
+        "cm.__exit__(None, None, None)\n"
+        "try:\n import urllib3.contrib.socks\nexcept ImportError:\n pass\n"
+    )
+    hardened = "from breakglass_gui.core.hardening import harden_process; harden_process()\n"
+    env = {**os.environ, "PYTHONPATH": str(ROOT)}
+    for code, noisy in ((race, True), (hardened + race, False)):
+        done = subprocess.run(
+            [sys.executable, "-c", code],
+            capture_output=True,
+            text=True,
+            env=env,
+            timeout=60,
+            check=False,
+        )
+        assert done.returncode == 0, done.stderr
+        assert ("SOCKS support" in done.stderr) is noisy, done.stderr
+
+
 def test_the_start_up_path_imports_no_heavy_library() -> None:
     code = (
         "import sys; from breakglass_gui import cli; "
