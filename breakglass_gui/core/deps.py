@@ -6,27 +6,29 @@ the MFA mode) are listed in core/registry.py and chosen here, once, from the con
 
 from __future__ import annotations
 
+import threading
 from collections.abc import Callable
 from dataclasses import dataclass, field
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from breakglass_gui.core import registry
-from breakglass_gui.core.approval_methods import ApprovalContext
-from breakglass_gui.core.approvals import ApprovalDesk
 from breakglass_gui.core.aws.clients import ClientFactory
 from breakglass_gui.core.aws.console import ConsoleSignIn, FederationEndpoint
 from breakglass_gui.core.browser import BrowserLauncher, CommandBrowser, SystemBrowser
-from breakglass_gui.core.clock import Clock
-from breakglass_gui.core.config import Config
-from breakglass_gui.core.directory import AccountDirectory
 from breakglass_gui.core.enrolment import KeyringSecretStore, TotpSecretStore
-from breakglass_gui.core.journal import Journal
-from breakglass_gui.core.mfa_modes import MfaMode
 from breakglass_gui.core.network import Network
-from breakglass_gui.core.notifications.channel import Channel, ChannelContext
 from breakglass_gui.core.security_key import HidSecurityKey, SecurityKey
-from breakglass_gui.core.vault import VaultGateway
-from breakglass_gui.core.vault_auth import AuthMethod
+
+if TYPE_CHECKING:
+    from breakglass_gui.core.approvals import ApprovalDesk
+    from breakglass_gui.core.clock import Clock
+    from breakglass_gui.core.config import Config
+    from breakglass_gui.core.directory import AccountDirectory
+    from breakglass_gui.core.journal import Journal
+    from breakglass_gui.core.mfa_modes import MfaMode
+    from breakglass_gui.core.notifications.channel import Channel
+    from breakglass_gui.core.vault import VaultGateway
+    from breakglass_gui.core.vault_auth import AuthMethod
 
 
 @dataclass
@@ -47,22 +49,41 @@ class Deps:
     # Chosen from the registries once (after construction; a test may replace any of them).
     mfa_mode: MfaMode = field(init=False)
     directory: AccountDirectory = field(init=False)
-    approvals: ApprovalDesk = field(init=False)
     vault_auth: AuthMethod = field(init=False)
+    # The approval desk (the `approvals` property): built when first asked for.
+    desk: ApprovalDesk | None = field(default=None, init=False, repr=False)
+    desk_lock: threading.Lock = field(default_factory=threading.Lock, init=False, repr=False)
 
     def __post_init__(self) -> None:
         registry.checked(self.config)
         self.mfa_mode = registry.mfa_mode(self.config)
         self.directory = registry.directory(self.config)
         self.vault_auth = registry.vault_auth(self.config.vault)
-        self.approvals = registry.approval_desk(
-            ApprovalContext(self.config, self.clock, self.totp_secrets, self.security_key),
-            self.journal,
-        )
+
+    @property
+    def approvals(self) -> ApprovalDesk:
+        """The desk with the configured approval methods, built on first use: the methods and
+        their cryptography are not needed to paint the first page (the warm-up builds it on a
+        worker, ui/app.py). A test may set its own."""
+        with self.desk_lock:  # the warm-up's worker and a step's may ask at once
+            if self.desk is None:
+                from breakglass_gui.core.approval_methods import ApprovalContext
+
+                context = ApprovalContext(
+                    self.config, self.clock, self.totp_secrets, self.security_key
+                )
+                self.desk = registry.approval_desk(context, self.journal)
+            return self.desk
+
+    @approvals.setter
+    def approvals(self, desk: ApprovalDesk) -> None:
+        self.desk = desk
 
     def channels(self, client: Any) -> list[Channel]:
         """The configured notification channels for one incident; `client(service, account,
         region)` makes AWS clients with its role sessions."""
+        from breakglass_gui.core.notifications.channel import ChannelContext
+
         context = ChannelContext(self.config, self.clock, self.notify_backoff, client)
         return registry.channels(context)
 

@@ -6,9 +6,13 @@ default); a type may scope the accounts that can be requested under it.
 
 from __future__ import annotations
 
-from breakglass_gui.core.deps import Deps
+from typing import TYPE_CHECKING
+
 from breakglass_gui.core.directory import scope_of
 from breakglass_gui.core.errors import BreakGlassError, ProcedureError
+
+if TYPE_CHECKING:
+    from breakglass_gui.core.deps import Deps
 
 MIN_JUSTIFICATION = 20
 

@@ -75,6 +75,7 @@ def warm_up(deps: Deps) -> None:
     # fault in Shiboken's type creation, in a clean-clone CI run). The window imports and
     # builds them on the GUI thread, one per event-loop turn (ui/window.py).
     deps.network.ssl_context()  # the trust anchors, parsed once before the first call
+    deps.approvals  # noqa: B018 - the approval methods, built on first use (core/deps.py)
     deps.aws.warm_up(WARM_SERVICES, deps.config.organisation.region)
     with contextlib.suppress(ConfigError):  # a missing snapshot is said on the emergency page
         deps.directory.accounts()  # the Organizations snapshot read (1,000 accounts) off the GUI

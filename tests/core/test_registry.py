@@ -9,6 +9,8 @@ from __future__ import annotations
 
 import ast
 import inspect
+import subprocess
+import sys
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -16,6 +18,7 @@ import pytest
 
 from breakglass_gui.core import registry
 from breakglass_gui.core.errors import ConfigError
+from breakglass_gui.core.resources import resource_path
 from tests.fakes.world import config_data
 
 APP = Path(registry.__file__).resolve().parents[1]
@@ -28,9 +31,10 @@ REGISTRIES = {
 }
 
 
-def _home(kind: object) -> Path:
+def _home(kind: registry.Kind[object]) -> Path:
     """The module that defines a kind (a class, or a classmethod building one)."""
-    target = getattr(kind, "__self__", kind)
+    loaded = kind.load()
+    target = getattr(loaded, "__self__", loaded)
     return Path(inspect.getfile(target)).resolve()  # type: ignore[arg-type]
 
 
@@ -82,6 +86,50 @@ def test_the_scan_finds_a_second_list() -> None:
     assert list(_listings(compare, set(registry.MFA_MODES)))
     labels = ast.parse('LABELS = {"userpass": "Vault &password", "ldap": "LDAP &password"}')
     assert list(_listings(labels, set(registry.VAULT_AUTH_METHODS)))
+
+
+@pytest.mark.parametrize("name", sorted(REGISTRIES))
+def test_every_listed_kind_loads_from_the_module_it_names(name: str) -> None:
+    for kind_name, kind in REGISTRIES[name].items():
+        loaded = kind.load()
+        target = getattr(loaded, "__self__", loaded)
+        assert target.__module__ == kind.where.partition(":")[0], kind_name
+        assert callable(loaded), kind_name
+
+
+def test_a_misspelt_kind_fails_to_load() -> None:
+    with pytest.raises(AttributeError):
+        registry.Kind("breakglass_gui.core.vault_auth:Userpas").load()
+    with pytest.raises(ModuleNotFoundError):
+        registry.Kind("breakglass_gui.core.vault_auths:Userpass").load()
+
+
+def test_checking_a_config_and_building_its_dependencies_import_only_the_chosen_kinds(
+    tmp_path: Path,
+) -> None:
+    """docs/rules.md §13: the first page paints before the kinds the config does not choose
+    (and the approval methods, built on first use) are imported."""
+    code = (
+        "import sys\nfrom pathlib import Path\n"
+        "from breakglass_gui.core.clock import SystemClock\n"
+        "from breakglass_gui.core.deps import production_deps\n"
+        "from breakglass_gui.core.journal import Journal\n"
+        "from breakglass_gui.core.registry import load_checked\n"
+        f"config = load_checked(Path({str(resource_path('example-config.toml'))!r}))\n"
+        "assert config.notifications.channels == ('sns',), config.notifications.channels\n"
+        f"journal = Journal(Path({str(tmp_path / 'j.sqlite3')!r}), SystemClock())\n"
+        "deps = production_deps(config, journal, SystemClock())\n"
+        "loaded = [m for m in ('breakglass_gui.core.notifications.syslog',\n"
+        "    'breakglass_gui.core.notifications.sns', 'breakglass_gui.core.approval_methods',\n"
+        "    'breakglass_gui.core.approvals') if m in sys.modules]\n"
+        "deps.approvals\n"
+        "print(loaded, 'breakglass_gui.core.approval_methods' in sys.modules)\n"
+    )
+    done = subprocess.run(
+        [sys.executable, "-c", code], capture_output=True, text=True, timeout=60, check=False
+    )
+    assert done.returncode == 0, done.stderr
+    assert done.stdout.split() == ["[]", "True"]
 
 
 def test_a_config_naming_an_unknown_kind_is_refused_with_every_problem() -> None:

@@ -13,7 +13,8 @@ from breakglass_gui.core.review.blocks import Block, Code, Facts, Paragraph, Sec
 def method_name(method: str) -> str:
     """ "Security key (fido2)": the approvals page's word and the config's."""
     # The registry maps names to the method classes; each class names itself (`label`).
-    label = getattr(APPROVAL_METHODS.get(method or "totp"), "label", None)
+    kind = APPROVAL_METHODS.get(method or "totp")
+    label = getattr(kind.load(), "label", None) if kind else None
     return f"{label} ({method or 'totp'})" if label else method
 
 
