@@ -18,7 +18,6 @@ import logging
 import os
 import sqlite3
 import threading
-import uuid
 from collections.abc import Iterator, Sequence
 from pathlib import Path
 from typing import Any
@@ -108,15 +107,20 @@ class Journal:
 
     def _journal_id(self) -> str:
         """This journal's random id, made once when it is first opened by this version."""
+        select = "SELECT value FROM meta WHERE key = 'journal_id'"
         with self._lock:
             try:
-                self._conn.execute(
-                    "INSERT OR IGNORE INTO meta (key, value) VALUES ('journal_id', ?)",
-                    (uuid.uuid4().hex,),
-                )
-                row = self._conn.execute(
-                    "SELECT value FROM meta WHERE key = 'journal_id'"
-                ).fetchone()
+                row = self._conn.execute(select).fetchone()
+                if row is None:
+                    # Only a new journal needs one: uuid (~6 ms, it imports `platform`) stays
+                    # off the cold start of every later launch (docs/rules.md §13).
+                    import uuid
+
+                    self._conn.execute(
+                        "INSERT OR IGNORE INTO meta (key, value) VALUES ('journal_id', ?)",
+                        (uuid.uuid4().hex,),
+                    )
+                    row = self._conn.execute(select).fetchone()
             except sqlite3.Error as exc:
                 raise JournalError(f"The journal at {self.path} cannot be opened: {exc}") from None
         return str(row[0])
