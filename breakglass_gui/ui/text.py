@@ -2,8 +2,8 @@
 
 A `QLabel` detects rich text by default (`Qt.AutoText`): a config string or a CloudTrail field
 that looks like HTML would be rendered as HTML — a fake "approved" line, an image fetched from
-anywhere. Every label of the app is made here, as plain text; the two deliberate rich-text
-views (the request summary, the recovery facts) escape every value with `escaped()`. Tooltips
+anywhere. Every label of the app is made here, as plain text; the one deliberate rich-text
+view (the recovery facts) escapes every value with `escaped()`. Tooltips
 are always detected as rich text by Qt, so a tooltip with untrusted text goes through
 `tooltip()`. `visible()` (core/text.py) shows bidi overrides and control characters as escapes.
 """

@@ -81,20 +81,23 @@ def test_cli_errors_reach_the_terminal_escaped(tmp_path: Path) -> None:
 
 
 def test_the_approvers_read_the_justification_as_typed(qtbot) -> None:
-    """The request summary is the one rich-text label: every value escaped, overrides shown."""
+    """The request summary: plain-text labels (markup shown as typed, never rendered) with
+    direction overrides made visible."""
     from PySide6.QtCore import Qt
+    from PySide6.QtWidgets import QLabel
 
-    from breakglass_gui.ui.pages.approvals import request_summary
-    from breakglass_gui.ui.text import plain_label
+    from breakglass_gui.ui.pages.approvals import REQUEST_CAPTIONS, request_rows
+    from breakglass_gui.ui.widgets.facts import Facts
 
     request = _request(justification=f"<img src='http://x/y'>{HOSTILE_NAME}")
-    label = plain_label()
-    qtbot.addWidget(label)
-    label.setTextFormat(Qt.TextFormat.RichText)
-    label.setText(request_summary(request))
-    html = label.text()
-    assert "<img" not in html and "<b>ok" not in html and RLO not in html
-    assert "&lt;img src=&#x27;http://x/y&#x27;&gt;" in html and "\\u202e" in html
+    facts = Facts(REQUEST_CAPTIONS)
+    qtbot.addWidget(facts)
+    facts.show_rows(request_rows(request))
+    labels = facts.findChildren(QLabel)
+    assert labels and all(label.textFormat() == Qt.TextFormat.PlainText for label in labels)
+    shown = facts.text()
+    assert RLO not in shown and "\\u202e" in shown
+    assert "Justification: <img src='http://x/y'>" in shown  # as typed, not an image
 
 
 def _request(**changes: str) -> Request:

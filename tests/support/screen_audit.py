@@ -157,18 +157,15 @@ def text_problems(root: QWidget) -> list[str]:
 
 # ----- untrusted text ----------------------------------------------------------------------------
 
-RICH_BY_DESIGN = frozenset({"request-summary"})  # built with ui/text.py escaped(), every value
-
 
 def markup_problems(root: QWidget) -> list[str]:
     """Labels that would render their text as markup (docs/rules.md §12): Qt's default AutoText
-    takes anything that looks like HTML for HTML. Only the views in RICH_BY_DESIGN may be rich."""
+    takes anything that looks like HTML for HTML. No label of the app is rich (the one that was,
+    the request summary, is plain-text rows now: ui/widgets/facts.py)."""
     problems = []
     for label in root.findChildren(QLabel):
         fmt = label.textFormat()
         if fmt == Qt.TextFormat.PlainText or (label.pixmap() is not None and not label.text()):
-            continue
-        if fmt == Qt.TextFormat.RichText and label.objectName() in RICH_BY_DESIGN:
             continue
         name = label.objectName() or repr(label.text()[:30])
         problems.append(f"label {name} takes its text for markup ({fmt.name})")

@@ -67,6 +67,7 @@ deps = SimpleNamespace(
     aws=SimpleNamespace(warm_up=lambda services, region: None),
     config=SimpleNamespace(organisation=SimpleNamespace(region="eu-west-1")),
     directory=SimpleNamespace(accounts=lambda: ()),
+    approvals=None,
 )
 pages = lambda: {m for m in sys.modules if m.startswith("breakglass_gui.ui.pages.")}
 before = pages()

@@ -26,7 +26,8 @@ from breakglass_gui.core.secret import Secret
 from breakglass_gui.core.text import visible
 from breakglass_gui.ui import theme
 from breakglass_gui.ui.pages.base import Page, wrapped
-from breakglass_gui.ui.text import escaped, plain_label
+from breakglass_gui.ui.text import plain_label
+from breakglass_gui.ui.widgets.facts import Facts
 
 if TYPE_CHECKING:
     from breakglass_gui.core.approval_methods import ApprovalMethod
@@ -50,25 +51,32 @@ ANSWER = {
 SSH_COMMAND = f"ssh-keygen -Y sign -f ~/.ssh/id_ed25519 -n {NAMESPACE} request.txt"
 
 
-def request_summary(request: Request) -> str:
-    """Rich text of what the approvers sign; every value escaped (config and operator input:
-    a bidi override in the justification must not reorder what the approvers read)."""
-    e = escaped
-    rows = [
-        ("Incident", request.incident_id),
-        (
-            "Emergency",
-            request.emergency_type + (f" — {request.other_text}" if request.other_text else ""),
-        ),
-        ("Justification", request.justification),
-        ("Operator", request.operator),
-        ("Duration", f"{request.duration_seconds // 60} minutes"),
-        ("Accounts", ", ".join(request.accounts) or "chosen after approval"),
-        ("Reference", request.reference or "—"),
-        ("Request digest", request.short_digest),
-    ]
-    cells = "".join(f"<tr><th align='left'>{e(k)}</th><td>{e(v)}</td></tr>" for k, v in rows)
-    return f"<table cellspacing='4'>{cells}</table>"
+REQUEST_CAPTIONS = (
+    "Incident",
+    "Emergency",
+    "Justification",
+    "Operator",
+    "Duration",
+    "Accounts",
+    "Reference",
+    "Request digest",
+)
+
+
+def request_rows(request: Request) -> list[tuple[str, str]]:
+    """What the approvers sign, row by row (shown as plain text: ui/widgets/facts.py)."""
+    emergency = request.emergency_type + (f" — {request.other_text}" if request.other_text else "")
+    values = (
+        request.incident_id,
+        emergency,
+        request.justification,
+        request.operator,
+        f"{request.duration_seconds // 60} minutes",
+        ", ".join(request.accounts) or "chosen after approval",
+        request.reference or "—",
+        request.short_digest,
+    )
+    return list(zip(REQUEST_CAPTIONS, values, strict=True))
 
 
 class SignOff(QGroupBox):
@@ -184,11 +192,9 @@ class ApprovalsPage(Page):
 
     def __init__(self, ctl: Controller) -> None:
         super().__init__(ctl)
-        self.summary = plain_label()
-        self.summary.setObjectName("request-summary")  # rich by design: every value escaped
-        self.summary.setTextFormat(Qt.TextFormat.RichText)
-        self.summary.setWordWrap(True)
-        self.summary.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
+        self.summary = Facts(REQUEST_CAPTIONS)
+        self.summary.setObjectName("request-summary")
+        self.summary.setAccessibleName("The request being signed")
         box = QGroupBox("The request being signed")
         column = QVBoxLayout(box)
         column.addWidget(self.summary)
@@ -245,7 +251,7 @@ class ApprovalsPage(Page):
         p = self.ctl.procedure
         assert p is not None
         request = p.incident.request
-        self.summary.setText(request_summary(request))
+        self.summary.show_rows(request_rows(request))
         # Abort is for a request not yet approved; a widened one (access open) is ended instead.
         self.abort_button.setVisible(not p.incident.reached(State.APPROVED))
         self._text = p.approval_request()
