@@ -29,6 +29,7 @@ if TYPE_CHECKING:
     from breakglass_gui.core.deps import Deps
 
 DESKTOP_NAME = "breakglass"  # packaging/breakglass.desktop: the entry the window belongs to
+SWITCH_INTERVAL_S = 0.0001  # see application()
 WARM_SERVICES = ("sts", "iam", "sns", "logs", "cloudtrail", "cloudwatch", "lambda")
 
 
@@ -36,10 +37,15 @@ def application() -> QApplication:
     app = QApplication.instance()
     if isinstance(app, QApplication):
         return app
-    # Workers run Python (botocore, and in a drill the in-process moto server) and compete with
-    # the GUI thread for the GIL; a shorter switch interval bounds how long one of them can
-    # keep the GUI thread waiting (docs/rules.md §13: never blocked > 50 ms).
-    sys.setswitchinterval(0.001)
+    # Workers run Python (botocore, hvac) and compete with the GUI thread for the GIL, and the
+    # GUI thread takes the GIL again after most Qt calls (every virtual call on a widget class
+    # written in Python goes through it): with a busy worker, each of those waits up to one
+    # switch interval, so a GUI turn is stretched by the interval times the number of calls
+    # (the "convoy effect"). Building the main window beside a worker spinning in Python took
+    # 1,040 ms at Python's default 5 ms, 160 ms at 1 ms, 50-90 ms at 0.05-0.1 ms (33 ms alone);
+    # a busy worker pays a few per cent in forced switches (docs/rules.md §13: never blocked >
+    # 50 ms). tests/ui/test_gui_thread.py keeps it set.
+    sys.setswitchinterval(SWITCH_INTERVAL_S)
     app = QApplication(sys.argv[:1])
     app.setApplicationName("Break Glass")
     app.setOrganizationName("breakglass")
