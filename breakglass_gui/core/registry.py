@@ -9,7 +9,7 @@ A kind is listed by where it is defined and imported when it is first chosen: ch
 and building the procedure's dependencies import the chosen kinds only, not every channel,
 auth method and approval method with what they import (docs/rules.md §13, cold start: this
 module imported every kind, ~45 ms before the first page could paint). tests/core/test_registry.py
-loads every listed kind and checks it is what its table holds.
+loads every listed kind from the module it names.
 """
 
 from __future__ import annotations

@@ -44,7 +44,7 @@ def application() -> QApplication:
     # (the "convoy effect"). Building the main window beside a worker spinning in Python took
     # 1,040 ms at Python's default 5 ms, 160 ms at 1 ms, 50-90 ms at 0.05-0.1 ms (33 ms alone);
     # a busy worker pays a few per cent in forced switches (docs/rules.md §13: never blocked >
-    # 50 ms). tests/ui/test_gui_thread.py keeps it set.
+    # 50 ms). tests/ui/test_workers.py keeps it set.
     sys.setswitchinterval(SWITCH_INTERVAL_S)
     app = QApplication(sys.argv[:1])
     app.setApplicationName("Break Glass")
@@ -79,7 +79,7 @@ def warm_up(deps: Deps) -> None:
     # The page modules are not imported here: each defines Qt subclasses, and creating a Qt
     # type on a worker while the GUI thread runs Qt once crashed the process (a segmentation
     # fault in Shiboken's type creation, in a clean-clone CI run). The window imports and
-    # builds them on the GUI thread, one per event-loop turn (ui/window.py).
+    # builds them on the GUI thread, a step per event-loop turn (ui/window.py).
     deps.network.ssl_context()  # the trust anchors, parsed once before the first call
     deps.approvals  # noqa: B018 - the approval methods, built on first use (core/deps.py)
     deps.aws.warm_up(WARM_SERVICES, deps.config.organisation.region)

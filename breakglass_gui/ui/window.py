@@ -163,7 +163,7 @@ class MainWindow(QMainWindow):
 
         def next_step() -> None:
             if next(steps, None) is not None:
-                QTimer.singleShot(0, next_step)
+                QTimer.singleShot(0, self, next_step)  # the window as context: none after it
 
         next_step()
 
