@@ -70,3 +70,7 @@ def test_refreshing_the_first_page_follows_the_emergency_type_once(
     monkeypatch.setattr(type(page.accounts), "set_accounts", counted)
     page.refresh()
     assert len(followed) == 1
+    followed.clear()
+    fresh = type(page)(d.ctl)  # a new page: its accounts are filled when entered, not built
+    assert followed == []
+    fresh.deleteLater()

@@ -71,7 +71,10 @@ class EmergencyPage(Page):
         )
         self.body.addStretch(1)
         self.declare = self.button("De&clare emergency", self._declare, primary=True)
-        self._type_changed()
+        # The type and the accounts are filled by refresh(), when the page is entered: following
+        # the (still empty) type here as well ticked every account twice before the first
+        # paint (docs/rules.md §13, cold start).
+        self.other.setEnabled(False)
         self._count()
 
     def refresh(self) -> None:
