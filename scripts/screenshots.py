@@ -147,9 +147,16 @@ def shoot(
         ctl.start()
         return GuiDriver(ctl, window)
 
-    def shot(driver: GuiDriver, name: str, widget: object = None) -> None:
-        from PySide6.QtTest import QTest
+    def settle() -> None:
+        """Let what a change posted (layout requests up the parents, palette and style
+        changes, deferred deletes) run before the grab, which paints synchronously. Three
+        passes: a layout request posts its parent's. (A fixed 150 ms wait did the same at
+        ~8 s a run, holding the GIL from the workers meanwhile.)"""
+        for _ in range(3):
+            app.sendPostedEvents()
+            app.processEvents()
 
+    def shot(driver: GuiDriver, name: str, widget: object = None) -> None:
         if widget is None and driver.window.width() > size[0]:  # grown past the asked size
             problems.append(f"{name}: the window needs {driver.window.width()} px, not {size[0]}")
 
@@ -159,7 +166,7 @@ def shoot(
         for palette in palettes:
             if len(palettes) > 1:
                 use(palette)
-            QTest.qWait(150)  # let pending layout and paint events run before the grab
+            settle()
             picture = folders[palette] / f"{name}.png"
             target.grab().save(str(picture))  # type: ignore[attr-defined]
             print(picture.relative_to(OUT.parent))
