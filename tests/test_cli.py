@@ -77,7 +77,7 @@ def test_check_config_on_a_missing_file_is_one_line(tmp_path: Path) -> None:
     assert len(result.stderr.strip().splitlines()) == 1
 
 
-def python(code: str) -> str:
+def run_python(code: str) -> subprocess.CompletedProcess[str]:
     """Run `code` in a fresh interpreter (process-wide effects stay out of the test run)."""
     return subprocess.run(
         [sys.executable, "-c", code],
@@ -86,7 +86,11 @@ def python(code: str) -> str:
         text=True,
         timeout=60,
         cwd=ROOT,
-    ).stdout.strip()
+    )
+
+
+def python(code: str) -> str:
+    return run_python(code).stdout.strip()
 
 
 def _journal(tmp_path: Path) -> Path:
@@ -165,16 +169,8 @@ def test_an_import_race_on_the_warning_filters_puts_nothing_on_stderr() -> None:
         "try:\n import urllib3.contrib.socks\nexcept ImportError:\n pass\n"
     )
     hardened = "from breakglass_gui.core.hardening import harden_process; harden_process()\n"
-    env = {**os.environ, "PYTHONPATH": str(ROOT)}
     for code, noisy in ((race, True), (hardened + race, False)):
-        done = subprocess.run(
-            [sys.executable, "-c", code],
-            capture_output=True,
-            text=True,
-            env=env,
-            timeout=60,
-            check=False,
-        )
+        done = run_python(code)
         assert done.returncode == 0, done.stderr
         assert ("SOCKS support" in done.stderr) is noisy, done.stderr
 
