@@ -149,8 +149,8 @@ def shoot(
 
     def settle() -> None:
         """Let what a change posted (layout requests up the parents, palette and style
-        changes, deferred deletes) run before the grab, which paints synchronously. Three
-        passes: a layout request posts its parent's. (A fixed 150 ms wait did the same at
+        changes) run before the grab, which paints synchronously. Three passes: a layout
+        request posts its parent's. (A fixed 150 ms wait did the same at
         ~8 s a run, holding the GIL from the workers meanwhile.)"""
         for _ in range(3):
             app.sendPostedEvents()

@@ -54,7 +54,7 @@ class Facts(QWidget):
                 value.setText(visible(rows[index][1]))
 
     def text(self) -> str:
-        """What the rows say, one "caption: value" line each (what a screen reader reads)."""
+        """What the rows say, one "caption: value" line each (tests read the summary this way)."""
         return "\n".join(
             f"{caption.text()}: {value.text()}"
             for caption, value in self.rows
