@@ -9,9 +9,8 @@ from pathlib import Path
 from typing import Any
 
 from breakglass_gui import cli_help
+from breakglass_gui.cli_help import EXIT_FAILED, EXIT_OK, EXIT_USAGE
 from breakglass_gui.core.text import visible
-
-EXIT_OK, EXIT_FAILED, EXIT_USAGE = 0, 1, 2
 
 
 def add_command(commands: Any) -> None:
@@ -24,11 +23,7 @@ def add_command(commands: Any) -> None:
         "snapshot the account page lists (mode 0600). Run it regularly: readiness fails when "
         "the snapshot is older than [directory] max_age_days.",
         examples=["accounts sync --profile org-read"],
-        exit_codes={
-            EXIT_OK: "written",
-            EXIT_FAILED: "Organizations refused or failed",
-            EXIT_USAGE: cli_help.USAGE_TEXT,
-        },
+        exit_codes=cli_help.exit_codes("written", "Organizations refused or failed"),
     )
     accounts.add_argument("action", choices=["sync"])
     accounts.add_argument("--profile", help="AWS profile of the management or delegated account")

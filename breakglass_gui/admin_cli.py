@@ -8,10 +8,9 @@ import sys
 from collections.abc import Callable
 from typing import Any
 
+from breakglass_gui.cli_help import EXIT_FAILED, EXIT_OK, EXIT_USAGE
 from breakglass_gui.core.errors import BreakGlassError, ConfigError
 from breakglass_gui.core.text import visible
-
-EXIT_OK, EXIT_FAILED, EXIT_USAGE = 0, 1, 2
 
 
 def run(args: argparse.Namespace, load: Callable[[], Any]) -> int:

@@ -17,11 +17,12 @@ from pathlib import Path
 from typing import Any
 
 from breakglass_gui import cli_help
+from breakglass_gui.cli_help import EXIT_FAILED, EXIT_OK, EXIT_USAGE
 from breakglass_gui.core.errors import BreakGlassError, ConfigError
 from breakglass_gui.core.secret import Secret
 from breakglass_gui.core.text import visible
 
-EXIT_OK, EXIT_FAILED, EXIT_USAGE, EXIT_PREPARED = 0, 1, 2, 3
+EXIT_PREPARED = 3  # approvers: a change prepared, awaiting the approvers' signatures
 
 
 def add_commands(commands: Any) -> None:
@@ -41,9 +42,7 @@ def add_commands(commands: Any) -> None:
             "--signed-by ciso --signed-by cfo2=C-0123456789ABCDEF.txt.sig",
         ],
         exit_codes={
-            EXIT_OK: "done",
-            EXIT_FAILED: "refused",
-            EXIT_USAGE: cli_help.USAGE_TEXT,
+            **cli_help.exit_codes("done", "refused"),
             EXIT_PREPARED: "prepared: the change needs the approvers' signatures",
         },
     )
@@ -73,11 +72,9 @@ def add_commands(commands: Any) -> None:
         "(the format `approvers list --json` prints; build it from keys the approvers gave "
         "you). Needs no journal and no configuration.",
         examples=["verify-approvals BG-20261201-A1B2-approvals.json --keys keys.json"],
-        exit_codes={
-            EXIT_OK: "both approvals hold",
-            EXIT_FAILED: "a problem is printed",
-            EXIT_USAGE: "a file cannot be read",
-        },
+        exit_codes=cli_help.exit_codes(
+            "both approvals hold", "a problem is printed", "a file cannot be read"
+        ),
         reads_config=False,
     )
     verify.add_argument("bundle", type=Path)

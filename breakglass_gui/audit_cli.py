@@ -11,9 +11,8 @@ from pathlib import Path
 from typing import Any
 
 from breakglass_gui import cli_help
+from breakglass_gui.cli_help import EXIT_FAILED, EXIT_OK
 from breakglass_gui.core.text import visible
-
-EXIT_OK, EXIT_FAILED, EXIT_USAGE = 0, 1, 2
 
 
 def add_command(commands: Any) -> None:
@@ -26,11 +25,7 @@ def add_command(commands: Any) -> None:
         "session name and SourceIdentity) that has a checkpoint at the anchor and an approval "
         "bundle that verifies with the keys file. Any other session is a finding.",
         examples=["audit-trail --since 2026-11-01 --profile audit --keys keys.json"],
-        exit_codes={
-            EXIT_OK: "every session matched",
-            EXIT_FAILED: "findings printed",
-            EXIT_USAGE: cli_help.USAGE_TEXT,
-        },
+        exit_codes=cli_help.exit_codes("every session matched", "findings printed"),
     )
     audit.add_argument("--since", help="start date (YYYY-MM-DD); default 90 days ago")
     audit.add_argument("--profile", help="read-only AWS profile (SecurityAudit)")

@@ -16,15 +16,21 @@ from pathlib import Path
 from typing import TYPE_CHECKING, NoReturn
 
 from breakglass_gui import __version__
-from breakglass_gui.cli_help import USAGE_TEXT, HelpFormat, add_command, epilog, program
+from breakglass_gui.cli_help import (
+    EXIT_FAILED,
+    EXIT_OK,
+    EXIT_USAGE,
+    HelpFormat,
+    add_command,
+    epilog,
+    exit_codes,
+    program,
+)
 from breakglass_gui.core.text import visible
 
 if TYPE_CHECKING:
     from breakglass_gui.core.errors import ConfigError
 
-EXIT_OK = 0
-EXIT_FAILED = 1
-EXIT_USAGE = 2
 MAX_DRILL_ACCOUNTS = 500  # the drill world's member ids and moto's memory stay reasonable
 
 
@@ -82,11 +88,7 @@ def _parser(commands: bool = True) -> argparse.ArgumentParser:
         "the desktop application starts (its first-run screen when there is no configuration).",
         epilog=epilog(
             ["", "--drill", "--config /etc/breakglass/config.toml", "readiness --help"],
-            {
-                EXIT_OK: "the app or the command finished",
-                EXIT_FAILED: "a check failed",
-                EXIT_USAGE: USAGE_TEXT,
-            },
+            exit_codes("the app or the command finished", "a check failed"),
         ),
         formatter_class=HelpFormat,
     )
@@ -110,7 +112,7 @@ def _with_commands(parser: argparse.ArgumentParser) -> argparse.ArgumentParser:
         description="Reads a configuration and lists every problem, one per line (nothing is "
         "contacted). Without PATH: --config, else the default configuration.",
         examples=["check-config resources/example-config.toml", "check-config"],
-        exit_codes={EXIT_OK: "valid", EXIT_USAGE: "problems listed, or the file cannot be read"},
+        exit_codes=exit_codes("valid", usage="problems listed, or the file cannot be read"),
     )
     check.add_argument("path", nargs="?", type=Path)
     verify = add_command(
@@ -127,11 +129,7 @@ def _with_commands(parser: argparse.ArgumentParser) -> argparse.ArgumentParser:
             "verify journal.sqlite3 --profile audit "
             "--anchor s3://a-tmpl-prod-s3-break-glass-anchor-111111111111/checkpoints/",
         ],
-        exit_codes={
-            EXIT_OK: "intact",
-            EXIT_FAILED: "the chain or an anchor check fails",
-            EXIT_USAGE: USAGE_TEXT,
-        },
+        exit_codes=exit_codes("intact", "the chain or an anchor check fails"),
         reads_config=False,
     )
     verify.add_argument("file", type=Path)
@@ -152,11 +150,7 @@ def _with_commands(parser: argparse.ArgumentParser) -> argparse.ArgumentParser:
             "readiness --config /etc/breakglass/config.toml --profile security-audit",
             "readiness --drill",
         ],
-        exit_codes={
-            EXIT_OK: "every check passes",
-            EXIT_FAILED: "a check fails (listed)",
-            EXIT_USAGE: USAGE_TEXT,
-        },
+        exit_codes=exit_codes("every check passes", "a check fails (listed)"),
     )
     readiness.add_argument("--profile", help="boto3 profile with read access (IAM account)")
     readiness.add_argument(
@@ -172,11 +166,7 @@ def _with_commands(parser: argparse.ArgumentParser) -> argparse.ArgumentParser:
         description="Writes the blueprint as CloudFormation (the IAM account's users and role, "
         "the member role and its StackSet, monitoring), for review or your own pipeline.",
         examples=["render-cfn --config /etc/breakglass/config.toml --out cfn/"],
-        exit_codes={
-            EXIT_OK: "written",
-            EXIT_FAILED: "a template cannot be made",
-            EXIT_USAGE: USAGE_TEXT,
-        },
+        exit_codes=exit_codes("written", "a template cannot be made"),
     )
     cfn.add_argument("--out", type=Path, required=True)
     provision = add_command(
@@ -190,11 +180,7 @@ def _with_commands(parser: argparse.ArgumentParser) -> argparse.ArgumentParser:
             "provision --plan --profile org-admin",
             "provision --apply --profile org-admin --config /etc/breakglass/config.toml",
         ],
-        exit_codes={
-            EXIT_OK: "planned or applied",
-            EXIT_FAILED: "AWS refused a step",
-            EXIT_USAGE: USAGE_TEXT,
-        },
+        exit_codes=exit_codes("planned or applied", "AWS refused a step"),
     )
     mode = provision.add_mutually_exclusive_group(required=True)
     mode.add_argument("--plan", action="store_true", help="show what would change")
@@ -214,11 +200,7 @@ def _with_commands(parser: argparse.ArgumentParser) -> argparse.ArgumentParser:
             "drill --autopilot --out /tmp/drill --accounts 25",
             "drill serve",
         ],
-        exit_codes={
-            EXIT_OK: "every step passed",
-            EXIT_FAILED: "a step failed (named)",
-            EXIT_USAGE: USAGE_TEXT,
-        },
+        exit_codes=exit_codes("every step passed", "a step failed (named)"),
         reads_config=False,
     )
     drill.add_argument(
@@ -248,7 +230,7 @@ def _with_commands(parser: argparse.ArgumentParser) -> argparse.ArgumentParser:
         description="Prints every default location (and the configuration in use with "
         "--config). XDG_CONFIG_HOME and XDG_DATA_HOME move them.",
         examples=["paths"],
-        exit_codes={EXIT_OK: "printed"},
+        exit_codes=exit_codes("printed", usage=None),
     )
     from breakglass_gui import accounts_cli, approvers_cli, audit_cli
 

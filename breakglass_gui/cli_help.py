@@ -15,6 +15,16 @@ from typing import Any
 
 WIDTH = 88  # descriptions are wrapped here; examples and exit codes are kept as written
 USAGE_TEXT = "bad arguments, or a configuration or file that cannot be used (one line each)"
+# Every command's exit statuses (the command-line modules return these).
+EXIT_OK, EXIT_FAILED, EXIT_USAGE = 0, 1, 2
+
+
+def exit_codes(
+    ok: str, failed: str | None = None, usage: str | None = USAGE_TEXT
+) -> dict[int, str]:
+    """What each usual exit status means for one command (None: it never exits so)."""
+    meanings = {EXIT_OK: ok, EXIT_FAILED: failed, EXIT_USAGE: usage}
+    return {code: text for code, text in meanings.items() if text is not None}
 
 
 class HelpFormat(argparse.HelpFormatter):
