@@ -36,9 +36,11 @@ def child(spawned_at: float, config: str) -> None:
 
     from breakglass_gui import cli
 
-    # cli._gui raises the collector's threshold before it imports the UI; this child imports
-    # the UI itself, before cli.main (to watch the window it builds), so it does that first.
+    # cli._gui raises the collector's threshold and imports the core's start modules before it
+    # imports the UI; this child imports the UI itself, before cli.main (to watch the window it
+    # builds), so it does those first.
     gc.set_threshold(cli.START_GC_THRESHOLD)
+    cli.import_before_qt()
     from PySide6.QtCore import QEvent, QObject
 
     import breakglass_gui.ui.app as app_module

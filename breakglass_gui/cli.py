@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import argparse
 import gc
+import importlib
 import os
 import sys
 from collections.abc import Sequence
@@ -431,9 +432,31 @@ def main(argv: Sequence[str] | None = None) -> int:
 START_GC_THRESHOLD = 50_000
 
 
+# The Qt-free modules the desktop start needs (the config, the journal and its check, the
+# emergency page's rules, the paths), imported before Qt. PySide6 reads the source of every
+# module imported after it, looking for its `__feature__` switch (PYSIDE-2029): ~0.15 ms a
+# module, some 25 ms for these and the ~70 modules they bring (docs/rules.md §13; measured with
+# bench/cold_start.py, which starts the app through this function too).
+BEFORE_QT = (
+    "breakglass_gui.core.deps",
+    "breakglass_gui.core.integrity",
+    "breakglass_gui.core.emergency",
+    "breakglass_gui.core.directory",
+    "breakglass_gui.core.paths",
+    "breakglass_gui.core.redact",
+    "breakglass_gui.core.resources",
+)
+
+
+def import_before_qt() -> None:
+    for name in BEFORE_QT:
+        importlib.import_module(name)
+
+
 def _gui(args: argparse.Namespace) -> int:
     """`python main.py` and `python main.py --drill`: the desktop application."""
     gc.set_threshold(START_GC_THRESHOLD)
+    import_before_qt()
     from breakglass_gui.ui.system_libraries import problem
 
     missing = problem()

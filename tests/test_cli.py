@@ -18,7 +18,7 @@ import pytest
 
 from breakglass_gui import __version__
 from breakglass_gui.cli import main
-from breakglass_gui.cli_help import program
+from breakglass_gui.cli_help import EXIT_USAGE, program
 from breakglass_gui.core.journal import Journal
 from breakglass_gui.core.resources import resource_path
 from tests.fakes.clock import ManualClock
@@ -182,6 +182,28 @@ def test_the_start_up_path_imports_no_heavy_library() -> None:
         "if m in sys.modules))"
     )
     assert python(code) == "[]"
+
+
+def test_the_desktop_start_imports_the_core_s_start_modules_before_qt() -> None:
+    """PySide6 reads the source of every module imported after it (cli.BEFORE_QT): the config,
+    the journal and the rest of the Qt-free start are in before Qt is first asked for."""
+    code = (
+        "import os, sys\n"
+        "os.environ['QT_QPA_PLATFORM'] = 'offscreen'\n"
+        "class Stop:\n"
+        "    def find_spec(self, name, path=None, target=None):\n"
+        "        if name == 'PySide6':\n"
+        "            raise ImportError('Qt asked for')\n"
+        "sys.meta_path.insert(0, Stop())\n"
+        "from breakglass_gui import cli\n"
+        "code = cli.main(['--config', 'resources/example-config.toml'])\n"
+        "wanted = (*cli.BEFORE_QT, 'breakglass_gui.core.config.model', "
+        "'breakglass_gui.core.journal', 'tomllib', 'sqlite3')\n"
+        "print(code, [m for m in wanted if m not in sys.modules])\n"
+    )
+    done = run_python(code)
+    assert "Qt asked for" in done.stderr  # the desktop start went as far as Qt
+    assert done.stdout.strip() == f"{EXIT_USAGE} []"
 
 
 def _subcommands() -> dict[str, argparse.ArgumentParser]:

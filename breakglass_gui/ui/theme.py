@@ -10,18 +10,14 @@ Banners set their own background as well as their text, so they read on either.
 
 from __future__ import annotations
 
-from typing import Literal, TypeVar
+from typing import TYPE_CHECKING, Literal, TypeVar
 
 from PySide6.QtCore import QEvent, Qt
 from PySide6.QtGui import QBrush, QColor, QGuiApplication, QPalette
-from PySide6.QtWidgets import (
-    QApplication,
-    QTableWidget,
-    QTableWidgetItem,
-    QTreeWidget,
-    QTreeWidgetItem,
-    QWidget,
-)
+from PySide6.QtWidgets import QApplication, QWidget
+
+if TYPE_CHECKING:  # imported where cells are tinted: not needed to paint the first page
+    from PySide6.QtWidgets import QTableWidgetItem, QTreeWidgetItem
 
 Tone = Literal["error", "ok", "warn"]
 TONES: dict[Tone, tuple[str, str]] = {  # (on a light background, on a dark one)
@@ -63,6 +59,8 @@ def tint(widget: W, tone: Tone | None, *, bold: bool = False) -> W:
 
 def tint_item(item: QTreeWidgetItem | QTableWidgetItem, tone: Tone | None, column: int = 0) -> None:
     """The same for one cell of a tree or a table."""
+    from PySide6.QtWidgets import QTreeWidgetItem
+
     if isinstance(item, QTreeWidgetItem):
         item.setData(column, TONE_ROLE, tone)
         item.setForeground(column, QBrush(colour(tone)) if tone else QBrush())
@@ -72,6 +70,8 @@ def tint_item(item: QTreeWidgetItem | QTableWidgetItem, tone: Tone | None, colum
 
 
 def _items(widget: QWidget) -> list[tuple[QTreeWidgetItem | QTableWidgetItem, int]]:
+    from PySide6.QtWidgets import QTableWidget, QTreeWidget
+
     cells: list[tuple[QTreeWidgetItem | QTableWidgetItem, int]] = []
     if isinstance(widget, QTreeWidget):
         for index in range(widget.topLevelItemCount()):
@@ -89,6 +89,8 @@ def _items(widget: QWidget) -> list[tuple[QTreeWidgetItem | QTableWidgetItem, in
 
 def retint() -> None:
     """Colour every tinted widget and cell again, for the palette now in force."""
+    from PySide6.QtWidgets import QTreeWidgetItem
+
     for widget in QApplication.allWidgets():
         value = widget.property(TONE_PROPERTY)
         if value:

@@ -3,7 +3,7 @@ tree, searched by name, id, OU and tag, chosen with the keyboard alone."""
 
 from __future__ import annotations
 
-from PySide6.QtCore import Qt
+from PySide6.QtCore import QEvent, QObject, Qt
 from PySide6.QtWidgets import QApplication
 from pytestqt.qtbot import QtBot
 
@@ -110,3 +110,28 @@ def test_the_source_line_shows_the_snapshot_and_warns_when_stale(qtbot: QtBot) -
     assert widget.source.property("breakglassTone") == "warn bold"
     widget.set_source("")
     assert not widget.source.isVisible()
+
+
+class _Paints(QObject):
+    def __init__(self) -> None:
+        super().__init__()
+        self.count = 0
+
+    def eventFilter(self, watched: QObject, event: QEvent) -> bool:  # noqa: N802
+        if event.type() == QEvent.Type.Paint:
+            self.count += 1
+        return False
+
+
+def test_ticks_changed_by_the_page_are_painted(qtbot: QtBot) -> None:
+    """set_accounts changes the check states with the model's signals blocked (a thousand
+    rows, one repaint): the list on screen must still show them, small or large."""
+    for size in (8, 1000):
+        accounts = organisation(size)
+        widget = picker(qtbot, accounts)
+        paints = _Paints()
+        widget.view.viewport().installEventFilter(paints)
+        qtbot.wait(20)
+        paints.count = 0
+        widget.set_accounts(accounts, checked=[accounts[0].id])
+        qtbot.waitUntil(lambda: paints.count > 0, timeout=2000)  # noqa: B023

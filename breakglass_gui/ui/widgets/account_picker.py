@@ -159,7 +159,10 @@ class AccountPicker(QWidget):
             )
             name.setToolTip(self._tips[account] if ok else reason)
         self.model.blockSignals(False)
-        self.view.viewport().update()  # one repaint for the states changed above
+        # The view learns of the states changed above from _filter: expanding or collapsing
+        # repaints its viewport (tests/ui/test_account_picker.py). Asking the viewport itself
+        # made Shiboken type the C++ widget it returns, which loads every QtWidgets class it
+        # might be: ~10 ms before the first page was painted (docs/rules.md §13).
         self._filter(self.search.text())
 
     def _build(self, listed: tuple[Account, ...]) -> None:
