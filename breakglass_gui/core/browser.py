@@ -20,7 +20,6 @@ from __future__ import annotations
 
 import atexit
 import contextlib
-import html
 import json
 import os
 import secrets
@@ -46,6 +45,8 @@ class BrowserLauncher(Protocol):
 
 def redirect_page(url: str) -> str:
     """The page: no script or markup can be injected by the URL (it is AWS's, but escape it)."""
+    import html  # its entity table is not needed before the first page is painted
+
     attribute = html.escape(url, quote=True)
     script = json.dumps(url).replace("<", "\\u003c").replace(">", "\\u003e")
     return (

@@ -21,7 +21,6 @@ from breakglass_gui.core.resources import resource_path
 from breakglass_gui.ui import theme
 from breakglass_gui.ui.context import AppOptions
 from breakglass_gui.ui.controller import Controller
-from breakglass_gui.ui.dialogs.crash import show_crash
 from breakglass_gui.ui.errors import install_crash_hook
 from breakglass_gui.ui.window import MainWindow
 
@@ -59,8 +58,15 @@ def build(options: AppOptions) -> tuple[Controller, MainWindow]:
     theme.follow_palette()  # light ↔ dark while the app runs
     ctl = Controller(options, warm_up=warm_up)
     window = MainWindow(ctl)
-    ctl.reporter.crash.connect(lambda message: show_crash(window, message))
+    ctl.reporter.crash.connect(lambda message: _show_crash(window, message))
     return ctl, window
+
+
+def _show_crash(window: MainWindow, message: str) -> None:
+    # Imported when needed: the dialog's QMessageBox is not needed to paint the first page.
+    from breakglass_gui.ui.dialogs.crash import show_crash
+
+    show_crash(window, message)
 
 
 def warm_up(deps: Deps) -> None:

@@ -10,8 +10,6 @@ are always detected as rich text by Qt, so a tooltip with untrusted text goes th
 
 from __future__ import annotations
 
-import html
-
 from PySide6.QtCore import Qt
 from PySide6.QtWidgets import QLabel, QWidget
 
@@ -26,9 +24,13 @@ def plain_label(text: str = "", parent: QWidget | None = None) -> QLabel:
 
 def escaped(value: object) -> str:
     """A value for a rich-text view: invisible characters escaped, then HTML-escaped."""
+    import html  # here, as in tooltip(): its entity table is not needed for the first page
+
     return html.escape(visible(value))
 
 
 def tooltip(value: object) -> str:
     """Untrusted text as a tooltip Qt cannot take for markup."""
+    import html
+
     return "<qt>" + html.escape(visible(value, multiline=True)).replace("\n", "<br>") + "</qt>"

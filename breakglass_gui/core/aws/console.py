@@ -11,7 +11,6 @@ from __future__ import annotations
 
 import json
 import logging
-import urllib.error
 import urllib.parse
 from collections.abc import Callable
 from dataclasses import dataclass
@@ -113,15 +112,17 @@ class ConsoleSignIn:
                 max(MIN_CONSOLE_SECONDS, min(MAX_CONSOLE_SECONDS, session_duration))
             )
         url = self._endpoint.federation_url + "?" + urllib.parse.urlencode(params)
+        from urllib.error import HTTPError, URLError  # the warm-up's urllib.request loads it
+
         try:
             body = self._fetch(url, self._timeout)
-        except urllib.error.HTTPError as exc:
+        except HTTPError as exc:
             raise FederationError(
                 f"The AWS federation endpoint refused the session (HTTP {exc.code}); the role "
                 "session may have expired — re-issue it.",
                 code="federation.refused",
             ) from None
-        except (urllib.error.URLError, TimeoutError, OSError):
+        except (URLError, TimeoutError, OSError):
             raise FederationError(
                 "The AWS federation endpoint cannot be reached. Check the network and retry.",
                 code="federation.unreachable",
