@@ -434,8 +434,8 @@ START_GC_THRESHOLD = 50_000
 
 # The Qt-free modules the desktop start needs (the config, the journal and its check, the
 # emergency page's rules, the paths), imported before Qt. PySide6 reads the source of every
-# module imported after it, looking for its `__feature__` switch (PYSIDE-2029): ~0.15 ms a
-# module, some 25 ms for these and the ~70 modules they bring (docs/rules.md §13; measured with
+# module imported after it, looking for its `__feature__` switch (PYSIDE-2029): ~0.1 ms a
+# module, ~5 ms for these and the ~70 modules they bring (docs/rules.md §13; measured with
 # bench/cold_start.py, which starts the app through this function too).
 BEFORE_QT = (
     "breakglass_gui.core.deps",

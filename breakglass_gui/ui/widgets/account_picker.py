@@ -162,7 +162,8 @@ class AccountPicker(QWidget):
         # The view learns of the states changed above from _filter: expanding or collapsing
         # repaints its viewport (tests/ui/test_account_picker.py). Asking the viewport itself
         # made Shiboken type the C++ widget it returns, which loads every QtWidgets class it
-        # might be: ~10 ms before the first page was painted (docs/rules.md §13).
+        # might be: 39 more enums, 5-10 ms before the first page was painted (docs/rules.md
+        # §13).
         self._filter(self.search.text())
 
     def _build(self, listed: tuple[Account, ...]) -> None:
