@@ -11,7 +11,6 @@ import sqlite3
 from pathlib import Path
 from typing import Any
 
-import boto3
 import pytest
 
 from breakglass_gui.cli import main
@@ -21,7 +20,7 @@ from breakglass_gui.core.chain import GENESIS, chain_hash, entry_body
 from breakglass_gui.core.incident import State
 from breakglass_gui.core.review.data import build_review
 from breakglass_gui.core.verify import verify_anchor_of, verify_file
-from tests.fakes.world import ANCHOR_BUCKET, REGION, World
+from tests.fakes.world import ANCHOR_BUCKET, World, moto_client
 
 
 def closed(world: World) -> Any:
@@ -32,7 +31,7 @@ def closed(world: World) -> Any:
 
 
 def copied(world: World, to: Path) -> DirAnchor:
-    bucket = S3Anchor(lambda: boto3.client("s3", region_name=REGION), ANCHOR_BUCKET, "checkpoints/")
+    bucket = S3Anchor(lambda: moto_client("s3"), ANCHOR_BUCKET, "checkpoints/")
     target = DirAnchor(to)
     copy_anchor(bucket, target)
     return target
@@ -140,7 +139,7 @@ def test_conflicting_checkpoints_and_delete_markers(world: World, tmp_path: Path
 def test_the_bucket_keeps_every_checkpoint_version(world: World) -> None:
     """Object Lock (compliance): deleting a version is refused; a delete adds a marker."""
     closed(world)
-    s3 = boto3.client("s3", region_name=REGION)
+    s3 = moto_client("s3")
     versions = s3.list_object_versions(Bucket=ANCHOR_BUCKET)["Versions"]
     one = versions[0]
     with pytest.raises(Exception, match=r"AccessDenied|Forbidden"):

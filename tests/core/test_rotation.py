@@ -9,7 +9,6 @@ from __future__ import annotations
 
 from typing import Any
 
-import boto3
 import pytest
 
 from breakglass_gui.core.aws.rotate import generate_password
@@ -17,7 +16,7 @@ from breakglass_gui.core.errors import BreakGlassError
 from breakglass_gui.core.incident import State
 from breakglass_gui.core.procedure import Procedure
 from tests.fakes.rotation_lambda import lambda_world, rotating_lambda
-from tests.fakes.world import IAM_ACCOUNT, REGION, USERS, World
+from tests.fakes.world import IAM_ACCOUNT, USERS, World, moto_client
 
 AWS_POINTS = [
     "iam.CreateAccessKey",
@@ -32,15 +31,14 @@ VAULT_POINTS = ["unreachable", "cas_mismatch", "sealed", "permission_denied"]
 
 def assert_working_credential_in_vault(world: World) -> None:
     record = world.vault.current(USERS[0])
-    iam = boto3.client("iam", region_name=REGION)
+    iam = moto_client("iam")
     keys = {
         k["AccessKeyId"]: k["Status"]
         for k in iam.list_access_keys(UserName=USERS[0])["AccessKeyMetadata"]
     }
     assert keys.get(record["access_key_id"]) == "Active"
-    identity = boto3.client(
+    identity = moto_client(
         "sts",
-        region_name=REGION,
         aws_access_key_id=record["access_key_id"],
         aws_secret_access_key=record["secret_access_key"],
     ).get_caller_identity()
@@ -58,7 +56,7 @@ def _finish(world: World, proc: Procedure) -> None:
     assert_working_credential_in_vault(world)
     record = world.vault.current(USERS[0])
     assert record["rotated_for"] == proc.id
-    iam = boto3.client("iam", region_name=REGION)
+    iam = moto_client("iam")
     assert [
         k["AccessKeyId"] for k in iam.list_access_keys(UserName=USERS[0])["AccessKeyMetadata"]
     ] == [record["access_key_id"]]
@@ -90,7 +88,7 @@ def test_a_vault_failure_on_the_write_keeps_a_working_credential_in_vault(
         proc.revoke_and_rotate()
     assert_working_credential_in_vault(world)
     # the new key that never reached Vault was removed again
-    iam = boto3.client("iam", region_name=REGION)
+    iam = moto_client("iam")
     assert len(iam.list_access_keys(UserName=USERS[0])["AccessKeyMetadata"]) == 1
     world.vault.faults.clear()
     _finish(world, proc)

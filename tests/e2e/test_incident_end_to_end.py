@@ -5,11 +5,9 @@ from __future__ import annotations
 import json
 from urllib.parse import parse_qs, urlsplit
 
-import boto3
-
 from breakglass_gui.core.incident import State
 from breakglass_gui.core.verify import verify_file
-from tests.fakes.world import IAM_ACCOUNT, REGION, ROLE, TARGETS, USERS, World
+from tests.fakes.world import IAM_ACCOUNT, ROLE, TARGETS, USERS, World, moto_client
 
 
 def test_an_incident_runs_from_declared_to_closed_and_the_journal_verifies(world: World) -> None:
@@ -34,7 +32,7 @@ def test_an_incident_runs_from_declared_to_closed_and_the_journal_verifies(world
         assert account in {
             k.split(":")[1] for k in proc.incident.done_effects if k.startswith("revoke.role:")
         }
-    iam = boto3.client("iam", region_name=REGION)
+    iam = moto_client("iam")
     policy = iam.get_role_policy(RoleName=ROLE, PolicyName="AWSRevokeOlderSessions")
     assert policy["PolicyDocument"]["Statement"][0]["Effect"] == "Deny"
     # rotated: Vault holds a new, active key and it is the only one; the old key is gone

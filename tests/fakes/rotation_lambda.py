@@ -7,11 +7,10 @@ import io
 import json
 from typing import Any
 
-import boto3
 from botocore.response import StreamingBody
 
 from tests.fakes.aws_answers import hook_answer
-from tests.fakes.world import IAM_ACCOUNT, REGION, World
+from tests.fakes.world import IAM_ACCOUNT, REGION, World, moto_client
 
 LAMBDA = f"arn:aws:lambda:{REGION}:{IAM_ACCOUNT}:function:break-glass-rotation"
 
@@ -39,7 +38,7 @@ def rotating_lambda(world: World, seen: list[dict[str, Any]]) -> Any:
     def invoke(params: dict[str, Any]) -> Any:
         event = json.loads(params["Payload"])
         seen.append(event)
-        iam = boto3.client("iam", region_name=REGION)
+        iam = moto_client("iam")
         user = event["ForceRotate"]
         record = dict(world.vault.current(user))
         old_key = record["access_key_id"]

@@ -15,13 +15,14 @@ from pathlib import Path
 from typing import Any
 
 import boto3
+import botocore.session
 import pyotp
 import pytest
 from botocore.exceptions import EndpointConnectionError
 from moto import mock_aws
 
 from breakglass_gui.core import totp
-from breakglass_gui.core.aws.clients import ClientFactory
+from breakglass_gui.core.aws.clients import ClientFactory, with_shipped_models
 from breakglass_gui.core.aws.console import ConsoleSignIn, FederationEndpoint
 from breakglass_gui.core.config import Config, parse_config
 from breakglass_gui.core.config.model import EmergencyType
@@ -332,9 +333,18 @@ class World:
         raise AssertionError(f"incident stuck in {proc.state}")
 
 
+def moto_client(service: str, **kwargs: Any) -> Any:
+    """A client of the in-process moto, over botocore's models parsed once per process (the
+    app's own loader, core/aws/clients.py). `boto3.client` went through a default session that
+    moto renews for every test, which parsed the IAM, STS, S3... models again: ~0.2 s of each
+    world's provisioning. moto's handler is in every new session (botocore's built-in list)."""
+    session = with_shipped_models(botocore.session.Session())
+    return session.create_client(service, region_name=REGION, **kwargs)
+
+
 def put_activity(incident_id: str, now: float) -> list[str]:
     """CloudTrail-shaped records for this incident (and one foreign) into the log group."""
-    logs = boto3.client("logs", region_name=REGION)
+    logs = moto_client("logs")
     ms = int(now * 1000)
 
     def record(name: str, source: str, session: str, **extra: Any) -> dict[str, Any]:
@@ -386,7 +396,7 @@ def _iso(epoch: float) -> str:
 
 def provision(seed: str) -> dict[str, dict[str, str]]:
     """Create, in moto, what the blueprint describes (the provisioning issue automates this)."""
-    iam = boto3.client("iam", region_name=REGION)
+    iam = moto_client("iam")
     trust = json.dumps(
         {
             "Version": "2012-10-17",
@@ -421,7 +431,7 @@ def provision(seed: str) -> dict[str, dict[str, str]]:
             "secret_access_key": key["SecretAccessKey"],
             "console_password": "Initial-Password-1!",
         }
-    sts = boto3.client("sts", region_name=REGION)
+    sts = moto_client("sts")
     for account in (IAM_ACCOUNT, *TARGETS):
         if account == IAM_ACCOUNT:
             client = iam
@@ -430,19 +440,18 @@ def provision(seed: str) -> dict[str, dict[str, str]]:
                 RoleArn=f"arn:aws:iam::{account}:role/OrganizationAccountAccessRole",
                 RoleSessionName="provision",
             )["Credentials"]
-            client = boto3.client(
+            client = moto_client(
                 "iam",
-                region_name=REGION,
                 aws_access_key_id=creds["AccessKeyId"],
                 aws_secret_access_key=creds["SecretAccessKey"],
                 aws_session_token=creds["SessionToken"],
             )
         client.create_role(RoleName=ROLE, AssumeRolePolicyDocument=trust, MaxSessionDuration=3600)
-    logs = boto3.client("logs", region_name=REGION)
+    logs = moto_client("logs")
     logs.create_log_group(logGroupName=LOG_GROUP)
     logs.create_log_stream(logGroupName=LOG_GROUP, logStreamName="cloudtrail")
-    boto3.client("sns", region_name=REGION).create_topic(Name="a-tmpl-prod-sns-break-glass")
-    s3 = boto3.client("s3", region_name=REGION)  # the anchor (core/aws/anchor_bucket.py)
+    moto_client("sns").create_topic(Name="a-tmpl-prod-sns-break-glass")
+    s3 = moto_client("s3")  # the anchor (core/aws/anchor_bucket.py)
     s3.create_bucket(
         Bucket=ANCHOR_BUCKET,
         ObjectLockEnabledForBucket=True,
@@ -455,7 +464,7 @@ def provision(seed: str) -> dict[str, dict[str, str]]:
             "Rule": {"DefaultRetention": {"Mode": "COMPLIANCE", "Days": 400}},
         },
     )
-    cloudwatch = boto3.client("cloudwatch", region_name=REGION)
+    cloudwatch = moto_client("cloudwatch")
     for name in ALARMS:
         cloudwatch.put_metric_alarm(
             AlarmName=name,

@@ -14,14 +14,13 @@ from __future__ import annotations
 from collections.abc import Callable
 from typing import Any
 
-import boto3
 import pytest
 
 from breakglass_gui.core.chain import Entry
 from breakglass_gui.core.errors import BreakGlassError
 from breakglass_gui.core.incident import State
 from breakglass_gui.core.procedure import Procedure
-from tests.fakes.world import REGION, USERS, World
+from tests.fakes.world import USERS, World, moto_client
 
 
 def raised(action: Callable[[], Any], *words: str) -> BreakGlassError:
@@ -57,7 +56,7 @@ def nothing_lost(world: World, proc: Procedure, *, end: bool = True) -> Procedur
     assert resumed.state is State.CLOSED
     assert world.journal.verify().ok
     assert world.journal.unfinished_incidents() == []
-    iam = boto3.client("iam", region_name=REGION)
+    iam = moto_client("iam")
     active = [
         k["AccessKeyId"]
         for k in iam.list_access_keys(UserName=USERS[0])["AccessKeyMetadata"]
