@@ -23,6 +23,7 @@ from breakglass_gui.core.journal import Journal
 from breakglass_gui.core.resources import resource_path
 from tests.fakes.clock import ManualClock
 from tests.support.cli_commands import cli_commands
+from tests.support.fresh_python import run_python
 
 ROOT = Path(__file__).resolve().parents[1]
 
@@ -75,18 +76,6 @@ def test_check_config_on_a_missing_file_is_one_line(tmp_path: Path) -> None:
     result = run("check-config", str(tmp_path / "absent.toml"))
     assert result.returncode == 2
     assert len(result.stderr.strip().splitlines()) == 1
-
-
-def run_python(code: str) -> subprocess.CompletedProcess[str]:
-    """Run `code` in a fresh interpreter (process-wide effects stay out of the test run)."""
-    return subprocess.run(
-        [sys.executable, "-c", code],
-        check=False,
-        capture_output=True,
-        text=True,
-        timeout=60,
-        cwd=ROOT,
-    )
 
 
 def python(code: str) -> str:
@@ -300,9 +289,7 @@ def test_a_command_line_run_ends_with_its_exit_handlers_run_and_its_output_flush
         f"atexit.register(lambda: Path({str(marker)!r}).write_text(str(gc.get_freeze_count()))); "
         "sys.argv = ['main.py', 'paths']; from breakglass_gui.cli import run; run()"
     )
-    done = subprocess.run(
-        [sys.executable, "-c", code], capture_output=True, text=True, timeout=60, check=False
-    )
+    done = run_python(code)
     assert done.returncode == 0, done.stderr
     assert int(marker.read_text()) > 1000  # the heap was frozen before the handlers ran
     assert done.stdout.count("\n") == 8 and "journal" in done.stdout

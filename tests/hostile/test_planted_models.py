@@ -11,9 +11,9 @@ is the planted one (botocore fixes the path at import).
 from __future__ import annotations
 
 import os
-import subprocess
-import sys
 from pathlib import Path
+
+from tests.support.fresh_python import run_python
 
 ROOT = Path(__file__).resolve().parents[2]
 EVIL = "https://attacker.example"
@@ -63,14 +63,7 @@ print(goes_to(admin.client("sts", "111111111111"), lambda c: c.get_caller_identi
 
 def test_models_planted_in_the_home_do_not_move_any_request(tmp_path: Path) -> None:
     env = {**os.environ, "HOME": str(tmp_path)}
-    done = subprocess.run(
-        [sys.executable, "-c", PROBE],
-        env=env,
-        capture_output=True,
-        text=True,
-        timeout=60,
-        check=False,
-    )
+    done = run_python(PROBE, env)
     assert done.returncode == 0, done.stderr
     emergency, admin = done.stdout.split()
     assert (tmp_path / ".aws" / "models" / "sts").is_dir()  # the plant was in place

@@ -13,6 +13,7 @@ import pytest
 from breakglass_gui import ui
 from breakglass_gui.ui.pages import PAGES
 from breakglass_gui.ui.pages.base import Page
+from tests.support.fresh_python import run_python
 
 
 @pytest.mark.parametrize("name", sorted(PAGES))
@@ -55,9 +56,6 @@ def test_the_warm_up_creates_no_qt_type_on_its_worker() -> None:
     """The warm-up runs on a worker; a page module defines Qt subclasses, and creating a Qt
     type there while the GUI thread runs Qt once crashed the app (Shiboken's type creation).
     In a fresh interpreter: the warm-up imports no page module."""
-    import subprocess
-    import sys
-
     code = """
 import sys
 from types import SimpleNamespace
@@ -75,7 +73,6 @@ warm_up(deps)
 assert "hvac" in sys.modules  # the warm-up did run
 print(sorted(pages() - before))
 """
-    run = subprocess.run(
-        [sys.executable, "-c", code], capture_output=True, text=True, timeout=60, check=True
-    )
+    run = run_python(code)
+    assert run.returncode == 0, run.stderr
     assert run.stdout.strip() == "[]"

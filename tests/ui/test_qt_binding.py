@@ -2,8 +2,7 @@
 
 from __future__ import annotations
 
-import subprocess
-import sys
+from tests.support.fresh_python import run_python
 
 PROGRAM = """
 from PySide6.QtCore import QCoreApplication, QObject, Signal
@@ -20,7 +19,5 @@ print("ok")
 
 def test_twenty_thousand_signal_emits_do_not_corrupt_the_interpreter() -> None:
     # PySide6 6.12.0 on Python 3.11 aborts here ("bool_dealloc: deallocating True").
-    done = subprocess.run(
-        [sys.executable, "-c", PROGRAM], check=False, capture_output=True, text=True, timeout=60
-    )
+    done = run_python(PROGRAM)
     assert done.returncode == 0 and done.stdout.strip() == "ok", done.stderr[-500:]

@@ -8,6 +8,7 @@ from typing import Any
 import pytest
 
 from breakglass_gui.ui.workers import Outcome, TaskRunner
+from tests.support.fresh_python import run_python
 
 
 def test_a_result_comes_back_on_the_gui_thread(qtbot: Any) -> None:
@@ -59,16 +60,12 @@ def test_the_app_gives_the_gil_back_to_the_gui_thread_within_a_tenth_of_a_millis
     switch interval each time it takes the GIL back (after most Qt calls); Python's default
     5 ms stretched a 33 ms window build to a second. Checked in a fresh process: this one's
     QApplication was made by pytest-qt."""
-    import subprocess
-    import sys
-
     code = (
         "import sys; from breakglass_gui.ui.app import application; "
         "before = sys.getswitchinterval(); application(); "
         "print(before, sys.getswitchinterval())"
     )
-    done = subprocess.run(
-        [sys.executable, "-c", code], capture_output=True, text=True, timeout=60, check=True
-    )
+    done = run_python(code)
+    assert done.returncode == 0, done.stderr
     before, after = (float(x) for x in done.stdout.split())
     assert before == 0.005 and after <= 0.0001
