@@ -195,6 +195,31 @@ def test_the_desktop_start_imports_the_core_s_start_modules_before_qt() -> None:
     assert done.stdout.strip() == f"{EXIT_USAGE} []"
 
 
+def test_the_desktop_start_leaves_what_the_first_page_does_not_need() -> None:
+    """Up to Qt, the desktop start (the paths, the config, the journal, the composition root)
+    imports none of these: platformdirs (core/paths.py computes the XDG directories), the
+    browser's subprocess and shlex, secrets (incident ids and redirect pages)."""
+    code = (
+        "import os, sys\n"
+        "os.environ['QT_QPA_PLATFORM'] = 'offscreen'\n"
+        "class Stop:\n"
+        "    def find_spec(self, name, path=None, target=None):\n"
+        "        if name == 'PySide6':\n"
+        "            raise ImportError('Qt asked for')\n"
+        "sys.meta_path.insert(0, Stop())\n"
+        "from breakglass_gui import cli\n"
+        "from breakglass_gui.core import paths\n"
+        "cli.main(['--config', 'resources/example-config.toml'])\n"
+        "paths.data_dir(), paths.default_config()  # the window's AppOptions asks for them\n"
+        "import breakglass_gui.core.deps\n"
+        "print([m for m in ('platformdirs', 'subprocess', 'shlex', 'secrets') "
+        "if m in sys.modules])\n"
+    )
+    done = run_python(code)
+    assert "Qt asked for" in done.stderr
+    assert done.stdout.strip() == "[]"
+
+
 def _subcommands() -> dict[str, argparse.ArgumentParser]:
     return cli_commands()
 

@@ -8,7 +8,6 @@ relaunch after a crash sees exactly what was durably recorded and nothing more.
 from __future__ import annotations
 
 import re
-import secrets
 from collections.abc import Iterable
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
@@ -59,6 +58,8 @@ _ID_ALPHABET = "ABCDEFGHJKLMNPQRSTUVWXYZ23456789"  # no 0/O, 1/I: read aloud ove
 
 
 def new_incident_id(now: float, taken: Iterable[str] = ()) -> str:
+    import secrets  # when an incident is declared, not at start (docs/rules.md §13)
+
     day = datetime.fromtimestamp(now, tz=UTC).strftime("%Y%m%d")
     used = set(taken)
     while True:

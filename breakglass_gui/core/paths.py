@@ -1,13 +1,20 @@
 """Where Break Glass keeps its files on a workstation, in one place (`main.py paths` prints them).
 
-The directories are the platform's per-user ones (platformdirs: XDG on Linux, so
-`$XDG_CONFIG_HOME/breakglass` and `$XDG_DATA_HOME/breakglass`, by default `~/.config/breakglass`
-and `~/.local/share/breakglass`). Drill incidents have their own journal and reviews beside the
-real ones, so a drill never mixes with a real incident. Nothing here creates a file.
+The directories are the platform's per-user ones. On Linux, the XDG Base Directory
+specification's: `$XDG_CONFIG_HOME/breakglass` and `$XDG_DATA_HOME/breakglass` when the variable
+holds an absolute path (a relative one is ignored, as the specification says), else
+`~/.config/breakglass` and `~/.local/share/breakglass`. That is what platformdirs answers there
+(tests/core/test_paths.py compares them); it is computed here because the desktop start needs
+the data directory before its first paint, and platformdirs' import costs more than the rest of
+this module's callers (docs/rules.md §13). Elsewhere, platformdirs says. Drill incidents have
+their own journal and reviews beside the real ones, so a drill never mixes with a real incident.
+Nothing here creates a file.
 """
 
 from __future__ import annotations
 
+import os
+import sys
 from pathlib import Path
 
 APP = "breakglass"
@@ -16,6 +23,8 @@ SNAPSHOT_FILE = "accounts.json"  # `accounts sync` writes it unless [directory] 
 
 
 def config_dir() -> Path:
+    if sys.platform == "linux":
+        return _xdg("XDG_CONFIG_HOME", ".config") / APP
     import platformdirs
 
     return Path(platformdirs.user_config_dir(APP, appauthor=False))
@@ -26,9 +35,25 @@ def default_config() -> Path:
 
 
 def data_dir() -> Path:
+    if sys.platform == "linux":
+        return _xdg("XDG_DATA_HOME", ".local/share") / APP
     import platformdirs
 
     return Path(platformdirs.user_data_dir(APP, appauthor=False))
+
+
+def _xdg(variable: str, under_home: str) -> Path:
+    """An XDG base directory: the variable when it is an absolute path, else its default under
+    the home directory (HOME when absolute, else the account's home in the password database)."""
+    chosen = os.environ.get(variable, "")
+    if os.path.isabs(chosen):
+        return Path(chosen)
+    home = os.environ.get("HOME", "")
+    if not os.path.isabs(home):
+        import pwd
+
+        home = pwd.getpwuid(os.getuid()).pw_dir
+    return Path(home) / under_home
 
 
 def journal_file(root: Path, drill: bool = False) -> Path:

@@ -193,7 +193,7 @@ def test_a_planted_page_or_symlink_is_never_written_through(
     victim = runtime / "victim"
     victim.write_text("keep")
     fixed = "0" * 32
-    monkeypatch.setattr("breakglass_gui.core.browser.secrets.token_hex", lambda n=None: fixed)
+    monkeypatch.setattr("secrets.token_hex", lambda n=None: fixed)  # browser imports it
     (folder / f"signin-{fixed}.html").symlink_to(victim)
     with pytest.raises(FileExistsError):
         RedirectPages(folder=folder, later=Later()).write(Secret(URL))
