@@ -159,9 +159,7 @@ def main() -> int:
             # This headless machine has no OS keyring; the workstation measured has one. The
             # tests' in-memory stand-in plays it (the first page does not wait for it anyway).
             "PYTHON_KEYRING_BACKEND": "tests.fakes.keyring_memory.SecretServiceLike",
-            "PYTHONPATH": os.pathsep.join(
-                p for p in (ROOT, os.environ.get("PYTHONPATH", "")) if p
-            ),
+            "PYTHONPATH": os.pathsep.join(p for p in (ROOT, os.environ.get("PYTHONPATH", "")) if p),
         }
         config = os.path.join(ROOT, "resources", "example-config.toml")
         times, heavy = _first_paints(["--child", config], env)
