@@ -59,6 +59,9 @@ DEFAULT_EMERGENCY_KINDS = tuple(
 
 @dataclass(frozen=True)
 class Organisation:
+    """The `[organisation]` table: the IAM account the break-glass users live in, its partition and
+    home region."""
+
     name: str
     iam_account_id: str
     partition: Partition
@@ -67,6 +70,8 @@ class Organisation:
 
 @dataclass(frozen=True)
 class Operator:
+    """One `[[operators]]` entry: a person who may declare an emergency."""
+
     id: str
     name: str
     email: str
@@ -77,6 +82,8 @@ class Operator:
 
 @dataclass(frozen=True)
 class Approver:
+    """One `[[approvers]]` entry: a person whose sign-off an incident needs (docs/rules.md §2.2)."""
+
     id: str
     name: str
     email: str
@@ -86,6 +93,8 @@ class Approver:
 
 @dataclass(frozen=True)
 class VaultConfig:
+    """The `[vault]` table: where the break-glass users' records are, how the operator logs in."""
+
     address: str
     auth_method: str
     ca_bundle: str | None = None
@@ -139,12 +148,16 @@ class Account:
 
 @dataclass(frozen=True)
 class RoleConfig:
+    """The `[role]` table: the break-glass role assumed in each member account."""
+
     name: str = DEFAULT_ROLE_NAME
     max_session_duration: int = 3600
 
 
 @dataclass(frozen=True)
 class SessionConfig:
+    """The `[session]` table: the MFA mode, the session's length and the browser."""
+
     mfa_mode: str = "session"
     max_duration: int = 3600
     default_duration: int = 3600
@@ -155,6 +168,8 @@ class SessionConfig:
 
 @dataclass(frozen=True)
 class MonitoringConfig:
+    """The `[monitoring]` table: where the session's activity and alarms are read."""
+
     log_group: str = DEFAULT_LOG_GROUP
     log_group_account: str = ""
     region: str = ""
@@ -171,6 +186,8 @@ class MonitoringConfig:
 
 @dataclass(frozen=True)
 class NotificationConfig:
+    """The `[notifications]` table: who is told, and through which channels."""
+
     sns_topic_arn: str
     subscriptions: tuple[str, ...] = ()  # "email:secops@example.com", "https://…", "sms:+48…"
     channels: tuple[str, ...] = ("sns",)  # names from registry.NOTIFICATION_CHANNELS
@@ -187,6 +204,8 @@ class NotificationConfig:
 
 @dataclass(frozen=True)
 class RotationConfig:
+    """The `[rotation]` table: the Lambda function that rotates the break-glass credentials."""
+
     lambda_function: str | None = None
     lambda_timeout_seconds: int = 60
     # How the reference function (resources/rotation/) logs in to Vault: AppRole, with the
@@ -224,6 +243,8 @@ class NetworkConfig:
 
 @dataclass(frozen=True)
 class ApprovalConfig:
+    """The `[approvals]` table: the sign-off methods and how long a request can be signed."""
+
     # Names from registry.APPROVAL_METHODS an approver may be enrolled with; empty: the
     # registry's signature methods (`totp` is never a default: docs/threat-model.md).
     methods: tuple[str, ...] = ()
@@ -253,6 +274,8 @@ class AnchorConfig:
 
 @dataclass(frozen=True)
 class Config:
+    """A whole, validated configuration (core/config/load.py builds it)."""
+
     organisation: Organisation
     operators: tuple[Operator, ...]
     approvers: tuple[Approver, ...]
