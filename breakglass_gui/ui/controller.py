@@ -18,6 +18,7 @@ from PySide6.QtCore import QObject, QTimer, Signal
 
 from breakglass_gui.core.errors import BreakGlassError
 from breakglass_gui.core.need import Need
+from breakglass_gui.ui.collector import GuiThreadCollector
 from breakglass_gui.ui.context import AppOptions
 from breakglass_gui.ui.errors import ErrorReporter
 from breakglass_gui.ui.widgets.clipboard import SecretClipboard
@@ -95,6 +96,9 @@ class Controller(QObject):
         # of revoke-and-rotate): routing shows it instead of the next step's page.
         self.held: str | None = None
         self.clipboard = SecretClipboard(parent=self)
+        # Cycles are collected on the GUI thread only, from start to the end of shutdown:
+        # a worker must never destroy a QObject of this thread (ui/collector.py).
+        self.collector = GuiThreadCollector(self)
 
     # ----- the world --------------------------------------------------------------------------
 
@@ -123,6 +127,7 @@ class Controller(QObject):
 
     def start(self) -> None:
         """Drill: start the environment on a worker. Real: load the config (or first run)."""
+        self.collector.start()  # before the first worker
         if self.options.drill:
             self.routed.emit("startup")
             self.steps.run(self._start_drill, self._started)
@@ -390,6 +395,7 @@ class Controller(QObject):
         def finished(outcome: Outcome) -> None:
             if not outcome.ok:
                 log.error("shutdown: %s", type(outcome.error).__name__)
+            self.collector.stop()  # every worker of ours is done: the interpreter's own again
             done()
 
         self.steps.run(work, finished)
