@@ -1,18 +1,18 @@
 """Python's cyclic garbage collector runs on the GUI thread, and only there.
 
-CPython collects reference cycles in whichever thread happens to allocate past a threshold,
-and here that is usually a worker: the warm-up parsing botocore's models, a step building a
-client. A cycle that holds a QObject made on the GUI thread (a page's helper, a controller of an
-earlier window) is then destroyed on the worker, which Qt forbids: "calling delete on a QObject
-from a thread other than the one that owns the object is unsafe" (Qt's QObject documentation).
-A segmentation fault seen here fits it: in Shiboken's `BindingManager::releaseWrapper`, on the
-GUI thread deleting a QObject posted for deferred deletion, while a worker built a botocore
-session (the screen audit, a few runs in a hundred under load; the traces are in issue 21's
-notes). The known remedy (Kovid
-Goyal on the PyQt list, 2011; pyqtgraph's GarbageCollector; qtpygc): automatic collection off,
-and the GUI thread collects, on a timer, the generations whose counts passed their thresholds:
-the interpreter's own rule (generation counts against `gc.get_threshold()`), moved to one
-thread. The thresholds stay the app's (cli.START_GC_THRESHOLD, then Controller._settle's).
+CPython collects reference cycles in whichever thread happens to allocate past a threshold, and
+here that is usually a worker: the warm-up parsing botocore's models, a step building a client.
+A cycle that holds a QObject made on the GUI thread (a page's helper, a controller of an earlier
+window) is then destroyed on the worker, which Qt forbids: "calling delete on a QObject from a
+thread other than the one that owns the object is unsafe" (Qt's QObject documentation). A
+segmentation fault seen here fits it: in Shiboken's `BindingManager::releaseWrapper`, on the GUI
+thread deleting a QObject posted for deferred deletion, while a worker built a botocore session
+(the screen audit, a few runs in a hundred under load; the traces are in issue 21's notes). The
+known remedy (Kovid Goyal on the PyQt list, 2011; pyqtgraph's GarbageCollector; qtpygc):
+automatic collection off, and the GUI thread collects, on a timer, the generations whose counts
+passed their thresholds: the interpreter's own rule (generation counts against
+`gc.get_threshold()`), moved to one thread. The thresholds stay the app's
+(cli.START_GC_THRESHOLD, then Controller._settle's).
 
 The collector is on while a controller runs (`Controller.start` to the end of its shutdown);
 several controllers (the screen audit opens four windows in one process) share the switch.
