@@ -55,7 +55,7 @@ class _WatchWindow:
         if name != self.MODULE:
             return None
         sys.meta_path.remove(self)
-        import importlib.util  # the app's cli imports importlib before this
+        import importlib.util  # already loaded by then: site imports it at interpreter start
 
         spec = importlib.util.find_spec(name)
         assert spec is not None and spec.loader is not None

@@ -74,11 +74,15 @@ class GuiThreadCollector(QObject):
     @staticmethod
     def check() -> int | None:
         """Collect the oldest generation whose count is over its threshold, as the interpreter
-        does when it allocates (CPython's gc_collect_generations); the generation collected,
-        or None."""
+        does when it allocates (CPython 3.11's gc_collect_generations; a first threshold of 0
+        turns collection off). Not copied: its extra condition for a full collection (the
+        objects awaiting one over a quarter of the old ones), which Python code cannot read.
+        Returns the generation collected, or None."""
         counts, thresholds = gc.get_count(), gc.get_threshold()
+        if not thresholds[0]:
+            return None
         for generation in (2, 1, 0):
-            if thresholds[generation] and counts[generation] > thresholds[generation]:
+            if counts[generation] > thresholds[generation]:
                 gc.collect(generation)
                 return generation
         return None

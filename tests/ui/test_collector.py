@@ -93,9 +93,11 @@ def test_the_check_collects_the_oldest_generation_over_its_threshold(qtbot: Any)
         assert collector.check() is None  # nothing over yet
         _allocate_cycles(2_000)
         assert collector.check() == 0
-        gc.set_threshold(1_000, 0, 1_000)  # generation 1 switched off, as Python reads it
+        gc.set_threshold(1_000, 0, 1_000)  # one young collection since: generation 1 is over
+        assert collector.check() == 1
+        gc.set_threshold(0, 1_000, 1_000)  # a first threshold of 0: collection off
         _allocate_cycles(2_000)
-        assert collector.check() == 0
+        assert collector.check() is None
     finally:
         gc.set_threshold(*saved)
         collector.stop()
