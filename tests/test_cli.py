@@ -173,17 +173,23 @@ def test_the_start_up_path_imports_no_heavy_library() -> None:
     assert python(code) == "[]"
 
 
+# A fresh interpreter's preamble: the first import of PySide6 fails ("Qt asked for"), so a
+# desktop start runs as far as Qt and no further.
+STOP_AT_QT = (
+    "import os, sys\n"
+    "os.environ['QT_QPA_PLATFORM'] = 'offscreen'\n"
+    "class Stop:\n"
+    "    def find_spec(self, name, path=None, target=None):\n"
+    "        if name == 'PySide6':\n"
+    "            raise ImportError('Qt asked for')\n"
+    "sys.meta_path.insert(0, Stop())\n"
+)
+
+
 def test_the_desktop_start_imports_the_core_s_start_modules_before_qt() -> None:
     """PySide6 reads the source of every module imported after it (cli.BEFORE_QT): the config,
     the journal and the rest of the Qt-free start are in before Qt is first asked for."""
-    code = (
-        "import os, sys\n"
-        "os.environ['QT_QPA_PLATFORM'] = 'offscreen'\n"
-        "class Stop:\n"
-        "    def find_spec(self, name, path=None, target=None):\n"
-        "        if name == 'PySide6':\n"
-        "            raise ImportError('Qt asked for')\n"
-        "sys.meta_path.insert(0, Stop())\n"
+    code = STOP_AT_QT + (
         "from breakglass_gui import cli\n"
         "code = cli.main(['--config', 'resources/example-config.toml'])\n"
         "wanted = (*cli.BEFORE_QT, 'breakglass_gui.core.config.model', "
@@ -199,14 +205,7 @@ def test_the_desktop_start_leaves_what_the_first_page_does_not_need() -> None:
     """Up to Qt, the desktop start (the paths, the config, the journal, the composition root)
     imports none of these: platformdirs (core/paths.py computes the XDG directories), the
     browser's subprocess and shlex, secrets (incident ids and redirect pages)."""
-    code = (
-        "import os, sys\n"
-        "os.environ['QT_QPA_PLATFORM'] = 'offscreen'\n"
-        "class Stop:\n"
-        "    def find_spec(self, name, path=None, target=None):\n"
-        "        if name == 'PySide6':\n"
-        "            raise ImportError('Qt asked for')\n"
-        "sys.meta_path.insert(0, Stop())\n"
+    code = STOP_AT_QT + (
         "from breakglass_gui import cli\n"
         "from breakglass_gui.core import paths\n"
         "cli.main(['--config', 'resources/example-config.toml'])\n"
