@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import threading
+import weakref
 from typing import Any
 
 import pytest
@@ -69,3 +70,33 @@ def test_the_app_gives_the_gil_back_to_the_gui_thread_within_a_tenth_of_a_millis
     assert done.returncode == 0, done.stderr
     before, after = (float(x) for x in done.stdout.split())
     assert before == 0.005 and after <= 0.0001
+
+
+@pytest.mark.parametrize("fails", [False, True])
+def test_what_a_task_holds_is_released_on_the_gui_thread(qtbot: Any, fails: bool) -> None:
+    """A task's callables and its outcome (an exception's traceback holds the task's frames)
+    may hold the last reference to a QObject of the GUI thread: a worker must never be the one
+    that releases it, since Qt forbids deleting a QObject from another thread (ui/collector.py
+    keeps the cyclic collector off the workers; this is the same rule for plain references)."""
+    from PySide6.QtCore import QObject
+
+    runner = TaskRunner(max_threads=1)
+    destroyed_in: list[str] = []
+    seen: list[bool] = []  # not the outcomes: a kept exception would keep its frames
+    for _ in range(20):  # the release races delivery: give the worker many chances to win it
+        helper = QObject()
+        weakref.finalize(helper, lambda: destroyed_in.append(threading.current_thread().name))
+
+        def work(held: QObject = helper) -> str:
+            if fails:
+                raise ValueError(held.objectName())
+            return "done"
+
+        def done(outcome: Outcome, held: QObject = helper) -> None:
+            seen.append(outcome.ok)
+
+        runner.run(work, done)
+        del helper, work, done
+    qtbot.waitUntil(lambda: len(seen) == 20 and len(destroyed_in) == 20, timeout=10_000)
+    assert set(destroyed_in) == {"MainThread"} and set(seen) == {not fails}
+    assert runner.wait(5000)
