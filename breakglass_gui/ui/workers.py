@@ -59,7 +59,8 @@ class _Task(QRunnable):
 
 
 class TaskRunner(QObject):
-    """Lives on the GUI thread; its signal carries each outcome back there (queued)."""
+    """Lives on the GUI thread; its signal carries each task's key back there (queued), and the
+    outcome waits in the table."""
 
     _finished = Signal(int)  # a task's key in the table
 
