@@ -53,6 +53,25 @@ def test_moto_reads_each_model_once_before_the_first_request(env: DrillEnvironme
     assert set(WORLD_SERVICES) <= {service for service, _ in models}
 
 
+def test_moto_has_one_loader_and_names_a_service_once(
+    env: DrillEnvironment, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Each loader of its own lists every service botocore has first; each error it answered
+    built a botocore session to name the service (drill/aws_server.py, load_models_once)."""
+    import botocore.session
+    import moto.core.utils
+
+    utils: Any = moto.core.utils
+    assert utils.create_loader() is utils.create_loader()
+    utils.service_name_from_moto_package_name("cloudtrail")
+
+    def built(*args: object, **kwargs: object) -> None:
+        raise AssertionError("a botocore session built to name a service again")
+
+    monkeypatch.setattr(botocore.session.Session, "__init__", built)
+    assert utils.service_name_from_moto_package_name("cloudtrail") == "cloudtrail"
+
+
 def _user_sts(env: DrillEnvironment) -> tuple[object, str]:
     record = env.vault.current(f"breakglass/users/{USERS[0]}")
     return user_client(env, "sts", USERS[0]), record["mfa_serial"]
