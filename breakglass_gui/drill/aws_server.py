@@ -12,14 +12,13 @@ moto accepts any MFA code and has no CloudTrail LookupEvents. In front of it sit
 
 from __future__ import annotations
 
-import functools
 import io
 import json
 import re
 import threading
 import time
 import uuid
-from collections.abc import Callable, Iterable
+from collections.abc import Callable
 from typing import Any
 from urllib.parse import parse_qs
 
@@ -80,50 +79,6 @@ def remember_moto_modules() -> None:
 
     remembered.remembered = True  # type: ignore[attr-defined]
     moto.backends.list_of_moto_modules = remembered
-
-
-# The AWS services a drill world's start reaches: the provisioning's (the role, users, trail,
-# log group, filters, alarms, topic) and the review anchor's bucket.
-WORLD_SERVICES = ("sts", "iam", "s3", "logs", "cloudtrail", "cloudwatch", "sns")
-
-
-def load_models_once(services: Iterable[str]) -> None:
-    """moto reads a service's model on that service's first request, with a botocore loader of
-    its own each time (which first lists every service botocore has, ~20 ms), into a cache
-    without a lock. The provisioning reaches nine accounts at once, so each service's first
-    requests arrive together and each read the model again: in one world start the S3 model
-    was read 5 times and STS's 7, with 28 listings, each thread slowing the others for the GIL
-    (the regions each backend lists, from moto's shared session, likewise). And each error
-    moto answered built a botocore session to list the services again, to name the service in
-    the error (`service_name_from_moto_package_name`), on the provisioning's path (its reads of
-    what does not exist yet). Here: one loader for moto in this process, the names looked up
-    once, and the world's models and regions read one service after another before the first
-    request. A drill process's start, to ready, on this 2-core machine: 3.56 → 3.27 s of its
-    CPU time and 3.55 → 3.29 s wall (medians of 8 interleaved fresh starts; 3.42 s of CPU with
-    the ordered reads alone). Idempotent; tests/drill/test_environment.py checks that no model
-    is read while requests are served."""
-    import moto.core.utils
-    from moto.core.base_backend import AccountSpecificBackend
-    from moto.core.loaders import create_loader
-
-    utils: Any = moto.core.utils  # its functions look these names up when they run
-    if not getattr(utils.create_loader, "shared", False):
-        loader = create_loader()
-
-        def shared() -> Any:
-            return loader
-
-        shared.shared = True  # type: ignore[attr-defined]
-        utils.create_loader = shared
-        utils.service_name_from_moto_package_name = functools.cache(
-            utils.service_name_from_moto_package_name
-        )
-    session = AccountSpecificBackend.get_session()
-    partitions = session.get_available_partitions()
-    for service in services:
-        utils.get_service_model(service)
-        for partition in partitions:
-            session.get_available_regions(service, partition_name=partition)
 
 
 class DrillGate:

@@ -216,21 +216,10 @@ class DrillEnvironment(DrillCodes):
         )
         from werkzeug.serving import make_server
 
-        from breakglass_gui.drill.aws_server import (
-            WORLD_SERVICES,
-            load_models_once,
-            lookup_page,
-            remember_moto_modules,
-        )
+        from breakglass_gui.drill.aws_server import lookup_page, remember_moto_modules
 
         _reset_moto()
         remember_moto_modules()
-        services: tuple[str, ...] = WORLD_SERVICES
-        if self.rotation_lambda:  # the rotation function and its parameter
-            services += ("lambda", "ssm")
-        if self.organisation:
-            services += ("organizations",)
-        load_models_once(services)
         self.gate = DrillGate(
             DomainDispatcherApplication(create_backend_app),
             self.devices,

@@ -4,72 +4,20 @@ from __future__ import annotations
 
 import time
 from collections.abc import Iterator
-from typing import Any
 
 import pytest
 from botocore.exceptions import ClientError
 
-from breakglass_gui.drill.aws_server import WORLD_SERVICES, DrillGate
 from breakglass_gui.drill.environment import DrillEnvironment
 from breakglass_gui.drill.layout import IAM_ACCOUNT, MEMBERS, USERS
 from tests.fakes.drill_clients import drill_client, user_client
 
-# What moto read while the module's world started, in order: ("model", service, kind) for each
-# model read, ("request", path) for each request that reached the drill's server.
-STARTED: list[tuple[str, ...]] = []
-
 
 @pytest.fixture(scope="module")
 def env() -> Iterator[DrillEnvironment]:
-    import moto.core.utils
-
-    read, serve = moto.core.utils._load_service_model, DrillGate.__call__
-
-    def reading(service: str, kind: str) -> dict[str, Any]:
-        STARTED.append(("model", service, kind))
-        return read(service, kind)
-
-    def serving(gate: DrillGate, environ: dict[str, Any], start_response: Any) -> Any:
-        STARTED.append(("request", environ.get("PATH_INFO", "")))
-        return serve(gate, environ, start_response)
-
-    with pytest.MonkeyPatch.context() as patch:
-        patch.setattr(moto.core.utils, "_load_service_model", reading)
-        patch.setattr(DrillGate, "__call__", serving)
-        moto.core.utils.get_service_model.cache_clear()  # read by an earlier world: read again
-        environment = DrillEnvironment().start().unseal()
+    environment = DrillEnvironment().start().unseal()
     yield environment
     environment.stop()
-
-
-def test_moto_reads_each_model_once_before_the_first_request(env: DrillEnvironment) -> None:
-    """drill/aws_server.py, load_models_once: read inside the requests, the nine accounts'
-    first requests of a service each read its model again (S3's 5 times in one start)."""
-    first = next(i for i, event in enumerate(STARTED) if event[0] == "request")
-    models = [event[1:] for event in STARTED if event[0] == "model"]
-    late = [event for event in STARTED[first:] if event[0] == "model"]
-    assert late == [], f"read while requests were served: {late}"
-    assert len(models) == len(set(models)), models  # none read twice
-    assert set(WORLD_SERVICES) <= {service for service, _ in models}
-
-
-def test_moto_has_one_loader_and_names_a_service_once(
-    env: DrillEnvironment, monkeypatch: pytest.MonkeyPatch
-) -> None:
-    """Each loader of its own lists every service botocore has first; each error it answered
-    built a botocore session to name the service (drill/aws_server.py, load_models_once)."""
-    import botocore.session
-    import moto.core.utils
-
-    utils: Any = moto.core.utils
-    assert utils.create_loader() is utils.create_loader()
-    utils.service_name_from_moto_package_name("cloudtrail")
-
-    def built(*args: object, **kwargs: object) -> None:
-        raise AssertionError("a botocore session built to name a service again")
-
-    monkeypatch.setattr(botocore.session.Session, "__init__", built)
-    assert utils.service_name_from_moto_package_name("cloudtrail") == "cloudtrail"
 
 
 def _user_sts(env: DrillEnvironment) -> tuple[object, str]:
