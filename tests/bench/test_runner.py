@@ -165,3 +165,32 @@ def test_only_runs_the_rows_named_and_refuses_a_name_none_has(
     assert "met" in out and "MISSED" not in out and "broken" not in out
     with pytest.raises(SystemExit):
         run.main(["--only", "nothing like it"], [MET])
+
+
+def test_each_drill_world_start_is_a_fresh_drill_process_as_the_app_starts_one(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    """Until issue 21's sixth stop the row timed five starts inside the benchmark's process,
+    four of them with moto already imported: a start no operator waits for. Each run must be
+    the app's own path (ui/controller.py starts `RemoteDrill`), a new process every time."""
+    from breakglass_gui.drill import remote
+
+    started: list[object] = []
+
+    class Recording:
+        def __init__(self) -> None:
+            self.timings: dict[str, float] = {}
+
+        def start(self) -> Recording:
+            started.append(self)
+            self.timings = {"environment start": 0.5}
+            return self
+
+        def stop(self) -> None:
+            return None
+
+    monkeypatch.setattr(remote, "RemoteDrill", Recording)
+    [bench] = [b for b in run.BENCHMARKS if "drill world start" in b.name]
+    figures = [bench.measure() for _ in range(2)]
+    assert len(started) == 2 and started[0] is not started[1]
+    assert all("0.50 s" in note for _, note in figures)
