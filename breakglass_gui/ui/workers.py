@@ -71,16 +71,18 @@ class TaskRunner(QObject):
         self._finished.connect(self._deliver)
         self._table: dict[int, _Work] = {}
         self._keys = itertools.count()
-        self.pending = 0
+
+    @property
+    def pending(self) -> int:
+        """Tasks run and not yet delivered: their entries in the table."""
+        return len(self._table)
 
     def run(self, fn: Callable[[], Any], done: Callable[[Outcome], None]) -> None:
-        self.pending += 1
         key = next(self._keys)
         self._table[key] = _Work(fn, done)
         self._pool.start(_Task(key, self._table, self._finished))
 
     def _deliver(self, key: int) -> None:
-        self.pending -= 1
         work = self._table.pop(key)
         assert work.outcome is not None  # set before the key is signalled
         work.done(work.outcome)
