@@ -216,10 +216,11 @@ class DrillEnvironment(DrillCodes):
         )
         from werkzeug.serving import make_server
 
-        from breakglass_gui.drill.aws_server import lookup_page, remember_moto_modules
+        from breakglass_gui.drill import moto_models
+        from breakglass_gui.drill.aws_server import lookup_page
 
         _reset_moto()
-        remember_moto_modules()
+        moto_models.seal()
         self.gate = DrillGate(
             DomainDispatcherApplication(create_backend_app),
             self.devices,

@@ -68,8 +68,9 @@ def aws_variables(folder: Path, evil: str) -> tuple[dict[str, str], Path]:
     credentials = folder / "aws-credentials"
     credentials.write_text("[default]\naws_access_key_id = AKIAATTACKERKEY00001\n")
     models = folder / "models"
-    for service, version in (("sts", "2011-06-15"), ("iam", "2010-05-08")):
-        # A tampered service model: botocore would load it before its own (and fail on it).
+    for service, version in (("sts", "2011-06-15"), ("iam", "2010-05-08"), ("logs", "2014-03-28")):
+        # A tampered service model: botocore would load it before its own (and fail on it);
+        # so would the drill's moto, for the regions of CloudWatch Logs (drill/moto_models.py).
         model = models / service / version / "service-2.json"
         model.parent.mkdir(parents=True, exist_ok=True)
         model.write_text('{"metadata": "tampered"')
