@@ -233,6 +233,8 @@ class DrillEnvironment(DrillCodes):
         )
 
         class Quiet(MotoRequestHandler):
+            disable_nagle_algorithm = True  # drill/serving.py: answers leave at once
+
             def log_request(self, *args: Any, **kwargs: Any) -> None:
                 return  # request lines are not worth a terminal full of noise in a drill
 

@@ -29,6 +29,8 @@ class FederationStandIn:
         stand_in = self
 
         class Handler(BaseHTTPRequestHandler):
+            disable_nagle_algorithm = True  # drill/serving.py: answers leave at once
+
             def do_GET(self) -> None:
                 stand_in.handle(self)
 

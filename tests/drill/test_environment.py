@@ -2,8 +2,13 @@
 
 from __future__ import annotations
 
+import http.client
+import socket
+import ssl
 import time
 from collections.abc import Iterator
+from typing import Any
+from urllib.parse import urlsplit
 
 import pytest
 from botocore.exceptions import ClientError
@@ -90,3 +95,31 @@ def test_lookup_events_answers_per_account_with_pagination(env: DrillEnvironment
         "AttachRolePolicy",
         "LeaveOrganization",
     }
+
+
+def test_each_drill_server_answers_without_waiting_for_the_clients_ack(
+    env: DrillEnvironment, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """TCP_NODELAY on every connection the drill's AWS endpoint and federation stand-in
+    accept (drill/serving.py: with Nagle's algorithm an answer's body waited for an ACK)."""
+    seen: dict[str, int] = {}
+    servers = {"aws": env._servers.moto, "federation": env.federation._server}
+    for name, server in servers.items():
+        handler = server.RequestHandlerClass
+        setup = handler.setup
+
+        def recording(self: Any, setup: Any = setup, name: str = name) -> None:
+            setup(self)
+            seen[name] = self.connection.getsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY)
+
+        monkeypatch.setattr(handler, "setup", recording)
+    assert env.admin is not None
+    env.admin.client("sts", IAM_ACCOUNT).get_caller_identity()
+    where = urlsplit(env.federation.url)
+    context = ssl.create_default_context(cafile=env.ca_file)
+    federation = http.client.HTTPSConnection(where.netloc, context=context, timeout=10)
+    federation.request("GET", "/federation?Action=none")
+    federation.getresponse().read()
+    federation.close()
+    assert seen.keys() == {"aws", "federation"}
+    assert all(seen.values()), seen
