@@ -15,6 +15,7 @@ from __future__ import annotations
 import io
 import json
 import re
+import ssl
 import threading
 import time
 import uuid
@@ -60,6 +61,32 @@ def account_of(access_key_id: str) -> str:
         if role is not None:
             return str(account_id)
     return str(get_account_id_from(access_key_id))
+
+
+def moto_application() -> Any:
+    """moto's WSGI application, every service behind one host, its model reads sealed."""
+    from moto.moto_server.werkzeug_app import DomainDispatcherApplication, create_backend_app
+
+    from breakglass_gui.drill import moto_models
+
+    moto_models.seal()
+    return DomainDispatcherApplication(create_backend_app)
+
+
+def https_server(app: Any, context: ssl.SSLContext) -> Any:
+    """A threaded HTTPS server for `app` on a free port of 127.0.0.1 (not yet serving)."""
+    from moto.moto_server.werkzeug_app import MotoRequestHandler
+    from werkzeug.serving import make_server
+
+    class Quiet(MotoRequestHandler):
+        disable_nagle_algorithm = True  # drill/serving.py: answers leave at once
+
+        def log_request(self, *args: Any, **kwargs: Any) -> None:
+            return  # request lines are not worth a terminal full of noise in a drill
+
+    return make_server(
+        "127.0.0.1", 0, app, threaded=True, request_handler=Quiet, ssl_context=context
+    )
 
 
 class DrillGate:

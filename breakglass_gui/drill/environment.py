@@ -209,20 +209,11 @@ class DrillEnvironment(DrillCodes):
         return str(self._servers.tls.ca_file)
 
     def _start_moto(self, tls: DrillTls) -> None:
-        from moto.moto_server.werkzeug_app import (
-            DomainDispatcherApplication,
-            MotoRequestHandler,
-            create_backend_app,
-        )
-        from werkzeug.serving import make_server
-
-        from breakglass_gui.drill import moto_models
-        from breakglass_gui.drill.aws_server import lookup_page
+        from breakglass_gui.drill.aws_server import https_server, lookup_page, moto_application
 
         _reset_moto()
-        moto_models.seal()
         self.gate = DrillGate(
-            DomainDispatcherApplication(create_backend_app),
+            moto_application(),
             self.devices,
             lambda account, request: (
                 self.simulator.lookup(account, request)
@@ -231,21 +222,7 @@ class DrillEnvironment(DrillCodes):
             ),
             self._alarm_history,
         )
-
-        class Quiet(MotoRequestHandler):
-            disable_nagle_algorithm = True  # drill/serving.py: answers leave at once
-
-            def log_request(self, *args: Any, **kwargs: Any) -> None:
-                return  # request lines are not worth a terminal full of noise in a drill
-
-        server = make_server(
-            "127.0.0.1",
-            0,
-            self.gate,
-            threaded=True,
-            request_handler=Quiet,
-            ssl_context=tls.server_context,
-        )
+        server = https_server(self.gate, tls.server_context)
         thread = serve_in_thread(server, "drill-aws")
         self._servers.moto, self._servers.moto_thread = server, thread
         host, port = server.server_address[:2]
