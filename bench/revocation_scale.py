@@ -28,8 +28,20 @@ from typing import Any
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
 LATENCY_S = 0.05
+STEP_MARGIN_S = 5.0  # seconds before a TOTP step ends in which no code is made
 # bench/run.py --smoke (CI): an organisation of ten, to check the benchmark runs.
 SIZES = (5, 10) if os.environ.get("BENCH_SMOKE") else (50, 100)
+
+
+def code_moment(nth: int, now: float) -> tuple[float, float]:
+    """(how long to wait first, the moment whose MFA code the nth incident sends).
+
+    AWS takes each MFA code once (±1 step): the three incidents of a run, seconds apart, use
+    the codes of the previous, the current and the next 30-second step. Never in a step's last
+    seconds: a code of the previous step made just before a boundary is two steps old when STS
+    checks it just after (it broke a CI run on a loaded machine)."""
+    wait = 30 - now % 30 + 0.1 if now % 30 > 30 - STEP_MARGIN_S else 0.0
+    return wait, now + wait + 30 * (nth - 1)
 
 
 def revoke_and_rotate_seconds(env: Any, accounts: tuple[str, ...], nth: int) -> float:
@@ -57,9 +69,8 @@ def revoke_and_rotate_seconds(env: Any, accounts: tuple[str, ...], nth: int) -> 
             for index, share in enumerate(env.unseal_shares()):
                 proc.submit_unseal_share(share, holder=f"share-holder-{index + 1}")
         proc.unlock_vault(env.vault_credential())
-        # AWS takes each MFA code once (±1 step): the three incidents of a run, seconds apart,
-        # use the codes of the previous, the current and the next 30-second step.
-        at = time.time() + 30 * (nth - 1)
+        wait, at = code_moment(nth, time.time())
+        time.sleep(wait)
         proc.verify_mfa(env.mfa_code(proc.incident.vault_user, at=at))
         proc.activate(accounts)
         proc.end_session()
