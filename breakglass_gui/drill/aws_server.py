@@ -78,15 +78,20 @@ def https_server(app: Any, context: ssl.SSLContext) -> Any:
     from moto.moto_server.werkzeug_app import MotoRequestHandler
     from werkzeug.serving import make_server
 
-    class Quiet(MotoRequestHandler):
+    from breakglass_gui.drill.keep_alive import keep_alive_handler
+
+    class Quiet(keep_alive_handler(MotoRequestHandler)):  # type: ignore[misc]
         disable_nagle_algorithm = True  # drill/serving.py: answers leave at once
 
         def log_request(self, *args: Any, **kwargs: Any) -> None:
             return  # request lines are not worth a terminal full of noise in a drill
 
-    return make_server(
+    server: Any = make_server(
         "127.0.0.1", 0, app, threaded=True, request_handler=Quiet, ssl_context=context
     )
+    server.open_connections = set()  # drill/keep_alive.py
+    server.daemon_threads = False  # so that server_close() joins every handler thread
+    return server
 
 
 class DrillGate:

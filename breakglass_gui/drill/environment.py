@@ -42,6 +42,7 @@ from breakglass_gui.drill.alarms import alarm_history
 from breakglass_gui.drill.approver_devices import DrillKeys
 from breakglass_gui.drill.aws_server import DrillGate
 from breakglass_gui.drill.federation import FederationStandIn
+from breakglass_gui.drill.keep_alive import close_connections
 from breakglass_gui.drill.lambda_runner import LambdaRunner
 from breakglass_gui.drill.layout import (
     ADMIN_KEY,
@@ -189,6 +190,7 @@ class DrillEnvironment(DrillCodes):
             servers.vault.stop()
         if servers.moto is not None:
             servers.moto.shutdown()
+            close_connections(servers.moto)
             servers.moto.server_close()
         if servers.moto_thread is not None:
             servers.moto_thread.join(timeout=5)
