@@ -169,16 +169,20 @@ class DrillEnvironment(DrillCodes):
             assert self.gate is not None
             self.gate.lambdas = LambdaRunner(admin, IAM_ACCOUNT, REGION)
 
-        def users_into_vault() -> None:  # beside the provisioning: OpenBao seals in 0.05-0.5 s
+        sealing: list[Future[Any]] = []
+
+        def users_into_vault() -> None:  # beside the provisioning
             setting_up.result(timeout=30)
             self._create_users(admin, vault)
-            vault.seal()
+            # OpenBao takes 0.05-0.5 s to seal: beside the rest, awaited before "ready".
+            sealing.append(_background(vault.seal))
 
         Provisioner(build_blueprint(self.config), admin).apply(once_users_exist=users_into_vault)
         self.simulator = ActivitySimulator(
             admin.client("logs", IAM_ACCOUNT), self.config.monitoring.log_group, REGION
         )
         self._servers.federation = FederationStandIn(tls=tls.server_context).start()
+        sealing[0].result(timeout=30)  # every drill begins at the unseal step
         self.timings["environment start"] = time.perf_counter() - started
         return self
 
@@ -462,7 +466,7 @@ def _background(work: Callable[[], Any]) -> Future[Any]:
         except BaseException as exc:  # re-raised by result() in the caller
             future.set_exception(exc)
 
-    threading.Thread(target=run, name="drill-openbao-setup", daemon=True).start()
+    threading.Thread(target=run, name="drill-openbao", daemon=True).start()
     return future
 
 

@@ -17,6 +17,7 @@ def test_stop_leaves_no_thread_or_port() -> None:
     before = {t.ident for t in threading.enumerate()}
     environment = DrillEnvironment()
     environment.start()
+    assert environment.sealed  # ready means sealed: every drill begins at the unseal step
     ports = [
         urlsplit(u).port
         for u in (
