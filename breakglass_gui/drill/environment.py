@@ -18,28 +18,19 @@ from collections.abc import Callable
 from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import dataclass, field
 from datetime import datetime
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from breakglass_gui.core import totp
-from breakglass_gui.core.approval_request import SignedRequest
 from breakglass_gui.core.aws.admin import ProfileSessions
 from breakglass_gui.core.aws.blueprint import build_blueprint
-from breakglass_gui.core.aws.clients import ClientFactory
-from breakglass_gui.core.aws.console import ConsoleSignIn, FederationEndpoint
 from breakglass_gui.core.aws.provision import Provisioner
 from breakglass_gui.core.aws.rotate import generate_password
-from breakglass_gui.core.clock import Clock, SystemClock
 from breakglass_gui.core.config import Config, parse_config
-from breakglass_gui.core.deps import Deps
-from breakglass_gui.core.journal import Journal
 from breakglass_gui.core.network import Network
-from breakglass_gui.core.registry import vault_gateway
 from breakglass_gui.core.secret import Secret
-from breakglass_gui.core.vault import VaultGateway
 from breakglass_gui.drill import organisation
 from breakglass_gui.drill.activity import ActivitySimulator
 from breakglass_gui.drill.alarms import alarm_history
-from breakglass_gui.drill.approver_devices import DrillKeys
 from breakglass_gui.drill.aws_server import DrillGate
 from breakglass_gui.drill.federation import FederationStandIn
 from breakglass_gui.drill.keep_alive import close_connections
@@ -61,6 +52,14 @@ from breakglass_gui.drill.mfa import MfaDevices, new_seed
 from breakglass_gui.drill.openbao import OpenBaoServer
 from breakglass_gui.drill.serving import serve_in_thread
 from breakglass_gui.drill.tls import DrillTls
+
+if TYPE_CHECKING:  # the app's side only (drill_deps): the world's process never imports them
+    from breakglass_gui.core.approval_request import SignedRequest
+    from breakglass_gui.core.clock import Clock
+    from breakglass_gui.core.deps import Deps
+    from breakglass_gui.core.journal import Journal
+    from breakglass_gui.core.vault import VaultGateway
+    from breakglass_gui.drill.approver_devices import DrillKeys
 
 log = logging.getLogger(__name__)
 
@@ -84,8 +83,18 @@ class DrillSecrets:
 class DrillCodes:
     """What the people of a drill would type: shared by the in-process and the child world."""
 
-    approver_keys: DrillKeys
     vault_password: Secret
+    _approver_keys: DrillKeys | None = None
+
+    @property
+    def approver_keys(self) -> DrillKeys:
+        """The drill approvers' keys (public by design: drill/approver_devices.py), made on
+        first use: the world's own process never signs, and need not import what signs."""
+        if self._approver_keys is None:
+            from breakglass_gui.drill import approver_devices
+
+            self._approver_keys = approver_devices.DrillKeys()
+        return self._approver_keys
 
     def approver_response(self, approver: str, request: SignedRequest | None) -> str:
         """What the approver gives the operator for this request text: their security key's
@@ -117,7 +126,6 @@ class DrillEnvironment(DrillCodes):
     organisation: bool = False
     vault_password: Secret = field(default_factory=lambda: Secret(secrets.token_urlsafe(18)))
     devices: MfaDevices = field(default_factory=MfaDevices)
-    approver_keys: DrillKeys = field(default_factory=DrillKeys)
     timings: dict[str, float] = field(default_factory=dict)
     _servers: _Servers = field(default_factory=_Servers)
     endpoint: str = ""
@@ -429,6 +437,12 @@ def drill_deps(
     browser: Any = None,
 ) -> Deps:
     """The procedure's dependencies pointed at a drill world (in this process or another)."""
+    from breakglass_gui.core.aws.clients import ClientFactory
+    from breakglass_gui.core.aws.console import ConsoleSignIn, FederationEndpoint
+    from breakglass_gui.core.clock import SystemClock
+    from breakglass_gui.core.deps import Deps
+    from breakglass_gui.core.registry import vault_gateway
+
     network = Network.of(config.network)
     factory = ClientFactory(endpoint_url=endpoint, max_attempts=2, network=network)
     vault_factory: Callable[[], VaultGateway] = lambda: vault_gateway(  # noqa: E731

@@ -30,17 +30,13 @@ from concurrent.futures import Future
 from dataclasses import asdict, dataclass
 from multiprocessing.connection import Connection
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from breakglass_gui.core import totp
 from breakglass_gui.core.aws.admin import ProfileSessions
-from breakglass_gui.core.clock import Clock
 from breakglass_gui.core.config import Config, parse_config
-from breakglass_gui.core.deps import Deps
 from breakglass_gui.core.errors import BreakGlassError
-from breakglass_gui.core.journal import Journal
 from breakglass_gui.core.secret import Secret
-from breakglass_gui.drill.approver_devices import DrillKeys
 from breakglass_gui.drill.environment import (
     DrillCodes,
     DrillEnvironment,
@@ -48,6 +44,11 @@ from breakglass_gui.drill.environment import (
     drill_deps,
 )
 from breakglass_gui.drill.layout import MEMBERS, USERS
+
+if TYPE_CHECKING:  # the app's side only: the world's process never imports them
+    from breakglass_gui.core.clock import Clock
+    from breakglass_gui.core.deps import Deps
+    from breakglass_gui.core.journal import Journal
 
 START_TIMEOUT = 90.0
 SEAL_POLL_S = 0.25
@@ -171,7 +172,6 @@ class RemoteDrill(DrillCodes):
         self._world: _World | None = None
         self._admin: ProfileSessions | None = None
         self.config: Config | None = None
-        self.approver_keys = DrillKeys()  # the same public drill keys as the child's
         self.vault_password = Secret("")
         self.sealed = True
         self.timings: dict[str, float] = {}

@@ -18,6 +18,7 @@ from breakglass_gui.core.journal import Journal
 from breakglass_gui.drill.layout import IAM_ACCOUNT, USERS
 from breakglass_gui.drill.remote import DRILL_NICENESS, DrillProcessError, RemoteDrill
 from tests.fakes.waiting import process_gone
+from tests.support.fresh_python import run_python
 
 
 @pytest.fixture(scope="module")
@@ -117,3 +118,16 @@ def test_stop_is_idempotent_and_leaves_no_process() -> None:
     assert not world.alive and process_gone(pid, within=1)
     with pytest.raises(DrillProcessError, match="not running"):
         world.slow_down(0.1)
+
+
+def test_the_worlds_process_imports_nothing_that_only_the_app_side_uses() -> None:
+    """The child starts the world and answers; it never signs as an approver nor builds the
+    procedure's dependencies, so it does not pay their imports (~0.1 s of every drill start)."""
+    probe = (
+        "import sys, breakglass_gui.drill.remote\n"
+        "print(sorted(m for m in ('fido2', 'breakglass_gui.drill.approver_devices',"
+        " 'breakglass_gui.core.deps') if m in sys.modules))"
+    )
+    done = run_python(probe)
+    assert done.returncode == 0, done.stderr
+    assert done.stdout.strip() == "[]"
