@@ -9,7 +9,7 @@ federation stand-in. `stop()` shuts every server down and leaves no process, thr
 
 from __future__ import annotations
 
-import logging
+import gc
 import secrets
 import threading
 import time
@@ -53,31 +53,12 @@ from breakglass_gui.drill.openbao import OpenBaoServer
 from breakglass_gui.drill.serving import serve_in_thread
 from breakglass_gui.drill.tls import DrillTls
 
-if TYPE_CHECKING:  # the app's side only (drill_deps): the world's process never imports them
+if TYPE_CHECKING:  # the app's side only: the world's process never imports them
     from breakglass_gui.core.approval_request import SignedRequest
     from breakglass_gui.core.clock import Clock
     from breakglass_gui.core.deps import Deps
     from breakglass_gui.core.journal import Journal
-    from breakglass_gui.core.vault import VaultGateway
     from breakglass_gui.drill.approver_devices import DrillKeys
-
-log = logging.getLogger(__name__)
-
-
-class DrillSecrets:
-    """TOTP secrets in memory, never in the OS keyring (a drill configured for `totp`)."""
-
-    def __init__(self) -> None:
-        self._values: dict[str, Secret] = {}
-
-    def check(self) -> None:
-        pass  # memory can always hold them
-
-    def get(self, approver_id: str) -> Secret | None:
-        return self._values.get(approver_id)
-
-    def set(self, approver_id: str, secret: Secret) -> None:
-        self._values[approver_id] = secret
 
 
 class DrillCodes:
@@ -139,6 +120,20 @@ class DrillEnvironment(DrillCodes):
     # ----- life cycle -----------------------------------------------------------------------
 
     def start(self) -> DrillEnvironment:
+        """Everything up and provisioned, OpenBao sealed (the module's docstring). Python's
+        cyclic collector is paused meanwhile: the start allocates a few hundred thousand
+        objects (moto's modules, service models, backends) and almost no garbage, and the
+        collections they set off cost ~0.3 s of a ~1.6 s start here (docs/benchmarks.md). The
+        collector's state is restored after (a GUI test's own collector is left as it was)."""
+        was_enabled = gc.isenabled()
+        gc.disable()
+        try:
+            return self._start()
+        finally:
+            if was_enabled:
+                gc.enable()
+
+    def _start(self) -> DrillEnvironment:
         started = time.perf_counter()
         tls = self._servers.tls = DrillTls.create()
         vault = self._servers.vault = OpenBaoServer.launch(tls)
@@ -401,6 +396,8 @@ class DrillEnvironment(DrillCodes):
 
     def deps(self, journal: Journal, *, clock: Clock | None = None, browser: Any = None) -> Deps:
         assert self.config is not None
+        from breakglass_gui.drill.procedure_deps import drill_deps
+
         return drill_deps(
             self.config,
             journal,
@@ -424,50 +421,6 @@ def admin_sessions(endpoint: str, ca_file: str) -> ProfileSessions:
         credentials=ADMIN_KEY,
         network=Network(ca_bundle=ca_file),
     )
-
-
-def drill_deps(
-    config: Config,
-    journal: Journal,
-    *,
-    endpoint: str,
-    federation_url: str,
-    approver_keys: DrillKeys,
-    clock: Clock | None = None,
-    browser: Any = None,
-) -> Deps:
-    """The procedure's dependencies pointed at a drill world (in this process or another)."""
-    from breakglass_gui.core.aws.clients import ClientFactory
-    from breakglass_gui.core.aws.console import ConsoleSignIn, FederationEndpoint
-    from breakglass_gui.core.clock import SystemClock
-    from breakglass_gui.core.deps import Deps
-    from breakglass_gui.core.registry import vault_gateway
-
-    network = Network.of(config.network)
-    factory = ClientFactory(endpoint_url=endpoint, max_attempts=2, network=network)
-    vault_factory: Callable[[], VaultGateway] = lambda: vault_gateway(  # noqa: E731
-        config.vault, network=network
-    )
-    deps = Deps(
-        config=config,
-        journal=journal,
-        clock=clock or SystemClock(),
-        aws=factory,
-        vault=vault_factory,
-        totp_secrets=DrillSecrets(),  # the drill's approvers sign; no TOTP secret anywhere
-        security_key=approver_keys,
-        console=ConsoleSignIn(
-            FederationEndpoint("aws", REGION, override=federation_url), fetch=network.fetch
-        ),
-        network=network,
-        drill=True,
-        notify_backoff=(0.2, 0.4),
-    )
-    if browser is not None:
-        deps.browser = browser
-    for problem in approver_keys.enrol(deps):
-        log.warning("drill approver key not enrolled: %s", problem)
-    return deps
 
 
 def _background(work: Callable[[], Any]) -> Future[Any]:

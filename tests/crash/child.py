@@ -28,7 +28,7 @@ def main() -> int:
     from breakglass_gui.core.procedure import Procedure
     from breakglass_gui.core.secret import Secret
     from breakglass_gui.drill.approver_devices import DrillKeys
-    from breakglass_gui.drill.environment import drill_deps
+    from breakglass_gui.drill.procedure_deps import drill_deps
 
     world: dict[str, Any] = json.loads(sys.stdin.readline())
     if world.get("kill_at"):

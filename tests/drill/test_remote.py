@@ -131,3 +131,11 @@ def test_the_worlds_process_imports_nothing_that_only_the_app_side_uses() -> Non
     done = run_python(probe)
     assert done.returncode == 0, done.stderr
     assert done.stdout.strip() == "[]"
+
+
+def test_the_worlds_process_freezes_what_its_start_made(drill: RemoteDrill) -> None:
+    """The world's objects live as long as its process: once it is up they are moved out of
+    the collector's sight (`gc.freeze`), and collection goes on for what comes after."""
+    state = drill._call("collector")
+    assert state["enabled"] is True
+    assert state["frozen"] > 100_000
