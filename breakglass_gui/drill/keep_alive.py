@@ -8,12 +8,12 @@ handshake on both ends and a new server thread: 200 calls of one client made 200
 Here the connection stays open when that is safe: an HTTP/1.1 request with a `Content-Length`
 body (or none), not asking to close, answered with a `Content-Length`. While the request is
 served, the connection's reader is the body alone: werkzeug reads off whatever of it the
-application left (its own comment: until the socket is quiet, which with keep-alive would have
-read the next request too), and can never read past it. Anything else (a
-chunked request or answer, an error before the answer began) closes as before. The server
-remembers its open connections: `close_connections()` ends them when the drill stops, and the
-server's `server_close()` then joins every handler thread (drill/aws_server.py makes them
-joinable): none outlives the world (tests check that none is left).
+application left (until the socket is quiet, its comment says, which with keep-alive would
+have read the next request too) and can never read past it. Anything else (a chunked request
+or answer, an error before the answer began) closes as before. The server remembers its open
+connections: `close_connections()` ends them when the drill stops, and the server's
+`server_close()` then joins every handler thread (drill/aws_server.py makes them joinable):
+none outlives the world (tests/drill/test_keep_alive.py, test_lifecycle.py).
 """
 
 from __future__ import annotations

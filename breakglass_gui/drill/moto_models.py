@@ -60,10 +60,6 @@ class _MotoLoader:
         with self._lock:
             return self._loader.load_service_model(service_name, type_name)
 
-    @property
-    def search_paths(self) -> list[str]:
-        return list(self._loader.search_paths)
-
 
 @functools.cache
 def _session() -> Any:
