@@ -8,6 +8,7 @@ import time
 from pathlib import Path
 
 import botocore.loaders
+import pytest
 
 from breakglass_gui.drill import moto_models
 from tests.support.fresh_python import run_python
@@ -55,7 +56,9 @@ def test_without_the_seal_moto_reads_the_planted_models(tmp_path: Path) -> None:
     assert "JSONDecodeError" in done.stderr
 
 
-def test_each_model_is_parsed_once_however_many_requests_race_for_it(monkeypatch) -> None:
+def test_each_model_is_parsed_once_however_many_requests_race_for_it(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
     parsed: list[str] = []
     parse = botocore.loaders.JSONFileLoader.load_file
 
@@ -67,7 +70,7 @@ def test_each_model_is_parsed_once_however_many_requests_race_for_it(monkeypatch
     monkeypatch.setattr(botocore.loaders.JSONFileLoader, "load_file", counting)
     loader = moto_models._MotoLoader()
     start = threading.Barrier(4)
-    models = []
+    models: list[object] = []
 
     def first_request() -> None:  # what each of moto's request threads does on its own
         start.wait()
@@ -78,8 +81,8 @@ def test_each_model_is_parsed_once_however_many_requests_race_for_it(monkeypatch
         thread.start()
     for thread in threads:
         thread.join()
-    model = os.path.join("botocore", "data", "cloudtrail", "2013-11-01", "service-2")
-    read = [path for path in parsed if path.endswith(model)]
+    cloudtrail = os.path.join("botocore", "data", "cloudtrail", "2013-11-01", "service-2")
+    read = [path for path in parsed if path.endswith(cloudtrail)]
     assert len(read) == 1 and len(models) == 4
     assert all(model is models[0] for model in models)
 
