@@ -23,6 +23,7 @@ from __future__ import annotations
 
 import functools
 import threading
+from pathlib import Path
 from typing import Any
 
 
@@ -43,13 +44,17 @@ def seal() -> None:
 
 class _MotoLoader:
     """moto's loader class (its extras applied to the models), one instance, one read at a
-    time: botocore's loader caches what it reads but has no lock."""
+    time: botocore's loader caches what it reads but has no lock. A model moto has no extras
+    for is the very one the app's clients read (core/aws/clients.py `shipped_models`): it is
+    taken from there, parsed once for both (neither changes it; of a drill's services only
+    S3 has extras)."""
 
     def __init__(self) -> None:
         from botocore.loaders import Loader
         from moto.core.loaders import Loader as MotoLoader
         from moto.core.loaders import moto_root
 
+        self._root = Path(moto_root)
         self._loader = MotoLoader(
             extra_search_paths=[moto_root, Loader.BUILTIN_DATA_PATH],
             include_default_search_paths=False,  # not ~/.aws/models, not AWS_DATA_PATH
@@ -57,8 +62,17 @@ class _MotoLoader:
         self._lock = threading.Lock()
 
     def load_service_model(self, service_name: str, type_name: str) -> Any:
+        from breakglass_gui.core.aws.clients import shipped_models
+
         with self._lock:
-            return self._loader.load_service_model(service_name, type_name)
+            if self._has_extras(service_name, type_name):
+                return self._loader.load_service_model(service_name, type_name)
+            return shipped_models().load_service_model(service_name, type_name)
+
+    @functools.cache  # noqa: B019 - one instance per process (seal)
+    def _has_extras(self, service_name: str, type_name: str) -> bool:
+        folder = self._root / service_name.replace("-", "")  # moto's package names
+        return any(folder.glob(f"*/{type_name}.moto-extras.json*"))
 
 
 @functools.cache

@@ -74,15 +74,15 @@ def test_each_model_is_parsed_once_however_many_requests_race_for_it(
 
     def first_request() -> None:  # what each of moto's request threads does on its own
         start.wait()
-        models.append(loader.load_service_model("cloudtrail", "service-2"))
+        models.append(loader.load_service_model("s3", "service-2"))  # moto has extras for S3
 
     threads = [threading.Thread(target=first_request) for _ in range(4)]
     for thread in threads:
         thread.start()
     for thread in threads:
         thread.join()
-    cloudtrail = os.path.join("botocore", "data", "cloudtrail", "2013-11-01", "service-2")
-    read = [path for path in parsed if path.endswith(cloudtrail)]
+    s3 = os.path.join("botocore", "data", "s3", "2006-03-01", "service-2")
+    read = [path for path in parsed if path.endswith(s3)]
     assert len(read) == 1 and len(models) == 4
     assert all(model is models[0] for model in models)
 
@@ -92,3 +92,20 @@ def test_moto_is_given_the_one_loader_for_every_model() -> None:
     import moto.core.utils
 
     assert moto.core.utils.create_loader() is moto.core.utils.create_loader()
+
+
+def test_a_model_moto_has_no_extras_for_is_the_apps_own_parse() -> None:
+    """IAM's model is parsed once for the app's clients and moto; S3's, which moto extends
+    with extras of its own, is moto's own copy and leaves the app's as botocore ships it."""
+    from breakglass_gui.core.aws.clients import shipped_models
+
+    moto_models.seal()
+    import moto.core.utils
+
+    load = moto.core.utils._load_service_model
+    assert load("iam", "service-2") is shipped_models().load_service_model("iam", "service-2")
+    moto_s3 = load("s3", "service-2")
+    app_s3 = shipped_models().load_service_model("s3", "service-2")
+    assert moto_s3 is not app_s3
+    extended = set(moto_s3["shapes"]) - set(app_s3["shapes"])
+    assert extended  # moto's extras are in its copy only
