@@ -39,7 +39,7 @@ def seal() -> None:
     utils.create_loader = lambda: loader  # called by _load_service_model for each model
     utils.Session = _session  # called by service_name_from_moto_package_name
     backend.get_session = classmethod(lambda cls: _boto3_session())  # each backend's regions
-    remember_moto_modules()
+    _remember_moto_modules()
 
 
 class _MotoLoader:
@@ -89,20 +89,12 @@ def _boto3_session() -> Any:
     return boto3.session.Session(botocore_session=_session())
 
 
-def remember_moto_modules() -> None:
+def _remember_moto_modules() -> None:
     """moto's dispatcher finds a request's service by listing its own package directory —
     one listdir and ~180 stats per request, half of the drill server's time per AWS call
     (measured: 0.53 of 0.94 s over a drill's start). The list cannot change while the
-    process runs, so it is listed once (idempotent)."""
+    process runs, so it is listed once (seal() runs once per process)."""
     import moto.backends
 
-    listing = moto.backends.list_of_moto_modules
-    if getattr(listing, "remembered", False):
-        return
-    modules = tuple(listing())
-
-    def remembered() -> Any:
-        return iter(modules)
-
-    remembered.remembered = True  # type: ignore[attr-defined]
-    moto.backends.list_of_moto_modules = remembered
+    modules = tuple(moto.backends.list_of_moto_modules())
+    moto.backends.list_of_moto_modules = lambda: iter(modules)
