@@ -5,7 +5,8 @@
 - `sbom.cdx.json`: a CycloneDX 1.6 SBOM of what the bundle runs — the app (name, version,
   licence) and every package of the hash-locked runtime set `requirements/app.txt` with its
   version, purl and the sha256 of each of its published files — written by the reference tool
-  (cyclonedx-py) from the lock, so it names exactly the set the app was installed from. With
+  (cyclonedx-py) from the lock, so it names exactly the set the app was installed from, and
+  validated against the CycloneDX 1.6 schema once finished (`validated`). With
   SOURCE_DATE_EPOCH set (scripts/package sets it to the commit's time) it carries that time
   and no random serial number, so the same commit gives the same SBOM.
 - `SHA256SUMS`: one `sha256  path` line per file of the bundle (sorted; `sha256sum -c SHA256SUMS`
@@ -34,20 +35,25 @@ def sbom(bundle: Path, version: str) -> Path:
     """The SBOM of the locked runtime set, with the app as its root component."""
     out = bundle / SBOM
     tool = Path(sys.executable).with_name("cyclonedx-py")
-    subprocess.run(  # noqa: S603 - the venv's own tool, fixed arguments
+    made = subprocess.run(  # noqa: S603 - the venv's own tool, fixed arguments
         [
             str(tool),
             "requirements",
             "--pyproject",
             str(ROOT / "pyproject.toml"),
             "--output-reproducible",
+            "--no-validate",  # the finished document is validated below, after the changes
             "--output-file",
             str(out),
             str(ROOT / "requirements" / "app.txt"),
         ],
-        check=True,
-        env={**os.environ, "PYTHONWARNINGS": "ignore"},  # its note on the root's dependency graph
+        capture_output=True,  # its notes: the root's dependency graph, "validation skipped"
+        text=True,
+        check=False,
+        env={**os.environ, "PYTHONWARNINGS": "ignore"},
     )
+    if made.returncode != 0:
+        raise SystemExit(f"cyclonedx-py failed:\n{made.stdout}{made.stderr}")
     document = json.loads(out.read_text(encoding="utf-8"))
     # The version is dynamic in pyproject.toml (breakglass_gui.__version__), which the tool
     # cannot read: the root component gets it here.
@@ -59,8 +65,22 @@ def sbom(bundle: Path, version: str) -> Path:
         {"ref": root["bom-ref"], "dependsOn": sorted(c["bom-ref"] for c in document["components"])},
         *[d for d in document.get("dependencies", []) if d.get("ref") != root["bom-ref"]],
     ]
-    out.write_text(json.dumps(document, indent=2, sort_keys=True) + "\n", encoding="utf-8")
+    out.write_text(validated(json.dumps(document, indent=2, sort_keys=True) + "\n"), "utf-8")
     return out
+
+
+def validated(text: str) -> str:
+    """The finished SBOM against CycloneDX 1.6's JSON schema, strictly (no property the schema
+    does not name), with the reference library's validator. The tool validates what it writes,
+    but the root component's version and the dependencies are changed after that: what ships
+    is what is checked here. A document that does not validate stops the build."""
+    from cyclonedx.schema import SchemaVersion
+    from cyclonedx.validation.json import JsonStrictValidator
+
+    error = JsonStrictValidator(SchemaVersion.V1_6).validate_str(text)
+    if error is not None:
+        raise SystemExit(f"{SBOM} is not valid CycloneDX 1.6: {error}")
+    return text
 
 
 def files(bundle: Path) -> Iterator[Path]:
@@ -110,7 +130,7 @@ def main(argv: list[str]) -> int:
 
     sbom(bundle, __version__)
     checksums(bundle)
-    print(f"{bundle / SBOM} and {bundle / SUMS} written")
+    print(f"{bundle / SBOM} (valid CycloneDX 1.6) and {bundle / SUMS} written")
     return 0
 
 
