@@ -216,13 +216,18 @@ def run(
     broken): a broken benchmark (it raised, or its script failed) is reported and the others
     still run."""
     missed = broken = 0
-    print(f"{'benchmark':<62} {'figure':>8} {'target':>8}  result", file=out, flush=True)
+    width = max([len("benchmark"), *(len(bench.name) for bench in benchmarks)])  # one column
+
+    def row(name: str, figure: str, target: str, result: str) -> None:
+        print(f"{name:<{width}} {figure:>8} {target:>8}  {result}", file=out, flush=True)
+
+    row("benchmark", "figure", "target", "result")
     for bench in benchmarks:
         try:
             figures = [bench.measure() for _ in range(runs)]
         except (Exception, SystemExit) as error:  # a benchmark's SystemExit says why it broke
             broken += 1
-            print(f"{bench.name:<62} {'-':>8} {bench.target:8.2f}  BROKEN", file=out, flush=True)
+            row(bench.name, "-", f"{bench.target:.2f}", "BROKEN")
             print(f"    ({_why(error)})", file=out, flush=True)
             continue
         # The median of the runs, "never" targets included: one noisy moment on a shared
@@ -234,7 +239,7 @@ def run(
         result = "ok" if ok else ("MISSED" if bench.in_spec else "over (not a §13 target)")
         if smoke:
             result = "smoke"  # reduced sizes: a figure, not a verdict
-        print(f"{bench.name:<62} {value:8.2f} {bench.target:8.2f}  {result}", file=out, flush=True)
+        row(bench.name, f"{value:.2f}", f"{bench.target:.2f}", result)
         note = figures[-1][1]
         if len(values) > 1:
             note = (note + "; " if note else "") + "runs: " + ", ".join(f"{v:.2f}" for v in values)

@@ -51,6 +51,20 @@ def test_a_quick_run_reports_a_missed_target_and_exits_0(
     assert "    (a note)" in out  # each note under its own row
 
 
+def test_the_figures_stand_in_one_column_whatever_the_names_length(
+    capsys: pytest.CaptureFixture[str],
+) -> None:
+    """The real rows' names (the longest is the autopilot's) and a short one: the header's
+    "figure" and every row's figure end at the same column."""
+    rows = [run.Benchmark(bench.name, lambda: (1.0, ""), 2.0) for bench in run.BENCHMARKS]
+    run.main(["--quick"], [*rows, MET])
+    lines = [line for line in capsys.readouterr().out.splitlines() if not line.startswith(" ")]
+    header, body = lines[0], [line for line in lines[1:] if line.endswith(" ok")]
+    assert len(body) == len(rows) + 1
+    end = header.index("figure") + len("figure")
+    assert [line[end - 8 : end] for line in body] == ["    1.00"] * len(body)
+
+
 def test_a_full_run_exits_1_when_a_target_is_missed() -> None:
     assert run.main([], [MET, MISSED]) == 1
     assert run.main([], [MET]) == 0
