@@ -12,7 +12,8 @@ controls without a unique Alt+letter, a window grown past --size, and in the ses
 event-name column out of view. Problems are printed as LAYOUT lines (an exception in a slot as
 a CRASH line) and the exit status is 1; tests/ui/test_screens.py runs this in light and dark
 palettes at 100 % scale in 1024×700 and at 200 % in 1280×800 (one drill per run: the scale
-must be set before Qt starts, a palette can change at any time). With the default --out, the
+must be set before Qt starts, a palette can change at any time), with --audit-only: every
+screen painted and audited, no picture written. With the default --out, the
 review PDF's first page is pictured too (docs/screenshots/review-pdf-page-1.png; pdftoppm).
 
 Drives the real widgets through a drill (its OpenBao starts sealed: the unseal sub-step shows),
@@ -88,13 +89,20 @@ def main() -> int:
     parser.add_argument("--scale", default="1", help="device pixel ratio (QT_SCALE_FACTOR)")
     parser.add_argument("--out", type=Path, default=OUT, help="where the pictures go")
     parser.add_argument("--size", default="1280x800", help="the window's size, WIDTHxHEIGHT")
+    parser.add_argument(
+        "--audit-only",
+        action="store_true",
+        help="paint and audit every screen without writing its picture (the screen audit's "
+        "test: PNG encoding was half of a run at --scale 2)",
+    )
     args = parser.parse_args()
     width, _, height = args.size.partition("x")
     os.environ["QT_SCALE_FACTOR"] = args.scale  # before the QApplication exists
     palettes = tuple(args.palettes.split(","))
     if not palettes or not set(palettes) <= set(PALETTES):
         parser.error(f"--palettes: choose among {', '.join(PALETTES)}")
-    return shoot(args.out, palettes=palettes, size=(int(width), int(height)))
+    size = (int(width), int(height))
+    return shoot(args.out, palettes=palettes, size=size, pictures=not args.audit_only)
 
 
 def shoot(
@@ -102,6 +110,7 @@ def shoot(
     *,
     palettes: tuple[str, ...],
     size: tuple[int, int] = (1280, 800),
+    pictures: bool = True,
 ) -> int:
     from breakglass_gui.drill.layout import MEMBERS
     from breakglass_gui.ui.app import application, build
@@ -168,8 +177,14 @@ def shoot(
                 use(palette)
             settle()
             picture = folders[palette] / f"{name}.png"
-            target.grab().save(str(picture))  # type: ignore[attr-defined]
-            print(picture.relative_to(OUT.parent))
+            painted = target.grab()  # type: ignore[attr-defined]
+            if painted.isNull():
+                problems.append(f"{name} ({palette}): nothing painted")
+            if pictures:
+                painted.save(str(picture))
+                print(picture.relative_to(OUT.parent))
+            else:
+                print(f"{name} ({palette}) audited")
             found = text_problems(target) + keyboard_problems(target)  # type: ignore[arg-type]
             found += markup_problems(target)  # type: ignore[arg-type]
             problems.extend(f"{name} ({palette}): {problem}" for problem in found)
