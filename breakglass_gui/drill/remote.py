@@ -103,7 +103,6 @@ def _commands(env: DrillEnvironment) -> dict[str, Callable[..., Any]]:
         "secret_values": lambda: sorted(env.secret_values()),
         "simulate_activity": env.simulate_activity,
         "use_mfa_code": lambda user, code: env.devices.accept(env.serials[user], code),
-        "forget_used_mfa_steps": env.devices.forget_used,
         "collector": lambda: {"enabled": gc.isenabled(), "frozen": gc.get_freeze_count()},
     }
 
@@ -351,12 +350,6 @@ class RemoteDrill(DrillCodes):
     def use_mfa_code(self, user: str, code: str) -> bool:
         """Someone else uses this code at AWS first (a test of the reused-code refusal)."""
         return bool(self._call("use_mfa_code", user, code))
-
-    def forget_used_mfa_steps(self) -> None:
-        """Tests: every MFA step counts as unused again (drill/mfa.py). A scenario that needs
-        more codes than the three of ±1 step need not wait up to 30 s for a new step; the
-        one-use rule itself is tested in tests/drill/test_remote.py."""
-        self._call("forget_used_mfa_steps")
 
     def deps(self, journal: Journal, *, clock: Clock | None = None, browser: Any = None) -> Deps:
         assert self.config is not None

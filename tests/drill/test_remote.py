@@ -55,16 +55,6 @@ def test_someone_else_using_a_code_first_is_seen_by_the_drill_sts(drill: RemoteD
     assert drill.use_mfa_code(USERS[0], code) is False  # AWS accepts each step once
 
 
-def test_a_test_can_make_the_drill_sts_forget_the_steps_used(drill: RemoteDrill) -> None:
-    drill.forget_used_mfa_steps()  # whatever the module's other tests used of this world
-    code = drill.mfa_code()
-    assert drill.use_mfa_code(USERS[0], code) is True
-    assert drill.use_mfa_code(USERS[0], code) is False
-    drill.forget_used_mfa_steps()
-    assert drill.use_mfa_code(USERS[0], code) is True
-    drill.forget_used_mfa_steps()  # and the world as this test found it, for the next
-
-
 def test_unsealing_is_reported_back_for_the_drill_panel(drill: RemoteDrill) -> None:
     assert drill.config is not None
     vault = hvac.Client(url=drill.config.vault.address, verify=drill.config.vault.ca_bundle)
