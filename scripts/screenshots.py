@@ -176,11 +176,11 @@ def shoot(
             if len(palettes) > 1:
                 use(palette)
             settle()
-            picture = folders[palette] / f"{name}.png"
             painted = target.grab()  # type: ignore[attr-defined]
             if painted.isNull():
                 problems.append(f"{name} ({palette}): nothing painted")
             if pictures:
+                picture = folders[palette] / f"{name}.png"
                 painted.save(str(picture))
                 print(picture.relative_to(OUT.parent))
             else:
