@@ -7,6 +7,9 @@ creates a control that sits below its subclass's fields (the busy line's Cancel)
 is read from the layouts instead — a box layout in order, a form row by row, a grid row by row
 and left to right, a splitter pane by pane — which is the order a person reads the page in.
 tests/support/screen_audit.py checks the result against the widgets' on-screen positions.
+
+Reading a focus policy makes PySide6's `Qt` namespace (ui/qt_namespace.py): the window threads
+the chain once it exists, and building a page reads no policy of a plain control.
 """
 
 from __future__ import annotations
@@ -15,7 +18,7 @@ from collections.abc import Iterator
 from itertools import pairwise
 from typing import Any
 
-from PySide6.QtCore import Qt
+from PySide6 import QtCore
 from PySide6.QtWidgets import (
     QAbstractScrollArea,
     QFormLayout,
@@ -25,6 +28,8 @@ from PySide6.QtWidgets import (
     QSplitter,
     QWidget,
 )
+
+from breakglass_gui.ui.qt_namespace import set_by_name
 
 
 def _position(layout: QLayout, index: int) -> tuple[int, int]:
@@ -74,8 +79,20 @@ def _widgets(node: QWidget | QLayout) -> Iterator[QWidget]:
         yield node  # a control (a line edit, a combo box, a table) is one stop, whatever is inside
 
 
+def takes_tab(widget: QWidget) -> bool:
+    """Whether Tab may give the widget the focus (its focus policy; read only after the first
+    paint, or it makes the `Qt` namespace then)."""
+    return bool(widget.focusPolicy() & QtCore.Qt.FocusPolicy.TabFocus)
+
+
+def is_row_of_controls(widget: QWidget) -> bool:
+    """A container of controls that hands the focus to none of them yet (a folder field and
+    its Choose… button). A control has no layout, so its policy is not read."""
+    return widget.layout() is not None and widget.focusProxy() is None and not takes_tab(widget)
+
+
 def _stop(widget: QWidget) -> bool:
-    return bool(widget.focusPolicy() & Qt.FocusPolicy.TabFocus) and widget.focusProxy() is None
+    return takes_tab(widget) and widget.focusProxy() is None
 
 
 def reading_order(root: QWidget) -> list[QWidget]:
@@ -95,9 +112,10 @@ def chain_order(root: QWidget) -> list[QWidget]:
 def hand_focus_to(container: QWidget, control: QWidget) -> None:
     """Make a composite (a folder field and its Choose… button, the account picker) take the
     focus by Tab, by click and by its caption's Alt+letter, and pass it to `control`. QLabel
-    ignores a buddy whose own policy is NoFocus, whatever its proxy, so the policy is set too."""
+    ignores a buddy whose own policy is NoFocus, whatever its proxy, so the policy is set too
+    (by name, not copied from `control`: ui/qt_namespace.py)."""
     container.setFocusProxy(control)
-    container.setFocusPolicy(control.focusPolicy())
+    set_by_name(container, "focusPolicy", "StrongFocus")
 
 
 def follow(widgets: list[QWidget]) -> None:

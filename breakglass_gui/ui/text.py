@@ -10,15 +10,15 @@ are always detected as rich text by Qt, so a tooltip with untrusted text goes th
 
 from __future__ import annotations
 
-from PySide6.QtCore import Qt
 from PySide6.QtWidgets import QLabel, QWidget
 
 from breakglass_gui.core.text import visible
+from breakglass_gui.ui.qt_namespace import set_by_name
 
 
 def plain_label(text: str = "", parent: QWidget | None = None) -> QLabel:
     label = QLabel(text, parent)
-    label.setTextFormat(Qt.TextFormat.PlainText)
+    set_by_name(label, "textFormat", "PlainText")  # not Qt.TextFormat: ui/qt_namespace.py
     return label
 
 

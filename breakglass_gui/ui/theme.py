@@ -12,9 +12,11 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING, Literal, TypeVar
 
-from PySide6.QtCore import QEvent, Qt
+from PySide6.QtCore import QEvent
 from PySide6.QtGui import QBrush, QColor, QGuiApplication, QPalette
 from PySide6.QtWidgets import QApplication, QWidget
+
+from breakglass_gui.ui.qt_namespace import USER_ROLE
 
 if TYPE_CHECKING:  # imported where cells are tinted: not needed to paint the first page
     from PySide6.QtWidgets import QTableWidgetItem, QTreeWidgetItem
@@ -26,7 +28,7 @@ TONES: dict[Tone, tuple[str, str]] = {  # (on a light background, on a dark one)
     "warn": ("#9a5b00", "#fdd663"),
 }
 TONE_PROPERTY = "breakglassTone"  # on a widget: "error" or "error bold"
-TONE_ROLE = int(Qt.ItemDataRole.UserRole) + 77  # on an item view's cell: the tone's name
+TONE_ROLE = USER_ROLE + 77  # on an item view's cell: the tone's name
 
 W = TypeVar("W", bound=QWidget)
 

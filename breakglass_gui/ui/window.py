@@ -8,7 +8,8 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 
-from PySide6.QtCore import Qt, QTimer, Signal
+from PySide6 import QtCore
+from PySide6.QtCore import QTimer, Signal
 from PySide6.QtGui import QAction, QCloseEvent, QKeySequence
 from PySide6.QtWidgets import (
     QDockWidget,
@@ -20,9 +21,11 @@ from PySide6.QtWidgets import (
 )
 
 from breakglass_gui.core.incident import BEFORE_ACTIVE, State
+from breakglass_gui.ui import qt_namespace
 from breakglass_gui.ui.controller import Controller
 from breakglass_gui.ui.pages import PAGES
 from breakglass_gui.ui.pages.base import Page
+from breakglass_gui.ui.qt_namespace import USER_ROLE, set_by_name
 from breakglass_gui.ui.tab_order import chain_order, follow
 from breakglass_gui.ui.text import plain_label
 from breakglass_gui.ui.widgets.banner import NoticeBar, drill_banner
@@ -80,7 +83,7 @@ class MainWindow(QMainWindow):
         row = QHBoxLayout()
         self.steps = QListWidget()
         self.steps.setObjectName("steps")
-        self.steps.setFocusPolicy(Qt.FocusPolicy.NoFocus)
+        set_by_name(self.steps, "focusPolicy", "NoFocus")
         # As wide as its longest step, never a fixed width (issue 19): a larger font or
         # another language widens it.
         longest = max(self.steps.fontMetrics().horizontalAdvance(label) for _, label in STEPS)
@@ -88,8 +91,9 @@ class MainWindow(QMainWindow):
         self.steps.setMaximumWidth(longest + 28)
         self.steps.setAccessibleName("Procedure steps")
         # Where the procedure is, not a menu: the app moves through the steps in order, so the
-        # list takes no click, no hover and no focus (issue 19).
-        self.steps.setAttribute(Qt.WidgetAttribute.WA_TransparentForMouseEvents)
+        # list takes no click, no hover and no focus (issue 19). The attribute has no property
+        # to set by name: it waits for the `Qt` namespace, made once the first page is painted.
+        qt_namespace.after_load(self._steps_take_no_mouse)
         row.addWidget(self.steps)
         self.stack = PageStack()
         row.addWidget(self.stack, 1)
@@ -111,6 +115,9 @@ class MainWindow(QMainWindow):
         # A bound method, not a lambda: Qt drops the connection with the window, so a report
         # after the window is gone (the controller outlives it in tests) reaches nothing.
         ctl.reporter.shown.connect(self._show_report)
+
+    def _steps_take_no_mouse(self) -> None:
+        self.steps.setAttribute(QtCore.Qt.WidgetAttribute.WA_TransparentForMouseEvents)
 
     def _show_report(self, title: str, text: str) -> None:
         self.statusBar().showMessage(f"{title}: {text}", 15000)
@@ -137,7 +144,8 @@ class MainWindow(QMainWindow):
         admin.addAction(self.readiness_action)
         help_menu = self.menuBar().addMenu("He&lp")  # Alt+H is a field on two pages
         guide = QAction("&Operator guide", self)
-        guide.setShortcut(QKeySequence(QKeySequence.StandardKey.HelpContents))
+        # Every binding, as for Quit; QKeySequence(StandardKey) would make the `Qt` namespace.
+        guide.setShortcuts(QKeySequence.keyBindings(QKeySequence.StandardKey.HelpContents))
         guide.triggered.connect(self.guide)
         help_menu.addAction(guide)
         about = QAction("&About Break Glass", self)
@@ -191,17 +199,21 @@ class MainWindow(QMainWindow):
         page.prepare()
         self.stack.show_page(page)
         page.enter()
-        self._order_tabs(page)
+        # Threading the chain reads focus policies, which makes the `Qt` namespace: on the first
+        # page, once it is painted (ui/qt_namespace.py); the operator cannot press Tab before.
+        qt_namespace.after_load(self._order_tabs)
+        if name != "startup":
+            qt_namespace.load_after_paint(page)
         self._update_steps(name)
 
-    def _order_tabs(self, page: Page) -> None:
+    def _order_tabs(self) -> None:
         """Tab reads the window as the eye does: the notice, the page, then the drill panel.
         Pages are built after the drill panel (and the session page adds its rows when shown),
         so the order is set from the layouts each time a page is shown."""
         dock = self.drill_dock.widget() if self.drill_dock is not None else None
         follow(
             chain_order(self.notices)
-            + chain_order(page)
+            + chain_order(self.current)
             + (chain_order(dock) if dock is not None else [])
         )
 
@@ -214,7 +226,7 @@ class MainWindow(QMainWindow):
         for key, label in steps:
             self.steps.addItem(label)
             item = self.steps.item(self.steps.count() - 1)
-            item.setData(Qt.ItemDataRole.UserRole, key)
+            item.setData(USER_ROLE, key)
             if key == name:
                 font = item.font()
                 font.setBold(True)
@@ -255,12 +267,14 @@ class MainWindow(QMainWindow):
             self.ctl.changed.connect(drill_panel.refresh)  # e.g. hide the shares once unsealed
             dock.setWidget(drill_panel)
             dock.setMinimumWidth(220)
-            self.addDockWidget(Qt.DockWidgetArea.RightDockWidgetArea, dock)
+            self.addDockWidget(QtCore.Qt.DockWidgetArea.RightDockWidgetArea, dock)
             # Resizable by its edge, never a fixed width: starts at a quarter of the window.
-            self.resizeDocks([dock], [min(320, self.width() // 4)], Qt.Orientation.Horizontal)
+            self.resizeDocks(
+                [dock], [min(320, self.width() // 4)], QtCore.Qt.Orientation.Horizontal
+            )
             dock.show()
             self.drill_dock = dock
-            self._order_tabs(self.current)
+            self._order_tabs()
         if self.ctl.journal_problem:
             self.notices.show_notice("error", f"Journal check failed: {self.ctl.journal_problem}")
 

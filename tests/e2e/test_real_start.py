@@ -4,6 +4,10 @@ notice bar and the journal, rather than first at the approvers' sign-off (docs/r
 
 from __future__ import annotations
 
+import os
+import subprocess
+import sys
+from pathlib import Path
 from typing import Any
 
 import keyring
@@ -15,6 +19,7 @@ from breakglass_gui.core.resources import resource_path
 from tests.fakes.keyring_memory import SecretServiceLike
 
 EXAMPLE = resource_path("example-config.toml")
+ROOT = Path(__file__).resolve().parents[2]
 
 
 def _start(gui: Any, monkeypatch: pytest.MonkeyPatch, backend: KeyringBackend) -> Any:
@@ -74,3 +79,32 @@ def test_refreshing_the_first_page_follows_the_emergency_type_once(
     fresh = type(page)(d.ctl)  # a new page: its accounts are filled when entered, not built
     assert followed == []
     fresh.deleteLater()
+
+
+def test_the_first_page_paints_before_qt_s_namespace_is_made_and_tab_follows_it(
+    tmp_path: Path,
+) -> None:
+    """docs/rules.md §13: the first use of PySide6's `Qt` makes its 93 enums at once (~20 ms);
+    the emergency page paints without it (ui/qt_namespace.py), and what waited for it is done
+    right after: Tab follows the page, the step list takes no click (issue 19). A real process:
+    in this test process, pytest-qt has made the namespace long before."""
+    env = os.environ | {
+        "QT_QPA_PLATFORM": "offscreen",
+        "XDG_DATA_HOME": str(tmp_path / "data"),
+        "XDG_CONFIG_HOME": str(tmp_path / "config"),
+    }
+    done = subprocess.run(
+        [sys.executable, "-m", "tests.e2e.first_paint_child", str(EXAMPLE)],
+        cwd=ROOT,
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=60,
+        check=False,
+    )
+    assert done.stdout.splitlines() == [
+        "namespace at the first paint: False",
+        "namespace after it: True",
+        "steps take no mouse: True",
+        "tab follows the page: True",
+    ], done.stderr[-2000:]

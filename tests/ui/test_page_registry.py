@@ -23,8 +23,9 @@ def test_each_page_is_registered_under_its_own_name(name: str) -> None:
 
 
 # Qt's virtual functions the app overrides on purpose (C++ calls them through the vtable):
-# every *Event handler, QRunnable.run, QDialog.done, QSortFilterProxyModel.filterAcceptsRow.
-VIRTUAL = {"run", "done", "filterAcceptsRow"}
+# every *Event handler, QRunnable.run, QDialog.done, QSortFilterProxyModel.filterAcceptsRow,
+# QObject.eventFilter.
+VIRTUAL = {"run", "done", "filterAcceptsRow", "eventFilter"}
 
 
 def _overrides() -> list[str]:

@@ -5,7 +5,6 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING, ClassVar
 
-from PySide6.QtCore import Qt
 from PySide6.QtWidgets import (
     QBoxLayout,
     QFormLayout,
@@ -22,7 +21,8 @@ from PySide6.QtWidgets import (
 from breakglass_gui.core.errors import BreakGlassError
 from breakglass_gui.core.text import visible
 from breakglass_gui.ui import theme
-from breakglass_gui.ui.tab_order import hand_focus_to, reading_order
+from breakglass_gui.ui.qt_namespace import set_by_name
+from breakglass_gui.ui.tab_order import hand_focus_to, is_row_of_controls, reading_order
 from breakglass_gui.ui.text import plain_label
 
 if TYPE_CHECKING:
@@ -32,7 +32,6 @@ if TYPE_CHECKING:
 def wrapped(text: str = "") -> QLabel:
     label = plain_label(text)
     label.setWordWrap(True)
-    label.setTextFormat(Qt.TextFormat.PlainText)
     return label
 
 
@@ -46,8 +45,8 @@ def _scrolling(name: str) -> tuple[QScrollArea, QVBoxLayout]:
     scroll.setObjectName(f"{name}-scroll")
     scroll.setWidgetResizable(True)
     scroll.setFrameShape(QFrame.Shape.NoFrame)
-    scroll.setHorizontalScrollBarPolicy(Qt.ScrollBarPolicy.ScrollBarAlwaysOff)
-    scroll.setFocusPolicy(Qt.FocusPolicy.NoFocus)  # not a Tab stop: the fields inside are
+    set_by_name(scroll, "horizontalScrollBarPolicy", "ScrollBarAlwaysOff")
+    set_by_name(scroll, "focusPolicy", "NoFocus")  # not a Tab stop: the fields inside are
     scroll.setWidget(content)
     return scroll, body
 
@@ -121,8 +120,7 @@ class Page(QWidget):
         """A labelled field (mnemonic in `label`), its note and its error label beneath it."""
         caption = plain_label(label)
         caption.setBuddy(widget)
-        if not widget.focusPolicy() & Qt.FocusPolicy.TabFocus and widget.focusProxy() is None:
-            # A row of controls (a folder and its Choose… button): Alt+letter goes to the first.
+        if is_row_of_controls(widget):  # Alt+letter goes to the first of them
             controls = reading_order(widget)
             if controls:
                 hand_focus_to(widget, controls[0])

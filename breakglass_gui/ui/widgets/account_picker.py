@@ -9,14 +9,17 @@
   what is chosen, so a filter never hides a ticked account silently.
 
 The model is built once per `set_accounts` (1,000 accounts in a few tens of milliseconds,
-measured by bench/account_picker.py); searching filters a proxy, nothing is rebuilt.
+measured by bench/account_picker.py); searching filters a proxy, nothing is rebuilt. The picker
+is on the first page: what runs before its paint sets and reads Qt-namespace values by number
+or name, and the rest reads `QtCore.Qt` when it runs (ui/qt_namespace.py).
 """
 
 from __future__ import annotations
 
 from collections.abc import Iterable
 
-from PySide6.QtCore import QModelIndex, QPersistentModelIndex, QSortFilterProxyModel, Qt, Signal
+from PySide6 import QtCore
+from PySide6.QtCore import QModelIndex, QPersistentModelIndex, QSortFilterProxyModel, Signal
 from PySide6.QtGui import QKeyEvent, QStandardItem, QStandardItemModel
 from PySide6.QtWidgets import (
     QAbstractItemView,
@@ -31,10 +34,17 @@ from PySide6.QtWidgets import (
 from breakglass_gui.core.config import Account
 from breakglass_gui.core.text import visible
 from breakglass_gui.ui import theme
+from breakglass_gui.ui.qt_namespace import (
+    CHECK_STATE_ROLE,
+    CHECKED,
+    UNCHECKED,
+    USER_ROLE,
+    set_by_name,
+)
 from breakglass_gui.ui.tab_order import hand_focus_to
 
-ID_ROLE = Qt.ItemDataRole.UserRole
-SEARCH_ROLE = Qt.ItemDataRole.UserRole + 1
+ID_ROLE = USER_ROLE
+SEARCH_ROLE = USER_ROLE + 1
 EXPAND_ALL_UP_TO = 60  # accounts: below this every OU starts open, above it only the top level
 
 
@@ -60,12 +70,18 @@ class _Search(QSortFilterProxyModel):
         return all(word in haystack for word in self.words)
 
 
+def _ticked(item: QStandardItem) -> bool:
+    """The tick as stored: this picker stores a number, Qt's delegate (a click) its enum."""
+    state = item.data(CHECK_STATE_ROLE)
+    return bool(getattr(state, "value", state) == CHECKED)
+
+
 class _Tree(QTreeView):
     """Space ticks the current account (Qt's delegate does it only while an item is selected
     with the mouse's focus rules; here it always does)."""
 
     def keyPressEvent(self, event: QKeyEvent) -> None:
-        if event.key() == Qt.Key.Key_Space and self.currentIndex().isValid():
+        if event.key() == QtCore.Qt.Key.Key_Space and self.currentIndex().isValid():
             picker = self.parent()
             if isinstance(picker, AccountPicker):
                 picker.toggle(self.currentIndex())
@@ -79,7 +95,8 @@ class _SearchField(QLineEdit):
         self._picker = picker
 
     def keyPressEvent(self, event: QKeyEvent) -> None:
-        if event.key() in (Qt.Key.Key_Down, Qt.Key.Key_Return, Qt.Key.Key_Enter):
+        keys = QtCore.Qt.Key
+        if event.key() in (keys.Key_Down, keys.Key_Return, keys.Key_Enter):
             self._picker.enter_list()
             return
         super().keyPressEvent(event)
@@ -111,11 +128,11 @@ class AccountPicker(QWidget):
         header.setStretchLastSection(False)
         header.setSectionResizeMode(0, QHeaderView.ResizeMode.Stretch)  # names: the room left
         self.count = QLabel()
-        self.count.setTextFormat(Qt.TextFormat.PlainText)
+        set_by_name(self.count, "textFormat", "PlainText")
         self.count.setObjectName("account-count")
         # Where the list comes from, and how old it is (the Organizations snapshot).
         self.source = theme.note(QLabel())
-        self.source.setTextFormat(Qt.TextFormat.PlainText)
+        set_by_name(self.source, "textFormat", "PlainText")
         self.source.setWordWrap(True)
         self.source.setObjectName("account-source")
         self.source.hide()
@@ -154,9 +171,7 @@ class AccountPicker(QWidget):
             for cell in cells:
                 cell.setEnabled(ok)
             name.setCheckable(ok)
-            name.setCheckState(
-                Qt.CheckState.Checked if ok and account in checked_set else Qt.CheckState.Unchecked
-            )
+            name.setData(CHECKED if ok and account in checked_set else UNCHECKED, CHECK_STATE_ROLE)
             name.setToolTip(self._tips[account] if ok else reason)
         self.model.blockSignals(False)
         # The view learns of the states changed above from _filter: expanding or collapsing
@@ -248,13 +263,13 @@ class AccountPicker(QWidget):
         return tuple(
             account
             for account, (item, _) in self._items.items()
-            if item.isCheckable() and item.checkState() == Qt.CheckState.Checked
+            if item.isCheckable() and _ticked(item)
         )
 
     def set_checked(self, account_id: str, checked: bool = True) -> None:
         item = self._items.get(account_id, (None, []))[0]
         if item is not None and item.isCheckable():
-            item.setCheckState(Qt.CheckState.Checked if checked else Qt.CheckState.Unchecked)
+            item.setData(CHECKED if checked else UNCHECKED, CHECK_STATE_ROLE)
 
     def toggle(self, index: QModelIndex) -> None:
         """Space on a row: tick or untick its account; on an OU, open or close it."""
@@ -265,13 +280,12 @@ class AccountPicker(QWidget):
         if item.data(ID_ROLE) is None:
             self.view.setExpanded(index.siblingAtColumn(0), not self.view.isExpanded(index))
         elif item.isCheckable():
-            ticked = item.checkState() == Qt.CheckState.Checked
-            item.setCheckState(Qt.CheckState.Unchecked if ticked else Qt.CheckState.Checked)
+            item.setData(UNCHECKED if _ticked(item) else CHECKED, CHECK_STATE_ROLE)
 
     def enter_list(self) -> None:
         """From the search field into the list, on the first account shown."""
         first = self._first_account(QModelIndex())
-        self.view.setFocus(Qt.FocusReason.TabFocusReason)
+        self.view.setFocus(QtCore.Qt.FocusReason.TabFocusReason)
         if first is not None:
             self.view.setCurrentIndex(first)
 

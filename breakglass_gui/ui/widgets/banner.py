@@ -2,10 +2,10 @@
 
 from __future__ import annotations
 
-from PySide6.QtCore import Qt
 from PySide6.QtWidgets import QHBoxLayout, QLabel, QPushButton, QWidget
 
 from breakglass_gui.core.text import visible
+from breakglass_gui.ui.qt_namespace import set_by_name
 from breakglass_gui.ui.text import plain_label
 
 STYLES = {
@@ -23,7 +23,7 @@ def drill_banner() -> QLabel:
     )
     label.setObjectName("drill-banner")
     label.setWordWrap(True)  # on two lines in a narrow window, never widening it
-    label.setAlignment(Qt.AlignmentFlag.AlignCenter)
+    set_by_name(label, "alignment", "AlignCenter")
     label.setStyleSheet(STYLES["drill"])
     label.setAccessibleName("Drill mode")
     return label
@@ -39,7 +39,6 @@ class NoticeBar(QWidget):
         self.text = plain_label()
         self.text.setObjectName("notice")
         self.text.setWordWrap(True)
-        self.text.setTextFormat(Qt.TextFormat.PlainText)
         self.dismiss = QPushButton("&Dismiss")
         self.dismiss.clicked.connect(self.hide)
         row.addWidget(self.text, 1)

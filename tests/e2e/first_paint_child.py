@@ -1,0 +1,71 @@
+"""The desktop application as a real process (`breakglass_gui.cli.main`, the path `main.py`
+takes), for tests/e2e/test_real_start.py: at the first paint of the emergency page it prints
+whether PySide6's `Qt` namespace existed then (it must not: ui/qt_namespace.py), and a moment
+later what waited for the namespace — the Tab chain, the step list's mouse — then closes.
+
+Nothing here reads `Qt` before that first line is printed.
+"""
+
+from __future__ import annotations
+
+import os
+import sys
+from typing import Any
+
+os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
+
+from PySide6 import QtCore
+from PySide6.QtCore import QEvent, QObject, QTimer
+
+from breakglass_gui import cli
+from breakglass_gui.ui import app, qt_namespace
+from breakglass_gui.ui.tab_order import reading_order
+
+
+class _FirstPaint(QObject):
+    def __init__(self, window: Any) -> None:
+        super().__init__(window)
+        self.window = window
+
+    def eventFilter(self, watched: QObject, event: QEvent) -> bool:  # noqa: N802
+        if event.type() == QEvent.Type.Paint:
+            watched.removeEventFilter(self)
+            print("namespace at the first paint:", qt_namespace.loaded(), flush=True)
+            QTimer.singleShot(200, self.report)
+        return False
+
+    def report(self) -> None:
+        window = self.window
+        print("namespace after it:", qt_namespace.loaded(), flush=True)
+        mouse = QtCore.Qt.WidgetAttribute.WA_TransparentForMouseEvents
+        print("steps take no mouse:", window.steps.testAttribute(mouse), flush=True)
+        stops, met = reading_order(window.current), []
+        widget = stops[0]
+        for _ in range(1000):  # Qt's focus chain is a ring: once round, the stops in its order
+            if widget in stops and widget not in met:
+                met.append(widget)
+            widget = widget.nextInFocusChain()
+        print("tab follows the page:", len(stops) > 3 and met == stops, flush=True)
+        window.close()  # as the close box does: the app's own shutdown, then the process ends
+
+
+def main(config: str) -> int:
+    build = app.build
+
+    def watched_build(options: Any) -> Any:
+        ctl, window = build(options)
+        watcher = _FirstPaint(window)
+
+        def routed(name: str) -> None:  # connected after the window's own slot: page built
+            if name == "emergency":
+                window.pages[name].installEventFilter(watcher)
+
+        ctl.routed.connect(routed)
+        return ctl, window
+
+    app.build = watched_build
+    return cli.main(["--config", config])
+
+
+if __name__ == "__main__":
+    sys.exit(main(sys.argv[1]))
