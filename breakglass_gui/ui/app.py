@@ -14,11 +14,10 @@ import sys
 from typing import TYPE_CHECKING
 
 from PySide6.QtCore import QTimer
-from PySide6.QtGui import QIcon
 from PySide6.QtWidgets import QApplication
 
 from breakglass_gui.core.resources import resource_path
-from breakglass_gui.ui import theme
+from breakglass_gui.ui import qt_namespace, theme
 from breakglass_gui.ui.context import AppOptions
 from breakglass_gui.ui.controller import Controller
 from breakglass_gui.ui.errors import install_crash_hook
@@ -49,8 +48,17 @@ def application() -> QApplication:
     app.setApplicationName("Break Glass")
     app.setOrganizationName("breakglass")
     app.setDesktopFileName(DESKTOP_NAME)
-    app.setWindowIcon(QIcon(str(resource_path("icons", "breakglass.svg"))))
+    # The icon is an SVG: making it loads Qt's SVG icon engine, a plugin and its library (~6 ms,
+    # docs/benchmarks.md), which the first page's paint does not need. It is set with what
+    # waits for that paint (ui/qt_namespace.py).
+    qt_namespace.after_load(_set_icon)
     return app
+
+
+def _set_icon() -> None:
+    from PySide6.QtGui import QIcon
+
+    QApplication.setWindowIcon(QIcon(str(resource_path("icons", "breakglass.svg"))))
 
 
 def build(options: AppOptions) -> tuple[Controller, MainWindow]:

@@ -49,6 +49,10 @@ class StepView(Protocol):
 log = logging.getLogger(__name__)
 
 SETTLE_AFTER_MS = 300  # the first page is painted; then the GC freeze, keyring check, warm-up
+# A real start (the config read, the journal verified) shows its start-up page only when it
+# takes longer than this: a quick one goes straight to the first page, without building a page
+# to show for a few milliseconds (docs/rules.md §13) or flashing it. A drill shows it at once.
+STARTUP_PAGE_AFTER_MS = 150
 PAGES_FOR_NEED: dict[Need, str] = {
     Need.APPROVALS: "approvals",
     Need.VAULT: "vault",
@@ -136,8 +140,12 @@ class Controller(QObject):
         if path is None or not path.exists():
             self.routed.emit("first_run")
             return
-        self.routed.emit("startup")
+        QTimer.singleShot(STARTUP_PAGE_AFTER_MS, self, self._still_starting)
         self.steps.run(lambda: self._start_real(path), self._started)
+
+    def _still_starting(self) -> None:
+        if self.deps is None and not self.start_error:
+            self.routed.emit("startup")
 
     def start_drill(self) -> None:
         """From the first-run screen."""

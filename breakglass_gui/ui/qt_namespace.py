@@ -12,9 +12,10 @@ page needs neither import nor read it:
   for `after_load`.
 
 `load()` makes the namespace on the GUI thread, right after the first page other than the
-start-up page is painted (ui/window.py), and again, harmlessly, when the controller settles.
-Other modules, and everything that runs after that moment, import `Qt` as usual; reading one
-of its values back before `load()` would make it early, not wrongly.
+start-up page is painted (ui/window.py). Other modules, and everything that runs after that
+moment, import `Qt` as usual; reading one of its values back before `load()` would make it
+early, not wrongly. Other work the first paint does not need waits with `after_load` too (the
+window icon, ui/app.py).
 """
 
 from __future__ import annotations

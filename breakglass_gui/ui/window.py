@@ -99,8 +99,7 @@ class MainWindow(QMainWindow):
         row.addWidget(self.stack, 1)
         outer.addLayout(row, 1)
         self.setCentralWidget(central)
-        self.pages = Pages(ctl, self.stack)
-        self.pages["startup"]
+        self.pages = Pages(ctl, self.stack)  # none yet: the controller routes to the first
         self.state_label = plain_label()
         self.state_label.setMinimumWidth(360)
         self.statusBar().addPermanentWidget(self.state_label)
@@ -154,6 +153,10 @@ class MainWindow(QMainWindow):
 
     # ----- pages ------------------------------------------------------------------------------
 
+    def _leave_current(self) -> None:
+        if self.stack.currentWidget() is not None:  # none before the first page is routed
+            self.current.leave()
+
     @property
     def current(self) -> Page:
         page = self.stack.currentWidget()
@@ -195,7 +198,7 @@ class MainWindow(QMainWindow):
         page = self.pages[name]
         if page is self.stack.currentWidget() and name != "startup":
             return
-        self.current.leave()
+        self._leave_current()
         page.prepare()
         self.stack.show_page(page)
         page.enter()
@@ -310,7 +313,7 @@ class MainWindow(QMainWindow):
         if not self._may_quit():
             return
         self._closing = True
-        self.current.leave()
+        self._leave_current()
         self.hide()
         self.ctl.shutdown(self._closed)
 

@@ -1,7 +1,7 @@
 """The desktop application as a real process (`breakglass_gui.cli.main`, the path `main.py`
 takes), for tests/e2e/test_real_start.py: at the first paint of the emergency page it prints
 whether PySide6's `Qt` namespace existed then (it must not: ui/qt_namespace.py), and a moment
-later what waited for the namespace — the Tab chain, the step list's mouse — then closes.
+later what waited for it — the Tab chain, the step list's mouse, the window icon — then closes.
 
 Nothing here reads `Qt` before that first line is printed.
 """
@@ -16,6 +16,7 @@ os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
 
 from PySide6 import QtCore
 from PySide6.QtCore import QEvent, QObject, QTimer
+from PySide6.QtWidgets import QApplication
 
 from breakglass_gui import cli
 from breakglass_gui.ui import app, qt_namespace
@@ -46,6 +47,7 @@ class _FirstPaint(QObject):
                 met.append(widget)
             widget = widget.nextInFocusChain()
         print("tab follows the page:", len(stops) > 3 and met == stops, flush=True)
+        print("window icon:", not QApplication.windowIcon().isNull(), flush=True)
         window.close()  # as the close box does: the app's own shutdown, then the process ends
 
 

@@ -16,6 +16,8 @@ from keyring.backend import KeyringBackend
 from keyring.backends import fail
 
 from breakglass_gui.core.resources import resource_path
+from breakglass_gui.ui import controller
+from breakglass_gui.ui.controller import STARTUP_PAGE_AFTER_MS, Controller
 from tests.fakes.keyring_memory import SecretServiceLike
 
 EXAMPLE = resource_path("example-config.toml")
@@ -86,7 +88,8 @@ def test_the_first_page_paints_before_qt_s_namespace_is_made_and_tab_follows_it(
 ) -> None:
     """docs/rules.md §13: the first use of PySide6's `Qt` makes its 93 enums at once (~20 ms);
     the emergency page paints without it (ui/qt_namespace.py), and what waited for it is done
-    right after: Tab follows the page, the step list takes no click (issue 19). A real process:
+    right after: Tab follows the page, the step list takes no click (issue 19), the window has
+    its icon (an SVG engine, ~6 ms, not needed for the first paint). A real process:
     in this test process, pytest-qt has made the namespace long before."""
     env = os.environ | {
         "QT_QPA_PLATFORM": "offscreen",
@@ -107,4 +110,40 @@ def test_the_first_page_paints_before_qt_s_namespace_is_made_and_tab_follows_it(
         "namespace after it: True",
         "steps take no mouse: True",
         "tab follows the page: True",
+        "window icon: True",
     ], done.stderr[-2000:]
+
+
+def test_a_quick_start_goes_straight_to_the_first_page(
+    gui: Any, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """No start-up page is built to be shown for a few milliseconds (docs/rules.md §13). The
+    threshold is made long here, so a busy test machine cannot decide; what its timer does
+    when it fires after the start is asked of it directly."""
+    monkeypatch.setattr(keyring, "get_keyring", SecretServiceLike)
+    monkeypatch.setattr(controller, "STARTUP_PAGE_AFTER_MS", 60_000)
+    shown: list[str] = []
+    d = gui(config_path=EXAMPLE, before_start=lambda d: d.ctl.routed.connect(shown.append))
+    d.wait(lambda: d.current.name == "emergency")
+    assert "startup" not in d.window.pages
+    d.ctl._still_starting()
+    assert shown == ["emergency"]
+
+
+def test_a_slow_start_shows_the_start_up_page_until_the_first_page(
+    gui: Any, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A journal that takes long to verify: the operator sees what the app is doing."""
+    shown: list[str] = []
+    slow = Controller._start_real
+
+    def start_real(ctl: Controller, path: Path) -> dict[str, Any]:
+        import time
+
+        time.sleep(3 * STARTUP_PAGE_AFTER_MS / 1000)
+        return slow(ctl, path)
+
+    monkeypatch.setattr(Controller, "_start_real", start_real)
+    d = gui(config_path=EXAMPLE, before_start=lambda d: d.ctl.routed.connect(shown.append))
+    d.wait(lambda: d.current.name == "emergency")
+    assert shown[:2] == ["startup", "emergency"]

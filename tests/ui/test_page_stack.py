@@ -21,6 +21,8 @@ def test_only_the_page_on_show_is_in_the_layout(qtbot) -> None:
     for page in pages:
         stack.add_page(page)
     stack.show()
+    assert stack.count() == 0 and stack.currentWidget() is None  # none shown yet
+    stack.show_page(pages[0])
     assert stack.count() == 1 and stack.currentWidget() is pages[0]
     stack.show_page(pages[2])
     assert stack.count() == 1 and stack.currentWidget() is pages[2]

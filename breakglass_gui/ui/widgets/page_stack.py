@@ -4,7 +4,7 @@ Qt activates every ancestor layout, synchronously, each time a widget is shown (
 indicator, an error label), and a stacked layout asks every page it holds for its size. With
 a dozen pages that made every such show ~5 ms of GUI-thread time and a page switch 20–60 ms,
 too close to docs/rules.md §13's 50 ms. Pages not on show stay children of the stack (hidden, found
-by `findChild`), outside its layout.
+by `findChild`), outside its layout; none is on show until `show_page` shows it.
 """
 
 from __future__ import annotations
@@ -16,8 +16,6 @@ class PageStack(QStackedWidget):
     def add_page(self, page: QWidget) -> None:
         page.setParent(self)
         page.hide()
-        if self.count() == 0:
-            self.addWidget(page)
 
     def show_page(self, page: QWidget) -> None:
         """Make `page` the current one, holding only it in the layout (QStackedWidget's own
