@@ -66,22 +66,27 @@ def _paths_text() -> str:
     return "\n".join(f"  {label:<{width}}  {path}" for label, path in places.items())
 
 
-def _desktop_only(raw: Sequence[str]) -> bool:
-    """Whether the arguments are only the desktop application's own (`--config P`, `--drill`):
-    then no command's parser is built (a third of the arguments' cost on the cold start,
-    docs/rules.md §13); anything else gets the whole parser, and its help and errors."""
+def _desktop_arguments(raw: Sequence[str]) -> argparse.Namespace | None:
+    """The arguments, parsed as the parser would, when they are only the desktop application's
+    own (`--config P`, `--drill`): building argparse's parser and its translated messages is
+    ~4 ms of the cold start (docs/rules.md §13). Anything else is None: the whole parser, its
+    help and its errors (tests/test_cli.py holds the two to the same result)."""
+    config: Path | None = None
+    drill = False
     rest = list(raw)
     while rest:
-        if rest[0] == "--drill" or rest[0].startswith("--config="):
-            rest = rest[1:]
+        if rest[0] == "--drill":
+            drill, rest = True, rest[1:]
+        elif rest[0].startswith("--config="):
+            config, rest = Path(rest[0].partition("=")[2]), rest[1:]
         elif rest[0] == "--config" and len(rest) > 1 and not rest[1].startswith("-"):
-            rest = rest[2:]
+            config, rest = Path(rest[1]), rest[2:]
         else:
-            return False
-    return True
+            return None
+    return argparse.Namespace(config=config, drill=drill, command=None)
 
 
-def _parser(commands: bool = True) -> argparse.ArgumentParser:
+def _parser() -> argparse.ArgumentParser:
     prog = program()
     parser = _TopParser(
         prog=prog,
@@ -98,9 +103,6 @@ def _parser(commands: bool = True) -> argparse.ArgumentParser:
     parser.add_argument(
         "--drill", action="store_true", help="run against the embedded drill environment"
     )
-    if not commands:
-        parser.set_defaults(command=None)
-        return parser
     return _with_commands(parser)
 
 
@@ -391,7 +393,7 @@ def main(argv: Sequence[str] | None = None) -> int:
         from breakglass_gui.drill import remote
 
         return remote.main(raw[1:])
-    args = _parser(commands=not _desktop_only(raw)).parse_args(raw)
+    args = _desktop_arguments(raw) or _parser().parse_args(raw)
     os.umask(0o077)
     from breakglass_gui.core.hardening import harden_process
 

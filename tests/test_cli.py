@@ -329,16 +329,23 @@ def test_a_command_line_run_ends_with_its_exit_handlers_run_and_its_output_flush
         (["--drill"], True),
         (["--config", "c.toml"], True),
         (["--config=c.toml", "--drill"], True),
+        (["--config", "a.toml", "--config", "b.toml"], True),  # the last, as argparse takes
         (["--config", "c.toml", "readiness"], False),
         (["readiness", "--config", "c.toml"], False),
         (["--drill", "--help"], False),
+        (["--drill", "--version"], False),
         (["--config"], False),  # the parser's own error, with the whole parser
+        (["--config", "--drill"], False),
     ],
 )
-def test_the_desktop_start_parses_without_building_every_command(
+def test_the_desktop_start_parses_its_own_options_as_the_parser_does(
     argv: list[str], desktop: bool
 ) -> None:
-    """§13: the GUI's cold start parses only its own options; anything else, the full CLI."""
-    from breakglass_gui.cli import _desktop_only
+    """§13: the GUI's cold start parses only its own options, without building argparse's
+    parser, to the same result; anything else gets the full CLI."""
+    from breakglass_gui.cli import _desktop_arguments, _parser
 
-    assert _desktop_only(argv) is desktop
+    parsed = _desktop_arguments(argv)
+    assert (parsed is not None) is desktop
+    if parsed is not None:
+        assert parsed == _parser().parse_args(argv)
