@@ -86,7 +86,11 @@ def cold_start() -> Figure:
     if figures["heavy_loaded"]:
         raise SystemExit(f"heavy modules on the start-up path: {figures['heavy_loaded']}")
     app, bare = float(figures["median_s"]), float(figures["bare_median_s"])
-    return app / bare, f"the app {app:.3f} s, a bare PySide6 QWizard page {bare:.3f} s"
+    ready = float(figures["ready_median_s"])
+    return app / bare, (
+        f"the app {app:.3f} s (Declare acts from {ready:.3f} s), "
+        f"a bare PySide6 QWizard page {bare:.3f} s"
+    )
 
 
 def recovery_start() -> Figure:

@@ -434,13 +434,16 @@ def main(argv: Sequence[str] | None = None) -> int:
 START_GC_THRESHOLD = 50_000
 
 
-# The Qt-free modules the desktop start needs (the config, the journal and its check, the
-# emergency page's rules, the paths), imported before Qt. PySide6 reads the source of every
-# module imported after it, looking for its `__feature__` switch (PYSIDE-2029): ~0.1 ms a
-# module, ~5 ms for these and the ~70 modules they bring (docs/rules.md §13; measured with
-# bench/cold_start.py, which starts the app through this function too).
+# The Qt-free modules the desktop start needs before its first page (the config, the journal
+# and its check, the emergency page's rules, the paths), imported before Qt: PySide6 reads the
+# source of every module imported after it, looking for its `__feature__` switch (PYSIDE-2029):
+# ~0.1 ms a module, ~5 ms for these and the ~70 modules they bring (docs/rules.md §13; measured
+# with bench/cold_start.py, which starts the app through this function too). The composition
+# root (core/deps.py) and what it brings wait for that page's paint (ui/controller.py).
 BEFORE_QT = (
-    "breakglass_gui.core.deps",
+    "breakglass_gui.core.config",
+    "breakglass_gui.core.registry",
+    "breakglass_gui.core.clock",
     "breakglass_gui.core.integrity",
     "breakglass_gui.core.emergency",
     "breakglass_gui.core.directory",

@@ -3,6 +3,12 @@ worker, routes to the page the procedure needs next, and shuts down cleanly.
 
 Calls into the procedure run one at a time on the `steps` queue (Vorta's one queue per
 target); activity polling runs on its own queue so the live panel never waits for a step.
+
+A real start comes in two stages (docs/rules.md §13, cold start): what the first page is shown
+from (`Opening`: the config checked, the journal verified and its unfinished incidents), then,
+once that page is painted, the procedure's collaborators (`Deps`: AWS clients, the keyring, the
+browser, the security key), whose modules the page does not need. Acting waits for the second
+(`when_ready`), ~10 ms after the paint; a drill composes both at once, behind its start-up page.
 """
 
 from __future__ import annotations
@@ -11,6 +17,7 @@ import gc
 import logging
 import time
 from collections.abc import Callable
+from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, Protocol
 
@@ -18,6 +25,7 @@ from PySide6.QtCore import QObject, QTimer, Signal
 
 from breakglass_gui.core.errors import BreakGlassError
 from breakglass_gui.core.need import Need
+from breakglass_gui.ui import qt_namespace
 from breakglass_gui.ui.collector import GuiThreadCollector
 from breakglass_gui.ui.context import AppOptions
 from breakglass_gui.ui.errors import ErrorReporter
@@ -28,8 +36,12 @@ if TYPE_CHECKING:
     from PySide6.QtWidgets import QWidget
 
     from breakglass_gui.core.approval_request import SignedRequest
+    from breakglass_gui.core.clock import Clock
     from breakglass_gui.core.config import Config
     from breakglass_gui.core.deps import Deps
+    from breakglass_gui.core.directory import AccountDirectory
+    from breakglass_gui.core.journal import Journal
+    from breakglass_gui.core.mfa_modes import MfaMode
     from breakglass_gui.core.procedure import Procedure
     from breakglass_gui.drill.remote import RemoteDrill
 
@@ -47,6 +59,22 @@ class StepView(Protocol):
 
 
 log = logging.getLogger(__name__)
+
+
+@dataclass(frozen=True)
+class Opening:
+    """What the first page is shown from. `Deps` is composed from the same objects."""
+
+    config: Config
+    directory: AccountDirectory
+    mfa_mode: MfaMode
+    clock: Clock
+    journal: Journal
+
+    @classmethod
+    def of(cls, deps: Deps) -> Opening:
+        return cls(deps.config, deps.directory, deps.mfa_mode, deps.clock, deps.journal)
+
 
 SETTLE_AFTER_MS = 300  # the first page is painted; then the GC freeze, keyring check, warm-up
 # A real start (the config read, the journal verified) shows its start-up page only when it
@@ -72,7 +100,7 @@ class Controller(QObject):
     routed = Signal(str)  # the page to show
     changed = Signal()  # incident, state or world changed (status bar, sidebar)
     notice = Signal(str, str)  # level ("info", "warn", "error"), text
-    ready = Signal()  # the world is up (drill started or config loaded)
+    ready = Signal()  # the world is up and the procedure's collaborators composed (`deps`)
     warmed_up = Signal()  # heavy modules, AWS models and the page modules are loaded
 
     def __init__(
@@ -88,7 +116,9 @@ class Controller(QObject):
         self.steps = TaskRunner(self, max_threads=1)
         self.background = TaskRunner(self, max_threads=3)
         self.reporter = ErrorReporter(None, lambda: self.procedure.id if self.procedure else None)
-        self.deps: Deps | None = None
+        self.opening: Opening | None = None  # the first stage of a start
+        self.deps: Deps | None = None  # the second: acting waits for it (`when_ready`)
+        self._waiting: list[Callable[[], None]] = []
         self.drill: RemoteDrill | None = None
         self.procedure: Procedure | None = None
         self.recovering: list[str] = []
@@ -108,13 +138,21 @@ class Controller(QObject):
 
     @property
     def config(self) -> Config:
-        assert self.deps is not None
-        return self.deps.config
+        assert self.opening is not None
+        return self.opening.config
 
     def account_label(self, account_id: str) -> str:
         """ "Name (id)" from the account directory in use, else the id."""
-        assert self.deps is not None
-        return self.deps.directory.label(account_id)
+        assert self.opening is not None
+        return self.opening.directory.label(account_id)
+
+    def when_ready(self, action: Callable[[], None]) -> None:
+        """Run `action` (GUI thread) once `deps` is composed: at once if it is. A click in the
+        few milliseconds after the first paint is carried out then, not lost."""
+        if self.deps is not None:
+            action()
+        elif action not in self._waiting:  # a bound method asked twice is the same action
+            self._waiting.append(action)
 
     @property
     def is_drill(self) -> bool:
@@ -144,7 +182,7 @@ class Controller(QObject):
         self.steps.run(lambda: self._start_real(path), self._started)
 
     def _still_starting(self) -> None:
-        if self.deps is None and not self.start_error:
+        if self.opening is None and not self.start_error:
             self.routed.emit("startup")
 
     def start_drill(self) -> None:
@@ -171,28 +209,40 @@ class Controller(QObject):
             raise
         deps = env.deps(journal)
         deps.browser = self.options.browser or StandInBrowser(deps.network)
-        return {"env": env, "deps": deps, **self._inspect(deps)}
+        return {"env": env, "opening": Opening.of(deps), "deps": deps, **self._inspect(journal)}
 
     def _start_real(self, path: Path) -> dict[str, Any]:
+        from breakglass_gui.core import registry
         from breakglass_gui.core.clock import SystemClock
-        from breakglass_gui.core.deps import production_deps
         from breakglass_gui.core.journal import Journal
-        from breakglass_gui.core.registry import load_checked
 
-        config = load_checked(path)
+        config = registry.load_checked(path)
         clock = SystemClock()
         journal = Journal(self.options.journal_path(drill=False), clock)
-        deps = production_deps(config, journal, clock)
+        opening = Opening(
+            config, registry.directory(config), registry.mfa_mode(config), clock, journal
+        )
+        return {"env": None, "opening": opening, "deps": None, **self._inspect(journal)}
+
+    def _compose(self) -> Deps:
+        """The second stage of a real start, on the `steps` worker (a click waiting for it is
+        queued behind it there too)."""
+        from breakglass_gui.core.deps import production_deps
+
+        opening = self.opening
+        assert opening is not None
+        deps = production_deps(opening.config, opening.journal, opening.clock)
+        deps.directory = opening.directory  # the one the first page read (its snapshot cache)
         if self.options.browser is not None:
             deps.browser = self.options.browser
-        return {"env": None, "deps": deps, **self._inspect(deps)}
+        return deps
 
     @staticmethod
-    def _inspect(deps: Deps) -> dict[str, Any]:
+    def _inspect(journal: Journal) -> dict[str, Any]:
         """On every launch: verify the chain and find unfinished incidents (docs/rules.md §6)."""
         from breakglass_gui.core import integrity
 
-        verification, unfinished = integrity.inspect(deps.journal)
+        verification, unfinished = integrity.inspect(journal)
         return {
             "verified": verification.ok,
             "verification": verification.describe(),
@@ -207,19 +257,41 @@ class Controller(QObject):
             self.changed.emit()
             return
         value = outcome.value
-        self.drill, self.deps = value["env"], value["deps"]
-        self.reporter.attach(self.deps.journal)
+        self.drill, self.opening = value["env"], value["opening"]
+        journal = self.opening.journal
+        self.reporter.attach(journal)
         if not value["verified"]:
             self.journal_problem = value["verification"]
-            self.deps.journal.append(
-                None, "journal.break_detected", {"detail": value["verification"]}
-            )
+            journal.append(None, "journal.break_detected", {"detail": value["verification"]})
             self.notice.emit("error", f"The journal failed verification: {value['verification']}")
         self.recovering = list(value["unfinished"])
-        self.ready.emit()
+        if value["deps"] is not None:  # a drill: composed with its world
+            self._ready(value["deps"])
+        else:
+            # Composed once the first page is painted (the `Qt` namespace is made right after
+            # that paint: ui/qt_namespace.py), so nothing competes with the paint for the GIL.
+            qt_namespace.after_load(lambda: self.steps.run(self._compose, self._composed))
         self.route()
+
+    def _composed(self, outcome: Outcome) -> None:
+        if not outcome.ok:  # as a failed start: said on the first-run screen
+            assert outcome.error is not None
+            self.start_error = self._message(outcome.error, "start")
+            self.opening, self._waiting = None, []
+            self.routed.emit("first_run")
+            self.changed.emit()
+            return
+        self._ready(outcome.value)
+
+    def _ready(self, deps: Deps) -> None:
+        self.deps = deps
+        self.ready.emit()
+        self.changed.emit()
+        waiting, self._waiting = self._waiting, []
+        for action in waiting:
+            action()
         # A beat after the first page is up (its paint is done in a few ms): nothing competes
-        # with the cold start (docs/rules.md §13, 0.35 s), and no operator acts within it.
+        # with the cold start (docs/rules.md §13), and no operator acts within it.
         QTimer.singleShot(SETTLE_AFTER_MS, self._settle)
 
     def _settle(self) -> None:
@@ -251,7 +323,7 @@ class Controller(QObject):
     # ----- routing ----------------------------------------------------------------------------
 
     def page_for(self) -> str:
-        if self.deps is None:
+        if self.opening is None:
             return "startup"
         p = self.procedure
         if p is None:
@@ -386,7 +458,7 @@ class Controller(QObject):
 
     def shutdown(self, done: Callable[[], None]) -> None:
         """Drop secrets, revoke the Vault token, stop the drill: on a worker, then `done`."""
-        procedure, env, deps = self.procedure, self.drill, self.deps
+        procedure, env, opening = self.procedure, self.drill, self.opening
         self.clipboard.clear()
 
         background = self.background
@@ -397,8 +469,8 @@ class Controller(QObject):
                 procedure.shutdown()
             if env is not None:
                 env.stop()
-            if deps is not None:
-                deps.journal.close()
+            if opening is not None:
+                opening.journal.close()
 
         def finished(outcome: Outcome) -> None:
             if not outcome.ok:

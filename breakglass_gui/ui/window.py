@@ -221,7 +221,8 @@ class MainWindow(QMainWindow):
         )
 
     def _update_steps(self, name: str) -> None:
-        direct = self.ctl.deps is not None and self.ctl.deps.mfa_mode.code_per_session
+        opening = self.ctl.opening
+        direct = opening is not None and opening.mfa_mode.code_per_session
         steps = list(STEPS)
         if direct:
             steps[3], steps[4] = ("accounts", "4  Accounts"), ("mfa", "5  MFA code")
@@ -353,8 +354,8 @@ class MainWindow(QMainWindow):
         ):
             return False
         incident = p.id if p is not None else self.ctl.recovering[0]
-        assert self.ctl.deps is not None
-        self.ctl.deps.journal.append(
+        assert self.ctl.opening is not None
+        self.ctl.opening.journal.append(
             incident, "app.quit_unfinished", {"state": p.state.value if p else "recovery"}
         )
         return True

@@ -1,7 +1,8 @@
 """The desktop application as a real process (`breakglass_gui.cli.main`, the path `main.py`
 takes), for tests/e2e/test_real_start.py: at the first paint of the emergency page it prints
-whether PySide6's `Qt` namespace existed then (it must not: ui/qt_namespace.py), and a moment
-later what waited for it — the Tab chain, the step list's mouse, the window icon — then closes.
+whether PySide6's `Qt` namespace and the composition root (core/deps.py) existed then (they must
+not: ui/qt_namespace.py, ui/controller.py), and a moment later what waited for the paint — the
+procedure's collaborators, the Tab chain, the step list's mouse, the window icon — then closes.
 
 Nothing here reads `Qt` before that first line is printed.
 """
@@ -32,12 +33,15 @@ class _FirstPaint(QObject):
         if event.type() == QEvent.Type.Paint:
             watched.removeEventFilter(self)
             print("namespace at the first paint:", qt_namespace.loaded(), flush=True)
+            composed = "breakglass_gui.core.deps" in sys.modules or self.window.ctl.deps
+            print("composition root at the first paint:", bool(composed), flush=True)
             QTimer.singleShot(200, self.report)
         return False
 
     def report(self) -> None:
         window = self.window
         print("namespace after it:", qt_namespace.loaded(), flush=True)
+        print("composed after it:", window.ctl.deps is not None, flush=True)
         mouse = QtCore.Qt.WidgetAttribute.WA_TransparentForMouseEvents
         print("steps take no mouse:", window.steps.testAttribute(mouse), flush=True)
         stops, met = reading_order(window.current), []

@@ -87,10 +87,11 @@ def test_the_first_page_paints_before_qt_s_namespace_is_made_and_tab_follows_it(
     tmp_path: Path,
 ) -> None:
     """docs/rules.md §13: the first use of PySide6's `Qt` makes its 93 enums at once (~20 ms);
-    the emergency page paints without it (ui/qt_namespace.py), and what waited for it is done
-    right after: Tab follows the page, the step list takes no click (issue 19), the window has
-    its icon (an SVG engine, ~6 ms, not needed for the first paint). A real process:
-    in this test process, pytest-qt has made the namespace long before."""
+    the emergency page paints without it (ui/qt_namespace.py) and without the procedure's
+    collaborators (core/deps.py and its modules), and what waited for the paint is done right
+    after: the collaborators composed, Tab follows the page, the step list takes no click
+    (issue 19), the window has its icon (an SVG engine, ~6 ms). A real process: in this test
+    process, pytest-qt has made the namespace long before."""
     env = os.environ | {
         "QT_QPA_PLATFORM": "offscreen",
         "XDG_DATA_HOME": str(tmp_path / "data"),
@@ -107,7 +108,9 @@ def test_the_first_page_paints_before_qt_s_namespace_is_made_and_tab_follows_it(
     )
     assert done.stdout.splitlines() == [
         "namespace at the first paint: False",
+        "composition root at the first paint: False",
         "namespace after it: True",
+        "composed after it: True",
         "steps take no mouse: True",
         "tab follows the page: True",
         "window icon: True",
@@ -147,3 +150,39 @@ def test_a_slow_start_shows_the_start_up_page_until_the_first_page(
     d = gui(config_path=EXAMPLE, before_start=lambda d: d.ctl.routed.connect(shown.append))
     d.wait(lambda: d.current.name == "emergency")
     assert shown[:2] == ["startup", "emergency"]
+
+
+def test_a_declaration_clicked_before_the_collaborators_are_composed_waits_for_them_once(
+    gui: Any, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The first page is painted before `Deps` is composed (docs/rules.md §13): Declare clicked
+    in that moment is carried out once it is, and clicked twice, once."""
+    from PySide6.QtCore import Qt
+    from PySide6.QtTest import QTest
+
+    from breakglass_gui.ui.pages.emergency import EmergencyPage
+
+    monkeypatch.setattr(keyring, "get_keyring", SecretServiceLike)
+    compose = Controller._compose
+
+    def slow_compose(ctl: Controller) -> Any:
+        import time
+
+        time.sleep(0.5)
+        return compose(ctl)
+
+    declared: list[bool] = []
+    monkeypatch.setattr(Controller, "_compose", slow_compose)
+    monkeypatch.setattr(
+        EmergencyPage, "_declare", lambda page: declared.append(page.ctl.deps is not None)
+    )
+    d = gui(config_path=EXAMPLE)
+    page: Any = d.wait_page("emergency")
+    assert d.ctl.deps is None
+    QTest.mouseClick(page.declare, Qt.MouseButton.LeftButton)
+    QTest.mouseClick(page.declare, Qt.MouseButton.LeftButton)
+    assert declared == []
+    d.wait(lambda: d.ctl.deps is not None)
+    assert declared == [True]
+    QTest.mouseClick(page.declare, Qt.MouseButton.LeftButton)  # ready: at once
+    assert declared == [True, True]

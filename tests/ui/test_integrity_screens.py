@@ -11,7 +11,7 @@ from breakglass_gui.core.chain import TRANSITION
 from breakglass_gui.core.humane import when
 from breakglass_gui.core.incident import State
 from breakglass_gui.ui.context import AppOptions
-from breakglass_gui.ui.controller import Controller
+from breakglass_gui.ui.controller import Controller, Opening
 from breakglass_gui.ui.pages.recovery import RecoveryPage
 from tests.fakes.world import World
 
@@ -24,6 +24,7 @@ def test_a_forged_close_is_shown_on_the_recovery_screen(
     world.journal.append(proc.id, TRANSITION, {"from": "ACTIVE", "to": "CLOSED"})
     ctl = Controller(AppOptions(data_dir=tmp_path))
     ctl.deps = world.deps()
+    ctl.opening = Opening.of(ctl.deps)  # both stages of a start at once
     ctl.recovering = [proc.id]
     page = RecoveryPage(ctl)
     qtbot.addWidget(page)
@@ -46,6 +47,7 @@ def test_the_approvals_page_says_what_a_totp_approval_does_not_prove(
 
     ctl = Controller(AppOptions(data_dir=tmp_path))
     ctl.deps = world.deps()
+    ctl.opening = Opening.of(ctl.deps)  # both stages of a start at once
     ctl.procedure = world.declare()
     page = ApprovalsPage(ctl)
     qtbot.addWidget(page)

@@ -8,7 +8,7 @@ from typing import Any
 
 from breakglass_gui.core.incident import State
 from breakglass_gui.ui.context import AppOptions
-from breakglass_gui.ui.controller import Controller
+from breakglass_gui.ui.controller import Controller, Opening
 from breakglass_gui.ui.pages.session import SessionPage
 from tests.fakes.world import World
 from tests.ui.test_activity_model import event
@@ -19,6 +19,7 @@ def test_a_new_incident_starts_with_an_empty_panel(
 ) -> None:
     ctl = Controller(AppOptions(data_dir=tmp_path))
     ctl.deps = world.deps()
+    ctl.opening = Opening.of(ctl.deps)  # both stages of a start at once
     first = world.drive(world.declare(), State.ACTIVE)
     ctl.procedure = first
     page = SessionPage(ctl)

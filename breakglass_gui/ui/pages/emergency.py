@@ -70,7 +70,11 @@ class EmergencyPage(Page):
             "opened under this request.",
         )
         self.body.addStretch(1)
-        self.declare = self.button("De&clare emergency", self._declare, primary=True)
+        # Declaring acts through the procedure's collaborators: a click in the moment before they
+        # are composed waits for them (ui/controller.py, `when_ready`), once however often it came.
+        self.declare = self.button(
+            "De&clare emergency", lambda: self.ctl.when_ready(self._declare), primary=True
+        )
         # The type and the accounts are filled by refresh(), when the page is entered: following
         # the (still empty) type here as well ticked every account twice before the first
         # paint (docs/rules.md §13, cold start).
@@ -107,8 +111,8 @@ class EmergencyPage(Page):
             self.other.setEnabled(self._kind_describes())
 
     def _kind(self) -> EmergencyKind | None:
-        deps = self.ctl.deps
-        return deps.config.emergency_type(str(self.type.currentData())) if deps else None
+        opening = self.ctl.opening
+        return opening.config.emergency_type(str(self.type.currentData())) if opening else None
 
     def _kind_describes(self) -> bool:
         kind = self._kind()
@@ -117,23 +121,23 @@ class EmergencyPage(Page):
     def _type_changed(self) -> None:
         """The description field and the accounts follow the type (its scope, if any)."""
         self.other.setEnabled(self._kind_describes())
-        deps, kind = self.ctl.deps, self._kind()
-        if deps is None:
+        opening, kind = self.ctl.opening, self._kind()
+        if opening is None:
             return
         try:
-            listed = deps.directory.accounts()
+            listed = opening.directory.accounts()
         except ConfigError as exc:  # the Organizations snapshot is missing or unreadable
             problem = ProcedureError(exc.problems[0], field="accounts")
             self.show_error(problem, problem.message)
             return
         self.accounts.set_accounts(
             listed,
-            allowed=scope_of(deps.directory, kind) if kind is not None and kind.scoped else (),
+            allowed=scope_of(opening.directory, kind) if kind is not None and kind.scoped else (),
             checked=self.accounts.chosen(),
             reason="Outside the accounts this type of emergency may reach.",
         )
-        now = datetime.fromtimestamp(deps.clock.now(), UTC)
-        note, stale = source_note(deps.directory, now, deps.config.directory.max_age_days)
+        now = datetime.fromtimestamp(opening.clock.now(), UTC)
+        note, stale = source_note(opening.directory, now, opening.config.directory.max_age_days)
         self.accounts.set_source(note, stale=stale)
 
     def _count(self) -> None:

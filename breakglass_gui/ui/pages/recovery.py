@@ -34,14 +34,20 @@ class RecoveryPage(Page):
         self.facts.setOpenLinks(False)
         self.facts.setAccessibleName("The unfinished incident")
         self.body.addWidget(self.facts, 1)
-        self.abort_button = self.button("&Abort incident…", self._abort)
-        self.resume = self.button("&Continue: revoke and rotate", self._resume, primary=True)
+        # Both act through the procedure's collaborators: a click in the moment before they are
+        # composed waits for them (ui/controller.py, `when_ready`), once however often it came.
+        self.abort_button = self.button(
+            "&Abort incident…", lambda: self.ctl.when_ready(self._abort)
+        )
+        self.resume = self.button(
+            "&Continue: revoke and rotate", lambda: self.ctl.when_ready(self._resume), primary=True
+        )
         self.incident: Incident | None = None
 
     def refresh(self) -> None:
-        assert self.ctl.deps is not None
+        assert self.ctl.opening is not None
         incident_id = self.ctl.recovering[0]
-        incident = Incident.replay(self.ctl.deps.journal.entries(incident_id))
+        incident = Incident.replay(self.ctl.opening.journal.entries(incident_id))
         self.incident = incident
         open_access = not (incident.state in BEFORE_ACTIVE and not incident.role_sessions_requested)
         request = incident.request
