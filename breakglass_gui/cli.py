@@ -450,6 +450,10 @@ BEFORE_QT = (
     "breakglass_gui.core.paths",
     "breakglass_gui.core.redact",
     "breakglass_gui.core.resources",
+    "breakglass_gui.core.need",  # the controller's routing
+    "breakglass_gui.core.secret",  # the clipboard's
+    "breakglass_gui.core.vault_auth",  # the config's check (the registry's kinds)
+    "breakglass_gui.core.mfa_modes",
 )
 
 
