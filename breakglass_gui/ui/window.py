@@ -7,10 +7,10 @@ never leaves access open silently (docs/rules.md §3, §6)."""
 from __future__ import annotations
 
 from collections.abc import Iterator
+from typing import TYPE_CHECKING
 
 from PySide6 import QtCore
 from PySide6.QtCore import QTimer, Signal
-from PySide6.QtGui import QAction, QCloseEvent, QKeySequence
 from PySide6.QtWidgets import (
     QDockWidget,
     QHBoxLayout,
@@ -30,6 +30,9 @@ from breakglass_gui.ui.tab_order import chain_order, follow
 from breakglass_gui.ui.text import plain_label
 from breakglass_gui.ui.widgets.banner import NoticeBar, drill_banner
 from breakglass_gui.ui.widgets.page_stack import PageStack
+
+if TYPE_CHECKING:
+    from PySide6.QtGui import QAction, QCloseEvent
 
 
 class Pages(dict[str, Page]):
@@ -58,6 +61,7 @@ STEPS = (
     ("review", "7  Review"),
 )
 OPEN_ACCESS = (State.ACTIVE, State.ENDING, State.REVOKED)
+MENUS = ("&Incident", "Ad&ministration", "He&lp")  # Help's Alt+L: Alt+H is a field on two pages
 
 
 class MainWindow(QMainWindow):
@@ -105,7 +109,14 @@ class MainWindow(QMainWindow):
         self.statusBar().addPermanentWidget(self.state_label)
         self.drill_dock: QDockWidget | None = None
         self._closing = False
-        self._build_menu()
+        # The menus' titles now; their actions (QAction, its icons' and key sequences' Python
+        # types, ~4 ms) once the first page is painted (ui/qt_namespace.py): nobody opens a
+        # menu or presses Ctrl+Q in that moment, and the menu bar does not move.
+        self.menus = [self.menuBar().addMenu(title) for title in MENUS]
+        self.abort_action: QAction | None = None
+        self.enrol_action: QAction | None = None
+        self.readiness_action: QAction | None = None
+        qt_namespace.after_load(self._fill_menus)
         ctl.routed.connect(self.show_page)
         ctl.warmed_up.connect(self._build_remaining_pages)
         ctl.changed.connect(self._update_status)
@@ -121,8 +132,10 @@ class MainWindow(QMainWindow):
     def _show_report(self, title: str, text: str) -> None:
         self.statusBar().showMessage(f"{title}: {text}", 15000)
 
-    def _build_menu(self) -> None:
-        incident = self.menuBar().addMenu("&Incident")
+    def _fill_menus(self) -> None:
+        from PySide6.QtGui import QAction, QKeySequence
+
+        incident, admin, help_menu = self.menus
         self.abort_action = QAction("&Abort incident…", self)
         self.abort_action.triggered.connect(lambda: self.ctl.abort_incident(self.current))
         incident.addAction(self.abort_action)
@@ -134,14 +147,12 @@ class MainWindow(QMainWindow):
         quit_action.setShortcuts([*keys, ctrl_q] if ctrl_q not in keys else keys)
         quit_action.triggered.connect(self.close)
         incident.addAction(quit_action)
-        admin = self.menuBar().addMenu("Ad&ministration")
         self.enrol_action = QAction("&Enrol an approver…", self)
         self.enrol_action.triggered.connect(self.enrol)
         admin.addAction(self.enrol_action)
         self.readiness_action = QAction("&Readiness check…", self)
         self.readiness_action.triggered.connect(self.readiness)
         admin.addAction(self.readiness_action)
-        help_menu = self.menuBar().addMenu("He&lp")  # Alt+H is a field on two pages
         guide = QAction("&Operator guide", self)
         # Every binding, as for Quit; QKeySequence(StandardKey) would make the `Qt` namespace.
         guide.setShortcuts(QKeySequence.keyBindings(QKeySequence.StandardKey.HelpContents))
@@ -150,6 +161,7 @@ class MainWindow(QMainWindow):
         about = QAction("&About Break Glass", self)
         about.triggered.connect(self.about)
         help_menu.addAction(about)
+        self._update_status()
 
     # ----- pages ------------------------------------------------------------------------------
 
@@ -253,6 +265,8 @@ class MainWindow(QMainWindow):
             self.setWindowTitle(
                 f"Break Glass — {p.id} ({p.state.value}){' — DRILL' if drill else ''}"
             )
+        if self.abort_action is None or self.enrol_action is None or self.readiness_action is None:
+            return  # the menus are filled after the first paint, and updated then
         self.abort_action.setEnabled(p is not None and p.state in BEFORE_ACTIVE)
         ready = self.ctl.deps is not None
         self.enrol_action.setEnabled(ready)

@@ -2,7 +2,8 @@
 takes), for tests/e2e/test_real_start.py: at the first paint of the emergency page it prints
 whether PySide6's `Qt` namespace and the composition root (core/deps.py) existed then (they must
 not: ui/qt_namespace.py, ui/controller.py), and a moment later what waited for the paint — the
-procedure's collaborators, the Tab chain, the step list's mouse, the window icon — then closes.
+procedure's collaborators, the Tab chain, the step list's mouse, the window icon, the menus'
+actions — then closes.
 
 Nothing here reads `Qt` before that first line is printed.
 """
@@ -52,6 +53,7 @@ class _FirstPaint(QObject):
             widget = widget.nextInFocusChain()
         print("tab follows the page:", len(stops) > 3 and met == stops, flush=True)
         print("window icon:", not QApplication.windowIcon().isNull(), flush=True)
+        print("menus:", [len(menu.actions()) for menu in window.menus], flush=True)
         window.close()  # as the close box does: the app's own shutdown, then the process ends
 
 

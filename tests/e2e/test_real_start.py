@@ -90,8 +90,8 @@ def test_the_first_page_paints_before_qt_s_namespace_is_made_and_tab_follows_it(
     the emergency page paints without it (ui/qt_namespace.py) and without the procedure's
     collaborators (core/deps.py and its modules), and what waited for the paint is done right
     after: the collaborators composed, Tab follows the page, the step list takes no click
-    (issue 19), the window has its icon (an SVG engine, ~6 ms). A real process: in this test
-    process, pytest-qt has made the namespace long before."""
+    (issue 19), the window has its icon (an SVG engine, ~6 ms) and its menus their actions. A
+    real process: in this test process, pytest-qt has made the namespace long before."""
     env = os.environ | {
         "QT_QPA_PLATFORM": "offscreen",
         "XDG_DATA_HOME": str(tmp_path / "data"),
@@ -114,6 +114,7 @@ def test_the_first_page_paints_before_qt_s_namespace_is_made_and_tab_follows_it(
         "steps take no mouse: True",
         "tab follows the page: True",
         "window icon: True",
+        "menus: [2, 2, 2]",
     ], done.stderr[-2000:]
 
 
