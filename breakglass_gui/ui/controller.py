@@ -8,7 +8,7 @@ A real start comes in two stages (docs/rules.md §13, cold start): what the firs
 from (`Opening`: the config checked, the journal verified and its unfinished incidents), then,
 once that page is painted, the procedure's collaborators (`Deps`: AWS clients, the keyring, the
 browser, the security key), whose modules the page does not need. Acting waits for the second
-(`when_ready`), ~10 ms after the paint; a drill composes both at once, behind its start-up page.
+(`when_ready`), ~40 ms after the paint; a drill composes both at once, behind its start-up page.
 """
 
 from __future__ import annotations
