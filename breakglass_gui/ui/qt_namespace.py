@@ -11,11 +11,12 @@ page needs neither import nor read it:
 - what has no property (a widget attribute) or must read a value back (a focus policy) waits
   for `after_load`.
 
-`load()` makes the namespace on the GUI thread, right after the first page other than the
-start-up page is painted (ui/window.py). Other modules, and everything that runs after that
-moment, import `Qt` as usual; reading one of its values back before `load()` would make it
-early, not wrongly. Other work the first paint does not need waits with `after_load` too (the
-window icon, ui/app.py).
+`load()` makes the namespace on the GUI thread, right after the first page is painted
+(ui/window.py): the emergency page on a quick start, the start-up page on a slow one or a drill,
+so the menus and their keys (Ctrl+Q) work while a drill's world starts. Other modules, and
+everything that runs after that moment, import `Qt` as usual; reading one of its values back
+before `load()` would make it early, not wrongly. Other work the first paint does not need waits
+with `after_load` too (the window icon, ui/app.py).
 """
 
 from __future__ import annotations

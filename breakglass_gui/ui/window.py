@@ -217,8 +217,7 @@ class MainWindow(QMainWindow):
         # Threading the chain reads focus policies, which makes the `Qt` namespace: on the first
         # page, once it is painted (ui/qt_namespace.py); the operator cannot press Tab before.
         qt_namespace.after_load(self._order_tabs)
-        if name != "startup":
-            qt_namespace.load_after_paint(page)
+        qt_namespace.load_after_paint(page)
         self._update_steps(name)
 
     def _order_tabs(self) -> None:

@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import os
 import sys
+import time
 from typing import Any
 
 os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
@@ -26,9 +27,10 @@ from breakglass_gui.ui.tab_order import reading_order
 
 
 class _FirstPaint(QObject):
-    def __init__(self, window: Any) -> None:
+    def __init__(self, window: Any, slow: bool) -> None:
         super().__init__(window)
         self.window = window
+        self.slow = slow
 
     def eventFilter(self, watched: QObject, event: QEvent) -> bool:  # noqa: N802
         if event.type() == QEvent.Type.Paint:
@@ -36,8 +38,16 @@ class _FirstPaint(QObject):
             print("namespace at the first paint:", qt_namespace.loaded(), flush=True)
             composed = "breakglass_gui.core.deps" in sys.modules or self.window.ctl.deps
             print("composition root at the first paint:", bool(composed), flush=True)
-            QTimer.singleShot(200, self.report)
+            QTimer.singleShot(200, self.report_slow if self.slow else self.report)
         return False
+
+    def report_slow(self) -> None:
+        """The start-up page of a slow start: the menus work while it lasts."""
+        window = self.window
+        print("namespace after it:", qt_namespace.loaded(), flush=True)
+        print("still starting:", window.ctl.opening is None, flush=True)
+        print("menus:", [len(menu.actions()) for menu in window.menus], flush=True)
+        window.close()
 
     def report(self) -> None:
         window = self.window
@@ -57,15 +67,27 @@ class _FirstPaint(QObject):
         window.close()  # as the close box does: the app's own shutdown, then the process ends
 
 
-def main(config: str) -> int:
-    build = app.build
+def main(config: str, how: str) -> int:
+    """`quick`: the emergency page is the first painted. `slow`: the start takes a second (a
+    large journal to verify), and the start-up page is the first painted."""
+    build, first = app.build, "emergency" if how == "quick" else "startup"
+    if how == "slow":
+        from breakglass_gui.ui.controller import Controller
+
+        start_real = Controller._start_real
+
+        def slow_start(ctl: Controller, path: Any) -> Any:
+            time.sleep(1.0)
+            return start_real(ctl, path)
+
+        Controller._start_real = slow_start  # type: ignore[method-assign]
 
     def watched_build(options: Any) -> Any:
         ctl, window = build(options)
-        watcher = _FirstPaint(window)
+        watcher = _FirstPaint(window, slow=how == "slow")
 
         def routed(name: str) -> None:  # connected after the window's own slot: page built
-            if name == "emergency":
+            if name == first:
                 window.pages[name].installEventFilter(watcher)
 
         ctl.routed.connect(routed)
@@ -76,4 +98,4 @@ def main(config: str) -> int:
 
 
 if __name__ == "__main__":
-    sys.exit(main(sys.argv[1]))
+    sys.exit(main(sys.argv[1], sys.argv[2]))
