@@ -1,10 +1,18 @@
-"""The configuration model. Instances are only built by the loader, after validation."""
+"""The configuration model. Instances are only built by the loader, after validation.
+
+Every class is a frozen dataclass over `Record`, which gives it equality, hashing and repr by
+field, as `@dataclass(frozen=True)` would generate them: written once here instead of generated
+per class. dataclasses compiles each generated method from source (`exec`), six per frozen class,
+~0.8 ms a class on Python 3.11, and the model is on the path to the first page's paint: its 17
+classes' three methods each were ~6–10 ms of it (docs/rules.md §13; docs/benchmarks.md, "The cold
+start, ninth stop"). tests/core/test_config_record.py holds them to what dataclasses generates.
+"""
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, fields
 from enum import StrEnum
-from typing import Literal
+from typing import Any, Literal
 
 Partition = Literal["aws", "aws-us-gov", "aws-cn"]
 ApproverRole = Literal["primary", "secondary"]
@@ -19,6 +27,39 @@ CHAINED_ROLE_MAX_SECONDS = 3600
 SNAPSHOT_ONLY = {"config_key": False}  # a model field the config file cannot set
 
 
+_NAMES: dict[type, tuple[str, ...]] = {}  # each class's field names, read once
+
+
+def _names(cls: type) -> tuple[str, ...]:
+    names = _NAMES.get(cls)
+    if names is None:
+        names = _NAMES[cls] = tuple(f.name for f in fields(cls))
+    return names
+
+
+class Record:
+    """Equality, hashing and repr by field, for frozen dataclasses declared with `eq=False,
+    repr=False` (why: the module's docstring)."""
+
+    __slots__ = ()
+
+    def _values(self) -> tuple[Any, ...]:
+        return tuple(getattr(self, name) for name in _names(type(self)))
+
+    def __eq__(self, other: object) -> bool:
+        if other.__class__ is not self.__class__:
+            return NotImplemented
+        assert isinstance(other, Record)
+        return self._values() == other._values()
+
+    def __hash__(self) -> int:
+        return hash(self._values())
+
+    def __repr__(self) -> str:
+        shown = ", ".join(f"{name}={getattr(self, name)!r}" for name in _names(type(self)))
+        return f"{type(self).__qualname__}({shown})"
+
+
 class EmergencyType(StrEnum):
     """The seed's four scenarios, plus Other (which requires a description): the emergency
     types when the config names none."""
@@ -30,8 +71,8 @@ class EmergencyType(StrEnum):
     OTHER = "Other"
 
 
-@dataclass(frozen=True)
-class EmergencyKind:
+@dataclass(frozen=True, eq=False, repr=False)
+class EmergencyKind(Record):
     """One emergency type the operator can declare. `accounts` and `ous` scope it: when
     either is set, only those accounts, and the accounts in those OUs (or below them), may be
     requested under it. `describe`: the operator must say what it is."""
@@ -57,8 +98,8 @@ DEFAULT_EMERGENCY_KINDS = tuple(
 )
 
 
-@dataclass(frozen=True)
-class Organisation:
+@dataclass(frozen=True, eq=False, repr=False)
+class Organisation(Record):
     """The `[organisation]` table: the IAM account the break-glass users live in, its partition and
     home region."""
 
@@ -68,8 +109,8 @@ class Organisation:
     region: str
 
 
-@dataclass(frozen=True)
-class Operator:
+@dataclass(frozen=True, eq=False, repr=False)
+class Operator(Record):
     """One `[[operators]]` entry: a person who may declare an emergency."""
 
     id: str
@@ -80,8 +121,8 @@ class Operator:
     vault_identity: str = ""
 
 
-@dataclass(frozen=True)
-class Approver:
+@dataclass(frozen=True, eq=False, repr=False)
+class Approver(Record):
     """One `[[approvers]]` entry: a person whose sign-off an incident needs (docs/rules.md §2.2)."""
 
     id: str
@@ -91,8 +132,8 @@ class Approver:
     aws_infrastructure: bool
 
 
-@dataclass(frozen=True)
-class VaultConfig:
+@dataclass(frozen=True, eq=False, repr=False)
+class VaultConfig(Record):
     """The `[vault]` table: where the break-glass users' records are, how the operator logs in."""
 
     address: str
@@ -122,8 +163,8 @@ class VaultConfig:
         return self.auth_mount or self.auth_method
 
 
-@dataclass(frozen=True)
-class Account:
+@dataclass(frozen=True, eq=False, repr=False)
+class Account(Record):
     """One account the operator may choose: from the config's list, or from the account
     snapshot of AWS Organizations (core/account_snapshot.py), which adds its status, the
     path of its OU ("Root/Production/Payments") and its tags."""
@@ -146,16 +187,16 @@ class Account:
         return " ".join((self.name, self.id, self.environment, self.ou_path, tags)).lower()
 
 
-@dataclass(frozen=True)
-class RoleConfig:
+@dataclass(frozen=True, eq=False, repr=False)
+class RoleConfig(Record):
     """The `[role]` table: the break-glass role assumed in each member account."""
 
     name: str = DEFAULT_ROLE_NAME
     max_session_duration: int = 3600
 
 
-@dataclass(frozen=True)
-class SessionConfig:
+@dataclass(frozen=True, eq=False, repr=False)
+class SessionConfig(Record):
     """The `[session]` table: the MFA mode, the session's length and the browser."""
 
     mfa_mode: str = "session"
@@ -166,8 +207,8 @@ class SessionConfig:
     regional_signin: bool = False
 
 
-@dataclass(frozen=True)
-class MonitoringConfig:
+@dataclass(frozen=True, eq=False, repr=False)
+class MonitoringConfig(Record):
     """The `[monitoring]` table: where the session's activity and alarms are read."""
 
     log_group: str = DEFAULT_LOG_GROUP
@@ -184,8 +225,8 @@ class MonitoringConfig:
     )
 
 
-@dataclass(frozen=True)
-class NotificationConfig:
+@dataclass(frozen=True, eq=False, repr=False)
+class NotificationConfig(Record):
     """The `[notifications]` table: who is told, and through which channels."""
 
     sns_topic_arn: str
@@ -202,8 +243,8 @@ class NotificationConfig:
         return self.sns_topic_arn.split(":")[3]
 
 
-@dataclass(frozen=True)
-class RotationConfig:
+@dataclass(frozen=True, eq=False, repr=False)
+class RotationConfig(Record):
     """The `[rotation]` table: the Lambda function that rotates the break-glass credentials."""
 
     lambda_function: str | None = None
@@ -220,8 +261,8 @@ class RotationConfig:
         return value.split(":function:", 1)[1].split(":")[0] if ":function:" in value else value
 
 
-@dataclass(frozen=True)
-class ProvisioningConfig:
+@dataclass(frozen=True, eq=False, repr=False)
+class ProvisioningConfig(Record):
     """How `provision` and `readiness` reach member accounts from the IAM account's profile,
     and how the member accounts' roles are deployed: with `stackset_targets`, by one
     CloudFormation StackSet with service-managed permissions (core/aws/stackset.py);
@@ -233,16 +274,16 @@ class ProvisioningConfig:
     stackset_call_as: CallAs = "SELF"
 
 
-@dataclass(frozen=True)
-class NetworkConfig:
+@dataclass(frozen=True, eq=False, repr=False)
+class NetworkConfig(Record):
     """The only source of a proxy and of TLS trust anchors (docs/rules.md §12; core/network.py)."""
 
     https_proxy: str | None = None
     ca_bundle: str | None = None
 
 
-@dataclass(frozen=True)
-class ApprovalConfig:
+@dataclass(frozen=True, eq=False, repr=False)
+class ApprovalConfig(Record):
     """The `[approvals]` table: the sign-off methods and how long a request can be signed."""
 
     # Names from registry.APPROVAL_METHODS an approver may be enrolled with; empty: the
@@ -252,8 +293,8 @@ class ApprovalConfig:
     fido2_rp_id: str = "breakglass.local"  # the WebAuthn relying party the keys are bound to
 
 
-@dataclass(frozen=True)
-class DirectoryConfig:
+@dataclass(frozen=True, eq=False, repr=False)
+class DirectoryConfig(Record):
     """Where the accounts come from (core/directory.py): `config` (the `[[accounts]]` list) or
     `organizations` (the snapshot `main.py accounts sync` writes; core/account_snapshot.py)."""
 
@@ -262,8 +303,8 @@ class DirectoryConfig:
     max_age_days: int = 7  # readiness warns, and the account page says so, when older
 
 
-@dataclass(frozen=True)
-class AnchorConfig:
+@dataclass(frozen=True, eq=False, repr=False)
+class AnchorConfig(Record):
     """The off-workstation checkpoints (docs/rules.md §5.4): an S3 bucket with Object Lock in
     compliance mode, in the log account and region."""
 
@@ -272,8 +313,8 @@ class AnchorConfig:
     retention_days: int = 400
 
 
-@dataclass(frozen=True)
-class Config:
+@dataclass(frozen=True, eq=False, repr=False)
+class Config(Record):
     """A whole, validated configuration (core/config/load.py builds it)."""
 
     organisation: Organisation
