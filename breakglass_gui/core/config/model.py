@@ -2,10 +2,10 @@
 
 Every class is a frozen dataclass over `Record`, which gives it equality, hashing and repr by
 field, as `@dataclass(frozen=True)` would generate them: written once here instead of generated
-per class. dataclasses compiles each generated method from source (`exec`), six per frozen class,
-~0.8 ms a class on Python 3.11, and the model is on the path to the first page's paint: its 17
-classes' three methods each were ~6–10 ms of it (docs/rules.md §13; docs/benchmarks.md, "The cold
-start, ninth stop"). tests/core/test_config_record.py holds them to what dataclasses generates.
+per class. dataclasses compiles each generated method from source (`exec`), six per frozen
+class, ~0.8 ms a class on Python 3.11, and the model is on the path to the first page's paint:
+three methods of its 17 classes were ~5 ms of it (docs/rules.md §13; docs/benchmarks.md, "The
+cold start, ninth stop"). tests/core/test_config_record.py holds them to what dataclasses makes.
 """
 
 from __future__ import annotations
