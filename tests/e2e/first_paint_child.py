@@ -1,9 +1,9 @@
 """The desktop application as a real process (`breakglass_gui.cli.main`, the path `main.py`
-takes), for tests/e2e/test_real_start.py: at the first paint of the emergency page it prints
-whether PySide6's `Qt` namespace and the composition root (core/deps.py) existed then (they must
-not: ui/qt_namespace.py, ui/controller.py), and a moment later what waited for the paint — the
-procedure's collaborators, the Tab chain, the step list's mouse, the window icon, the menus'
-actions — then closes.
+takes), for tests/e2e/test_real_start.py: at the first paint of the first page (the emergency
+page; on a slow start, the start-up page) it prints whether PySide6's `Qt` namespace and the
+composition root (core/deps.py) existed then (they must not: ui/qt_namespace.py,
+ui/controller.py), and a moment later what waited for the paint — the procedure's collaborators,
+the Tab chain, the step list's mouse, the window icon, the menus' actions — then closes.
 
 Nothing here reads `Qt` before that first line is printed.
 """
