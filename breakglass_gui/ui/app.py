@@ -51,7 +51,7 @@ def application() -> QApplication:
     # The icon is an SVG: making it loads Qt's SVG icon engine, a plugin and its library (~6 ms,
     # docs/benchmarks.md), which the first page's paint does not need. It is set with what
     # waits for that paint (ui/qt_namespace.py).
-    qt_namespace.after_load(_set_icon)
+    qt_namespace.after_first_paint(_set_icon)
     return app
 
 

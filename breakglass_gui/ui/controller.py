@@ -270,7 +270,7 @@ class Controller(QObject):
         else:
             # Composed once the first page is painted (the `Qt` namespace is made right after
             # that paint: ui/qt_namespace.py), so nothing competes with the paint for the GIL.
-            qt_namespace.after_load(lambda: self.steps.run(self._compose, self._composed))
+            qt_namespace.after_first_paint(lambda: self.steps.run(self._compose, self._composed))
         self.route()
 
     def _composed(self, outcome: Outcome) -> None:

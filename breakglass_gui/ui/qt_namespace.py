@@ -9,14 +9,14 @@ page needs neither import nor read it:
   key's name in C++ and which fails loudly on a name Qt does not know;
 - item roles and check states are the numbers Qt defines for them (below);
 - what has no property (a widget attribute) or must read a value back (a focus policy) waits
-  for `after_load`.
+  for `after_first_paint`.
 
 `load()` makes the namespace on the GUI thread, right after the first page is painted
 (ui/window.py): the emergency page on a quick start, the start-up page on a slow one or a drill,
 so the menus and their keys (Ctrl+Q) work while a drill's world starts. Other modules, and
 everything that runs after that moment, import `Qt` as usual; reading one of its values back
 before `load()` would make it early, not wrongly. Other work the first paint does not need waits
-with `after_load` too (the window icon, ui/app.py).
+with `after_first_paint` too (the window icon, ui/app.py).
 """
 
 from __future__ import annotations
@@ -48,8 +48,10 @@ def load() -> None:
         _pending.pop(0)()
 
 
-def after_load(action: Callable[[], None]) -> None:
-    """Run `action` now if the namespace exists, else once after `load()` (GUI thread)."""
+def after_first_paint(action: Callable[[], None]) -> None:
+    """Run `action` (GUI thread) once the first page is painted, with `load()` right after that
+    paint; at once when the namespace exists already (after it, or in a process that made it
+    earlier: the tests)."""
     if loaded():
         action()
     elif action not in _pending:

@@ -97,7 +97,7 @@ class MainWindow(QMainWindow):
         # Where the procedure is, not a menu: the app moves through the steps in order, so the
         # list takes no click, no hover and no focus (issue 19). The attribute has no property
         # to set by name: it waits for the `Qt` namespace, made once the first page is painted.
-        qt_namespace.after_load(self._steps_take_no_mouse)
+        qt_namespace.after_first_paint(self._steps_take_no_mouse)
         row.addWidget(self.steps)
         self.stack = PageStack()
         row.addWidget(self.stack, 1)
@@ -116,7 +116,7 @@ class MainWindow(QMainWindow):
         self.abort_action: QAction | None = None
         self.enrol_action: QAction | None = None
         self.readiness_action: QAction | None = None
-        qt_namespace.after_load(self._fill_menus)
+        qt_namespace.after_first_paint(self._fill_menus)
         ctl.routed.connect(self.show_page)
         ctl.warmed_up.connect(self._build_remaining_pages)
         ctl.changed.connect(self._update_status)
@@ -216,7 +216,7 @@ class MainWindow(QMainWindow):
         page.enter()
         # Threading the chain reads focus policies, which makes the `Qt` namespace: on the first
         # page, once it is painted (ui/qt_namespace.py); the operator cannot press Tab before.
-        qt_namespace.after_load(self._order_tabs)
+        qt_namespace.after_first_paint(self._order_tabs)
         qt_namespace.load_after_paint(page)
         self._update_steps(name)
 

@@ -40,14 +40,14 @@ def test_what_waits_for_the_namespace_runs_once_and_in_order(
     ran: list[str] = []
     monkeypatch.setattr(qt_namespace, "loaded", lambda: False)
     first, second = (lambda: ran.append("first")), (lambda: ran.append("second"))
-    qt_namespace.after_load(first)
-    qt_namespace.after_load(second)
-    qt_namespace.after_load(first)  # asked again before the namespace: still once
+    qt_namespace.after_first_paint(first)
+    qt_namespace.after_first_paint(second)
+    qt_namespace.after_first_paint(first)  # asked again before the namespace: still once
     assert ran == []
     qt_namespace.load()
     assert ran == ["first", "second"]
     monkeypatch.undo()
-    qt_namespace.after_load(first)  # the namespace exists: at once
+    qt_namespace.after_first_paint(first)  # the namespace exists: at once
     assert ran == ["first", "second", "first"]
 
 
